@@ -1,0 +1,119 @@
+using System.Collections.Immutable;
+
+namespace ParallelDlra.Deck;
+
+// The typed, immutable image of a YAML deck. Each deck key maps onto exactly one property here;
+// numerical code receives these records and never looks anything up by string.
+// The keys, their meaning, defaults and allowed values are documented in docs/deck.md.
+
+/// <summary>Boundary condition on one face of the box.</summary>
+public enum BoundaryKind { Vacuum, Periodic, Reflective, Inflow }
+
+/// <summary>Numerical flux of the finite-volume discretisation.</summary>
+public enum FluxKind { Roe, Rusanov }
+
+/// <summary>Explicit time stepper (also used for the substeps of the low-rank integrators).</summary>
+public enum TimeStepperKind { ForwardEuler, SspRk2 }
+
+/// <summary>Which solver evolves the discrete solution.</summary>
+public enum SolverKind { FullRank, FixedRankBug, AugmentedBug, ParallelBug }
+
+/// <summary>Whether the truncation tolerance θ is absolute or relative to ‖S‖.</summary>
+public enum ToleranceKind { Relative, Absolute }
+
+/// <summary>Shape of the initial condition.</summary>
+public enum InitialKind { Zero, Gaussian, Constant }
+
+/// <summary>A complete, validated run description.</summary>
+public sealed record RunOptions(
+    ProblemOptions Problem,
+    GridOptions Grid,
+    AngularOptions Angular,
+    MaterialOptions Material,
+    InitialConditionOptions Initial,
+    TimeOptions Time,
+    SolverOptions Solver,
+    OutputOptions Output);
+
+/// <summary>deck key <c>problem</c>.</summary>
+public sealed record ProblemOptions(string Name, string Description);
+
+/// <summary>A closed interval [Min, Max] of one coordinate.</summary>
+public readonly record struct Interval(double Min, double Max)
+{
+    public double Length => Max - Min;
+}
+
+/// <summary>Condition on one face: the kind, and for <see cref="BoundaryKind.Inflow"/> the isotropic
+/// incoming scalar flux φ_in (the angular flux is φ_in / |S|).</summary>
+public readonly record struct BoundaryFace(BoundaryKind Kind, double InflowScalarFlux = 0.0);
+
+/// <summary>deck key <c>grid</c>: uniform Cartesian cells on a box; the dimension is the length of
+/// <see cref="Cells"/>. Faces are ordered x_min, x_max, y_min, y_max, z_min, z_max.</summary>
+public sealed record GridOptions(ImmutableArray<int> Cells, ImmutableArray<Interval> Extent, ImmutableArray<BoundaryFace> Faces)
+{
+    public int Dimension => Cells.Length;
+}
+
+/// <summary>deck key <c>angular</c>: P_N with order N.</summary>
+public sealed record AngularOptions(int Order);
+
+/// <summary>Cross sections and isotropic source of one material: σ_s, σ_a (σ_t = σ_s + σ_a) and
+/// the total emission density Q (per unit volume, integrated over directions).</summary>
+public readonly record struct Material(double SigmaS, double SigmaA, double Source)
+{
+    public double SigmaT => SigmaS + SigmaA;
+}
+
+/// <summary>An axis-aligned box, one interval per dimension.</summary>
+public sealed record Box(ImmutableArray<Interval> Sides)
+{
+    public bool Contains(ReadOnlySpan<double> point)
+    {
+        for (int d = 0; d < Sides.Length; d++)
+            if (point[d] < Sides[d].Min || point[d] > Sides[d].Max) return false;
+        return true;
+    }
+}
+
+/// <summary>A named region of a material map: a union of boxes carrying one material.</summary>
+public sealed record MaterialRegion(string Name, Material Material, ImmutableArray<Box> Boxes);
+
+/// <summary>A material map (file format in docs/deck.md, files in <c>meshes/</c>): a background
+/// material and regions; a cell takes the material of the last region containing its centre.</summary>
+public sealed record MaterialMap(string Name, int Dimension, Material Background, ImmutableArray<MaterialRegion> Regions)
+{
+    public Material At(ReadOnlySpan<double> point)
+    {
+        for (int i = Regions.Length - 1; i >= 0; i--)
+            foreach (var box in Regions[i].Boxes)
+                if (box.Contains(point)) return Regions[i].Material;
+        return Background;
+    }
+}
+
+/// <summary>deck key <c>material</c>: either a material map file from <c>meshes/</c> (path resolved
+/// against the deck's folder, stored here absolute) or uniform values, both resolved into <see cref="Map"/>.</summary>
+public sealed record MaterialOptions(string? MapFile, MaterialMap Map);
+
+/// <summary>deck key <c>initial</c>. Gaussian: φ(x) = mass · N(center, σ² I) (unit integral times mass);
+/// Constant: φ = value everywhere. The initial angular flux is isotropic: ψ = φ / |S|.</summary>
+public sealed record InitialConditionOptions(InitialKind Kind, ImmutableArray<double> Center, double Sigma, double Mass, double Value);
+
+/// <summary>deck key <c>time</c>. Δt = cfl · (Σ_d ρ(A_d)/Δx_d)^-1, shortened for the last step to hit <see cref="End"/>.</summary>
+public sealed record TimeOptions(double End, double Cfl, TimeStepperKind Stepper, int MaxSteps);
+
+/// <summary>deck key <c>solver.truncation</c>: discard the singular-value tail whose ℓ2 norm is ≤ θ
+/// (absolute) or ≤ θ‖S‖ (relative), keeping a rank in [RMin, RMax].</summary>
+public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMin, int RMax);
+
+/// <summary>deck key <c>solver</c>.</summary>
+public sealed record SolverOptions(
+    SolverKind Kind,
+    FluxKind Flux,
+    int InitialRank,
+    TruncationOptions Truncation,
+    bool Conservative);
+
+/// <summary>deck key <c>output</c>. Directory resolved against the working directory.</summary>
+public sealed record OutputOptions(string Directory, int ProgressEvery, bool WriteField);
