@@ -1,0 +1,63 @@
+using System.CommandLine;
+
+namespace ParallelDlra.Cli;
+
+/// <summary>Entry point of <c>pdlra</c>: <c>run</c>, <c>check</c>, <c>info</c>, <c>bench</c>.</summary>
+public static class Program
+{
+    public static int Main(string[] args) => Invoke(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the command line in-process (tests call this) and returns the exit code.</summary>
+    public static int Invoke(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var deck = new Argument<string>("deck") { Description = "YAML input deck" };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "override a deck key: --set time.end=0.5 (repeatable)",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+        var run = new Command("run", "run a deck") { deck, set };
+        run.SetAction(p => Guard(stderr, () => RunCommand.Execute(p.GetValue(deck)!, p.GetValue(set) ?? [], stdout, stderr)));
+
+        var check = new Command("check", "validate a deck and print the resolved options") { deck, set };
+        check.SetAction(p => Guard(stderr, () => CheckCommand.Execute(p.GetValue(deck)!, p.GetValue(set) ?? [], stdout)));
+
+        var info = new Command("info", "version, MPI library, BLAS/LAPACK provider, GPUs");
+        info.SetAction(_ => Guard(stderr, () => InfoCommand.Execute(stdout)));
+
+        var bench = new Command("bench", "benchmarks (figures printed, nothing asserted)");
+        var which = new Argument<string>("name") { Description = "benchmark name: fullrank", DefaultValueFactory = _ => "fullrank" };
+        bench.Arguments.Add(which);
+        bench.SetAction(p => Guard(stderr, () => BenchCommand.Execute(p.GetValue(which)!, stdout)));
+
+        var root = new RootCommand("pdlra: dynamical low-rank approximation of kinetic equations") { run, check, info, bench };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    /// <summary>Turns bad input into one line and exit code 2, any other failure into exit code 1.</summary>
+    private static int Guard(TextWriter stderr, Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (InputException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            stderr.WriteLine($"failure: {e.GetType().Name}: {e.Message}");
+            return ExitCodes.Failure;
+        }
+    }
+}
