@@ -1,0 +1,106 @@
+using System.Collections.Immutable;
+using ParallelDlra.Deck;
+
+namespace ParallelDlra.Mesh;
+
+/// <summary>A uniform Cartesian grid of cell-centred finite volumes on a box in 1, 2 or 3 dimensions.
+/// Cells are numbered with x fastest: index = i + n_x (j + n_y k).</summary>
+public sealed class CartesianGrid
+{
+    public CartesianGrid(ImmutableArray<int> cells, ImmutableArray<Interval> extent)
+    {
+        if (cells.Length is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(cells), "a grid has 1 to 3 dimensions");
+        if (extent.Length != cells.Length) throw new ArgumentException("one extent per dimension", nameof(extent));
+        Cells = cells;
+        Extent = extent;
+        Spacing = [.. Enumerable.Range(0, cells.Length).Select(d => extent[d].Length / cells[d])];
+        CellVolume = Spacing.Aggregate(1.0, (a, h) => a * h);
+    }
+
+    public int Dimension => Cells.Length;
+    public ImmutableArray<int> Cells { get; }
+    public ImmutableArray<Interval> Extent { get; }
+    public ImmutableArray<double> Spacing { get; }
+    public double CellVolume { get; }
+    public long CellCount => Cells.Aggregate(1L, (a, n) => a * n);
+
+    /// <summary>Area of a face normal to axis d (1 in 1D).</summary>
+    public double FaceArea(int d) => CellVolume / Spacing[d];
+
+    /// <summary>Centre coordinate of global cell index i along axis d.</summary>
+    public double Center(int d, int i) => Extent[d].Min + (i + 0.5) * Spacing[d];
+
+    /// <summary>The whole grid as one block (a serial run).</summary>
+    public GridBlock WholeBlock() => new(this, [.. Enumerable.Repeat(0, Dimension)], Cells, [.. Enumerable.Repeat(true, 2 * Dimension)]);
+}
+
+/// <summary>The block of cells one rank owns: global offset and size per axis, and which of its six
+/// (or fewer) faces lie on the physical boundary. Faces are numbered x_min, x_max, y_min, ...</summary>
+public sealed class GridBlock
+{
+    public GridBlock(CartesianGrid grid, ImmutableArray<int> offset, ImmutableArray<int> size, ImmutableArray<bool> onBoundary)
+    {
+        Grid = grid;
+        Offset = offset;
+        Size = size;
+        OnPhysicalBoundary = onBoundary;
+        Count = size.Aggregate(1, (a, n) => a * n);
+        Stride = [.. Enumerable.Range(0, size.Length).Select(d => size.Take(d).Aggregate(1, (a, n) => a * n))];
+    }
+
+    public CartesianGrid Grid { get; }
+    public int Dimension => Grid.Dimension;
+    public ImmutableArray<int> Offset { get; }
+    public ImmutableArray<int> Size { get; }
+    /// <summary>Distance in the local numbering between neighbours along each axis.</summary>
+    public ImmutableArray<int> Stride { get; }
+    public ImmutableArray<bool> OnPhysicalBoundary { get; }
+    /// <summary>Number of local cells.</summary>
+    public int Count { get; }
+
+    /// <summary>Number of cells on face f of the block (product of the other sizes).</summary>
+    public int FaceCount(int face) => Count / Size[face / 2];
+
+    /// <summary>Local multi-index of local cell c.</summary>
+    public void Index(int c, Span<int> ijk)
+    {
+        for (int d = 0; d < Dimension; d++) { ijk[d] = c % Size[d]; c /= Size[d]; }
+    }
+
+    /// <summary>Centre of local cell c.</summary>
+    public void Center(int c, Span<double> x)
+    {
+        for (int d = 0; d < Dimension; d++) { x[d] = Grid.Center(d, Offset[d] + c % Size[d]); c /= Size[d]; }
+    }
+
+    /// <summary>Position of local cell c within the compact layout of face f (the other axes, x fastest),
+    /// or −1 when the cell is not adjacent to that face.</summary>
+    public int FacePosition(int c, int face)
+    {
+        int axis = face / 2;
+        Span<int> ijk = stackalloc int[3];
+        Index(c, ijk);
+        int layer = face % 2 == 0 ? 0 : Size[axis] - 1;
+        if (ijk[axis] != layer) return -1;
+        int pos = 0, stride = 1;
+        for (int d = 0; d < Dimension; d++)
+        {
+            if (d == axis) continue;
+            pos += ijk[d] * stride;
+            stride *= Size[d];
+        }
+        return pos;
+    }
+
+    /// <summary>Local indices of the cells adjacent to face f, in the face layout order.</summary>
+    public int[] FaceCells(int face)
+    {
+        var cells = new int[FaceCount(face)];
+        for (int c = 0; c < Count; c++)
+        {
+            int p = FacePosition(c, face);
+            if (p >= 0) cells[p] = c;
+        }
+        return cells;
+    }
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using ParallelDlra.Angular;
+using ParallelDlra.Compute;
+using ParallelDlra.Deck;
+using ParallelDlra.Kinetic;
+using ParallelDlra.Mesh;
+using ParallelDlra.Parallel;
+using ParallelDlra.Problems;
+
+namespace ParallelDlra.Solvers;
+
+/// <summary>One row of the diagnostics time series.</summary>
+public readonly record struct StepDiagnostics(int Step, double Time, double TimeStep, int Rank, double Mass, double Outflow, double DiscardedTail, double WallSeconds);
+
+/// <summary>Everything a run needs besides the deck: the communicator, the backend and how the grid is
+/// split (the parallel layer supplies a block and a halo exchange; a serial run owns the whole grid).</summary>
+public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Func<CartesianGrid, bool[], (GridBlock Block, IHaloExchange Halo)>? Decompose = null)
+{
+    public static RunContext Serial() => new(SerialCommunicator.Instance, new CpuBackend());
+}
+
+/// <summary>The assembled problem of a deck: grid block, angular basis, operator.</summary>
+public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloExchange Halo, PnBasis Basis, KineticOperator Operator)
+{
+    public static Discretisation Build(RunOptions o, RunContext ctx)
+    {
+        var grid = new CartesianGrid(o.Grid.Cells, o.Grid.Extent);
+        var periodic = Enumerable.Range(0, grid.Dimension).Select(d => o.Grid.Faces[2 * d].Kind == BoundaryKind.Periodic).ToArray();
+        var whole = grid.WholeBlock();
+        var (block, halo) = ctx.Decompose?.Invoke(grid, periodic) ?? (whole, new SerialHaloExchange(whole, periodic));
+        var basis = PnBasis.Create(grid.Dimension, o.Angular.Order);
+        var op = new KineticOperator(block, basis, o.Material.Map, o.Grid.Faces, o.Solver.Flux);
+        return new Discretisation(grid, block, halo, basis, op);
+    }
+}
+
+/// <summary>The time loop: Δt from the CFL number, the chosen solver, diagnostics every step and a
+/// progress callback. Knows nothing of MPI beyond the communicator's collectives.</summary>
+public sealed class Simulation
+{
+    public Simulation(RunOptions options, RunContext context)
+    {
+        Options = options;
+        Context = context;
+        Discretisation = Discretisation.Build(options, context);
+        var op = Discretisation.Operator;
+        TimeStep = op.TimeStep(options.Time.Cfl);
+        Span<double> sigma = [op.LocalSigmaTMax];
+        context.Comm.AllreduceMax(sigma);
+        if (TimeStep * sigma[0] > 1.0)
+            throw new InputException($"time.cfl = {options.Time.Cfl}: Δt = {TimeStep:G4} times the largest σ_t = {sigma[0]:G4} exceeds 1, " +
+                                     "so the explicit collision step is unstable; lower time.cfl or refine the grid");
+        var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block);
+        Solver = SolverFactory.Create(options, Discretisation, context, phi0);
+    }
+
+    public RunOptions Options { get; }
+    public RunContext Context { get; }
+    public Discretisation Discretisation { get; }
+    public ISolver Solver { get; }
+    /// <summary>Δt from the CFL condition (the last step is shortened to end exactly at time.end).</summary>
+    public double TimeStep { get; }
+    public List<StepDiagnostics> History { get; } = [];
+
+    /// <summary>Runs to time.end (or time.max_steps); calls <paramref name="progress"/> after every step.</summary>
+    public void Run(Action<StepDiagnostics>? progress = null)
+    {
+        double t = 0.0, end = Options.Time.End;
+        var clock = Stopwatch.StartNew();
+        History.Add(new(0, 0.0, 0.0, Solver.Rank, Solver.Mass(), Solver.Outflow(0.0), 0.0, 0.0));
+        for (int step = 1; step <= Options.Time.MaxSteps && t < end * (1 - 1e-12); step++)
+        {
+            double dt = Math.Min(TimeStep, end - t);
+            var report = Solver.Step(t, dt);
+            t += dt;
+            if (end - t <= end * 1e-12) t = end;
+            var diag = new StepDiagnostics(step, t, dt, report.Rank, Solver.Mass(), Solver.Outflow(t), report.DiscardedTail, clock.Elapsed.TotalSeconds);
+            History.Add(diag);
+            progress?.Invoke(diag);
+        }
+    }
+}
+
+/// <summary>Builds the solver a deck asks for.</summary>
+public static class SolverFactory
+{
+    public static ISolver Create(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) => o.Solver.Kind switch
+    {
+        SolverKind.FullRank => new FullRankSolver(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper,
+            InitialCondition.Moments(phi0, disc.Basis.Count, disc.Basis.IsotropicMomentNorm)),
+        _ => throw new InputException($"solver.type = {o.Solver.Kind}: not available in this build"),
+    };
+}
