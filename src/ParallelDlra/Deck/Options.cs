@@ -53,6 +53,11 @@ public readonly record struct BoundaryFace(BoundaryKind Kind, double InflowScala
 public sealed record GridOptions(ImmutableArray<int> Cells, ImmutableArray<Interval> Extent, ImmutableArray<BoundaryFace> Faces)
 {
     public int Dimension => Cells.Length;
+
+    public bool Equals(GridOptions? other)
+        => other is not null && ValueEquality.Same(Cells, other.Cells) && ValueEquality.Same(Extent, other.Extent) && ValueEquality.Same(Faces, other.Faces);
+
+    public override int GetHashCode() => HashCode.Combine(ValueEquality.Hash(Cells), ValueEquality.Hash(Extent), ValueEquality.Hash(Faces));
 }
 
 /// <summary>deck key <c>angular</c>: P_N with order N.</summary>
@@ -74,10 +79,20 @@ public sealed record Box(ImmutableArray<Interval> Sides)
             if (point[d] < Sides[d].Min || point[d] > Sides[d].Max) return false;
         return true;
     }
+
+    public bool Equals(Box? other) => other is not null && ValueEquality.Same(Sides, other.Sides);
+
+    public override int GetHashCode() => ValueEquality.Hash(Sides);
 }
 
 /// <summary>A named region of a material map: a union of boxes carrying one material.</summary>
-public sealed record MaterialRegion(string Name, Material Material, ImmutableArray<Box> Boxes);
+public sealed record MaterialRegion(string Name, Material Material, ImmutableArray<Box> Boxes)
+{
+    public bool Equals(MaterialRegion? other)
+        => other is not null && Name == other.Name && Material == other.Material && ValueEquality.Same(Boxes, other.Boxes);
+
+    public override int GetHashCode() => HashCode.Combine(Name, Material, ValueEquality.Hash(Boxes));
+}
 
 /// <summary>A material map (file format in docs/deck.md, files in <c>meshes/</c>): a background
 /// material and regions; a cell takes the material of the last region containing its centre.</summary>
@@ -90,6 +105,12 @@ public sealed record MaterialMap(string Name, int Dimension, Material Background
                 if (box.Contains(point)) return Regions[i].Material;
         return Background;
     }
+
+    public bool Equals(MaterialMap? other)
+        => other is not null && Name == other.Name && Dimension == other.Dimension && Background == other.Background
+           && ValueEquality.Same(Regions, other.Regions);
+
+    public override int GetHashCode() => HashCode.Combine(Name, Dimension, Background, ValueEquality.Hash(Regions));
 }
 
 /// <summary>deck key <c>material</c>: either a material map file from <c>meshes/</c> (path resolved
@@ -98,7 +119,14 @@ public sealed record MaterialOptions(string? MapFile, MaterialMap Map);
 
 /// <summary>deck key <c>initial</c>. Gaussian: φ(x) = mass · N(center, σ² I) (unit integral times mass);
 /// Constant: φ = value everywhere. The initial angular flux is isotropic: ψ = φ / |S|.</summary>
-public sealed record InitialConditionOptions(InitialKind Kind, ImmutableArray<double> Center, double Sigma, double Mass, double Value);
+public sealed record InitialConditionOptions(InitialKind Kind, ImmutableArray<double> Center, double Sigma, double Mass, double Value)
+{
+    public bool Equals(InitialConditionOptions? other)
+        => other is not null && Kind == other.Kind && ValueEquality.Same(Center, other.Center)
+           && Sigma.Equals(other.Sigma) && Mass.Equals(other.Mass) && Value.Equals(other.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Kind, ValueEquality.Hash(Center), Sigma, Mass, Value);
+}
 
 /// <summary>deck key <c>time</c>. Δt = cfl · (Σ_d ρ(A_d)/Δx_d)^-1, shortened for the last step to hit <see cref="End"/>.</summary>
 public sealed record TimeOptions(double End, double Cfl, TimeStepperKind Stepper, int MaxSteps);
@@ -117,3 +145,19 @@ public sealed record SolverOptions(
 
 /// <summary>deck key <c>output</c>. Directory resolved against the working directory.</summary>
 public sealed record OutputOptions(string Directory, int ProgressEvery, bool WriteField);
+
+/// <summary>Element-wise equality for the <see cref="ImmutableArray{T}"/> members of the option
+/// records (ImmutableArray itself compares by reference), so equal decks give equal options.</summary>
+internal static class ValueEquality
+{
+    public static bool Same<T>(ImmutableArray<T> a, ImmutableArray<T> b)
+        => a.IsDefault || b.IsDefault ? a.IsDefault == b.IsDefault : a.SequenceEqual(b);
+
+    public static int Hash<T>(ImmutableArray<T> a)
+    {
+        var h = new HashCode();
+        if (!a.IsDefault)
+            foreach (var x in a) h.Add(x);
+        return h.ToHashCode();
+    }
+}

@@ -1,0 +1,217 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+
+namespace ParallelDlra.Deck;
+
+/// <summary>Reads a YAML deck (schema in docs/deck.md) into validated <see cref="RunOptions"/>.
+/// Every problem throws one <see cref="InputException"/> line naming file:line:column (or the
+/// <c>--set</c>), the dotted key and what is allowed.</summary>
+public static partial class DeckReader
+{
+    private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output"];
+    private static readonly string[] ProblemKeys = ["name", "description"];
+    private static readonly string[] GridKeys = ["cells", "extent", "boundary", "inflow_phi"];
+    private static readonly string[] AngularKeys = ["method", "order"];
+    private static readonly string[] MaterialKeys = ["file", .. MaterialMapReader.MaterialKeys];
+    private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
+    private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps"];
+    private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "truncation"];
+    private static readonly string[] TruncationKeys = ["theta", "tolerance", "r_min", "r_max"];
+    private static readonly string[] OutputKeys = ["directory", "progress_every", "write_field"];
+
+    /// <summary>Largest P_N order per dimension (1D, 2D, 3D).</summary>
+    public static readonly ImmutableArray<int> MaxOrder = [400, 60, 30];
+
+    /// <summary>Reads the deck at <paramref name="path"/>; relative paths inside it (material.file)
+    /// are resolved against the deck's folder.</summary>
+    public static RunOptions Load(string path, IReadOnlyList<string> overrides)
+    {
+        string full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+            throw new InputException($"{path}: deck file not found; allowed: a path to a YAML deck, e.g. jobs/linesource.yaml");
+        return Parse(File.ReadAllText(full), path, Path.GetDirectoryName(full)!, overrides);
+    }
+
+    /// <summary>Parses deck text; <paramref name="sourceName"/> names it in messages,
+    /// <paramref name="baseDirectory"/> resolves relative file names.</summary>
+    public static RunOptions Parse(string yamlText, string sourceName, string baseDirectory, IReadOnlyList<string> overrides)
+    {
+        var source = YamlSource.Parse(yamlText, sourceName, "deck");
+        foreach (var o in overrides) source.ApplyOverride(o);
+
+        var root = Section.Root(source, TopKeys);
+        var problem = ReadProblem(root.Sub("problem", ProblemKeys, required: true));
+        var grid = ReadGrid(root.Sub("grid", GridKeys, required: true));
+        return new RunOptions(
+            problem,
+            grid,
+            ReadAngular(root.Sub("angular", AngularKeys, required: true), grid.Dimension),
+            ReadMaterial(root.Sub("material", MaterialKeys), grid.Dimension, baseDirectory),
+            ReadInitial(root.Sub("initial", InitialKeys), grid.Dimension),
+            ReadTime(root.Sub("time", TimeKeys, required: true)),
+            ReadSolver(root.Sub("solver", SolverKeys)),
+            ReadOutput(root.Sub("output", OutputKeys), problem.Name));
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    private static partial Regex NamePattern();
+
+    private static ProblemOptions ReadProblem(Section s)
+    {
+        const string nameAllowed = "letters, digits, _ and - (it names the output folder)";
+        string name = s.Required("name", nameAllowed).Text(nameAllowed, n => NamePattern().IsMatch(n) ? null : "has characters outside [A-Za-z0-9_-]");
+        string description = s.Optional("description")?.Text("any text") ?? "";
+        return new ProblemOptions(name, description);
+    }
+
+    private static GridOptions ReadGrid(Section s)
+    {
+        const string cellsAllowed = "a list of 1 to 3 integers >= 1, one per dimension";
+        var cells = s.Required("cells", cellsAllowed).List(cellsAllowed, 1, 3)
+            .Select(v => v.Int("cell counts >= 1", n => n >= 1 ? null : "is not a positive cell count"))
+            .ToImmutableArray();
+        int dim = cells.Length;
+
+        string extentAllowed = $"one [min, max] per dimension ({dim} for grid.cells of length {dim}), min < max";
+        var extentValue = s.Required("extent", extentAllowed);
+        var extentItems = extentValue.List(extentAllowed);
+        if (extentItems.Count != dim)
+            throw extentValue.Error($"has {extentItems.Count} entries but grid.cells has {dim}", extentAllowed);
+        var extent = extentItems.Select(v => v.Interval()).ToImmutableArray();
+
+        double inflowPhi = s.Optional("inflow_phi")?.Double("inflow_phi >= 0", v => v >= 0 ? null : "is negative") ?? 1.0;
+        var (kinds, where) = ReadBoundary(s.Optional("boundary"), dim);
+        for (int axis = 0; axis < dim; axis++)
+        {
+            var (lo, hi) = (kinds[2 * axis], kinds[2 * axis + 1]);
+            if ((lo == BoundaryKind.Periodic) != (hi == BoundaryKind.Periodic))
+            {
+                int periodicFace = lo == BoundaryKind.Periodic ? 2 * axis : 2 * axis + 1;
+                int otherFace = periodicFace ^ 1;
+                var at = where[periodicFace]!;
+                throw at.Error($"but grid.boundary.{DeckWords.Faces[otherFace]} is {DeckWords.Of(DeckWords.Boundary, kinds[otherFace])}",
+                    $"periodic on both faces of an axis ({DeckWords.Faces[2 * axis]} and {DeckWords.Faces[2 * axis + 1]}) or on neither");
+            }
+        }
+        var faces = kinds.Select(k => new BoundaryFace(k, k == BoundaryKind.Inflow ? inflowPhi : 0.0)).ToImmutableArray();
+        return new GridOptions(cells, extent, faces);
+    }
+
+    /// <summary>The kind of each face and, where given one by one, the value that set it.</summary>
+    private static (BoundaryKind[] Kinds, Value?[] Where) ReadBoundary(Value? boundary, int dim)
+    {
+        var kinds = Enumerable.Repeat(BoundaryKind.Vacuum, 2 * dim).ToArray();
+        var where = new Value?[2 * dim];
+        if (boundary is null) return (kinds, where);
+        if (boundary.Node is YamlDotNet.RepresentationModel.YamlScalarNode)
+        {
+            var kind = boundary.Word("boundary kind", DeckWords.Boundary);
+            Array.Fill(kinds, kind);
+            Array.Fill(where, boundary);
+            return (kinds, where);
+        }
+        if (boundary.Node is YamlDotNet.RepresentationModel.YamlSequenceNode)
+            throw boundary.Error("is a list", $"one boundary kind for all faces ({string.Join(" | ", DeckWords.Boundary.Select(b => b.Word))}) or a map of faces");
+        var faces = boundary.Map(DeckWords.Faces[..(2 * dim)]);
+        for (int f = 0; f < 2 * dim; f++)
+        {
+            if (faces.Optional(DeckWords.Faces[f]) is not { } v) continue;
+            kinds[f] = v.Word("boundary kind", DeckWords.Boundary);
+            where[f] = v;
+        }
+        return (kinds, where);
+    }
+
+    private static AngularOptions ReadAngular(Section s, int dim)
+    {
+        s.Optional("method")?.Word("angular method", [("pn", 0)]);
+        int max = MaxOrder[dim - 1];
+        string allowed = $"0 <= N <= {max} in {dim}D";
+        int order = s.Required("order", allowed).Int(allowed, n => n < 0 ? "is negative" : n > max ? $"is too large for {dim}D" : null);
+        return new AngularOptions(order);
+    }
+
+    private static MaterialOptions ReadMaterial(Section s, int dim, string baseDirectory)
+    {
+        if (s.Optional("file") is not { } file)
+        {
+            var uniform = MaterialMapReader.ReadMaterial(s, new Material(0, 0, 0));
+            return new MaterialOptions(null, new MaterialMap("uniform", dim, uniform, []));
+        }
+        foreach (var key in MaterialMapReader.MaterialKeys)
+            if (s.Optional(key) is { } both)
+                throw both.Error("is given together with material.file", "either material.file or the uniform values sigma_s, sigma_a, source");
+        const string allowed = "a material map path relative to the deck's folder";
+        string relative = file.Text(allowed);
+        string full = Path.GetFullPath(Path.Combine(baseDirectory, relative));
+        if (!File.Exists(full)) throw file.Error($"names a file that does not exist ({full})", allowed);
+        string shown = Path.GetRelativePath(Environment.CurrentDirectory, full);
+        return new MaterialOptions(full, MaterialMapReader.Parse(File.ReadAllText(full), shown, dim));
+    }
+
+    private static InitialConditionOptions ReadInitial(Section s, int dim)
+    {
+        var kind = s.Optional("type")?.Word("initial condition", DeckWords.Initial) ?? InitialKind.Zero;
+
+        var center = ImmutableArray.CreateRange(Enumerable.Repeat(0.0, dim));
+        if (s.Optional("center") is { } c)
+        {
+            string allowed = $"a list of {dim} numbers (the dimension)";
+            center = c.List(allowed, dim, dim).Select(v => v.Double(allowed)).ToImmutableArray();
+        }
+
+        double sigma;
+        if (kind == InitialKind.Gaussian)
+            sigma = s.Required("sigma", "sigma > 0 for a gaussian").Double("sigma > 0", v => v > 0 ? null : "is not positive");
+        else
+            sigma = s.Optional("sigma")?.Double("sigma >= 0 (used by gaussian only)", v => v >= 0 ? null : "is negative") ?? 0.0;
+
+        double mass = s.Optional("mass")?.Double("mass >= 0", v => v >= 0 ? null : "is negative") ?? 1.0;
+        double value = s.Optional("value")?.Double("value >= 0", v => v >= 0 ? null : "is negative") ?? 0.0;
+        return new InitialConditionOptions(kind, center, sigma, mass, value);
+    }
+
+    private static TimeOptions ReadTime(Section s)
+    {
+        double end = s.Required("end", "end > 0").Double("end > 0", v => v > 0 ? null : "is not positive");
+        double cfl = s.Optional("cfl")?.Double("0 < cfl <= 1", v =>
+            v <= 0 ? "is not positive" : v > 1 ? "is beyond the stability limit of the explicit upwind scheme" : null) ?? 0.9;
+        var stepper = s.Optional("stepper")?.Word("time stepper", DeckWords.Stepper) ?? TimeStepperKind.ForwardEuler;
+        int maxSteps = int.MaxValue;
+        if (s.Optional("max_steps") is { } m && !m.IsWord("unlimited"))
+            maxSteps = m.Int("an integer >= 1 or unlimited", n => n >= 1 ? null : "is not positive");
+        return new TimeOptions(end, cfl, stepper, maxSteps);
+    }
+
+    private static SolverOptions ReadSolver(Section s)
+    {
+        var kind = s.Optional("type")?.Word("solver type", DeckWords.Solver) ?? SolverKind.FullRank;
+        var flux = s.Optional("flux")?.Word("numerical flux", DeckWords.Flux) ?? FluxKind.Roe;
+        int rank = s.Optional("rank")?.Int("rank >= 1", n => n >= 1 ? null : "is not positive") ?? 10;
+        bool conservative = s.Optional("conservative")?.Bool() ?? false;
+
+        var t = s.Sub("truncation", TruncationKeys);
+        double theta = t.Optional("theta")?.Double("theta > 0", v => v > 0 ? null : "is not positive") ?? 1e-2;
+        var tolerance = t.Optional("tolerance")?.Word("tolerance kind", DeckWords.Tolerance) ?? ToleranceKind.Relative;
+        var rMinValue = t.Optional("r_min");
+        var rMaxValue = t.Optional("r_max");
+        int rMin = rMinValue?.Int("r_min >= 1", n => n >= 1 ? null : "is not positive") ?? 2;
+        int rMax = rMaxValue?.Int("r_max >= r_min", n => n >= 1 ? null : "is not positive") ?? 100;
+        if (rMin > rMax)
+        {
+            const string allowed = "1 <= r_min <= r_max";
+            throw rMinValue is not null
+                ? rMinValue.Error($"is larger than solver.truncation.r_max = {rMax}", allowed)
+                : rMaxValue!.Error($"is smaller than solver.truncation.r_min = {rMin}", allowed);
+        }
+        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax), conservative);
+    }
+
+    private static OutputOptions ReadOutput(Section s, string problemName)
+    {
+        string directory = s.Optional("directory")?.Text("a folder path", d => d.Trim().Length > 0 ? null : "is empty") ?? Path.Combine("out", problemName);
+        int every = s.Optional("progress_every")?.Int("progress_every >= 1", n => n >= 1 ? null : "is not positive") ?? 10;
+        bool write = s.Optional("write_field")?.Bool() ?? true;
+        return new OutputOptions(Path.GetFullPath(directory), every, write);
+    }
+}

@@ -1,0 +1,31 @@
+namespace ParallelDlra.Deck;
+
+/// <summary>The deck's words for the option enums, shared by <see cref="DeckReader"/> and <see cref="DeckWriter"/>.</summary>
+internal static class DeckWords
+{
+    public static readonly (string Word, BoundaryKind Value)[] Boundary =
+        [("vacuum", BoundaryKind.Vacuum), ("periodic", BoundaryKind.Periodic), ("reflective", BoundaryKind.Reflective), ("inflow", BoundaryKind.Inflow)];
+
+    public static readonly (string Word, FluxKind Value)[] Flux = [("roe", FluxKind.Roe), ("rusanov", FluxKind.Rusanov)];
+
+    public static readonly (string Word, TimeStepperKind Value)[] Stepper =
+        [("euler", TimeStepperKind.ForwardEuler), ("ssprk2", TimeStepperKind.SspRk2)];
+
+    public static readonly (string Word, SolverKind Value)[] Solver =
+    [
+        ("full_rank", SolverKind.FullRank), ("fixed_rank_bug", SolverKind.FixedRankBug),
+        ("augmented_bug", SolverKind.AugmentedBug), ("parallel_bug", SolverKind.ParallelBug),
+    ];
+
+    public static readonly (string Word, ToleranceKind Value)[] Tolerance =
+        [("relative", ToleranceKind.Relative), ("absolute", ToleranceKind.Absolute)];
+
+    public static readonly (string Word, InitialKind Value)[] Initial =
+        [("zero", InitialKind.Zero), ("gaussian", InitialKind.Gaussian), ("constant", InitialKind.Constant)];
+
+    /// <summary>Face names in the order of <see cref="GridOptions.Faces"/>.</summary>
+    public static readonly string[] Faces = ["x_min", "x_max", "y_min", "y_max", "z_min", "z_max"];
+
+    public static string Of<T>((string Word, T Value)[] words, T value) where T : struct, Enum
+        => words.First(w => EqualityComparer<T>.Default.Equals(w.Value, value)).Word;
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text;
+
+namespace ParallelDlra.Deck;
+
+/// <summary>Writes <see cref="RunOptions"/> back as a deck with every key present (defaults filled
+/// in); <see cref="DeckReader.Parse"/> of the result gives equal options.</summary>
+public static class DeckWriter
+{
+    public static string ToYaml(RunOptions o)
+    {
+        var w = new StringBuilder();
+        void Line(int indent, string text) => w.Append(' ', 2 * indent).Append(text).Append('\n');
+
+        Line(0, "problem:");
+        Line(1, $"name: {Quote(o.Problem.Name)}");
+        Line(1, $"description: {Quote(o.Problem.Description)}");
+
+        var g = o.Grid;
+        Line(0, "grid:");
+        Line(1, $"cells: [{string.Join(", ", g.Cells)}]");
+        Line(1, $"extent: [{string.Join(", ", g.Extent.Select(e => $"[{Num(e.Min)}, {Num(e.Max)}]"))}]");
+        Line(1, "boundary: {" + string.Join(", ", g.Faces.Select((f, i) => $"{DeckWords.Faces[i]}: {DeckWords.Of(DeckWords.Boundary, f.Kind)}")) + "}");
+        var inflow = g.Faces.Where(f => f.Kind == BoundaryKind.Inflow).Select(f => (double?)f.InflowScalarFlux).FirstOrDefault();
+        Line(1, $"inflow_phi: {Num(inflow ?? 1.0)}");
+
+        Line(0, "angular:");
+        Line(1, "method: pn");
+        Line(1, $"order: {o.Angular.Order}");
+
+        Line(0, "material:");
+        if (o.Material.MapFile is { } file)
+        {
+            Line(1, $"file: {Quote(file)}");
+            Line(1, $"# map {Quote(o.Material.Map.Name)}: {o.Material.Map.Regions.Length} region(s) on a background {Describe(o.Material.Map.Background)}");
+        }
+        else
+        {
+            var m = o.Material.Map.Background;
+            Line(1, $"sigma_s: {Num(m.SigmaS)}");
+            Line(1, $"sigma_a: {Num(m.SigmaA)}");
+            Line(1, $"source: {Num(m.Source)}");
+        }
+
+        var ic = o.Initial;
+        Line(0, "initial:");
+        Line(1, $"type: {DeckWords.Of(DeckWords.Initial, ic.Kind)}");
+        Line(1, $"center: [{string.Join(", ", ic.Center.Select(Num))}]");
+        Line(1, $"sigma: {Num(ic.Sigma)}");
+        Line(1, $"mass: {Num(ic.Mass)}");
+        Line(1, $"value: {Num(ic.Value)}");
+
+        var t = o.Time;
+        Line(0, "time:");
+        Line(1, $"end: {Num(t.End)}");
+        Line(1, $"cfl: {Num(t.Cfl)}");
+        Line(1, $"stepper: {DeckWords.Of(DeckWords.Stepper, t.Stepper)}");
+        Line(1, $"max_steps: {(t.MaxSteps == int.MaxValue ? "unlimited" : t.MaxSteps.ToString(CultureInfo.InvariantCulture))}");
+
+        var s = o.Solver;
+        Line(0, "solver:");
+        Line(1, $"type: {DeckWords.Of(DeckWords.Solver, s.Kind)}");
+        Line(1, $"flux: {DeckWords.Of(DeckWords.Flux, s.Flux)}");
+        Line(1, $"rank: {s.InitialRank}");
+        Line(1, $"conservative: {(s.Conservative ? "true" : "false")}");
+        Line(1, "truncation:");
+        Line(2, $"theta: {Num(s.Truncation.Theta)}");
+        Line(2, $"tolerance: {DeckWords.Of(DeckWords.Tolerance, s.Truncation.Kind)}");
+        Line(2, $"r_min: {s.Truncation.RMin}");
+        Line(2, $"r_max: {s.Truncation.RMax}");
+
+        Line(0, "output:");
+        Line(1, $"directory: {Quote(o.Output.Directory)}");
+        Line(1, $"progress_every: {o.Output.ProgressEvery}");
+        Line(1, $"write_field: {(o.Output.WriteField ? "true" : "false")}");
+        return w.ToString();
+    }
+
+    private static string Describe(Material m) => $"sigma_s={Num(m.SigmaS)} sigma_a={Num(m.SigmaA)} source={Num(m.Source)}";
+
+    /// <summary>Shortest text that parses back to the same double.</summary>
+    private static string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>A YAML double-quoted string.</summary>
+    private static string Quote(string s)
+    {
+        var b = new StringBuilder("\"");
+        foreach (char c in s)
+        {
+            switch (c)
+            {
+                case '"': b.Append("\\\""); break;
+                case '\\': b.Append("\\\\"); break;
+                case '\n': b.Append("\\n"); break;
+                case '\t': b.Append("\\t"); break;
+                default:
+                    if (char.IsControl(c)) b.Append($"\\u{(int)c:x4}");
+                    else b.Append(c);
+                    break;
+            }
+        }
+        return b.Append('"').ToString();
+    }
+}

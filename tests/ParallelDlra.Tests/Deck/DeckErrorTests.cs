@@ -1,0 +1,115 @@
+using Xunit;
+using static ParallelDlra.Tests.Deck.DeckTestSupport;
+
+namespace ParallelDlra.Tests.Deck;
+
+/// <summary>Malformed decks: <c>pdlra check</c> exits with 2 and writes exactly one line that names
+/// the place (file:line:column or the --set) and the key.</summary>
+public class DeckErrorTests
+{
+    // line numbers:     1         2          3      4                5                           6
+    private const string Valid = "problem:\n  name: t\ngrid:\n  cells: [10, 10]\n  extent: [[0, 1], [0, 1]]\nangular:\n"
+    //                    7             8           9              10       11
+                               + "  order: 3\nmaterial:\n  sigma_s: 1\ntime:\n  end: 1\n";
+
+    private static string Replace(string line, string by)
+    {
+        Assert.Contains(line + "\n", Valid);
+        return Valid.Replace(line + "\n", by + "\n");
+    }
+
+    public static TheoryData<string, string, string[], string[]> Cases() => new()
+    {
+        // case name, deck text, extra arguments, substrings the one error line must contain
+        { "syntax error", Replace("  end: 1", "  end: [1, 2"), [], ["deck.yaml:", "YAML syntax error"] },
+        { "tab syntax", Valid + "time2:\n\tend: 1\n", [], ["deck.yaml:", "YAML syntax error", "tab"] },
+        { "duplicate key", Valid + "  end: 2\n", [], ["deck.yaml:12:3:", "duplicate key end"] },
+        { "unknown key", Valid + "  ende: 1\n", [], ["deck.yaml:12:3:", "unknown key time.ende", "allowed keys of time: end, cfl, stepper, max_steps"] },
+        { "unknown section", Valid + "solvr: {}\n", [], ["deck.yaml:12:1:", "unknown key solvr", "problem, grid, angular"] },
+        { "missing required", Replace("  end: 1", "  cfl: 0.5"), [], ["deck.yaml:10:1:", "time.end is missing"] },
+        { "missing section", Valid.Replace("angular:\n  order: 3\n", ""), [], ["deck.yaml:1:1:", "section angular is missing"] },
+        { "wrong type: text for number", Replace("  end: 1", "  end: soon"), [], ["deck.yaml:11:8:", "time.end = soon is not a number", "allowed: end > 0"] },
+        { "wrong type: list for map", Replace("  sigma_s: 1", "  - 1").Replace("material:\n", "material:\n"), [], ["deck.yaml:9:3:", "material is a list but a map is expected"] },
+        { "wrong type: map for list", Replace("  cells: [10, 10]", "  cells: {x: 10}"), [], ["deck.yaml:4:10:", "grid.cells is a map but a list is expected"] },
+        { "negative cross section", Replace("  sigma_s: 1", "  sigma_s: -1"), [], ["deck.yaml:9:12:", "material.sigma_s = -1 is a negative cross section"] },
+        { "cfl zero", Valid + "  cfl: 0\n", [], ["deck.yaml:12:8:", "time.cfl = 0 is not positive", "0 < cfl <= 1"] },
+        { "cfl above one", Valid + "  cfl: 1.5\n", [], ["deck.yaml:12:8:", "time.cfl = 1.5 is beyond the stability limit of the explicit upwind scheme; allowed: 0 < cfl <= 1"] },
+        { "missing material file", Replace("  sigma_s: 1", "  file: nothere.yaml"), [], ["deck.yaml:9:9:", "material.file = nothere.yaml names a file that does not exist"] },
+        { "file and uniform", Valid.Replace("material:\n", "material:\n  file: map.yaml\n"), [], ["deck.yaml:10:12:", "material.sigma_s = 1 is given together with material.file"] },
+        { "order negative", Replace("  order: 3", "  order: -1"), [], ["deck.yaml:7:10:", "angular.order = -1 is negative", "0 <= N <= 60 in 2D"] },
+        { "order too large", Replace("  order: 3", "  order: 61"), [], ["deck.yaml:7:10:", "angular.order = 61 is too large for 2D"] },
+        { "order not an integer", Replace("  order: 3", "  order: 2.5"), [], ["deck.yaml:7:10:", "angular.order = 2.5 is not an integer"] },
+        { "zero cells", Replace("  cells: [10, 10]", "  cells: [10, 0]"), [], ["deck.yaml:4:15:", "grid.cells[1] = 0 is not a positive cell count"] },
+        { "too many dimensions", Replace("  cells: [10, 10]", "  cells: [1, 1, 1, 1]"), [], ["deck.yaml:4:10:", "grid.cells has 4 entries"] },
+        { "extent length mismatch", Replace("  extent: [[0, 1], [0, 1]]", "  extent: [[0, 1]]"), [], ["deck.yaml:5:11:", "grid.extent = [[0, 1]] has 1 entries but grid.cells has 2"] },
+        { "extent min >= max", Replace("  extent: [[0, 1], [0, 1]]", "  extent: [[0, 1], [2, 2]]"), [], ["deck.yaml:5:20:", "grid.extent[1] = [2, 2] has min >= max"] },
+        { "unknown boundary kind", Valid.Replace("grid:\n", "grid:\n  boundary: wall\n"), [], ["deck.yaml:4:13:", "grid.boundary = wall is not a known boundary kind", "vacuum | periodic | reflective | inflow"] },
+        { "face of another dimension", Valid.Replace("grid:\n", "grid:\n  boundary: {z_min: vacuum}\n"), [], ["deck.yaml:4:14:", "unknown key grid.boundary.z_min", "x_min, x_max, y_min, y_max"] },
+        { "one-sided periodic", Valid.Replace("grid:\n", "grid:\n  boundary: {y_max: periodic}\n"), [], ["deck.yaml:4:21:", "grid.boundary.y_max = periodic but grid.boundary.y_min is vacuum"] },
+        { "negative end time", Replace("  end: 1", "  end: -1"), [], ["deck.yaml:11:8:", "time.end = -1 is not positive"] },
+        { "zero end time", Replace("  end: 1", "  end: 0"), [], ["deck.yaml:11:8:", "time.end = 0 is not positive"] },
+        { "r_min > r_max", Valid + "solver:\n  truncation: {r_min: 5, r_max: 3}\n", [], ["deck.yaml:13:23:", "solver.truncation.r_min = 5 is larger than solver.truncation.r_max = 3"] },
+        { "gaussian without sigma", Valid + "initial: {type: gaussian}\n", [], ["deck.yaml:12:1:", "initial.sigma is missing"] },
+        { "unknown solver", Valid + "solver: {type: magic}\n", [], ["deck.yaml:12:16:", "solver.type = magic is not a known solver type", "full_rank | fixed_rank_bug | augmented_bug | parallel_bug"] },
+        { "bad problem name", Replace("  name: t", "  name: a b"), [], ["deck.yaml:2:9:", "problem.name = a b has characters outside"] },
+        { "unknown --set key", Valid, ["--set", "time.ende=0.5"], ["--set time.ende:", "unknown key time.ende"] },
+        { "unknown --set section", Valid, ["--set", "tme.end=0.5"], ["--set tme.end:", "unknown key tme"] },
+        { "malformed --set", Valid, ["--set", "time.end"], ["--set time.end:", "malformed override"] },
+        { "--set value out of range", Valid, ["--set", "time.cfl=2"], ["--set time.cfl:", "time.cfl = 2 is beyond the stability limit"] },
+        { "--set through a value", Valid, ["--set", "time.end.x=1"], ["--set time.end.x:", "time.end is a single value"] },
+        { "--set into a one-word boundary", Valid.Replace("grid:\n", "grid:\n  boundary: vacuum\n"), ["--set", "grid.boundary.x_min=inflow"], ["--set grid.boundary.x_min:", "grid.boundary is a single value"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MalformedDeckGivesExitCode2AndOneLine(string name, string deck, string[] extra, string[] expected)
+    {
+        using var dir = new TempDir();
+        dir.Write("map.yaml", "name: m\ndimension: 2\n");
+        string file = dir.Write("deck.yaml", deck);
+        var (code, stdout, stderr) = Invoke(["check", file, .. extra]);
+        string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(code == 2, $"{name}: exit {code}, stdout {stdout}, stderr {stderr}");
+        Assert.Single(lines);
+        Assert.StartsWith("error: ", lines[0]);
+        foreach (var e in expected)
+            Assert.True(lines[0].Contains(e, StringComparison.Ordinal), $"{name}: '{lines[0]}' lacks '{e}'");
+    }
+
+    [Fact]
+    public void TheValidBaseDeckPasses()
+    {
+        using var dir = new TempDir();
+        var (code, _, stderr) = Invoke("check", dir.Write("deck.yaml", Valid));
+        Assert.True(code == 0, stderr);
+    }
+
+    [Fact]
+    public void ErrorsInsideAMaterialMapNameTheMapFile()
+    {
+        using var dir = new TempDir();
+        dir.Write("map.yaml", "name: m\ndimension: 2\nregions:\n  - name: r\n    sigma_a: -3\n    boxes: [[[0, 1], [0, 1]]]\n");
+        string deck = Valid.Replace("  sigma_s: 1\n", "  file: map.yaml\n");
+        var (code, _, stderr) = Invoke("check", dir.Write("deck.yaml", deck));
+        Assert.Equal(2, code);
+        Assert.Contains("map.yaml:5:14: regions[0].sigma_a = -3 is a negative cross section", stderr);
+
+        dir.Write("map.yaml", "name: m\ndimension: 3\n");
+        (code, _, stderr) = Invoke("check", dir.Write("deck.yaml", deck));
+        Assert.Equal(2, code);
+        Assert.Contains("map.yaml:2:12: dimension = 3 does not match the deck's grid dimension 2", stderr);
+
+        dir.Write("map.yaml", "name: m\ndimension: 2\nregions:\n  - name: r\n    boxes: [[[0, 1]]]\n");
+        (code, _, stderr) = Invoke("check", dir.Write("deck.yaml", deck));
+        Assert.Equal(2, code);
+        Assert.Contains("map.yaml:5:13: regions[0].boxes[0] has 1 entries", stderr);
+    }
+
+    [Fact]
+    public void MissingDeckFile()
+    {
+        var (code, _, stderr) = Invoke("check", "/nonexistent/deck.yaml");
+        Assert.Equal(2, code);
+        Assert.Contains("deck file not found", stderr);
+    }
+}
