@@ -1,0 +1,85 @@
+# ParallelDlra — top-level targets. GNU make.
+#
+#   make deps    check (and as root install) the Debian packages the project needs
+#   make build   deps + Release build of the whole solution
+#   make run     build + run $(DECK) on $(RANKS) MPI ranks
+#   make test    build + unit tests; prints "N passed, N failed[, N skipped]"
+#   make bench   build + `pdlra bench fullrank`
+#   make clean   remove build outputs
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+# Debian packages needed to build, run and test. One list; later additions go here
+# (paraview python3-paraview xvfb slurm-wlm munge).
+DEB_PACKAGES := openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev libhdf5-openmpi-dev hdf5-tools
+
+RANKS  ?= 2
+DECK   ?= jobs/linesource.yaml
+CONFIG ?= Release
+
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export TERM := dumb
+
+DOTNET      ?= dotnet
+SOLUTION    := ParallelDlra.sln
+TEST_PROJ   := tests/ParallelDlra.Tests/ParallelDlra.Tests.csproj
+PDLRA_DIR   := src/Pdlra/bin/$(CONFIG)/net10.0
+PDLRA       := $(PDLRA_DIR)/pdlra
+RESULTS_DIR := build/test-results
+
+# mpiexec refuses to run as root unless told; only say so when we are root.
+MPIEXEC_ROOT := $(if $(filter 0,$(shell id -u)),--allow-run-as-root,)
+MPIEXEC      ?= mpiexec $(MPIEXEC_ROOT) --oversubscribe -n $(RANKS)
+
+.PHONY: deps build run test bench clean
+
+deps:
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+	  echo "deps: dpkg-query not found (not Debian?); please make sure these are installed: $(DEB_PACKAGES)" >&2; \
+	  exit 0; \
+	fi; \
+	missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  if [ "$$(dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null)" != "install ok installed" ]; then \
+	    missing="$$missing $$p"; \
+	  fi; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then \
+	    echo "deps: installing$$missing"; \
+	    apt-get update -q; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	  else \
+	    echo "deps: missing Debian packages; install them with:" >&2; \
+	    echo "sudo apt-get install -y --no-install-recommends$$missing" >&2; \
+	    exit 1; \
+	  fi; \
+	fi; \
+	if ! command -v $(DOTNET) >/dev/null 2>&1; then \
+	  echo "deps: '$(DOTNET)' not found: install the .NET 10 SDK (https://dot.net)" >&2; \
+	  exit 1; \
+	fi
+
+build: deps
+	$(DOTNET) build $(SOLUTION) -c $(CONFIG) --nologo
+
+run: build
+	$(MPIEXEC) $(PDLRA) run $(DECK)
+
+test: build
+	@rm -rf $(RESULTS_DIR)
+	@status=0; \
+	$(DOTNET) test $(TEST_PROJ) -c $(CONFIG) --no-build --nologo \
+	  --logger "trx;LogFileName=results.trx" --results-directory $(RESULTS_DIR) || status=$$?; \
+	.ci/summarize $(RESULTS_DIR)/results.trx || { [ $$status -ne 0 ] || status=1; }; \
+	exit $$status
+
+bench: build
+	$(PDLRA) bench fullrank
+
+clean:
+	-$(DOTNET) clean $(SOLUTION) -c $(CONFIG) --nologo >/dev/null
+	rm -rf build src/*/bin src/*/obj tests/*/bin tests/*/obj
