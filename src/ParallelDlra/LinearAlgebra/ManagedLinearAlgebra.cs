@@ -6,7 +6,7 @@ namespace ParallelDlra.LinearAlgebra;
 
 /// <summary>
 /// Dense linear algebra in C#: blocked GEMM / Gram loops over spans with
-/// <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/>, and MathNet.Numerics'
+/// <see cref="System.Threading.Tasks.Parallel.For(int, int, ParallelOptions, Action{int})"/>, and MathNet.Numerics'
 /// managed QR, SVD and eigen-decompositions. The fallback when no native BLAS/LAPACK loads
 /// (about 6× slower than OpenBLAS on a tall-skinny QR).
 /// </summary>
@@ -67,7 +67,7 @@ public sealed unsafe class ManagedLinearAlgebra : DenseLinearAlgebra
     {
         nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
         int blocks = (m + RowBlock - 1) / RowBlock;
-        Parallel.For(0, blocks, Options, blk =>
+        System.Threading.Tasks.Parallel.For(0, blocks, Options, blk =>
         {
             double* A = (double*)pa, B = (double*)pb, C = (double*)pc;
             int i0 = blk * RowBlock, len = Math.Min(RowBlock, m - i0);
@@ -90,7 +90,7 @@ public sealed unsafe class ManagedLinearAlgebra : DenseLinearAlgebra
         nint pa = (nint)a, pb = (nint)b;
         int blocks = (k + ReductionBlock - 1) / ReductionBlock;
         var partial = new double[blocks][];
-        Parallel.For(0, blocks, Options, blk =>
+        System.Threading.Tasks.Parallel.For(0, blocks, Options, blk =>
         {
             double* A = (double*)pa, B = (double*)pb;
             int p0 = blk * ReductionBlock, len = Math.Min(ReductionBlock, k - p0);
