@@ -1,16 +1,18 @@
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Kinetic;
+using ParallelDlra.LinearAlgebra;
 using ParallelDlra.Mesh;
 
 namespace ParallelDlra.Compute;
 
 /// <summary>The CPU backend: host blocks, loops over spans vectorised with System.Numerics.Vector,
 /// threads over columns or fixed row chunks (fixed chunking keeps every reduction bitwise reproducible).</summary>
-public sealed class CpuBackend : IComputeBackend
+public sealed class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null) : IComputeBackend
 {
     private const int Chunk = 2048;
+    private readonly IDenseLinearAlgebra _la = linearAlgebra ?? LinearAlgebraProvider.Default;
 
-    public string Name => $"cpu ({Environment.ProcessorCount} threads, Vector<double> width {System.Numerics.Vector<double>.Count})";
+    public string Name => $"cpu ({Environment.ProcessorCount} threads, Vector<double> width {System.Numerics.Vector<double>.Count}; {_la.Name})";
 
     public Block Allocate(int rows, int columns) => new HostBlock(rows, columns);
 
@@ -94,6 +96,15 @@ public sealed class CpuBackend : IComputeBackend
             throw new ArgumentException($"shapes {x.Rows}x{x.Columns} · {b.RowCount}x{b.ColumnCount} → {y.Rows}x{y.Columns}");
         var xd = H(x).Data; var yd = H(y).Data;
         int n = x.Rows, p = x.Columns, q = y.Columns;
+        int nonzeros = 0;
+        for (int col = 0; col < q; col++)
+            for (int row = 0; row < p; row++) if (b[row, col] != 0.0) nonzeros++;
+        if (nonzeros > 0.25 * p * q && p * q >= 16)
+        {
+            // Dense B: one BLAS GEMM over the whole block.
+            _la.Gemm(Transpose.No, Transpose.No, n, q, p, alpha, xd, n, b.AsColumnMajorArray() ?? b.ToColumnMajorArray(), p, beta, yd, n);
+            return;
+        }
         // Nonzero structure of each column of B, so sparse angular matrices (A_d) cost only their nonzeros.
         var nz = new (int Row, double Value)[q][];
         for (int col = 0; col < q; col++)
@@ -118,6 +129,12 @@ public sealed class CpuBackend : IComputeBackend
     {
         var xd = H(x).Data; var yd = H(y).Data;
         int n = x.Rows, p = x.Columns, q = y.Columns;
+        if (p * q >= 64)
+        {
+            var g = new double[p * q];
+            _la.Gemm(Transpose.Yes, Transpose.No, p, q, n, 1.0, xd, n, yd, n, 0.0, g, p);
+            return Matrix<double>.Build.Dense(p, q, g);
+        }
         int chunks = (n + Chunk - 1) / Chunk;
         var partial = new double[chunks][];
         System.Threading.Tasks.Parallel.For(0, chunks, ch =>
@@ -154,6 +171,14 @@ public sealed class CpuBackend : IComputeBackend
             else { double s = 0; foreach (int r in rows) s += col[r]; sums[j] = s; }
         }
         return sums;
+    }
+
+    public Matrix<double> LocalQr(Block a)
+    {
+        if (a.Rows < a.Columns) throw new InvalidOperationException($"local QR needs at least as many cells ({a.Rows}) as columns ({a.Columns}): use fewer ranks or a lower r_max");
+        var r = new double[a.Columns * a.Columns];
+        _la.Qr(a.Rows, a.Columns, H(a).Data, a.Rows, r);
+        return Matrix<double>.Build.Dense(a.Columns, a.Columns, r);
     }
 
     public void PackFace(GridBlock block, Block x, int face, Span<double> buffer)

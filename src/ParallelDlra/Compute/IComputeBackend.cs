@@ -42,6 +42,9 @@ public interface IComputeBackend : IDisposable
     /// <summary>Local column sums Σ_i x_ij, or with <paramref name="rows"/> only over those rows.</summary>
     double[] ColumnSums(Block x, int[]? rows = null);
 
+    /// <summary>Thin Householder QR of the local rows: a ← Q (orthonormal columns), returns R (diagonal ≥ 0).</summary>
+    Matrix<double> LocalQr(Block a);
+
     /// <summary>Writes the cells adjacent to face f of x into buffer in the face layout (all columns).</summary>
     void PackFace(GridBlock block, Block x, int face, Span<double> buffer);
 }

@@ -88,6 +88,29 @@ public static class SolverFactory
     {
         SolverKind.FullRank => new FullRankSolver(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper,
             InitialCondition.Moments(phi0, disc.Basis.Count, disc.Basis.IsotropicMomentNorm)),
+        SolverKind.AugmentedBug => new LowRank.AugmentedBug(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc)),
+        SolverKind.ParallelBug => new LowRank.ParallelBug(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc)),
+        SolverKind.FixedRankBug => new LowRank.FixedRankBug(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc)),
         _ => throw new InputException($"solver.type = {o.Solver.Kind}: not available in this build"),
     };
+
+    /// <summary>Padding columns for the initial spatial basis: pseudo-random values in [−1, 1] that depend
+    /// only on the global cell index and the column (SplitMix64), so every decomposition builds the same X0.</summary>
+    private static Func<int, int, double> Padding(Discretisation disc)
+    {
+        var block = disc.Block;
+        var grid = disc.Grid;
+        return (local, column) =>
+        {
+            Span<int> ijk = stackalloc int[3];
+            block.Index(local, ijk);
+            long global = 0, stride = 1;
+            for (int d = 0; d < block.Dimension; d++) { global += (block.Offset[d] + ijk[d]) * stride; stride *= grid.Cells[d]; }
+            ulong z = (ulong)(global * 1_000_003L + column) + 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            z ^= z >> 31;
+            return (z >> 11) * (2.0 / (1UL << 53)) - 1.0;
+        };
+    }
 }

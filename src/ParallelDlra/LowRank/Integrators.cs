@@ -1,0 +1,107 @@
+using MathNet.Numerics.LinearAlgebra;
+using ParallelDlra.Compute;
+using ParallelDlra.Deck;
+using ParallelDlra.Kinetic;
+using ParallelDlra.Parallel;
+using ParallelDlra.Solvers;
+
+namespace ParallelDlra.LowRank;
+
+/// <summary>
+/// Rank-adaptive augmented BUG integrator (Ceruti, Kusch and Lubich, "A rank-adaptive robust integrator for
+/// dynamical low-rank approximation", BIT 62, 2022): K- and L-steps from the old factors, augmented bases
+/// X̂ = orth([K(t1), X0]), V̂ = orth([L(t1), V0]) of width ≤ 2r, a Galerkin S-step on them from
+/// Ŝ0 = X̂ᵀX0 S0 V0ᵀV̂, then truncation of Ŝ(t1).
+/// </summary>
+public sealed class AugmentedBug(KineticOperator op, IComputeBackend backend, IHaloExchange halo, ICommunicator comm,
+    TimeStepperKind stepper, SolverOptions options, double[] phi0, Func<int, int, double> padding)
+    : LowRankSolver(op, backend, halo, comm, stepper, options, phi0, padding)
+{
+    public override string Name => Options.Conservative ? "augmented BUG (conservative truncation)" : "augmented BUG";
+
+    public override StepReport Step(double t, double dt)
+    {
+        var times = StageTimes(t, dt);
+        using var k1 = KStep(t, dt, X, S, V);
+        var l1 = LStep(t, dt, Projections.Spatial(X, times), S, V);
+        var (xHat, _) = AugmentX(X, k1);
+        using (xHat)
+        {
+            var (vHat, _) = AugmentV(V, l1);
+            // With X̂ = [X0, X̃] and V̂ = [V0, Ṽ]: X̂ᵀ W X0 = [I; 0] and V̂ᵀV0 = [I; 0].
+            var s0 = Matrix<double>.Build.Dense(xHat.Columns, vHat.ColumnCount);
+            s0.SetSubMatrix(0, 0, S);
+            var s1 = SStep(t, dt, Projections.Spatial(xHat, times), Projections.Angular(vHat), s0);
+            var cut = Truncation.Truncate(s1, Options.Truncation, Options.Conservative);
+            Adopt(xHat, vHat, cut);
+            return new StepReport(Rank, cut.DiscardedTail);
+        }
+    }
+}
+
+/// <summary>
+/// Parallel rank-adaptive integrator (Ceruti, Kusch and Lubich, "A parallel rank-adaptive integrator for
+/// dynamical low-rank approximation", SIAM J. Sci. Comput. 2024): K-, L- and S-steps all start from the old
+/// factors (they could run concurrently and share the Galerkin coefficients of X0), then
+/// Ŝ(t1) = [[S̄(t1), L(t1)ᵀṼ], [X̃ᵀW K(t1), 0]] on X̂ = [X0, X̃], V̂ = [V0, Ṽ] is truncated.
+/// </summary>
+public sealed class ParallelBug(KineticOperator op, IComputeBackend backend, IHaloExchange halo, ICommunicator comm,
+    TimeStepperKind stepper, SolverOptions options, double[] phi0, Func<int, int, double> padding)
+    : LowRankSolver(op, backend, halo, comm, stepper, options, phi0, padding)
+{
+    public override string Name => Options.Conservative ? "parallel BUG (conservative truncation)" : "parallel BUG";
+
+    public override StepReport Step(double t, double dt)
+    {
+        var times = StageTimes(t, dt);
+        int r = Rank;
+        using var k1 = KStep(t, dt, X, S, V);
+        var g0 = Projections.Spatial(X, times);
+        var l1 = LStep(t, dt, g0, S, V);
+        var sBar = SStep(t, dt, g0, Projections.Angular(V), S);
+        var (xHat, cx) = AugmentX(X, k1);
+        using (xHat)
+        {
+            var (vHat, cv) = AugmentV(V, l1);
+            int kx = xHat.Columns - r, kv = vHat.ColumnCount - r;
+            var sHat = Matrix<double>.Build.Dense(r + kx, r + kv);
+            sHat.SetSubMatrix(0, 0, sBar);
+            if (kv > 0) sHat.SetSubMatrix(0, r, cv.SubMatrix(r, kv, 0, r).Transpose());   // L(t1)ᵀ Ṽ
+            if (kx > 0) sHat.SetSubMatrix(r, 0, cx.SubMatrix(r, kx, 0, r));               // X̃ᵀ W K(t1)
+            var cut = Truncation.Truncate(sHat, Options.Truncation, Options.Conservative);
+            Adopt(xHat, vHat, cut);
+            return new StepReport(Rank, cut.DiscardedTail);
+        }
+    }
+}
+
+/// <summary>
+/// Fixed-rank BUG ("unconventional") integrator (Ceruti and Lubich, "An unconventional robust integrator for
+/// dynamical low-rank approximation", BIT 62, 2022): X1 = orth(K(t1)), V1 = orth(L(t1)), and a Galerkin
+/// S-step from (X1ᵀ W X0) S0 (V0ᵀV1); the rank never changes.
+/// </summary>
+public sealed class FixedRankBug(KineticOperator op, IComputeBackend backend, IHaloExchange halo, ICommunicator comm,
+    TimeStepperKind stepper, SolverOptions options, double[] phi0, Func<int, int, double> padding)
+    : LowRankSolver(op, backend, halo, comm, stepper, options, phi0, padding)
+{
+    public override string Name => "fixed-rank BUG";
+
+    public override StepReport Step(double t, double dt)
+    {
+        var times = StageTimes(t, dt);
+        var x1 = KStep(t, dt, X, S, V);
+        Qr.Orthonormalize(x1);
+        var mBuf = Backend.Gram(x1, X).AsColumnMajorArray();
+        Comm.AllreduceSum(mBuf);
+        var m = Matrix<double>.Build.Dense(Rank, Rank, mBuf) * Weight;
+        var l1 = LStep(t, dt, Projections.Spatial(X, times), S, V);
+        var v1 = l1.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;
+        var s0 = m * S * V.TransposeThisAndMultiply(v1);
+        var s1 = SStep(t, dt, Projections.Spatial(x1, times), Projections.Angular(v1), s0);
+        X.Dispose();
+        X = x1;
+        S = s1;
+        V = v1;
+        return new StepReport(Rank, 0.0);
+    }
+}

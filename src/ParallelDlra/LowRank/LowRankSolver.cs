@@ -1,0 +1,242 @@
+using MathNet.Numerics.LinearAlgebra;
+using ParallelDlra.Compute;
+using ParallelDlra.Deck;
+using ParallelDlra.Kinetic;
+using ParallelDlra.Parallel;
+using ParallelDlra.Solvers;
+
+namespace ParallelDlra.LowRank;
+
+/// <summary>
+/// Common state and pieces of the BUG-type integrators: the factors u ≈ X S Vᵀ (X distributed by rows and
+/// orthonormal in the cell-volume inner product, S and V replicated), the K-, L- and S-substeps, the basis
+/// augmentation and the global diagnostics. Each integrator is a short composition of these pieces.
+/// </summary>
+public abstract class LowRankSolver : ISolver
+{
+    protected LowRankSolver(KineticOperator op, IComputeBackend backend, IHaloExchange halo, ICommunicator comm,
+        TimeStepperKind stepper, SolverOptions options, double[] phi0, Func<int, int, double> padding)
+    {
+        Backend = backend;
+        Comm = comm;
+        Options = options;
+        StepperKind = stepper;
+        Projections = new KroneckerProjections(op, backend, halo, comm);
+        Qr = new TallSkinnyQr(backend, comm, op.Block.Grid.CellVolume);
+        Blocks = new TimeStepper(stepper, backend);
+        (X, S, V) = InitialFactors(op, phi0, padding);
+    }
+
+    protected IComputeBackend Backend { get; }
+    protected ICommunicator Comm { get; }
+    protected SolverOptions Options { get; }
+    protected TimeStepperKind StepperKind { get; }
+    protected KroneckerProjections Projections { get; }
+    protected TallSkinnyQr Qr { get; }
+    protected TimeStepper Blocks { get; }
+    protected KineticOperator Operator => Projections.Operator;
+    protected double Weight => Projections.Weight;
+
+    /// <summary>X: n_cells × r (local rows), Xᵀ W X = I.</summary>
+    public Block X { get; protected set; }
+    /// <summary>S: r × r.</summary>
+    public Matrix<double> S { get; protected set; }
+    /// <summary>V: n_moments × r, VᵀV = I.</summary>
+    public Matrix<double> V { get; protected set; }
+
+    public abstract string Name { get; }
+    public int Rank => S.RowCount;
+    public int CollectiveCalls => Projections.CollectiveCalls;
+
+    public abstract StepReport Step(double t, double dt);
+
+    /// <summary>Rank-one factors of the isotropic initial condition u0 = φ0 e0ᵀ/√|S|, padded to the initial
+    /// rank with deterministic functions of the global cell index (the same on any decomposition).</summary>
+    private (Block, Matrix<double>, Matrix<double>) InitialFactors(KineticOperator op, double[] phi0, Func<int, int, double> padding)
+    {
+        int m = op.Basis.Count, n = op.Block.Count;
+        int r = Math.Clamp(Options.InitialRank, Math.Max(1, Options.Truncation.RMin), Math.Min(Options.Truncation.RMax, m));
+        if (Options.Kind == SolverKind.FixedRankBug) r = Math.Min(Options.InitialRank, m);
+        var cols = new double[n * r];
+        phi0.CopyTo(cols, 0);
+        for (int j = 1; j < r; j++)
+            for (int i = 0; i < n; i++) cols[j * n + i] = padding(i, j);
+        var x = Backend.Allocate(n, r);
+        Backend.Upload(cols, x);
+        var rFactor = Qr.Orthonormalize(x);
+        var d = Matrix<double>.Build.Dense(r, r);
+        d[0, 0] = 1.0 / op.Basis.IsotropicMomentNorm;
+        return (x, rFactor * d, Matrix<double>.Build.DenseIdentity(m, r));
+    }
+
+    // ---- substeps ---------------------------------------------------------------------------------
+
+    /// <summary>K-step: K = X0 S0 evolved with V0 fixed from t to t + dt.</summary>
+    protected Block KStep(double t, double dt, Block x0, Matrix<double> s0, Matrix<double> v0)
+    {
+        int r = x0.Columns;
+        var k = Backend.Allocate(x0.Rows, r);
+        Backend.MultiplySmall(x0, s0, 1.0, 0.0, k);
+        var a = Projections.Angular(v0);
+        using var f = Backend.Allocate(x0.Rows, r);
+        using var work = Backend.Allocate(x0.Rows, r);
+        using var stage = StepperKind == TimeStepperKind.SspRk2 ? Backend.Allocate(x0.Rows, r) : null;
+        Blocks.Advance(t, dt, k, (time, kk, result) => Projections.KRightHandSide(time, kk, a, result, work), f, stage ?? f);
+        return k;
+    }
+
+    /// <summary>L-step: L = V0 S0ᵀ evolved with X0 fixed (its Galerkin coefficients g).</summary>
+    protected Matrix<double> LStep(double t, double dt, SpatialCoefficients g, Matrix<double> s0, Matrix<double> v0)
+        => Integrate(t, dt, v0 * s0.Transpose(), (time, l) => Projections.LRightHandSide(time, l, g));
+
+    /// <summary>S-step (Galerkin): S evolved on fixed bases.</summary>
+    protected Matrix<double> SStep(double t, double dt, SpatialCoefficients g, AngularCoefficients a, Matrix<double> s0)
+        => Integrate(t, dt, s0, (time, s) => Projections.SRightHandSide(time, s, g, a));
+
+    /// <summary>Times at which a substep evaluates time-dependent sources.</summary>
+    protected double[] StageTimes(double t, double dt) => StepperKind == TimeStepperKind.SspRk2 ? [t, t + dt] : [t];
+
+    private Matrix<double> Integrate(double t, double dt, Matrix<double> y, Func<double, Matrix<double>, Matrix<double>> f)
+    {
+        var y1 = y + f(t, y) * dt;
+        if (StepperKind == TimeStepperKind.ForwardEuler) return y1;
+        return (y + y1 + f(t + dt, y1) * dt) * 0.5;
+    }
+
+    // ---- bases ------------------------------------------------------------------------------------
+
+    /// <summary>X̂ = [X0, X̃] with X̃ an orthonormal basis of the part of K outside span(X0) (block
+    /// Gram–Schmidt twice, then TSQR), and the coefficients of K in it: K = X̂ [P; R]. When K is (nearly)
+    /// contained in span(X0) the residual is rank deficient and Householder completes Q with arbitrary
+    /// directions; these are then projected against X0 once more and re-orthonormalised.</summary>
+    protected (Block XHat, Matrix<double> Coefficients) AugmentX(Block x0, Block k)
+    {
+        int r = x0.Columns, kc = k.Columns;
+        var residual = Backend.Allocate(k.Rows, kc);
+        Backend.CopyColumns(k, 0, residual, 0, kc);
+        var p = ProjectOut(x0, residual) + ProjectOut(x0, residual);
+        var rr = Qr.Orthonormalize(residual);
+        double largest = Enumerable.Range(0, kc).Max(i => Math.Abs(rr[i, i]));
+        double smallest = Enumerable.Range(0, kc).Min(i => Math.Abs(rr[i, i]));
+        if (smallest <= 1e-6 * largest)
+        {
+            // K = X0 P + Q1 R, Q1 = X0 C + Q2 R2  ⇒  K = X0 (P + C R) + Q2 (R2 R).
+            var c = ProjectOut(x0, residual);
+            var r2 = Qr.Orthonormalize(residual);
+            p += c * rr;
+            rr = r2 * rr;
+        }
+        var xHat = Backend.Allocate(k.Rows, r + kc);
+        Backend.CopyColumns(x0, 0, xHat, 0, r);
+        Backend.CopyColumns(residual, 0, xHat, r, kc);
+        residual.Dispose();
+        var coeff = Matrix<double>.Build.Dense(r + kc, kc);
+        coeff.SetSubMatrix(0, 0, p);
+        coeff.SetSubMatrix(r, 0, rr);
+        return (xHat, coeff);
+    }
+
+    /// <summary>y ← y − X0 (w X0ᵀ y); returns the removed coefficients w X0ᵀ y (one allreduce).</summary>
+    private Matrix<double> ProjectOut(Block x0, Block y)
+    {
+        var buf = Backend.Gram(x0, y).AsColumnMajorArray();
+        Comm.AllreduceSum(buf);
+        var proj = Matrix<double>.Build.Dense(x0.Columns, y.Columns, buf) * Weight;
+        Backend.MultiplySmall(x0, proj, -1.0, 1.0, y);
+        return proj;
+    }
+
+    /// <summary>V̂ = [V0, Ṽ] with Ṽ the left singular vectors of (I − V0V0ᵀ)L above rounding (at most
+    /// n_moments − r of them), and the coefficients V̂ᵀL.</summary>
+    protected static (Matrix<double> VHat, Matrix<double> Coefficients) AugmentV(Matrix<double> v0, Matrix<double> l)
+    {
+        int m = v0.RowCount, r = v0.ColumnCount;
+        var residual = l - v0 * v0.TransposeThisAndMultiply(l);
+        residual -= v0 * v0.TransposeThisAndMultiply(residual);
+        int room = m - r;
+        var tilde = Matrix<double>.Build.Dense(m, 0);
+        if (room > 0)
+        {
+            var svd = residual.Svd(true);
+            double cut = 1e-13 * Math.Max(l.FrobeniusNorm(), double.Epsilon);
+            int keep = Math.Min(room, svd.S.Count(s => s > cut));
+            tilde = svd.U.SubMatrix(0, m, 0, keep);
+            tilde -= v0 * v0.TransposeThisAndMultiply(tilde);
+            if (keep > 0) tilde = tilde.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;
+        }
+        var vHat = v0.Append(tilde);
+        return (vHat, vHat.TransposeThisAndMultiply(l));
+    }
+
+    /// <summary>Applies a truncation: X ← X̂ Px, S, V ← V̂ Pv.</summary>
+    protected void Adopt(Block xHat, Matrix<double> vHat, TruncationResult t)
+    {
+        var x1 = Backend.Allocate(xHat.Rows, t.Rank);
+        Backend.MultiplySmall(xHat, t.Px, 1.0, 0.0, x1);
+        X.Dispose();
+        X = x1;
+        S = t.S;
+        V = vHat * t.Pv;
+    }
+
+    // ---- global quantities ------------------------------------------------------------------------
+
+    public double Mass()
+    {
+        var sums = Backend.ColumnSums(X);
+        Comm.AllreduceSum(sums);
+        var e0 = V.Row(0);
+        return Operator.MassWeight * Vector<double>.Build.Dense(sums).DotProduct(S * e0);
+    }
+
+    public double Outflow(double t)
+    {
+        var faces = Operator.Outflows;
+        var packed = new double[faces.Count * Rank];
+        for (int f = 0; f < faces.Count; f++) Backend.ColumnSums(X, faces[f].Cells).CopyTo(packed, f * Rank);
+        Comm.AllreduceSum(packed);
+        double rate = 0;
+        for (int f = 0; f < faces.Count; f++)
+        {
+            var sums = Vector<double>.Build.Dense(packed.AsSpan(f * Rank, Rank).ToArray());
+            rate += sums.DotProduct(S * V.TransposeThisAndMultiply(Vector<double>.Build.Dense(faces[f].Weights))) + faces[f].Constant;
+        }
+        return rate;
+    }
+
+    public double[] ScalarFlux()
+    {
+        var coefficient = (S * V.Row(0) * Operator.Basis.IsotropicMomentNorm).ToColumnMatrix();
+        using var phi = Backend.Allocate(X.Rows, 1);
+        Backend.MultiplySmall(X, coefficient, 1.0, 0.0, phi);
+        var result = new double[X.Rows];
+        Backend.Download(phi, result);
+        return result;
+    }
+
+    /// <summary>The dense u = X S Vᵀ: a debugging aid only (it costs the full n_cells × n_moments memory).</summary>
+    public double[] Moments()
+    {
+        using var u = Backend.Allocate(X.Rows, V.RowCount);
+        Backend.MultiplySmall(X, S.TransposeAndMultiply(V), 1.0, 0.0, u);
+        var result = new double[u.Length];
+        Backend.Download(u, result);
+        return result;
+    }
+
+    /// <summary>max |w XᵀX − I| and max |VᵀV − I| (global).</summary>
+    public (double X, double V) OrthonormalityDefect()
+    {
+        var g = Backend.Gram(X, X).AsColumnMajorArray();
+        Comm.AllreduceSum(g);
+        var gx = Matrix<double>.Build.Dense(Rank, Rank, g) * Weight - Matrix<double>.Build.DenseIdentity(Rank);
+        var gv = V.TransposeThisAndMultiply(V) - Matrix<double>.Build.DenseIdentity(V.ColumnCount);
+        return (gx.Enumerate().Max(Math.Abs), gv.Enumerate().Max(Math.Abs));
+    }
+
+    public void Dispose()
+    {
+        X.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
