@@ -4,7 +4,7 @@
 #   make build   deps + Release build of the whole solution
 #   make run     build + run $(DECK) on $(RANKS) MPI ranks
 #   make test    build + unit tests; prints "N passed, N failed[, N skipped]"
-#   make bench   build + `pdlra bench fullrank`
+#   make bench   build + `pdlra bench fullrank` and `pdlra bench lowrank`
 #   make clean   remove build outputs
 
 SHELL := /bin/bash
@@ -79,6 +79,7 @@ test: build
 
 bench: build
 	$(PDLRA) bench fullrank
+	$(PDLRA) bench lowrank
 
 clean:
 	-$(DOTNET) clean $(SOLUTION) -c $(CONFIG) --nologo >/dev/null

@@ -28,9 +28,15 @@ public static class Program
         info.SetAction(_ => Guard(stderr, () => InfoCommand.Execute(stdout)));
 
         var bench = new Command("bench", "benchmarks (figures printed, nothing asserted)");
-        var which = new Argument<string>("name") { Description = "benchmark name: fullrank", DefaultValueFactory = _ => "fullrank" };
+        var which = new Argument<string>("name")
+        {
+            Description = $"benchmark name: {string.Join(", ", ParallelDlra.Verification.Benchmarks.Listed)}",
+            DefaultValueFactory = _ => "fullrank",
+        };
+        var benchArgs = new Argument<string[]>("args") { Description = "arguments of the benchmark, if any", Arity = ArgumentArity.ZeroOrMore };
         bench.Arguments.Add(which);
-        bench.SetAction(p => Guard(stderr, () => BenchCommand.Execute(p.GetValue(which)!, stdout)));
+        bench.Arguments.Add(benchArgs);
+        bench.SetAction(p => Guard(stderr, () => BenchCommand.Execute(p.GetValue(which)!, p.GetValue(benchArgs) ?? [], stdout)));
 
         var root = new RootCommand("pdlra: dynamical low-rank approximation of kinetic equations") { run, check, info, bench };
         var parsed = root.Parse(args);

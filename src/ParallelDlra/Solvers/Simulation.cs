@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ParallelDlra.Angular;
 using ParallelDlra.Compute;
 using ParallelDlra.Deck;
+using ParallelDlra.Diagnostics;
 using ParallelDlra.Kinetic;
 using ParallelDlra.Mesh;
 using ParallelDlra.Parallel;
@@ -13,10 +14,13 @@ namespace ParallelDlra.Solvers;
 public readonly record struct StepDiagnostics(int Step, double Time, double TimeStep, int Rank, double Mass, double Outflow, double DiscardedTail, double WallSeconds);
 
 /// <summary>Everything a run needs besides the deck: the communicator, the backend and how the grid is
-/// split (the parallel layer supplies a block and a halo exchange; a serial run owns the whole grid).</summary>
-public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Func<CartesianGrid, bool[], (GridBlock Block, IHaloExchange Halo)>? Decompose = null)
+/// split (the parallel layer supplies a block and a halo exchange; a serial run owns the whole grid).
+/// <see cref="Timers"/>, when set, collects the phase timings of the run: the driver times setup, time
+/// loop and output; solvers and integrators may add finer phases to the same instance.</summary>
+public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Func<CartesianGrid, bool[], (GridBlock Block, IHaloExchange Halo)>? Decompose = null,
+    PhaseTimers? Timers = null)
 {
-    public static RunContext Serial() => new(SerialCommunicator.Instance, new CpuBackend());
+    public static RunContext Serial(PhaseTimers? timers = null) => new(SerialCommunicator.Instance, new CpuBackend(), Timers: timers);
 }
 
 /// <summary>The assembled problem of a deck: grid block, angular basis, operator.</summary>

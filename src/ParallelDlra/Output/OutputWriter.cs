@@ -1,0 +1,185 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ParallelDlra.Deck;
+using ParallelDlra.Mesh;
+using ParallelDlra.Solvers;
+
+namespace ParallelDlra.Output;
+
+/// <summary>
+/// Writes the results of a run into <c>output.directory</c>; the one class that knows the output
+/// file formats (README, "Reading the output"):
+/// <list type="bullet">
+/// <item><c>diagnostics.csv</c>: step,time,dt,rank,mass,outflow,discarded_tail,wall_s, one row per step (step 0 included);</item>
+/// <item><c>phi.csv</c>: cell centre x[,y[,z]] and φ, one row per cell, x fastest;</item>
+/// <item><c>phi.bin</c>: φ as raw little-endian float64, x fastest, described by the sidecar <c>phi.json</c>;</item>
+/// <item><c>run.yaml</c>: the resolved deck (<see cref="DeckWriter.ToYaml"/>).</item>
+/// </list>
+/// Serial for now: it receives the whole field. With MPI, rank 0 will write gathered data (or every rank
+/// its part through parallel HDF5); callers go through this class only, so that change stays here.
+/// </summary>
+public sealed class OutputWriter
+{
+    public const string DiagnosticsFile = "diagnostics.csv";
+    public const string FieldCsvFile = "phi.csv";
+    public const string FieldBinaryFile = "phi.bin";
+    public const string FieldMetadataFile = "phi.json";
+    public const string DeckFile = "run.yaml";
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private OutputWriter(string directory) => Directory = directory;
+
+    /// <summary>The absolute output folder.</summary>
+    public string Directory { get; }
+
+    /// <summary>Creates <paramref name="directory"/> (with its parents) and checks that a file can be
+    /// written there, so that a bad <c>output.directory</c> fails before any computing.</summary>
+    /// <exception cref="InputException">the folder cannot be created or written; names <c>output.directory</c></exception>
+    public static OutputWriter Prepare(string directory)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(directory);
+            System.IO.Directory.CreateDirectory(full);
+            string probe = Path.Combine(full, $".pdlra-write-test-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new InputException($"output.directory = {directory}: cannot be created or written ({e.Message}); " +
+                                     "allowed: a folder this process can create and write to");
+        }
+        return new OutputWriter(full);
+    }
+
+    /// <summary>Full path of an output file.</summary>
+    public string PathOf(string file) => Path.Combine(Directory, file);
+
+    /// <summary>Writes everything a finished run produces: diagnostics, the resolved deck and, when
+    /// <c>output.write_field</c>, the final scalar flux. Returns the files written.</summary>
+    public IReadOnlyList<string> WriteRun(Simulation simulation)
+    {
+        var o = simulation.Options;
+        List<string> files = [WriteDiagnostics(simulation.History), WriteDeck(o)];
+        if (o.Output.WriteField)
+        {
+            var last = simulation.History.Count > 0 ? simulation.History[^1] : default;
+            files.AddRange(WriteField(simulation.Discretisation.Grid, simulation.Solver.ScalarFlux(), last.Time, last.Step, o.Problem.Name));
+        }
+        return files;
+    }
+
+    /// <summary><c>diagnostics.csv</c>: one row per entry of the history.</summary>
+    public string WriteDiagnostics(IReadOnlyList<StepDiagnostics> history)
+    {
+        var sb = new StringBuilder("step,time,dt,rank,mass,outflow,discarded_tail,wall_s\n");
+        foreach (var d in history)
+            sb.Append(Inv, $"{d.Step},{R(d.Time)},{R(d.TimeStep)},{d.Rank},{R(d.Mass)},{R(d.Outflow)},{R(d.DiscardedTail)},{R(d.WallSeconds)}\n");
+        return WriteText(DiagnosticsFile, sb.ToString());
+    }
+
+    /// <summary><c>run.yaml</c>: the resolved options; <c>pdlra run run.yaml</c> repeats the run.</summary>
+    public string WriteDeck(RunOptions options) => WriteText(DeckFile, DeckWriter.ToYaml(options));
+
+    /// <summary><c>phi.csv</c>, <c>phi.bin</c> and <c>phi.json</c> for the whole-grid field
+    /// <paramref name="phi"/> (global cell order, x fastest).</summary>
+    public IReadOnlyList<string> WriteField(CartesianGrid grid, ReadOnlySpan<double> phi, double time, int step, string problem)
+    {
+        if (phi.Length != grid.CellCount)
+            throw new ArgumentException($"the field has {phi.Length} values but the grid {grid.CellCount} cells", nameof(phi));
+        return [WriteFieldCsv(grid, phi), WriteFieldBinary(phi), WriteFieldMetadata(grid, time, step, problem)];
+    }
+
+    private string WriteFieldCsv(CartesianGrid grid, ReadOnlySpan<double> phi)
+    {
+        string path = PathOf(FieldCsvFile);
+        using var w = new StreamWriter(path, append: false, new UTF8Encoding(false), 1 << 16);
+        string[] axes = ["x", "y", "z"];
+        w.Write(string.Join(',', axes.Take(grid.Dimension)));
+        w.Write(",phi\n");
+        int dim = grid.Dimension;
+        Span<int> ijk = stackalloc int[3];
+        for (long c = 0; c < phi.Length; c++)
+        {
+            long rest = c;
+            for (int d = 0; d < dim; d++) { ijk[d] = (int)(rest % grid.Cells[d]); rest /= grid.Cells[d]; }
+            for (int d = 0; d < dim; d++)
+            {
+                w.Write(R(grid.Center(d, ijk[d])));
+                w.Write(',');
+            }
+            w.Write(R(phi[(int)c]));
+            w.Write('\n');
+        }
+        return path;
+    }
+
+    private string WriteFieldBinary(ReadOnlySpan<double> phi)
+    {
+        string path = PathOf(FieldBinaryFile);
+        using var f = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        if (BitConverter.IsLittleEndian)
+        {
+            f.Write(MemoryMarshal.AsBytes(phi));
+        }
+        else
+        {
+            Span<byte> b = stackalloc byte[8];
+            foreach (double v in phi)
+            {
+                BinaryPrimitives.WriteDoubleLittleEndian(b, v);
+                f.Write(b);
+            }
+        }
+        return path;
+    }
+
+    private string WriteFieldMetadata(CartesianGrid grid, double time, int step, string problem)
+    {
+        string path = PathOf(FieldMetadataFile);
+        using (var f = new FileStream(path, FileMode.Create, FileAccess.Write))
+        using (var j = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            j.WriteStartObject();
+            j.WriteString("file", FieldBinaryFile);
+            j.WriteString("quantity", "phi");
+            j.WriteString("dtype", "float64");
+            j.WriteString("byte_order", "little");
+            j.WriteString("layout", "x fastest: index = i + nx*(j + ny*k)");
+            j.WriteStartArray("dims");
+            foreach (int n in grid.Cells) j.WriteNumberValue(n);
+            j.WriteEndArray();
+            j.WriteStartArray("extent");
+            foreach (var e in grid.Extent)
+            {
+                j.WriteStartArray();
+                j.WriteNumberValue(e.Min);
+                j.WriteNumberValue(e.Max);
+                j.WriteEndArray();
+            }
+            j.WriteEndArray();
+            j.WriteNumber("time", time);
+            j.WriteNumber("step", step);
+            j.WriteString("problem", problem);
+            j.WriteEndObject();
+        }
+        return path;
+    }
+
+    private string WriteText(string file, string text)
+    {
+        string path = PathOf(file);
+        File.WriteAllText(path, text, new UTF8Encoding(false));
+        return path;
+    }
+
+    /// <summary>Shortest round-trip form, invariant culture.</summary>
+    private static string R(double v) => v.ToString("R", Inv);
+}

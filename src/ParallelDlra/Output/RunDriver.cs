@@ -1,0 +1,123 @@
+using System.Globalization;
+using NLog;
+using ParallelDlra.Deck;
+using ParallelDlra.Diagnostics;
+using ParallelDlra.LinearAlgebra;
+using ParallelDlra.Solvers;
+
+namespace ParallelDlra.Output;
+
+/// <summary>What a finished run reports.</summary>
+/// <param name="Steps">time steps taken</param>
+/// <param name="FinalTime">simulated time reached</param>
+/// <param name="InitialMass">mass at t = 0</param>
+/// <param name="FinalMass">mass at <paramref name="FinalTime"/></param>
+/// <param name="Wall">wall time of the whole run (setup, time loop, output)</param>
+/// <param name="Files">the files written (rank 0)</param>
+/// <param name="Timers">the phase timings</param>
+public sealed record RunSummary(int Steps, double FinalTime, double InitialMass, double FinalMass, TimeSpan Wall,
+    IReadOnlyList<string> Files, PhaseTimers Timers)
+{
+    /// <summary>(final − initial)/initial; NaN when the initial mass is zero.</summary>
+    public double RelativeMassChange => InitialMass != 0 ? (FinalMass - InitialMass) / InitialMass : double.NaN;
+}
+
+/// <summary>
+/// The body of <c>pdlra run</c>: prepares the output folder (failing early), logs a header, builds the
+/// <see cref="Simulation"/>, runs it with a <see cref="ProgressReporter"/>, writes the outputs through
+/// <see cref="OutputWriter"/> and logs a summary with the phase timings. Logging goes through NLog
+/// (configure it with <see cref="Log.Configure"/> first); only rank 0 writes files.
+/// </summary>
+public static class RunDriver
+{
+    /// <summary>Phase names the driver times (solvers may add their own to the same <see cref="PhaseTimers"/>).</summary>
+    public const string SetupPhase = "setup", LoopPhase = "time loop", OutputPhase = "output";
+
+    private static readonly Logger Logger = LogManager.GetLogger("run");
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <param name="options">the resolved deck</param>
+    /// <param name="context">communicator and backend; its <see cref="RunContext.Timers"/> is used (or created) and passed on to the solver</param>
+    /// <param name="source">where the options came from (the deck path), for the header</param>
+    /// <param name="terminal">where a live progress bar is drawn (default <see cref="Console.Out"/>)</param>
+    /// <exception cref="InputException">bad input, e.g. an <c>output.directory</c> that cannot be written</exception>
+    public static RunSummary Run(RunOptions options, RunContext context, string source, TextWriter? terminal = null)
+    {
+        var timers = context.Timers ?? new PhaseTimers();
+        context = context with { Timers = timers };
+        bool root = context.Comm.Rank == 0;
+
+        // Fail on an unusable output folder before any computing. (With MPI: rank 0 checks; the
+        // parallel layer will have to share the outcome.)
+        var writer = root ? OutputWriter.Prepare(options.Output.Directory) : null;
+
+        var o = options;
+        Logger.Info(Inv, $"pdlra run {source}: problem {o.Problem.Name}{(o.Problem.Description.Length > 0 ? $" — {o.Problem.Description}" : "")}");
+        Logger.Info(Inv, $"grid {string.Join(" × ", o.Grid.Cells)} cells ({o.Grid.Dimension}D) on {string.Join(" × ", o.Grid.Extent.Select(e => $"[{e.Min:G6}, {e.Max:G6}]"))}, " +
+                         $"boundary {string.Join(", ", o.Grid.Faces.Select((f, i) => $"{DeckWords.Faces[i]} {DeckWords.Of(DeckWords.Boundary, f.Kind)}"))}; " +
+                         $"material {o.Material.Map.Name}");
+
+        Simulation sim;
+        using (timers.Measure(SetupPhase))
+            sim = new Simulation(options, context);
+
+        try
+        {
+            var disc = sim.Discretisation;
+            int expected = ExpectedSteps(o.Time, sim.TimeStep);
+            var la = LinearAlgebraProvider.Default;
+            Logger.Info(Inv, $"angular P_{o.Angular.Order}, n_moments = {disc.Basis.Count}; n_cells = {disc.Grid.CellCount}; " +
+                             $"solver {sim.Solver.Name} ({DeckWords.Of(DeckWords.Solver, o.Solver.Kind)}, flux {DeckWords.Of(DeckWords.Flux, o.Solver.Flux)}, " +
+                             $"stepper {DeckWords.Of(DeckWords.Stepper, o.Time.Stepper)})");
+            Logger.Info(Inv, $"time end {o.Time.End:G6}, cfl {o.Time.Cfl:G4}, Δt = {sim.TimeStep:E4}, {expected} steps expected" +
+                             (o.Time.MaxSteps < int.MaxValue ? $" (time.max_steps = {o.Time.MaxSteps})" : ""));
+            Logger.Info(Inv, $"backend {context.Backend.Name}; linear algebra {la.Name}, {la.Threads} thread(s); {context.Comm.Size} rank(s)");
+            Logger.Info(Inv, $"output {writer?.Directory ?? options.Output.Directory}");
+
+            // The progress ETA runs to the time the run will actually reach (time.max_steps may stop it early).
+            double tStop = Math.Min(o.Time.End, expected * sim.TimeStep);
+            if (!(tStop > 0)) tStop = o.Time.End;
+            var progress = new ProgressReporter(0.0, tStop, o.Output.ProgressEvery, ProgressReporter.DetectMode(context.Comm.Rank), terminal);
+            using (timers.Measure(LoopPhase))
+                sim.Run(d => progress.Report(new ProgressSample(d.Time, d.Step, d.TimeStep, d.Mass, d.Rank)));
+            var first = sim.History[0];
+            var last = sim.History[^1];
+            progress.Finish(new ProgressSample(last.Time, last.Step, last.TimeStep, last.Mass, last.Rank));
+
+            IReadOnlyList<string> files = [];
+            using (timers.Measure(OutputPhase))
+                if (writer is not null) files = writer.WriteRun(sim);
+
+            var summary = new RunSummary(last.Step, last.Time, first.Mass, last.Mass, timers.Wall, files, timers);
+            LogSummary(summary, writer);
+            return summary;
+        }
+        finally
+        {
+            sim.Solver.Dispose();
+        }
+    }
+
+    /// <summary>Steps the time loop of <see cref="Simulation.Run"/> will take: ⌈end/Δt⌉ (with its 1e-12
+    /// tolerance), at most time.max_steps.</summary>
+    public static int ExpectedSteps(TimeOptions time, double dt)
+    {
+        double n = Math.Ceiling(time.End * (1 - 1e-12) / dt);
+        return n >= time.MaxSteps ? time.MaxSteps : (int)n;
+    }
+
+    private static void LogSummary(RunSummary s, OutputWriter? writer)
+    {
+        double perStep = s.Steps > 0 ? s.Timers.Phases.First(p => p.Name == LoopPhase).Total.TotalSeconds / s.Steps : 0;
+        Logger.Info(Inv, $"done: {s.Steps} steps to t = {s.FinalTime:G6} in {ProgressReporter.FormatDuration(s.Wall)} ({s.Wall.TotalSeconds:F3} s; {1e3 * perStep:F3} ms per step)");
+        string change = double.IsNaN(s.RelativeMassChange)
+            ? $"change {s.FinalMass - s.InitialMass:E3} (initial mass 0)"
+            : $"relative change {s.RelativeMassChange:E3}";
+        Logger.Info(Inv, $"mass: initial {s.InitialMass:E9}, final {s.FinalMass:E9}, {change}");
+        if (writer is not null)
+            Logger.Info(Inv, $"wrote {string.Join(", ", s.Files.Select(Path.GetFileName))} in {writer.Directory}");
+        Logger.Info("phase timings:");
+        foreach (var line in s.Timers.FormatTable(s.Wall).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            Logger.Info(line);
+    }
+}

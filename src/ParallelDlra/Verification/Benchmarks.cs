@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using ParallelDlra.Deck;
+using ParallelDlra.LinearAlgebra;
+using ParallelDlra.Output;
+using ParallelDlra.Solvers;
+
+namespace ParallelDlra.Verification;
+
+/// <summary>One benchmark of <c>pdlra bench NAME [ARGS]</c>.</summary>
+/// <param name="Name">the name on the command line</param>
+/// <param name="Description">one line for the help text</param>
+/// <param name="Listed">shown in the list of benchmarks (false for helpers such as <c>lowrank-one</c>)</param>
+/// <param name="Run">runs it: the extra arguments, where to print</param>
+public sealed record Benchmark(string Name, string Description, bool Listed, Action<IReadOnlyList<string>, TextWriter> Run);
+
+/// <summary>Timings and memory of a few time steps of one configuration.</summary>
+/// <param name="Solver">the solver's name</param>
+/// <param name="SetupSeconds">building the discretisation and the solver</param>
+/// <param name="StepSeconds">wall time of each step (Solver.Step only, setup excluded)</param>
+/// <param name="FinalRank">rank after the last step</param>
+/// <param name="FinalMass">mass after the last step</param>
+/// <param name="PeakWorkingSet">Process.PeakWorkingSet64 at the end, bytes</param>
+/// <param name="GcHeap">live managed heap after the steps (GC.GetTotalMemory after a full collection, solver still alive), bytes</param>
+public sealed record BenchmarkResult(string Solver, double SetupSeconds, double[] StepSeconds, int FinalRank, double FinalMass,
+    long PeakWorkingSet, long GcHeap)
+{
+    public double MedianStep
+    {
+        get
+        {
+            if (StepSeconds.Length == 0) return double.NaN;
+            var s = StepSeconds.Order().ToArray();
+            int n = s.Length;
+            return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+        }
+    }
+
+    public double MeanStep => StepSeconds.Length == 0 ? double.NaN : StepSeconds.Average();
+}
+
+/// <summary>
+/// The benchmarks of <c>pdlra bench</c> (figures printed, nothing asserted), as a name → benchmark table
+/// (<see cref="All"/>): add an entry to add a benchmark.
+/// <list type="bullet">
+/// <item><c>fullrank</c>: full-rank line source, 200² cells, P_15 (136 moments), 20 steps: time per step,
+/// cell-moment updates per second, peak memory.</item>
+/// <item><c>lowrank</c>: line source, 256² cells, P_29 (465 moments), 20 steps, full rank vs augmented BUG
+/// vs parallel BUG at θ = 1e-2 relative, each in a fresh child process (<c>bench lowrank-one KIND DIR</c>)
+/// so that peak memory is per solver; time per step, memory, final rank, ‖φ − φ_full‖/‖φ_full‖.</item>
+/// </list>
+/// </summary>
+public static class Benchmarks
+{
+    /// <summary>Steps timed by every benchmark.</summary>
+    public const int Steps = 20;
+
+    /// <summary>Solvers compared by <c>lowrank</c>, as deck words; the first is the reference.</summary>
+    public static readonly string[] LowRankSolvers = ["full_rank", "augmented_bug", "parallel_bug"];
+
+    /// <summary>Prefix of the one stdout line in which <c>lowrank-one</c> reports its result (JSON).</summary>
+    public const string ResultPrefix = "RESULT ";
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>name → benchmark.</summary>
+    public static IReadOnlyDictionary<string, Benchmark> All { get; } = new Benchmark[]
+    {
+        new("fullrank", "full-rank line source, 200x200 cells, P_15, 20 steps", true, (_, w) => FullRank(w)),
+        new("lowrank", "line source 256x256, P_29: full rank vs augmented BUG vs parallel BUG (theta = 1e-2)", true, (_, w) => LowRank(w)),
+        new("lowrank-one", "one configuration of lowrank: lowrank-one SOLVER OUTDIR (run in a child process)", false, LowRankOne),
+    }.ToDictionary(b => b.Name, StringComparer.Ordinal);
+
+    /// <summary>The names shown to users.</summary>
+    public static IEnumerable<string> Listed => All.Values.Where(b => b.Listed).Select(b => b.Name);
+
+    /// <summary>Runs benchmark <paramref name="name"/>.</summary>
+    /// <exception cref="InputException">unknown name or bad arguments</exception>
+    public static void Run(string name, IReadOnlyList<string> args, TextWriter stdout)
+    {
+        if (!All.TryGetValue(name, out var b))
+            throw new InputException($"bench {name}: unknown benchmark; allowed: {string.Join(", ", Listed)}");
+        b.Run(args, stdout);
+    }
+
+    /// <summary>The line-source deck of the benchmarks: σ_s = 1, Gaussian σ = 0.03 at the origin,
+    /// vacuum faces on [−1.5, 1.5]², cfl 0.9, forward Euler, <see cref="Steps"/> steps.</summary>
+    public static RunOptions LineSource(int cells, int order, SolverKind solver, double theta = 1e-2)
+    {
+        var map = new MaterialMap("uniform", 2, new Material(1.0, 0.0, 0.0), []);
+        return new RunOptions(
+            new ProblemOptions("bench_linesource", "benchmark line source"),
+            new GridOptions([cells, cells], [new Interval(-1.5, 1.5), new Interval(-1.5, 1.5)], [.. Enumerable.Repeat(new BoundaryFace(BoundaryKind.Vacuum), 4)]),
+            new AngularOptions(order),
+            new MaterialOptions(null, map),
+            new InitialConditionOptions(InitialKind.Gaussian, [0.0, 0.0], 0.03, 1.0, 0.0),
+            new TimeOptions(1.0, 0.9, TimeStepperKind.ForwardEuler, Steps),
+            new SolverOptions(solver, FluxKind.Roe, 10, new TruncationOptions(theta, ToleranceKind.Relative, 2, 100), false),
+            new OutputOptions(Path.Combine(Path.GetTempPath(), "pdlra-bench"), 10, false));
+    }
+
+    /// <summary>Builds the simulation and times <c>time.max_steps</c> calls of Solver.Step (no
+    /// diagnostics in between). Returns the result and the final scalar flux.</summary>
+    public static (BenchmarkResult Result, double[] Phi, Simulation Simulation) Measure(RunOptions o)
+    {
+        var clock = Stopwatch.StartNew();
+        var sim = new Simulation(o, RunContext.Serial());
+        double setup = clock.Elapsed.TotalSeconds;
+        var times = new double[o.Time.MaxSteps];
+        double t = 0, dt = sim.TimeStep;
+        int rank = sim.Solver.Rank;
+        for (int s = 0; s < times.Length; s++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            rank = sim.Solver.Step(t, dt).Rank;
+            times[s] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            t += dt;
+        }
+        // Memory before anything else is allocated: peak working set, and the live managed heap.
+        using var self = Process.GetCurrentProcess();
+        self.Refresh();
+        long peak = self.PeakWorkingSet64, heap = GC.GetTotalMemory(forceFullCollection: true);
+        double mass = sim.Solver.Mass();
+        var phi = sim.Solver.ScalarFlux();
+        var result = new BenchmarkResult(sim.Solver.Name, setup, times, rank, mass, peak, heap);
+        return (result, phi, sim);
+    }
+
+    private static void FullRank(TextWriter w)
+    {
+        var o = LineSource(200, 15, SolverKind.FullRank);
+        var (r, _, sim) = Measure(o);
+        using var solver = sim.Solver;
+        var disc = sim.Discretisation;
+        long nCells = disc.Grid.CellCount;
+        int nMoments = disc.Basis.Count;
+        var la = LinearAlgebraProvider.Default;
+        void Row(string key, string value) => w.WriteLine($"{key,-24} {value}");
+
+        w.WriteLine(string.Create(Inv, $"bench fullrank: line source, {o.Grid.Cells[0]} x {o.Grid.Cells[1]} cells, P_{o.Angular.Order} ({nMoments} moments), " +
+                                       $"sigma_s = 1, Gaussian sigma = 0.03, {Steps} steps of dt = {sim.TimeStep:E3}"));
+        Row("setup", string.Create(Inv, $"{r.SetupSeconds:F3} s"));
+        Row("time per step", string.Create(Inv, $"median {1e3 * r.MedianStep:F2} ms, mean {1e3 * r.MeanStep:F2} ms ({Steps} steps, setup excluded)"));
+        Row("cell-moment updates/s", string.Create(Inv, $"{nCells * nMoments / r.MedianStep:E3} (n_cells·n_moments = {nCells * nMoments} per median step)"));
+        Row("peak memory", string.Create(Inv, $"{MiB(r.PeakWorkingSet):F1} MiB working set (peak), GC heap {MiB(r.GcHeap):F1} MiB live (GC.GetTotalMemory)"));
+        Row("state u", string.Create(Inv, $"{MiB(nCells * nMoments * 8L):F1} MiB (n_cells·n_moments·8 B)"));
+        Row("linear algebra", $"{la.Name}, {la.Threads} thread(s)");
+        Row("backend", sim.Context.Backend.Name);
+        Row("cores", Environment.ProcessorCount.ToString(Inv));
+        Row("final mass", string.Create(Inv, $"{r.FinalMass:E9}"));
+    }
+
+    /// <summary>One configuration of <c>lowrank</c>: prints one <see cref="ResultPrefix"/> line and writes φ
+    /// (phi.bin) into the given folder. An unavailable solver is bad input (exit 2) from the factory.</summary>
+    private static void LowRankOne(IReadOnlyList<string> args, TextWriter w)
+    {
+        string allowed = $"lowrank-one SOLVER OUTDIR with SOLVER one of {string.Join(", ", LowRankSolvers)}";
+        if (args.Count != 2) throw new InputException($"bench lowrank-one: expected 2 arguments, got {args.Count}; allowed: {allowed}");
+        var word = DeckWords.Solver.FirstOrDefault(s => s.Word == args[0]);
+        if (word.Word is null) throw new InputException($"bench lowrank-one: solver {args[0]} unknown; allowed: {allowed}");
+
+        var writer = OutputWriter.Prepare(args[1]);
+        var o = LowRankOptions(word.Value);
+        var (r, phi, sim) = Measure(o);
+        using var solver = sim.Solver;
+        writer.WriteField(sim.Discretisation.Grid, phi, Steps * sim.TimeStep, Steps, o.Problem.Name);
+        w.WriteLine(ResultPrefix + JsonSerializer.Serialize(r));
+    }
+
+    /// <summary>The <c>lowrank</c> configuration for one solver: 256² cells, P_29, θ = 1e-2 relative.</summary>
+    public static RunOptions LowRankOptions(SolverKind kind) => LineSource(256, 29, kind, 1e-2);
+
+    private static void LowRank(TextWriter w)
+    {
+        var o = LowRankOptions(SolverKind.FullRank);
+        int nMoments = (o.Angular.Order + 1) * (o.Angular.Order + 2) / 2;
+        var la = LinearAlgebraProvider.Default;
+        w.WriteLine(string.Create(Inv, $"bench lowrank: line source, {o.Grid.Cells[0]} x {o.Grid.Cells[1]} cells, P_{o.Angular.Order} ({nMoments} moments), " +
+                                       $"{Steps} steps, theta = {o.Solver.Truncation.Theta:G3} relative, initial rank {o.Solver.InitialRank}; one child process per solver"));
+        w.WriteLine($"linear algebra {la.Name}, {la.Threads} thread(s); {Environment.ProcessorCount} cores");
+
+        string dir = Directory.CreateTempSubdirectory("pdlra-bench-lowrank-").FullName;
+        try
+        {
+            var rows = new List<(string Solver, BenchmarkResult? Result, double[]? Phi, string? Why)>();
+            foreach (var kind in LowRankSolvers)
+            {
+                string sub = Path.Combine(dir, kind);
+                var (rc, stdout, stderr) = RunSelf(["bench", "lowrank-one", kind, sub]);
+                var line = stdout.Split('\n').FirstOrDefault(l => l.StartsWith(ResultPrefix, StringComparison.Ordinal));
+                if (rc == 0 && line is not null)
+                {
+                    var result = JsonSerializer.Deserialize<BenchmarkResult>(line[ResultPrefix.Length..])!;
+                    rows.Add((kind, result, ReadPhi(Path.Combine(sub, OutputWriter.FieldBinaryFile)), null));
+                }
+                else if (rc == 2)
+                {
+                    rows.Add((kind, null, null, stderr.Trim().Split('\n')[0])); // e.g. not available in this build
+                }
+                else
+                {
+                    throw new InvalidOperationException($"bench lowrank-one {kind} exited with {rc}: {stderr.Trim()}");
+                }
+            }
+
+            var reference = rows[0].Phi;
+            w.WriteLine($"{"solver",-14} {"setup s",8} {"median ms",10} {"mean ms",10} {"rank",5} {"peak MiB",9} {"GC MiB",8} {"|phi-phi_full|/|phi_full|",26}");
+            foreach (var (solver, r, phi, why) in rows)
+            {
+                if (r is null)
+                {
+                    w.WriteLine($"{solver,-14} {why}");
+                    continue;
+                }
+                string diff = reference is null || phi is null ? "n/a" : RelativeDifference(phi, reference).ToString("E3", Inv);
+                w.WriteLine(string.Create(Inv, $"{solver,-14} {r.SetupSeconds,8:F2} {1e3 * r.MedianStep,10:F2} {1e3 * r.MeanStep,10:F2} {r.FinalRank,5} " +
+                                               $"{MiB(r.PeakWorkingSet),9:F1} {MiB(r.GcHeap),8:F1} {diff,26}"));
+            }
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>‖a − b‖₂ / ‖b‖₂ (uniform cells, so the cell-volume weights cancel).</summary>
+    public static double RelativeDifference(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        double num = 0, den = 0;
+        for (int i = 0; i < b.Length; i++)
+        {
+            num += (a[i] - b[i]) * (a[i] - b[i]);
+            den += b[i] * b[i];
+        }
+        return Math.Sqrt(num / den);
+    }
+
+    private static double[] ReadPhi(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var phi = new double[bytes.Length / 8];
+        for (int i = 0; i < phi.Length; i++) phi[i] = System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(8 * i));
+        return phi;
+    }
+
+    /// <summary>Runs this program again (<c>pdlra ARGS</c>, or <c>dotnet pdlra.dll ARGS</c> when started
+    /// through the dotnet host) and returns its exit code and output.</summary>
+    private static (int ExitCode, string Stdout, string Stderr) RunSelf(IReadOnlyList<string> args)
+    {
+        string exe = Environment.ProcessPath ?? throw new InvalidOperationException("Environment.ProcessPath is unknown: cannot start a child process");
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(exe).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+            psi.ArgumentList.Add(Assembly.GetEntryAssembly()?.Location ?? throw new InvalidOperationException("no entry assembly to start again"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {exe}");
+        var err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output, err.Result);
+    }
+
+    private static double MiB(long bytes) => bytes / (1024.0 * 1024.0);
+}

@@ -1,0 +1,33 @@
+using ParallelDlra.Cli;
+using ParallelDlra.Deck;
+using ParallelDlra.Verification;
+using Xunit;
+
+namespace ParallelDlra.Tests.Cli;
+
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public void An_unknown_benchmark_is_bad_input_listing_the_benchmarks()
+    {
+        var stderr = new StringWriter();
+        int rc = Program.Invoke(["bench", "nope"], new StringWriter(), stderr);
+        Assert.Equal(ExitCodes.BadInput, rc);
+        Assert.Equal("error: bench nope: unknown benchmark; allowed: fullrank, lowrank", stderr.ToString().Trim());
+    }
+
+    [Fact]
+    public void Measure_times_every_step_of_a_small_line_source()
+    {
+        var o = Benchmarks.LineSource(cells: 16, order: 3, SolverKind.FullRank);
+        var (r, phi, sim) = Benchmarks.Measure(o);
+        using var solver = sim.Solver;
+        Assert.Equal(Benchmarks.Steps, r.StepSeconds.Length);
+        Assert.All(r.StepSeconds, s => Assert.True(s > 0));
+        Assert.Equal(10, r.FinalRank); // P_3 in 2D: 10 moments
+        Assert.Equal(256, phi.Length);
+        Assert.True(r.PeakWorkingSet > 0 && r.GcHeap > 0);
+        Assert.InRange(r.MedianStep, r.StepSeconds.Min(), r.StepSeconds.Max());
+        Assert.Equal(0.0, Benchmarks.RelativeDifference(phi, phi));
+    }
+}
