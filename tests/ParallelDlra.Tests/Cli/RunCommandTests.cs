@@ -11,11 +11,6 @@ namespace ParallelDlra.Tests.Cli;
 [Collection("NLog configuration")]
 public sealed class RunCommandTests : IDisposable
 {
-    /// <summary>Solvers this build has. The low-rank decks (augmented_bug, ...) are run with
-    /// <c>--set solver.type=full_rank</c> until their integrators land: then add them here and the
-    /// decks run as written.</summary>
-    private static readonly HashSet<SolverKind> AvailableSolvers = [SolverKind.FullRank];
-
     /// <summary>Smaller grids for the decks that would be slow at full size (two steps must stay well
     /// under a second each). Decks not listed run at their own size: hohlraum and lattice3d must keep
     /// their cells, since coarser cells make Δt·σ_t exceed 1 (walls σ_t = 100, absorbers σ_t = 10).</summary>
@@ -51,8 +46,6 @@ public sealed class RunCommandTests : IDisposable
         string outDir = Path.Combine(tmp, name);
         List<string> args = ["run", deck, "--set", "time.max_steps=2", "--set", $"output.directory={outDir}"];
         if (SmallerGrids.TryGetValue(name, out var cells)) args.AddRange(["--set", $"grid.cells={cells}"]);
-        if (!AvailableSolvers.Contains(DeckReader.Load(deck, []).Solver.Kind))
-            args.AddRange(["--set", "solver.type=full_rank"]); // low-rank solver not in this build yet (see AvailableSolvers)
 
         var stdout = new StringWriter();
         var stderr = new StringWriter();
