@@ -1,6 +1,7 @@
 using ParallelDlra.Deck;
 using ParallelDlra.Diagnostics;
 using ParallelDlra.Output;
+using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
 
 namespace ParallelDlra.Cli;
@@ -12,8 +13,15 @@ internal static class RunCommand
 {
     public static int Execute(string deckPath, string[] overrides, TextWriter stdout, TextWriter stderr)
     {
+        var (rank, size) = LaunchEnvironment.Detect();
+        Log.Configure(rank, verbose: false, stdout, stderr);
+        if (size > 1)
+        {
+            // The domain-decomposed MPI layer is not in this build yet: rank 0 solves the whole grid.
+            if (rank > 0) return ExitCodes.Done;
+            NLog.LogManager.GetLogger("pdlra").Warn($"launched on {size} ranks, but this build has no MPI domain decomposition yet: rank 0 solves the whole grid, the other ranks exit");
+        }
         var options = DeckReader.Load(deckPath, overrides);
-        Log.Configure(0, verbose: false, stdout, stderr);
         RunDriver.Run(options, RunContext.Serial(new PhaseTimers()), deckPath, stdout);
         return ExitCodes.Done;
     }
