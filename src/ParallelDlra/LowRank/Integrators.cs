@@ -23,7 +23,7 @@ public sealed class AugmentedBug(KineticOperator op, IComputeBackend backend, IH
     {
         var times = StageTimes(t, dt);
         using var k1 = KStep(t, dt, X, S, V);
-        var l1 = LStep(t, dt, Projections.Spatial(X, times), S, V);
+        var l1 = LStep(t, dt, Galerkin(X, times), S, V);
         var (xHat, _) = AugmentX(X, k1);
         using (xHat)
         {
@@ -31,7 +31,7 @@ public sealed class AugmentedBug(KineticOperator op, IComputeBackend backend, IH
             // With X̂ = [X0, X̃] and V̂ = [V0, Ṽ]: X̂ᵀ W X0 = [I; 0] and V̂ᵀV0 = [I; 0].
             var s0 = Matrix<double>.Build.Dense(xHat.Columns, vHat.ColumnCount);
             s0.SetSubMatrix(0, 0, S);
-            var s1 = SStep(t, dt, Projections.Spatial(xHat, times), Projections.Angular(vHat), s0);
+            var s1 = SStep(t, dt, Galerkin(xHat, times), AngularGalerkin(vHat), s0);
             var cut = Truncation.Truncate(s1, Options.Truncation, Options.Conservative);
             Adopt(xHat, vHat, cut);
             return new StepReport(Rank, cut.DiscardedTail);
@@ -56,9 +56,9 @@ public sealed class ParallelBug(KineticOperator op, IComputeBackend backend, IHa
         var times = StageTimes(t, dt);
         int r = Rank;
         using var k1 = KStep(t, dt, X, S, V);
-        var g0 = Projections.Spatial(X, times);
+        var g0 = Galerkin(X, times);
         var l1 = LStep(t, dt, g0, S, V);
-        var sBar = SStep(t, dt, g0, Projections.Angular(V), S);
+        var sBar = SStep(t, dt, g0, AngularGalerkin(V), S);
         var (xHat, cx) = AugmentX(X, k1);
         using (xHat)
         {
@@ -94,10 +94,10 @@ public sealed class FixedRankBug(KineticOperator op, IComputeBackend backend, IH
         var mBuf = Backend.Gram(x1, X).AsColumnMajorArray();
         Comm.AllreduceSum(mBuf);
         var m = Matrix<double>.Build.Dense(Rank, Rank, mBuf) * Weight;
-        var l1 = LStep(t, dt, Projections.Spatial(X, times), S, V);
+        var l1 = LStep(t, dt, Galerkin(X, times), S, V);
         var v1 = l1.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;
         var s0 = m * S * V.TransposeThisAndMultiply(v1);
-        var s1 = SStep(t, dt, Projections.Spatial(x1, times), Projections.Angular(v1), s0);
+        var s1 = SStep(t, dt, Galerkin(x1, times), AngularGalerkin(v1), s0);
         X.Dispose();
         X = x1;
         S = s1;

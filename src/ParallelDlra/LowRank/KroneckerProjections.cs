@@ -21,53 +21,110 @@ public sealed record AngularCoefficients(Matrix<double>[] M, Matrix<double> Sour
 ///   S-step  dS/dt = Xᵀ W F(X S Vᵀ) V = Σ_k G_k S M_k + S_t A
 /// All spatial sums of one basis are packed into one allreduce. A nonlinear model would supply the same
 /// three right-hand sides by quadrature.
+/// Cost savers, all exact: for an orthonormal X the Galerkin matrices of the stencils along an axis follow
+/// from the single product T_d = w XᵀS₋X with the shift S₋ (since S₊ = S₋ᵀ and w XᵀX = I:
+/// w XᵀD X = m·T_d + c·I + p·T_dᵀ for D = m S₋ + c I + p S₊); spatially constant diagonals (uniform σ)
+/// give c·I without any cell sum; angular products use the structure of B_k (<see cref="AngularMatrix"/>).
 /// </summary>
-public sealed class KroneckerProjections(KineticOperator op, IComputeBackend backend, IHaloExchange haloExchange, ICommunicator comm)
+public sealed class KroneckerProjections
 {
+    private readonly KineticOperator _op;
+    private readonly IComputeBackend _backend;
+    private readonly IHaloExchange _haloExchange;
+    private readonly ICommunicator _comm;
     private readonly Dictionary<int, Halo> _halos = [];
-    private readonly Matrix<double>[] _angularT = [.. op.Terms.Select(t => t.Angular.Transpose())];
+    private readonly AngularMatrix[] _angular, _angularT;
+    /// <summary>Per term: the spatially constant value of a diagonal term, or null.</summary>
+    private readonly double?[] _constant;
+    /// <summary>Axes that carry stencil terms, in order.</summary>
+    private readonly int[] _axes;
 
-    public KineticOperator Operator => op;
-    public double Weight => op.Block.Grid.CellVolume;
-    public int Moments => op.Basis.Count;
+    public KroneckerProjections(KineticOperator op, IComputeBackend backend, IHaloExchange haloExchange, ICommunicator comm)
+    {
+        _op = op;
+        _backend = backend;
+        _haloExchange = haloExchange;
+        _comm = comm;
+        _angular = [.. op.Terms.Select(t => new AngularMatrix(t.Angular))];
+        _angularT = [.. op.Terms.Select(t => new AngularMatrix(t.Angular.Transpose()))];
+        _constant = new double?[op.Terms.Count];
+        for (int k = 0; k < op.Terms.Count; k++)
+        {
+            if (op.Terms[k].Spatial is not DiagonalOperator diag) continue;
+            Span<double> lo = [diag.Weights.Length > 0 ? diag.Weights.Min() : double.PositiveInfinity];
+            Span<double> hi = [diag.Weights.Length > 0 ? diag.Weights.Max() : double.NegativeInfinity];
+            comm.AllreduceMin(lo);
+            comm.AllreduceMax(hi);
+            if (lo[0] == hi[0]) _constant[k] = lo[0];
+        }
+        _axes = [.. op.Terms.Select(t => t.Spatial).OfType<StencilOperator>().Select(s => s.Axis).Distinct().Order()];
+    }
+
+    public KineticOperator Operator => _op;
+    public double Weight => _op.Block.Grid.CellVolume;
+    public int Moments => _op.Basis.Count;
     public int CollectiveCalls { get; private set; }
 
     public AngularCoefficients Angular(Matrix<double> v)
     {
-        var m = _angularT.Select(bt => v.TransposeThisAndMultiply(bt * v)).ToArray();
-        var a = Matrix<double>.Build.Dense(op.Sources.Count, v.ColumnCount);
-        for (int j = 0; j < op.Sources.Count; j++) a.SetRow(j, v.TransposeThisAndMultiply(Vector<double>.Build.Dense(op.Sources[j].Angular)));
+        var m = _angularT.Select(bt => v.TransposeThisAndMultiply(bt.Multiply(v))).ToArray();
+        var a = Matrix<double>.Build.Dense(_op.Sources.Count, v.ColumnCount);
+        for (int j = 0; j < _op.Sources.Count; j++) a.SetRow(j, v.TransposeThisAndMultiply(Vector<double>.Build.Dense(_op.Sources[j].Angular)));
         return new(m, a);
     }
 
-    /// <summary>G_k and the source projections at the given times, with one allreduce.</summary>
+    /// <summary>G_k and the source projections at the given times, with one allreduce.
+    /// Precondition: x is orthonormal in the cell-volume inner product (w xᵀx = I), as every basis of the
+    /// integrators is.</summary>
     public SpatialCoefficients Spatial(Block x, IReadOnlyList<double> times)
     {
-        int r = x.Columns, terms = op.Terms.Count, sources = op.Sources.Count;
+        int r = x.Columns, terms = _op.Terms.Count, sources = _op.Sources.Count;
+        var variable = Enumerable.Range(0, terms).Where(k => _op.Terms[k].Spatial is DiagonalOperator && _constant[k] is null).ToArray();
         var halo = HaloFor(r);
-        haloExchange.Exchange(backend, x, halo);
-        var packed = new double[terms * r * r + times.Count * sources * r];
-        using var dx = backend.Allocate(x.Rows, r);
-        for (int k = 0; k < terms; k++)
+        _haloExchange.Exchange(_backend, x, halo);
+        int blocks = _axes.Length + variable.Length;
+        var packed = new double[blocks * r * r + times.Count * sources * r];
+        using var dx = _backend.Allocate(x.Rows, r);
+        int slot = 0;
+        foreach (int axis in _axes)
         {
-            backend.Clear(dx);
-            backend.ApplySpatial(op.Terms[k].Spatial, op.Block, x, halo, 1.0, dx);
-            backend.Gram(x, dx).AsColumnMajorArray().CopyTo(packed, k * r * r);
+            _backend.Clear(dx);
+            _backend.ApplySpatial(new StencilOperator(axis, 1.0, 0.0, 0.0), _op.Block, x, halo, 1.0, dx);
+            _backend.Gram(x, dx).AsColumnMajorArray().CopyTo(packed, slot++ * r * r);
         }
-        int offset = terms * r * r;
-        using var q = sources > 0 ? backend.Allocate(x.Rows, 1) : null;
+        foreach (int k in variable)
+        {
+            _backend.Clear(dx);
+            _backend.ApplySpatial(_op.Terms[k].Spatial, _op.Block, x, null, 1.0, dx);
+            _backend.Gram(x, dx).AsColumnMajorArray().CopyTo(packed, slot++ * r * r);
+        }
+        int offset = blocks * r * r;
+        using var q = sources > 0 ? _backend.Allocate(x.Rows, 1) : null;
         foreach (double t in times)
             for (int j = 0; j < sources; j++, offset += r)
             {
-                backend.Upload(op.Sources[j].Spatial(t), q!);
-                backend.Gram(x, q!).AsColumnMajorArray().CopyTo(packed, offset);
+                _backend.Upload(_op.Sources[j].Spatial(t), q!);
+                _backend.Gram(x, q!).AsColumnMajorArray().CopyTo(packed, offset);
             }
-        comm.AllreduceSum(packed);
+        _comm.AllreduceSum(packed);
         CollectiveCalls++;
         for (int i = 0; i < packed.Length; i++) packed[i] *= Weight;
-        var g = Enumerable.Range(0, terms).Select(k => Matrix<double>.Build.Dense(r, r, packed.AsSpan(k * r * r, r * r).ToArray())).ToArray();
+
+        Matrix<double> Slot(int i) => Matrix<double>.Build.Dense(r, r, packed.AsSpan(i * r * r, r * r).ToArray());
+        var shifts = _axes.Select((_, i) => Slot(i)).ToArray();
+        var identity = Matrix<double>.Build.DenseIdentity(r);
+        var g = new Matrix<double>[terms];
+        for (int k = 0; k < terms; k++)
+        {
+            g[k] = _op.Terms[k].Spatial switch
+            {
+                StencilOperator s => shifts[Array.IndexOf(_axes, s.Axis)] * s.Minus + identity * s.Center + shifts[Array.IndexOf(_axes, s.Axis)].Transpose() * s.Plus,
+                DiagonalOperator when _constant[k] is double c => identity * c,
+                _ => Slot(_axes.Length + Array.IndexOf(variable, k)),
+            };
+        }
         var bySource = new Dictionary<double, Matrix<double>>();
-        offset = terms * r * r;
+        offset = blocks * r * r;
         foreach (double t in times)
         {
             var s = Matrix<double>.Build.Dense(r, sources);
@@ -82,27 +139,32 @@ public sealed class KroneckerProjections(KineticOperator op, IComputeBackend bac
     public void KRightHandSide(double t, Block k, AngularCoefficients a, Block result, Block work)
     {
         var halo = HaloFor(k.Columns);
-        haloExchange.Exchange(backend, k, halo);
-        backend.Clear(result);
-        for (int term = 0; term < op.Terms.Count; term++)
+        _haloExchange.Exchange(_backend, k, halo);
+        // Spatially constant diagonals (uniform σ) together: K·Σ_k c_k M_k.
+        var p0 = Matrix<double>.Build.Dense(k.Columns, k.Columns);
+        for (int term = 0; term < _op.Terms.Count; term++)
+            if (_constant[term] is double c) p0 += a.M[term] * c;
+        _backend.MultiplySmall(k, p0, 1.0, 0.0, result);
+        for (int term = 0; term < _op.Terms.Count; term++)
         {
-            backend.Clear(work);
-            backend.ApplySpatial(op.Terms[term].Spatial, op.Block, k, halo, 1.0, work);
-            backend.MultiplySmall(work, a.M[term], 1.0, 1.0, result);
+            if (_constant[term] is not null) continue;
+            _backend.Clear(work);
+            _backend.ApplySpatial(_op.Terms[term].Spatial, _op.Block, k, halo, 1.0, work);
+            _backend.MultiplySmall(work, a.M[term], 1.0, 1.0, result);
         }
-        for (int j = 0; j < op.Sources.Count; j++) backend.AddOuter(op.Sources[j].Spatial(t), a.Source.Row(j).ToArray(), 1.0, result);
+        for (int j = 0; j < _op.Sources.Count; j++) _backend.AddOuter(_op.Sources[j].Spatial(t), a.Source.Row(j).ToArray(), 1.0, result);
     }
 
     /// <summary>dL/dt = Σ_k B_k L G_kᵀ + C s(t)ᵀ.</summary>
     public Matrix<double> LRightHandSide(double t, Matrix<double> l, SpatialCoefficients s)
     {
         var result = Matrix<double>.Build.Dense(l.RowCount, l.ColumnCount);
-        for (int k = 0; k < op.Terms.Count; k++) result += op.Terms[k].Angular * l.TransposeAndMultiply(s.G[k]);
-        if (op.Sources.Count > 0)
+        for (int k = 0; k < _op.Terms.Count; k++) result += _angular[k].Multiply(l.TransposeAndMultiply(s.G[k]));
+        if (_op.Sources.Count > 0)
         {
             var src = s.Source(t);
-            for (int j = 0; j < op.Sources.Count; j++)
-                result += Vector<double>.Build.Dense(op.Sources[j].Angular).OuterProduct(src.Column(j));
+            for (int j = 0; j < _op.Sources.Count; j++)
+                result += Vector<double>.Build.Dense(_op.Sources[j].Angular).OuterProduct(src.Column(j));
         }
         return result;
     }
@@ -111,14 +173,14 @@ public sealed class KroneckerProjections(KineticOperator op, IComputeBackend bac
     public Matrix<double> SRightHandSide(double t, Matrix<double> sMat, SpatialCoefficients s, AngularCoefficients a)
     {
         var result = Matrix<double>.Build.Dense(sMat.RowCount, sMat.ColumnCount);
-        for (int k = 0; k < op.Terms.Count; k++) result += s.G[k] * sMat * a.M[k];
-        if (op.Sources.Count > 0) result += s.Source(t) * a.Source;
+        for (int k = 0; k < _op.Terms.Count; k++) result += s.G[k] * sMat * a.M[k];
+        if (_op.Sources.Count > 0) result += s.Source(t) * a.Source;
         return result;
     }
 
     private Halo HaloFor(int columns)
     {
-        if (!_halos.TryGetValue(columns, out var h)) _halos[columns] = h = new Halo(op.Block, columns);
+        if (!_halos.TryGetValue(columns, out var h)) _halos[columns] = h = new Halo(_op.Block, columns);
         return h;
     }
 }

@@ -1,6 +1,7 @@
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Compute;
 using ParallelDlra.Deck;
+using ParallelDlra.Diagnostics;
 using ParallelDlra.Kinetic;
 using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
@@ -44,6 +45,12 @@ public abstract class LowRankSolver : ISolver
     /// <summary>V: n_moments × r, VᵀV = I.</summary>
     public Matrix<double> V { get; protected set; }
 
+    /// <summary>Collects the time of each substep when set (K-step, L-step, S-step, augmentation, truncation).</summary>
+    public PhaseTimers? Timers { get; set; }
+
+    /// <summary>Times a phase when <see cref="Timers"/> is set.</summary>
+    protected IDisposable? Phase(string name) => Timers?.Measure(name);
+
     public abstract string Name { get; }
     public int Rank => S.RowCount;
     public int CollectiveCalls => Projections.CollectiveCalls;
@@ -74,10 +81,11 @@ public abstract class LowRankSolver : ISolver
     /// <summary>K-step: K = X0 S0 evolved with V0 fixed from t to t + dt.</summary>
     protected Block KStep(double t, double dt, Block x0, Matrix<double> s0, Matrix<double> v0)
     {
+        using var _ = Phase("K-step");
         int r = x0.Columns;
         var k = Backend.Allocate(x0.Rows, r);
         Backend.MultiplySmall(x0, s0, 1.0, 0.0, k);
-        var a = Projections.Angular(v0);
+        var a = AngularGalerkin(v0);
         using var f = Backend.Allocate(x0.Rows, r);
         using var work = Backend.Allocate(x0.Rows, r);
         using var stage = StepperKind == TimeStepperKind.SspRk2 ? Backend.Allocate(x0.Rows, r) : null;
@@ -87,11 +95,31 @@ public abstract class LowRankSolver : ISolver
 
     /// <summary>L-step: L = V0 S0ᵀ evolved with X0 fixed (its Galerkin coefficients g).</summary>
     protected Matrix<double> LStep(double t, double dt, SpatialCoefficients g, Matrix<double> s0, Matrix<double> v0)
-        => Integrate(t, dt, v0 * s0.Transpose(), (time, l) => Projections.LRightHandSide(time, l, g));
+    {
+        using var _ = Phase("L-step");
+        return Integrate(t, dt, v0 * s0.Transpose(), (time, l) => Projections.LRightHandSide(time, l, g));
+    }
+
+    /// <summary>Galerkin coefficients of an orthonormal basis (one allreduce).</summary>
+    protected SpatialCoefficients Galerkin(Block x, double[] times)
+    {
+        using var _ = Phase("Galerkin coefficients");
+        return Projections.Spatial(x, times);
+    }
+
+    /// <summary>Angular coefficients of V.</summary>
+    protected AngularCoefficients AngularGalerkin(Matrix<double> v)
+    {
+        using var _ = Phase("angular coefficients");
+        return Projections.Angular(v);
+    }
 
     /// <summary>S-step (Galerkin): S evolved on fixed bases.</summary>
     protected Matrix<double> SStep(double t, double dt, SpatialCoefficients g, AngularCoefficients a, Matrix<double> s0)
-        => Integrate(t, dt, s0, (time, s) => Projections.SRightHandSide(time, s, g, a));
+    {
+        using var _ = Phase("S-step");
+        return Integrate(t, dt, s0, (time, s) => Projections.SRightHandSide(time, s, g, a));
+    }
 
     /// <summary>Times at which a substep evaluates time-dependent sources.</summary>
     protected double[] StageTimes(double t, double dt) => StepperKind == TimeStepperKind.SspRk2 ? [t, t + dt] : [t];
@@ -111,6 +139,7 @@ public abstract class LowRankSolver : ISolver
     /// directions; these are then projected against X0 once more and re-orthonormalised.</summary>
     protected (Block XHat, Matrix<double> Coefficients) AugmentX(Block x0, Block k)
     {
+        using var _ = Phase("basis augmentation");
         int r = x0.Columns, kc = k.Columns;
         var residual = Backend.Allocate(k.Rows, kc);
         Backend.CopyColumns(k, 0, residual, 0, kc);
@@ -171,6 +200,7 @@ public abstract class LowRankSolver : ISolver
     /// <summary>Applies a truncation: X ← X̂ Px, S, V ← V̂ Pv.</summary>
     protected void Adopt(Block xHat, Matrix<double> vHat, TruncationResult t)
     {
+        using var _ = Phase("truncation");
         var x1 = Backend.Allocate(xHat.Rows, t.Rank);
         Backend.MultiplySmall(xHat, t.Px, 1.0, 0.0, x1);
         X.Dispose();

@@ -88,7 +88,14 @@ public sealed class Simulation
 /// <summary>Builds the solver a deck asks for.</summary>
 public static class SolverFactory
 {
-    public static ISolver Create(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) => o.Solver.Kind switch
+    public static ISolver Create(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0)
+    {
+        var solver = Build(o, disc, ctx, phi0);
+        if (solver is LowRank.LowRankSolver low) low.Timers = ctx.Timers;
+        return solver;
+    }
+
+    private static ISolver Build(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) => o.Solver.Kind switch
     {
         SolverKind.FullRank => new FullRankSolver(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper,
             InitialCondition.Moments(phi0, disc.Basis.Count, disc.Basis.IsotropicMomentNorm)),

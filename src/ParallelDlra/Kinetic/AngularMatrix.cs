@@ -1,0 +1,71 @@
+using MathNet.Numerics.LinearAlgebra;
+using ParallelDlra.LinearAlgebra;
+
+namespace ParallelDlra.Kinetic;
+
+/// <summary>
+/// A small angular matrix B (n_moments × n_moments) prepared for products B·Y with tall Y
+/// (n_moments × r): a multiple of the identity, sparse rows (A_d has at most six nonzeros a row, e_0e_0ᵀ one)
+/// or dense (|A_d|, through BLAS). Built once per operator term; the product costs what the structure allows.
+/// </summary>
+public sealed class AngularMatrix
+{
+    private readonly (int Column, double Value)[][]? _rows;
+    private readonly double[]? _dense;
+    private readonly double _identityScale;
+    private readonly IDenseLinearAlgebra _la;
+
+    public AngularMatrix(Matrix<double> b, IDenseLinearAlgebra? la = null)
+    {
+        Matrix = b;
+        Size = b.RowCount;
+        _la = la ?? LinearAlgebraProvider.Default;
+        int nonzeros = b.Enumerate().Count(v => v != 0.0);
+        bool diagonalOnly = nonzeros > 0 && Enumerable.Range(0, Size).Sum(i => b[i, i] != 0.0 ? 1 : 0) == nonzeros;
+        if (diagonalOnly && Enumerable.Range(0, Size).All(i => b[i, i] == b[0, 0]))
+        {
+            Kind = "identity";
+            _identityScale = b[0, 0];
+        }
+        else if (nonzeros <= 0.1 * Size * Size)
+        {
+            Kind = "sparse";
+            _rows = [.. Enumerable.Range(0, Size).Select(i => Enumerable.Range(0, Size).Where(j => b[i, j] != 0.0).Select(j => (j, b[i, j])).ToArray())];
+        }
+        else
+        {
+            Kind = "dense";
+            _dense = b.ToColumnMajorArray();
+        }
+    }
+
+    public Matrix<double> Matrix { get; }
+    public int Size { get; }
+    public string Kind { get; }
+
+    /// <summary>B·Y.</summary>
+    public Matrix<double> Multiply(Matrix<double> y)
+    {
+        int r = y.ColumnCount;
+        if (_dense is not null)
+        {
+            var c = new double[Size * r];
+            _la.Gemm(Transpose.No, Transpose.No, Size, r, Size, 1.0, _dense, Size, y.AsColumnMajorArray() ?? y.ToColumnMajorArray(), Size, 0.0, c, Size);
+            return Matrix<double>.Build.Dense(Size, r, c);
+        }
+        if (_rows is null) return y * _identityScale;
+        var yd = y.AsColumnMajorArray() ?? y.ToColumnMajorArray();
+        var result = new double[Size * r];
+        for (int j = 0; j < r; j++)
+        {
+            int off = j * Size;
+            for (int i = 0; i < Size; i++)
+            {
+                double s = 0;
+                foreach (var (col, v) in _rows[i]) s += v * yd[off + col];
+                result[off + i] = s;
+            }
+        }
+        return Matrix<double>.Build.Dense(Size, r, result);
+    }
+}
