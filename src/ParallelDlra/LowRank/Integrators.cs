@@ -34,7 +34,7 @@ public sealed class AugmentedBug(KineticOperator op, IComputeBackend backend, IH
             var s1 = SStep(t, dt, Galerkin(xHat, times), AngularGalerkin(vHat), s0);
             var cut = Truncation.Truncate(s1, Options.Truncation, Options.Conservative);
             Adopt(xHat, vHat, cut);
-            return new StepReport(Rank, cut.DiscardedTail);
+            return Report(cut.DiscardedTail);
         }
     }
 }
@@ -70,7 +70,7 @@ public sealed class ParallelBug(KineticOperator op, IComputeBackend backend, IHa
             if (kx > 0) sHat.SetSubMatrix(r, 0, cx.SubMatrix(r, kx, 0, r));               // X̃ᵀ W K(t1)
             var cut = Truncation.Truncate(sHat, Options.Truncation, Options.Conservative);
             Adopt(xHat, vHat, cut);
-            return new StepReport(Rank, cut.DiscardedTail);
+            return Report(cut.DiscardedTail);
         }
     }
 }
@@ -102,6 +102,6 @@ public sealed class FixedRankBug(KineticOperator op, IComputeBackend backend, IH
         X = x1;
         S = s1;
         V = v1;
-        return new StepReport(Rank, 0.0);
+        return Report(0.0);
     }
 }

@@ -254,6 +254,13 @@ public abstract class LowRankSolver : ISolver
         return result;
     }
 
+    /// <summary>The step's report with the new rank and the orthonormality defect of the new bases.</summary>
+    protected StepReport Report(double discardedTail)
+    {
+        var (dx, dv) = OrthonormalityDefect();
+        return new StepReport(Rank, discardedTail, Math.Max(dx, dv));
+    }
+
     /// <summary>max |w XᵀX − I| and max |VᵀV − I| (global).</summary>
     public (double X, double V) OrthonormalityDefect()
     {

@@ -14,7 +14,7 @@ namespace ParallelDlra.Output;
 /// Writes the results of a run into <c>output.directory</c>; the one class that knows the output
 /// file formats (README, "Reading the output"):
 /// <list type="bullet">
-/// <item><c>diagnostics.csv</c>: step,time,dt,rank,mass,outflow,discarded_tail,wall_s, one row per step (step 0 included);</item>
+/// <item><c>diagnostics.csv</c>: step,time,dt,rank,mass,outflow,discarded_tail,orthonormality_defect,wall_s, one row per step (step 0 included);</item>
 /// <item><c>phi.csv</c>: cell centre x[,y[,z]] and φ, one row per cell, x fastest;</item>
 /// <item><c>phi.bin</c>: φ as raw little-endian float64, x fastest, described by the sidecar <c>phi.json</c>;</item>
 /// <item><c>run.yaml</c>: the resolved deck (<see cref="DeckWriter.ToYaml"/>).</item>
@@ -79,9 +79,9 @@ public sealed class OutputWriter
     /// <summary><c>diagnostics.csv</c>: one row per entry of the history.</summary>
     public string WriteDiagnostics(IReadOnlyList<StepDiagnostics> history)
     {
-        var sb = new StringBuilder("step,time,dt,rank,mass,outflow,discarded_tail,wall_s\n");
+        var sb = new StringBuilder("step,time,dt,rank,mass,outflow,discarded_tail,orthonormality_defect,wall_s\n");
         foreach (var d in history)
-            sb.Append(Inv, $"{d.Step},{R(d.Time)},{R(d.TimeStep)},{d.Rank},{R(d.Mass)},{R(d.Outflow)},{R(d.DiscardedTail)},{R(d.WallSeconds)}\n");
+            sb.Append(Inv, $"{d.Step},{R(d.Time)},{R(d.TimeStep)},{d.Rank},{R(d.Mass)},{R(d.Outflow)},{R(d.DiscardedTail)},{R(d.OrthonormalityDefect)},{R(d.WallSeconds)}\n");
         return WriteText(DiagnosticsFile, sb.ToString());
     }
 

@@ -1,8 +1,8 @@
 namespace ParallelDlra.Solvers;
 
 /// <summary>What one time step reports: the rank after the step and, for low-rank integrators, the
-/// ℓ2 norm of the discarded singular values.</summary>
-public readonly record struct StepReport(int Rank, double DiscardedTail);
+/// ℓ2 norm of the discarded singular values and the orthonormality defect max(|wXᵀX − I|, |VᵀV − I|).</summary>
+public readonly record struct StepReport(int Rank, double DiscardedTail, double OrthonormalityDefect = 0.0);
 
 /// <summary>A solver of the semi-discrete kinetic equation: the full-rank reference or a DLRA integrator.
 /// Global quantities (mass, outflow) are complete on every rank.</summary>

@@ -11,7 +11,7 @@ using ParallelDlra.Problems;
 namespace ParallelDlra.Solvers;
 
 /// <summary>One row of the diagnostics time series.</summary>
-public readonly record struct StepDiagnostics(int Step, double Time, double TimeStep, int Rank, double Mass, double Outflow, double DiscardedTail, double WallSeconds);
+public readonly record struct StepDiagnostics(int Step, double Time, double TimeStep, int Rank, double Mass, double Outflow, double DiscardedTail, double WallSeconds, double OrthonormalityDefect = 0.0);
 
 /// <summary>Everything a run needs besides the deck: the communicator, the backend and how the grid is
 /// split (the parallel layer supplies a block and a halo exchange; a serial run owns the whole grid).
@@ -78,7 +78,7 @@ public sealed class Simulation
             var report = Solver.Step(t, dt);
             t += dt;
             if (end - t <= end * 1e-12) t = end;
-            var diag = new StepDiagnostics(step, t, dt, report.Rank, Solver.Mass(), Solver.Outflow(t), report.DiscardedTail, clock.Elapsed.TotalSeconds);
+            var diag = new StepDiagnostics(step, t, dt, report.Rank, Solver.Mass(), Solver.Outflow(t), report.DiscardedTail, clock.Elapsed.TotalSeconds, report.OrthonormalityDefect);
             History.Add(diag);
             progress?.Invoke(diag);
         }
