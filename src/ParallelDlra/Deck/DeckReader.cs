@@ -15,7 +15,7 @@ public static partial class DeckReader
     private static readonly string[] MaterialKeys = ["file", .. MaterialMapReader.MaterialKeys];
     private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps"];
-    private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "truncation"];
+    private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation"];
     private static readonly string[] TruncationKeys = ["theta", "tolerance", "r_min", "r_max"];
     private static readonly string[] OutputKeys = ["directory", "progress_every", "write_field"];
 
@@ -189,6 +189,7 @@ public static partial class DeckReader
         var flux = s.Optional("flux")?.Word("numerical flux", DeckWords.Flux) ?? FluxKind.Roe;
         int rank = s.Optional("rank")?.Int("rank >= 1", n => n >= 1 ? null : "is not positive") ?? 10;
         bool conservative = s.Optional("conservative")?.Bool() ?? false;
+        var qr = s.Optional("qr")?.Word("QR method", DeckWords.Qr) ?? QrMethod.Tsqr;
 
         var t = s.Sub("truncation", TruncationKeys);
         double theta = t.Optional("theta")?.Double("theta > 0", v => v > 0 ? null : "is not positive") ?? 1e-2;
@@ -204,7 +205,7 @@ public static partial class DeckReader
                 ? rMinValue.Error($"is larger than solver.truncation.r_max = {rMax}", allowed)
                 : rMaxValue!.Error($"is smaller than solver.truncation.r_min = {rMin}", allowed);
         }
-        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax), conservative);
+        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax), conservative, qr);
     }
 
     private static OutputOptions ReadOutput(Section s, string problemName)

@@ -17,6 +17,9 @@ internal static class DeckWords
         ("augmented_bug", SolverKind.AugmentedBug), ("parallel_bug", SolverKind.ParallelBug),
     ];
 
+    public static readonly (string Word, QrMethod Value)[] Qr =
+        [("tsqr", QrMethod.Tsqr), ("cholqr2", QrMethod.CholeskyQr2), ("scholqr3", QrMethod.ShiftedCholeskyQr3)];
+
     public static readonly (string Word, ToleranceKind Value)[] Tolerance =
         [("relative", ToleranceKind.Relative), ("absolute", ToleranceKind.Absolute)];
 

@@ -63,6 +63,7 @@ public static class DeckWriter
         Line(1, $"flux: {DeckWords.Of(DeckWords.Flux, s.Flux)}");
         Line(1, $"rank: {s.InitialRank}");
         Line(1, $"conservative: {(s.Conservative ? "true" : "false")}");
+        Line(1, $"qr: {DeckWords.Of(DeckWords.Qr, s.Qr)}");
         Line(1, "truncation:");
         Line(2, $"theta: {Num(s.Truncation.Theta)}");
         Line(2, $"tolerance: {DeckWords.Of(DeckWords.Tolerance, s.Truncation.Kind)}");

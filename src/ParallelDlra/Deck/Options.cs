@@ -21,6 +21,12 @@ public enum SolverKind { FullRank, FixedRankBug, AugmentedBug, ParallelBug }
 /// <summary>Whether the truncation tolerance θ is absolute or relative to ‖S‖.</summary>
 public enum ToleranceKind { Relative, Absolute }
 
+/// <summary>How a tall-skinny block is orthonormalised (<c>ParallelDlra.Parallel.TallSkinnyQr</c>):
+/// Householder TSQR (never breaks down), CholeskyQR2 (two Gram passes, κ up to about u^(-1/2)) or
+/// shifted CholeskyQR3 (a shifted pass first, κ up to about u^(-1)). The Cholesky variants fall back
+/// to shifted CholeskyQR3 and then TSQR when a Gram matrix is not numerically positive definite.</summary>
+public enum QrMethod { Tsqr, CholeskyQr2, ShiftedCholeskyQr3 }
+
 /// <summary>Shape of the initial condition.</summary>
 public enum InitialKind { Zero, Gaussian, Constant }
 
@@ -141,7 +147,8 @@ public sealed record SolverOptions(
     FluxKind Flux,
     int InitialRank,
     TruncationOptions Truncation,
-    bool Conservative);
+    bool Conservative,
+    QrMethod Qr = QrMethod.Tsqr);
 
 /// <summary>deck key <c>output</c>. Directory resolved against the working directory.</summary>
 public sealed record OutputOptions(string Directory, int ProgressEvery, bool WriteField);

@@ -23,7 +23,7 @@ public abstract class LowRankSolver : ISolver
         Options = options;
         StepperKind = stepper;
         Projections = new KroneckerProjections(op, backend, halo, comm);
-        Qr = new TallSkinnyQr(backend, comm, op.Block.Grid.CellVolume);
+        Qr = new TallSkinnyQr(backend, comm, op.Block.Grid.CellVolume, options.Qr);
         Blocks = new TimeStepper(stepper, backend);
         (X, S, V) = InitialFactors(op, phi0, padding);
     }

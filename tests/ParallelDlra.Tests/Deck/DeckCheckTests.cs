@@ -57,6 +57,7 @@ public class DeckCheckTests
               flux: rusanov
               rank: 3
               conservative: true
+              qr: scholqr3
               truncation: {theta: 1e-7, tolerance: absolute, r_min: 4, r_max: 4}
             output: {directory: results/x, progress_every: 1, write_field: false}
             """;
@@ -65,6 +66,7 @@ public class DeckCheckTests
         Assert.Equal(FluxKind.Rusanov, options.Solver.Flux);
         Assert.Equal(TimeStepperKind.SspRk2, options.Time.Stepper);
         Assert.Equal(ToleranceKind.Absolute, options.Solver.Truncation.Kind);
+        Assert.Equal(QrMethod.ShiftedCholeskyQr3, options.Solver.Qr);
         Assert.Equal(7, options.Time.MaxSteps);
         Assert.Equal(new BoundaryFace(BoundaryKind.Inflow, 2.5), options.Grid.Faces[2]);
         Assert.Equal(new BoundaryFace(BoundaryKind.Vacuum, 0), options.Grid.Faces[5]);
