@@ -63,6 +63,20 @@ public sealed class IntegratorTests(ITestOutputHelper output)
         for (int i = 1; i < diffs.Count; i++) Assert.True(diffs[i] < diffs[i - 1], "difference does not decrease with θ");
     }
 
+    /// <summary>A rank floor keeps room for the rank to grow (it can at most double per step): at θ = 1e-2
+    /// the difference to full rank drops by more than an order of magnitude from r_min = 2 to r_min = 20.</summary>
+    [Theory]
+    [InlineData(SolverKind.AugmentedBug)]
+    [InlineData(SolverKind.ParallelBug)]
+    public void RankFloorPreventsEarlyTruncationLoss(SolverKind kind)
+    {
+        var full = Run(LineSource(40, 9, 0.5, SolverKind.FullRank, 1e-2, 1, 55, 10)).Solver.ScalarFlux();
+        double low = RelativeDifference(Run(LineSource(40, 9, 0.5, kind, 1e-2, 2, 55, 10)).Solver.ScalarFlux(), full);
+        double floor = RelativeDifference(Run(LineSource(40, 9, 0.5, kind, 1e-2, 20, 55, 20)).Solver.ScalarFlux(), full);
+        output.WriteLine($"{kind} θ = 1e-2: difference to full rank {low:E3} with r_min = 2, {floor:E3} with r_min = 20");
+        Assert.True(floor < 0.1 * low && floor < 1e-2, $"r_min = 20 gives {floor:E3}, r_min = 2 gives {low:E3}");
+    }
+
     [Theory]
     [InlineData(SolverKind.AugmentedBug)]
     [InlineData(SolverKind.ParallelBug)]
