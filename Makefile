@@ -12,8 +12,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 # Debian packages needed to build, run and test. One list; later additions go here
-# (paraview python3-paraview xvfb slurm-wlm munge).
-DEB_PACKAGES := openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev libhdf5-openmpi-dev hdf5-tools
+# (slurm-wlm munge). paraview/python3-paraview/xvfb: pvpython and pvbatch for the XDMF checks and
+# snapshot rendering (postprocess/).
+DEB_PACKAGES := openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev libhdf5-openmpi-dev hdf5-tools paraview python3-paraview xvfb
 
 RANKS  ?= 2
 DECK   ?= jobs/linesource.yaml
