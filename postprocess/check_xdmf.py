@@ -1,7 +1,7 @@
 """Opens a pdlra snapshots.xmf with ParaView's XDMF reader and checks it (run with pvpython, headless).
 
     pvpython postprocess/check_xdmf.py /abs/path/snapshots.xmf --steps N --arrays phi,u_1 \
-        [--phi-min A --phi-max B --rtol 1e-12]
+        [--phi-min=A --phi-max=B --rtol 1e-12]   (use "=": a negative value would read as an option)
 
 Prints one line per time step (time, arrays, cells, phi range) and a final "ok" line; exits 1 with a
 reason when the number of time steps, the cell array names or the phi range over all steps differ.

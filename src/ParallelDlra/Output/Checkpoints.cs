@@ -77,10 +77,13 @@ public sealed class CheckpointStore
         _sim = simulation;
         _comm = simulation.Context.Comm;
         Directory = directory;
-        // Leftovers of a write that was interrupted are never read; remove them.
-        if (_comm.Rank == 0)
-            foreach (var stale in System.IO.Directory.GetFiles(directory, ".checkpoint_*.h5.tmp")) File.Delete(stale);
-        _comm.Barrier();
+    }
+
+    /// <summary>Removes the temporary files of checkpoint writes that were interrupted (never read); rank 0
+    /// calls this at the start of every run.</summary>
+    public static void RemoveInterrupted(string directory)
+    {
+        foreach (var stale in System.IO.Directory.GetFiles(directory, ".checkpoint_*.h5.tmp")) File.Delete(stale);
     }
 
     public string Directory { get; }

@@ -51,6 +51,7 @@ public static class RunDriver
         // Fail on an unusable output folder before any computing. (With MPI: rank 0 checks; the
         // parallel layer will have to share the outcome.)
         var writer = root ? OutputWriter.Prepare(options.Output.Directory) : null;
+        if (writer is not null) CheckpointStore.RemoveInterrupted(writer.Directory);
         // HDF5 is needed for diagnostics.h5 (and snapshots, checkpoints, restarts): fail before computing.
         _ = Interop.LibHdf5.Ids;
 
@@ -81,6 +82,7 @@ public static class RunDriver
             double tStop = Math.Min(o.Time.End, expected * sim.TimeStep);
             if (!(tStop > 0)) tStop = o.Time.End;
             string directory = writer?.Directory ?? options.Output.Directory;
+            SnapshotWriter.Validate(sim);
             var snapshots = o.Output.Snapshots ? new SnapshotWriter(sim, directory) : null;
             var checkpoints = o.Output.CheckpointEvery > 0 ? new CheckpointStore(sim, directory) : null;
             if (restart is not null)

@@ -35,6 +35,13 @@ public sealed class SnapshotWriter
         _sim = simulation;
         _comm = simulation.Context.Comm;
         Directory = directory;
+        Validate(simulation);
+    }
+
+    /// <summary>Checks <c>output.moments</c> against the basis (also when no snapshot is asked for).</summary>
+    /// <exception cref="InputException">an index is not below n_moments</exception>
+    public static void Validate(Simulation simulation)
+    {
         var o = simulation.Options.Output;
         int m = simulation.Discretisation.Basis.Count;
         foreach (int i in o.Moments)
