@@ -5,6 +5,7 @@
 #   make run     build + run $(DECK) on $(RANKS) MPI ranks
 #   make test    build + unit tests; prints "N passed, N failed[, N skipped]"
 #   make bench   build + `pdlra bench fullrank` and `pdlra bench lowrank`
+#   make render  PNG of a snapshot: XMF=out/x/snapshots.xmf [PNG=snapshot.png] [INDEX=-1] (pvbatch under xvfb)
 #   make clean   remove build outputs
 
 SHELL := /bin/bash
@@ -12,8 +13,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 # Debian packages needed to build, run and test. One list; later additions go here
-# (paraview python3-paraview xvfb slurm-wlm munge).
-DEB_PACKAGES := openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev libhdf5-openmpi-dev hdf5-tools
+# (slurm-wlm munge). paraview/python3-paraview/xvfb: pvpython and pvbatch for the XDMF checks and
+# snapshot rendering (postprocess/).
+DEB_PACKAGES := openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev libhdf5-openmpi-dev hdf5-tools paraview python3-paraview xvfb
 
 RANKS  ?= 2
 DECK   ?= jobs/linesource.yaml
@@ -34,7 +36,7 @@ RESULTS_DIR := build/test-results
 MPIEXEC_ROOT := $(if $(filter 0,$(shell id -u)),--allow-run-as-root,)
 MPIEXEC      ?= mpiexec $(MPIEXEC_ROOT) --oversubscribe -n $(RANKS)
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test bench render clean
 
 deps:
 	@if ! command -v dpkg-query >/dev/null 2>&1; then \
@@ -80,6 +82,13 @@ test: build
 bench: build
 	$(PDLRA) bench fullrank
 	$(PDLRA) bench lowrank
+
+XMF   ?= out/linesource/snapshots.xmf
+PNG   ?= $(basename $(XMF)).png
+INDEX ?= -1
+
+render:
+	xvfb-run -a pvbatch postprocess/render_snapshot.py "$(abspath $(XMF))" "$(PNG)" --index $(INDEX)
 
 clean:
 	-$(DOTNET) clean $(SOLUTION) -c $(CONFIG) --nologo >/dev/null

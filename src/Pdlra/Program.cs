@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace ParallelDlra.Cli;
 
-/// <summary>Entry point of <c>pdlra</c>: <c>run</c>, <c>check</c>, <c>info</c>, <c>bench</c>.</summary>
+/// <summary>Entry point of <c>pdlra</c>: <c>run</c>, <c>check</c>, <c>info</c>, <c>bench</c>, <c>reconstruct</c>.</summary>
 public static class Program
 {
     public static int Main(string[] args) => Invoke(args, Console.Out, Console.Error);
@@ -18,8 +18,15 @@ public static class Program
             AllowMultipleArgumentsPerToken = false,
         };
 
-        var run = new Command("run", "run a deck") { deck, set };
-        run.SetAction(p => Guard(stderr, () => RunCommand.Execute(p.GetValue(deck)!, p.GetValue(set) ?? [], stdout, stderr)));
+        var restart = new Option<string?>("--restart") { Description = "continue from a checkpoint_NNNNNN.h5 of the same deck (bit-identical on the same rank count)" };
+        var run = new Command("run", "run a deck") { deck, set, restart };
+        run.SetAction(p => Guard(stderr, () => RunCommand.Execute(p.GetValue(deck)!, p.GetValue(set) ?? [], stdout, stderr, p.GetValue(restart))));
+
+        var snapshot = new Argument<string>("snapshot") { Description = "a snapshot_NNNNNN.h5 written with output.store_factors" };
+        var reconstructOut = new Option<string?>("--output") { Description = "output file (default: SNAPSHOT with _reconstructed before .h5)" };
+        var reconstructMoments = new Option<string?>("--moments") { Description = "moment indices to rebuild besides phi, e.g. 0,1,2 (default: those stored in the snapshot)" };
+        var reconstruct = new Command("reconstruct", "rebuild phi and moments from the low-rank factors X, S, V of a snapshot") { snapshot, reconstructOut, reconstructMoments };
+        reconstruct.SetAction(p => Guard(stderr, () => ReconstructCommand.Execute(p.GetValue(snapshot)!, p.GetValue(reconstructOut), p.GetValue(reconstructMoments), stdout)));
 
         var check = new Command("check", "validate a deck and print the resolved options") { deck, set };
         check.SetAction(p => Guard(stderr, () => CheckCommand.Execute(p.GetValue(deck)!, p.GetValue(set) ?? [], stdout)));
@@ -38,7 +45,7 @@ public static class Program
         bench.Arguments.Add(benchArgs);
         bench.SetAction(p => Guard(stderr, () => BenchCommand.Execute(p.GetValue(which)!, p.GetValue(benchArgs) ?? [], stdout)));
 
-        var root = new RootCommand("pdlra: dynamical low-rank approximation of kinetic equations") { run, check, info, bench };
+        var root = new RootCommand("pdlra: dynamical low-rank approximation of kinetic equations") { run, check, info, bench, reconstruct };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

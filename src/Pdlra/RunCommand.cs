@@ -6,12 +6,12 @@ using ParallelDlra.Solvers;
 
 namespace ParallelDlra.Cli;
 
-/// <summary><c>pdlra run DECK [--set k=v]</c>: loads the deck and hands it to <see cref="RunDriver"/>
+/// <summary><c>pdlra run DECK [--set k=v] [--restart CHECKPOINT]</c>: loads the deck and hands it to <see cref="RunDriver"/>
 /// (header, time loop with progress, outputs, summary). Bad input — deck, overrides, an unwritable
 /// <c>output.directory</c> — throws <see cref="InputException"/> and becomes exit code 2.</summary>
 internal static class RunCommand
 {
-    public static int Execute(string deckPath, string[] overrides, TextWriter stdout, TextWriter stderr)
+    public static int Execute(string deckPath, string[] overrides, TextWriter stdout, TextWriter stderr, string? restart = null)
     {
         var (rank, size) = LaunchEnvironment.Detect();
         Log.Configure(rank, verbose: false, stdout, stderr);
@@ -22,7 +22,7 @@ internal static class RunCommand
             NLog.LogManager.GetLogger("pdlra").Warn($"launched on {size} ranks, but this build has no MPI domain decomposition yet: rank 0 solves the whole grid, the other ranks exit");
         }
         var options = DeckReader.Load(deckPath, overrides);
-        RunDriver.Run(options, RunContext.Serial(new PhaseTimers()), deckPath, stdout);
+        RunDriver.Run(options, RunContext.Serial(new PhaseTimers()), deckPath, stdout, restart);
         return ExitCodes.Done;
     }
 }

@@ -17,7 +17,8 @@ public static partial class DeckReader
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps"];
     private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation"];
     private static readonly string[] TruncationKeys = ["theta", "tolerance", "r_min", "r_max"];
-    private static readonly string[] OutputKeys = ["directory", "progress_every", "write_field"];
+    private static readonly string[] OutputKeys = ["directory", "progress_every", "write_field", "snapshot_every", "snapshot_times",
+        "moments", "store_factors", "checkpoint_every", "checkpoint_keep"];
 
     /// <summary>Largest P_N order per dimension (1D, 2D, 3D).</summary>
     public static readonly ImmutableArray<int> MaxOrder = [400, 60, 30];
@@ -213,6 +214,16 @@ public static partial class DeckReader
         string directory = s.Optional("directory")?.Text("a folder path", d => d.Trim().Length > 0 ? null : "is empty") ?? Path.Combine("out", problemName);
         int every = s.Optional("progress_every")?.Int("progress_every >= 1", n => n >= 1 ? null : "is not positive") ?? 10;
         bool write = s.Optional("write_field")?.Bool() ?? true;
-        return new OutputOptions(Path.GetFullPath(directory), every, write);
+        int snapshotEvery = s.Optional("snapshot_every")?.Int("snapshot_every >= 0 (0: none)", n => n >= 0 ? null : "is negative") ?? 0;
+        const string timesAllowed = "a list of times >= 0";
+        var times = (s.Optional("snapshot_times")?.List(timesAllowed) ?? [])
+            .Select(v => v.Double(timesAllowed, t => t >= 0 ? null : "is negative")).Order().Distinct().ToImmutableArray();
+        const string momentsAllowed = "a list of moment indices >= 0 (below n_moments)";
+        var moments = (s.Optional("moments")?.List(momentsAllowed) ?? [])
+            .Select(v => v.Int(momentsAllowed, i => i >= 0 ? null : "is negative")).Distinct().ToImmutableArray();
+        bool factors = s.Optional("store_factors")?.Bool() ?? false;
+        int checkpointEvery = s.Optional("checkpoint_every")?.Int("checkpoint_every >= 0 (0: none)", n => n >= 0 ? null : "is negative") ?? 0;
+        int keep = s.Optional("checkpoint_keep")?.Int("checkpoint_keep >= 1", n => n >= 1 ? null : "is not positive") ?? 2;
+        return new OutputOptions(Path.GetFullPath(directory), every, write, snapshotEvery, times, moments, factors, checkpointEvery, keep);
     }
 }

@@ -74,6 +74,12 @@ public static class DeckWriter
         Line(1, $"directory: {Quote(o.Output.Directory)}");
         Line(1, $"progress_every: {o.Output.ProgressEvery}");
         Line(1, $"write_field: {(o.Output.WriteField ? "true" : "false")}");
+        Line(1, $"snapshot_every: {o.Output.SnapshotEvery}");
+        Line(1, $"snapshot_times: [{string.Join(", ", o.Output.SnapshotTimes.Select(Num))}]");
+        Line(1, $"moments: [{string.Join(", ", o.Output.Moments)}]");
+        Line(1, $"store_factors: {(o.Output.StoreFactors ? "true" : "false")}");
+        Line(1, $"checkpoint_every: {o.Output.CheckpointEvery}");
+        Line(1, $"checkpoint_keep: {o.Output.CheckpointKeep}");
         return w.ToString();
     }
 

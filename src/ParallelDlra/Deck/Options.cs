@@ -150,8 +150,31 @@ public sealed record SolverOptions(
     bool Conservative,
     QrMethod Qr = QrMethod.Tsqr);
 
-/// <summary>deck key <c>output</c>. Directory resolved against the working directory.</summary>
-public sealed record OutputOptions(string Directory, int ProgressEvery, bool WriteField);
+/// <summary>deck key <c>output</c>. Directory resolved against the working directory.
+/// Snapshots (HDF5 + one XDMF index) are written every <see cref="SnapshotEvery"/> steps (0: never) and at
+/// the first step reaching each of <see cref="SnapshotTimes"/>; they hold φ, the moments listed in
+/// <see cref="Moments"/> and, with <see cref="StoreFactors"/>, the low-rank factors X, S, V. Checkpoints of
+/// the whole state every <see cref="CheckpointEvery"/> steps (0: never), the last <see cref="CheckpointKeep"/> kept.</summary>
+public sealed record OutputOptions(string Directory, int ProgressEvery, bool WriteField,
+    int SnapshotEvery = 0, ImmutableArray<double> SnapshotTimes = default, ImmutableArray<int> Moments = default,
+    bool StoreFactors = false, int CheckpointEvery = 0, int CheckpointKeep = 2)
+{
+    public ImmutableArray<double> SnapshotTimes { get; init; } = SnapshotTimes.IsDefault ? [] : SnapshotTimes;
+    public ImmutableArray<int> Moments { get; init; } = Moments.IsDefault ? [] : Moments;
+
+    /// <summary>Whether any snapshot is asked for.</summary>
+    public bool Snapshots => SnapshotEvery > 0 || SnapshotTimes.Length > 0;
+
+    public bool Equals(OutputOptions? other)
+        => other is not null && Directory == other.Directory && ProgressEvery == other.ProgressEvery && WriteField == other.WriteField
+           && SnapshotEvery == other.SnapshotEvery && ValueEquality.Same(SnapshotTimes, other.SnapshotTimes)
+           && ValueEquality.Same(Moments, other.Moments) && StoreFactors == other.StoreFactors
+           && CheckpointEvery == other.CheckpointEvery && CheckpointKeep == other.CheckpointKeep;
+
+    public override int GetHashCode()
+        => HashCode.Combine(Directory, ProgressEvery, WriteField, SnapshotEvery, ValueEquality.Hash(SnapshotTimes), ValueEquality.Hash(Moments),
+            HashCode.Combine(StoreFactors, CheckpointEvery, CheckpointKeep));
+}
 
 /// <summary>Element-wise equality for the <see cref="ImmutableArray{T}"/> members of the option
 /// records (ImmutableArray itself compares by reference), so equal decks give equal options.</summary>

@@ -16,6 +16,7 @@ internal static class NativeLibraryResolver
     public const string OpenBlas = "openblas";
     public const string Lapacke = "lapacke";
     public const string MklRt = "mkl_rt";
+    public const string Hdf5 = "hdf5";
 
     private sealed record Candidate(string Soname, string RequiredSymbol);
 
@@ -39,6 +40,15 @@ internal static class NativeLibraryResolver
             new("libmkl_rt.so.2", "MKL_Get_Version_String"),
             new("libmkl_rt.so.1", "MKL_Get_Version_String"),
             new("libmkl_rt.so", "MKL_Get_Version_String"),
+        ],
+        // Parallel HDF5 built against OpenMPI first (Debian libhdf5-openmpi-103); a serial 1.10 build
+        // serves one-rank runs (no H5Pset_fapl_mpio).
+        [Hdf5] =
+        [
+            new("libhdf5_openmpi.so.103", "H5open"),
+            new("libhdf5_openmpi.so", "H5open"),
+            new("libhdf5_serial.so.103", "H5open"),
+            new("libhdf5.so.103", "H5open"),
         ],
     };
 

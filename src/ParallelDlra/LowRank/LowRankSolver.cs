@@ -209,6 +209,22 @@ public abstract class LowRankSolver : ISolver
         V = vHat * t.Pv;
     }
 
+    /// <summary>Replaces the factors, bit for bit (a restart from a checkpoint): <paramref name="x"/> the rank-local
+    /// rows of X (n_cells × r, column-major), <paramref name="s"/> r × r, <paramref name="v"/> n_moments × r.</summary>
+    public void RestoreFactors(ReadOnlySpan<double> x, Matrix<double> s, Matrix<double> v)
+    {
+        int r = s.RowCount;
+        if (s.ColumnCount != r || v.ColumnCount != r || v.RowCount != V.RowCount || x.Length != X.Rows * r)
+            throw new ArgumentException($"factors X {x.Length} values, S {s.RowCount} × {s.ColumnCount}, V {v.RowCount} × {v.ColumnCount} " +
+                                        $"do not fit n_cells = {X.Rows}, n_moments = {V.RowCount}");
+        var restored = Backend.Allocate(X.Rows, r);
+        Backend.Upload(x, restored);
+        X.Dispose();
+        X = restored;
+        S = s.Clone();
+        V = v.Clone();
+    }
+
     // ---- global quantities ------------------------------------------------------------------------
 
     public double Mass()

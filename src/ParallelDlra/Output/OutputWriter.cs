@@ -15,6 +15,7 @@ namespace ParallelDlra.Output;
 /// file formats (README, "Reading the output"):
 /// <list type="bullet">
 /// <item><c>diagnostics.csv</c>: step,time,dt,rank,mass,outflow,discarded_tail,orthonormality_defect,wall_s, one row per step (step 0 included);</item>
+/// <item><c>diagnostics.h5</c>: the same series, one dataset per column under <c>/diagnostics</c>, with the deck and code version as attributes;</item>
 /// <item><c>phi.csv</c>: cell centre x[,y[,z]] and φ, one row per cell, x fastest;</item>
 /// <item><c>phi.bin</c>: φ as raw little-endian float64, x fastest, described by the sidecar <c>phi.json</c>;</item>
 /// <item><c>run.yaml</c>: the resolved deck (<see cref="DeckWriter.ToYaml"/>).</item>
@@ -25,6 +26,7 @@ namespace ParallelDlra.Output;
 public sealed class OutputWriter
 {
     public const string DiagnosticsFile = "diagnostics.csv";
+    public const string DiagnosticsHdf5File = "diagnostics.h5";
     public const string FieldCsvFile = "phi.csv";
     public const string FieldBinaryFile = "phi.bin";
     public const string FieldMetadataFile = "phi.json";
@@ -67,7 +69,7 @@ public sealed class OutputWriter
     public IReadOnlyList<string> WriteRun(Simulation simulation)
     {
         var o = simulation.Options;
-        List<string> files = [WriteDiagnostics(simulation.History), WriteDeck(o)];
+        List<string> files = [WriteDiagnostics(simulation.History), WriteDiagnosticsHdf5(simulation.History, o), WriteDeck(o)];
         if (o.Output.WriteField)
         {
             var last = simulation.History.Count > 0 ? simulation.History[^1] : default;
@@ -83,6 +85,23 @@ public sealed class OutputWriter
         foreach (var d in history)
             sb.Append(Inv, $"{d.Step},{R(d.Time)},{R(d.TimeStep)},{d.Rank},{R(d.Mass)},{R(d.Outflow)},{R(d.DiscardedTail)},{R(d.OrthonormalityDefect)},{R(d.WallSeconds)}\n");
         return WriteText(DiagnosticsFile, sb.ToString());
+    }
+
+    /// <summary><c>diagnostics.h5</c>: the history as one dataset per column (step and rank int64, the rest
+    /// float64) in the group <c>/diagnostics</c>; attributes name the columns and hold the deck. Rank 0 only,
+    /// HDF5's default (serial) driver.</summary>
+    public string WriteDiagnosticsHdf5(IReadOnlyList<StepDiagnostics> history, RunOptions options)
+    {
+        string path = PathOf(DiagnosticsHdf5File);
+        using var h5 = Hdf5File.Create(path, Parallel.SerialCommunicator.Instance);
+        h5.SetAttribute("/", "format", "pdlra-diagnostics");
+        h5.SetAttribute("/", "format_version", 1L);
+        h5.SetAttribute("/", "columns", "step time dt rank mass outflow discarded_tail orthonormality_defect wall_s");
+        h5.SetAttribute("/", "problem", options.Problem.Name);
+        h5.SetAttribute("/", "code_version", FieldLayout.CodeVersion);
+        h5.SetAttribute("/", "deck", DeckWriter.ToYaml(options));
+        CheckpointStore.WriteHistory(h5, "diagnostics", history);
+        return path;
     }
 
     /// <summary><c>run.yaml</c>: the resolved options; <c>pdlra run run.yaml</c> repeats the run.</summary>

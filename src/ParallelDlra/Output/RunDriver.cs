@@ -41,7 +41,8 @@ public static class RunDriver
     /// <param name="source">where the options came from (the deck path), for the header</param>
     /// <param name="terminal">where a live progress bar is drawn (default <see cref="Console.Out"/>)</param>
     /// <exception cref="InputException">bad input, e.g. an <c>output.directory</c> that cannot be written</exception>
-    public static RunSummary Run(RunOptions options, RunContext context, string source, TextWriter? terminal = null)
+    /// <param name="restart">a checkpoint to continue from (<c>pdlra run DECK --restart FILE</c>), or null</param>
+    public static RunSummary Run(RunOptions options, RunContext context, string source, TextWriter? terminal = null, string? restart = null)
     {
         var timers = context.Timers ?? new PhaseTimers();
         context = context with { Timers = timers };
@@ -50,6 +51,9 @@ public static class RunDriver
         // Fail on an unusable output folder before any computing. (With MPI: rank 0 checks; the
         // parallel layer will have to share the outcome.)
         var writer = root ? OutputWriter.Prepare(options.Output.Directory) : null;
+        if (writer is not null) CheckpointStore.RemoveInterrupted(writer.Directory);
+        // HDF5 is needed for diagnostics.h5 (and snapshots, checkpoints, restarts): fail before computing.
+        _ = Interop.LibHdf5.Ids;
 
         var o = options;
         Logger.Info(Inv, $"pdlra run {source}: problem {o.Problem.Name}{(o.Problem.Description.Length > 0 ? $" — {o.Problem.Description}" : "")}");
@@ -77,16 +81,51 @@ public static class RunDriver
             // The progress ETA runs to the time the run will actually reach (time.max_steps may stop it early).
             double tStop = Math.Min(o.Time.End, expected * sim.TimeStep);
             if (!(tStop > 0)) tStop = o.Time.End;
-            var progress = new ProgressReporter(0.0, tStop, o.Output.ProgressEvery, ProgressReporter.DetectMode(context.Comm.Rank), terminal);
+            string directory = writer?.Directory ?? options.Output.Directory;
+            SnapshotWriter.Validate(sim);
+            var snapshots = o.Output.Snapshots ? new SnapshotWriter(sim, directory) : null;
+            var checkpoints = o.Output.CheckpointEvery > 0 ? new CheckpointStore(sim, directory) : null;
+            if (restart is not null)
+            {
+                CheckpointState state;
+                using (timers.Measure(SetupPhase))
+                    state = CheckpointStore.Load(restart, sim);
+                snapshots?.ResumeAt(state.Step, state.Time);
+                Logger.Info(Inv, $"restart from {state.File}: step {state.Step}, t = {state.Time:R}, rank {sim.Solver.Rank}");
+            }
+            else if (snapshots is not null && snapshots.Due(0, 0.0))
+            {
+                using (timers.Measure(OutputPhase)) snapshots.Write(0, 0.0);
+            }
+
+            var progress = new ProgressReporter(sim.StartTime, tStop, o.Output.ProgressEvery, ProgressReporter.DetectMode(context.Comm.Rank), terminal);
+            int lastCheckpoint = -1;
             using (timers.Measure(LoopPhase))
-                sim.Run(d => progress.Report(new ProgressSample(d.Time, d.Step, d.TimeStep, d.Mass, d.Rank)));
+                sim.Run(d =>
+                {
+                    progress.Report(new ProgressSample(d.Time, d.Step, d.TimeStep, d.Mass, d.Rank));
+                    if (snapshots is not null && snapshots.Due(d.Step, d.Time))
+                        using (timers.Measure(OutputPhase)) snapshots.Write(d.Step, d.Time);
+                    if (checkpoints is not null && checkpoints.Due(d.Step))
+                        using (timers.Measure(OutputPhase)) { checkpoints.Write(d.Step, d.Time); lastCheckpoint = d.Step; }
+                });
             var first = sim.History[0];
             var last = sim.History[^1];
             progress.Finish(new ProgressSample(last.Time, last.Step, last.TimeStep, last.Mass, last.Rank));
 
             IReadOnlyList<string> files = [];
             using (timers.Measure(OutputPhase))
-                if (writer is not null) files = writer.WriteRun(sim);
+            {
+                // The last step always gets a snapshot and a checkpoint when they are asked for at all.
+                if (snapshots is not null && !snapshots.Has(last.Step)) snapshots.Write(last.Step, last.Time);
+                if (checkpoints is not null && lastCheckpoint != last.Step && last.Step > sim.StartStep) checkpoints.Write(last.Step, last.Time);
+                if (writer is not null)
+                {
+                    var written = writer.WriteRun(sim).ToList();
+                    if (snapshots is not null) written.Add(writer.PathOf(SnapshotWriter.IndexFile));
+                    files = written;
+                }
+            }
 
             var summary = new RunSummary(last.Step, last.Time, first.Mass, last.Mass, timers.Wall, files, timers);
             LogSummary(summary, writer);

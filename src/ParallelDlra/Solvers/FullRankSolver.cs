@@ -99,6 +99,15 @@ public sealed class FullRankSolver : ISolver
         return all;
     }
 
+    /// <summary>Replaces the state by <paramref name="moments"/> (rank-local u, n_cells × n_moments, column-major),
+    /// bit for bit: a restart from a checkpoint.</summary>
+    public void RestoreMoments(ReadOnlySpan<double> moments)
+    {
+        if (moments.Length != _u.Length)
+            throw new ArgumentException($"{moments.Length} values for a state of {_u.Rows} × {_u.Columns}", nameof(moments));
+        _backend.Upload(moments, _u);
+    }
+
     public void Dispose()
     {
         _u.Dispose();

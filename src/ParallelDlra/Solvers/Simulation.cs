@@ -66,19 +66,39 @@ public sealed class Simulation
     public double TimeStep { get; }
     public List<StepDiagnostics> History { get; } = [];
 
+    /// <summary>Step the time loop starts from (0, or the step of a checkpoint).</summary>
+    public int StartStep { get; private set; }
+
+    /// <summary>Time the time loop starts from (0, or the time of a checkpoint, bit for bit).</summary>
+    public double StartTime { get; private set; }
+
+    /// <summary>Continues a run from a checkpoint: the solver state has been restored by the caller; the loop
+    /// then starts at <paramref name="step"/> + 1 from <paramref name="time"/>, after the diagnostics
+    /// <paramref name="history"/> of steps 0..<paramref name="step"/>. Call before <see cref="Run"/>.</summary>
+    public void Resume(int step, double time, IReadOnlyList<StepDiagnostics> history)
+    {
+        if (History.Count > 0) throw new InvalidOperationException("Resume must come before Run");
+        if (history.Count == 0 || history[^1].Step != step)
+            throw new ArgumentException($"the history must end at step {step}", nameof(history));
+        StartStep = step;
+        StartTime = time;
+        History.AddRange(history);
+    }
+
     /// <summary>Runs to time.end (or time.max_steps); calls <paramref name="progress"/> after every step.</summary>
     public void Run(Action<StepDiagnostics>? progress = null)
     {
-        double t = 0.0, end = Options.Time.End;
+        double t = StartTime, end = Options.Time.End;
+        double wall0 = History.Count > 0 ? History[^1].WallSeconds : 0.0;
         var clock = Stopwatch.StartNew();
-        History.Add(new(0, 0.0, 0.0, Solver.Rank, Solver.Mass(), Solver.Outflow(0.0), 0.0, 0.0));
-        for (int step = 1; step <= Options.Time.MaxSteps && t < end * (1 - 1e-12); step++)
+        if (History.Count == 0) History.Add(new(0, 0.0, 0.0, Solver.Rank, Solver.Mass(), Solver.Outflow(0.0), 0.0, 0.0));
+        for (int step = StartStep + 1; step <= Options.Time.MaxSteps && t < end * (1 - 1e-12); step++)
         {
             double dt = Math.Min(TimeStep, end - t);
             var report = Solver.Step(t, dt);
             t += dt;
             if (end - t <= end * 1e-12) t = end;
-            var diag = new StepDiagnostics(step, t, dt, report.Rank, Solver.Mass(), Solver.Outflow(t), report.DiscardedTail, clock.Elapsed.TotalSeconds, report.OrthonormalityDefect);
+            var diag = new StepDiagnostics(step, t, dt, report.Rank, Solver.Mass(), Solver.Outflow(t), report.DiscardedTail, wall0 + clock.Elapsed.TotalSeconds, report.OrthonormalityDefect);
             History.Add(diag);
             progress?.Invoke(diag);
         }
