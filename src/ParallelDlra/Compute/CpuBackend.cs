@@ -14,7 +14,9 @@ public sealed class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null) : ICom
 
     public string Name => $"cpu ({Environment.ProcessorCount} threads, Vector<double> width {System.Numerics.Vector<double>.Count}; {_la.Name})";
 
-    public Block Allocate(int rows, int columns) => new HostBlock(rows, columns);
+    private readonly HostArrayPool _pool = new();
+
+    public Block Allocate(int rows, int columns) => new HostBlock(rows, columns, _pool);
 
     private static HostBlock H(Block b) => b as HostBlock ?? throw new ArgumentException("block belongs to another backend");
 
