@@ -89,8 +89,8 @@ public sealed class FixedRankBug(KineticOperator op, IComputeBackend backend, IH
     public override StepReport Step(double t, double dt)
     {
         var times = StageTimes(t, dt);
-        var x1 = KStep(t, dt, X, S, V);
-        Qr.Orthonormalize(x1);
+        // X1 = orth(K1), completed deterministically when K1 is rank deficient (e.g. the rank-one start).
+        var (x1, _) = SignificantDirections(KStep(t, dt, X, S, V), 0.0, Rank);
         var mBuf = Backend.Gram(x1, X).AsColumnMajorArray();
         Comm.AllreduceSum(mBuf);
         var m = Matrix<double>.Build.Dense(Rank, Rank, mBuf) * Weight;

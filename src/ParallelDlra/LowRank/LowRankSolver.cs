@@ -25,8 +25,16 @@ public abstract class LowRankSolver : ISolver
         Projections = new KroneckerProjections(op, backend, halo, comm);
         Qr = new TallSkinnyQr(backend, comm, op.Block.Grid.CellVolume, options.Qr);
         Blocks = new TimeStepper(stepper, backend);
+        Padding = padding;
         (X, S, V) = InitialFactors(op, phi0, padding);
     }
+
+    /// <summary>Deterministic functions of the global cell index (local cell, column) used to complete bases:
+    /// the same on every decomposition, so serial and MPI runs build the same factors.</summary>
+    protected Func<int, int, double> Padding { get; }
+
+    /// <summary>Singular values of a residual below this fraction of the norm of what it came from are rounding.</summary>
+    private const double RoundingLevel = 1e-13;
 
     protected IComputeBackend Backend { get; }
     protected ICommunicator Comm { get; }
@@ -65,14 +73,17 @@ public abstract class LowRankSolver : ISolver
         int r = Math.Clamp(Options.InitialRank, Math.Max(1, Options.Truncation.RMin), Math.Min(Options.Truncation.RMax, m));
         if (Options.Kind == SolverKind.FixedRankBug) r = Math.Min(Options.InitialRank, m);
         var cols = new double[n * r];
-        phi0.CopyTo(cols, 0);
+        Span<double> norm = [phi0.Sum(v => v * v)];
+        Comm.AllreduceSum(norm);
+        if (norm[0] > 0) phi0.CopyTo(cols, 0);
+        else for (int i = 0; i < n; i++) cols[i] = padding(i, 0);   // zero initial state: S0 = 0, any basis will do
         for (int j = 1; j < r; j++)
             for (int i = 0; i < n; i++) cols[j * n + i] = padding(i, j);
         var x = Backend.Allocate(n, r);
         Backend.Upload(cols, x);
         var rFactor = Qr.Orthonormalize(x);
         var d = Matrix<double>.Build.Dense(r, r);
-        d[0, 0] = 1.0 / op.Basis.IsotropicMomentNorm;
+        d[0, 0] = norm[0] > 0 ? 1.0 / op.Basis.IsotropicMomentNorm : 0.0;   // u0 = φ0 e0ᵀ/√|S| (or 0)
         return (x, rFactor * d, Matrix<double>.Build.DenseIdentity(m, r));
     }
 
@@ -133,10 +144,12 @@ public abstract class LowRankSolver : ISolver
 
     // ---- bases ------------------------------------------------------------------------------------
 
-    /// <summary>X̂ = [X0, X̃] with X̃ an orthonormal basis of the part of K outside span(X0) (block
-    /// Gram–Schmidt twice, then TSQR), and the coefficients of K in it: K = X̂ [P; R]. When K is (nearly)
-    /// contained in span(X0) the residual is rank deficient and Householder completes Q with arbitrary
-    /// directions; these are then projected against X0 once more and re-orthonormalised.</summary>
+    /// <summary>X̂ = [X0, X̃] (width 2r) with X̃ an orthonormal basis of the part of K outside span(X0), and
+    /// the coefficients of K in it: K = X̂ C. The residual K − X0 X0ᵀWK (block Gram–Schmidt twice) is factored
+    /// by TSQR, Q R; directions whose singular values in R are at rounding level (K nearly in span X0) are
+    /// replaced by deterministic padding directions orthogonal to X0 and the kept ones — Householder would
+    /// fill them with rounding noise that depends on the decomposition. The padding keeps the width 2r of
+    /// orth([K, X0]) (extra room for the Galerkin S-step) and makes every decomposition build the same X̂.</summary>
     protected (Block XHat, Matrix<double> Coefficients) AugmentX(Block x0, Block k)
     {
         using var _ = Phase("basis augmentation");
@@ -144,25 +157,68 @@ public abstract class LowRankSolver : ISolver
         var residual = Backend.Allocate(k.Rows, kc);
         Backend.CopyColumns(k, 0, residual, 0, kc);
         var p = ProjectOut(x0, residual) + ProjectOut(x0, residual);
-        var rr = Qr.Orthonormalize(residual);
-        double largest = Enumerable.Range(0, kc).Max(i => Math.Abs(rr[i, i]));
-        double smallest = Enumerable.Range(0, kc).Min(i => Math.Abs(rr[i, i]));
-        if (smallest <= 1e-6 * largest)
+        var (q, coefficients) = SignificantDirections(residual, p.FrobeniusNorm(), kc, x0);
+        if (coefficients.FrobeniusNorm() < 1e-4 * p.FrobeniusNorm())
         {
-            // K = X0 P + Q1 R, Q1 = X0 C + Q2 R2  ⇒  K = X0 (P + C R) + Q2 (R2 R).
-            var c = ProjectOut(x0, residual);
-            var r2 = Qr.Orthonormalize(residual);
-            p += c * rr;
-            rr = r2 * rr;
+            // A small residual is orthogonal to X0 only relative to ‖K‖: once more against X0.
+            // q = X0 C + Q2 R2  ⇒  K = X0 (P + C·coeff) + Q2 (R2·coeff).
+            var c = ProjectOut(x0, q);
+            var r2 = Qr.Orthonormalize(q);
+            p += c * coefficients;
+            coefficients = r2 * coefficients;
         }
-        var xHat = Backend.Allocate(k.Rows, r + kc);
-        Backend.CopyColumns(x0, 0, xHat, 0, r);
-        Backend.CopyColumns(residual, 0, xHat, r, kc);
-        residual.Dispose();
-        var coeff = Matrix<double>.Build.Dense(r + kc, kc);
-        coeff.SetSubMatrix(0, 0, p);
-        coeff.SetSubMatrix(r, 0, rr);
-        return (xHat, coeff);
+        using (q)
+        {
+            int kx = q.Columns;
+            var xHat = Backend.Allocate(k.Rows, r + kx);
+            Backend.CopyColumns(x0, 0, xHat, 0, r);
+            if (kx > 0) Backend.CopyColumns(q, 0, xHat, r, kx);
+            var coeff = Matrix<double>.Build.Dense(r + kx, kc);
+            coeff.SetSubMatrix(0, 0, p);
+            if (kx > 0) coeff.SetSubMatrix(r, 0, coefficients);
+            return (xHat, coeff);
+        }
+    }
+
+    /// <summary>An orthonormal basis of the range of <paramref name="a"/> (consumed) and the coefficients of a
+    /// in it: a = Q C. Directions with singular values ≤ RoundingLevel·(‖a‖ + <paramref name="scale"/>) are
+    /// dropped; with <paramref name="width"/> &gt; 0 the basis is completed to that width with
+    /// <see cref="Padding"/> columns orthogonalised against it (their coefficients are zero). All decisions are
+    /// taken on the replicated R factor, so every rank takes the same one.</summary>
+    protected (Block Q, Matrix<double> Coefficients) SignificantDirections(Block a, double scale, int width, Block? orthogonalTo = null)
+    {
+        int c = a.Columns;
+        var r = Qr.Orthonormalize(a);
+        var svd = r.Svd(true);
+        double cut = RoundingLevel * (r.FrobeniusNorm() + scale);
+        int keep = svd.S.Count(sv => sv > cut);
+        var u = svd.U.SubMatrix(0, c, 0, keep);
+        var kept = Backend.Allocate(a.Rows, keep);
+        if (keep > 0) Backend.MultiplySmall(a, u, 1.0, 0.0, kept);
+        a.Dispose();
+        var coefficients = Matrix<double>.Build.Dense(Math.Max(keep, width), c);
+        if (keep > 0) coefficients.SetSubMatrix(0, 0, u.TransposeThisAndMultiply(r));
+        if (width <= keep) return (kept, coefficients);
+
+        // Complete with deterministic directions: padding columns, projected against the kept ones, orthonormalised.
+        int fill = width - keep;
+        var extra = Backend.Allocate(a.Rows, fill);
+        var cols = new double[a.Rows * fill];
+        for (int j = 0; j < fill; j++)
+            for (int i = 0; i < a.Rows; i++) cols[j * a.Rows + i] = Padding(i, 1000 + j);
+        Backend.Upload(cols, extra);
+        for (int pass = 0; pass < 2; pass++)
+        {
+            if (orthogonalTo is not null) ProjectOut(orthogonalTo, extra);
+            if (keep > 0) ProjectOut(kept, extra);
+        }
+        Qr.Orthonormalize(extra);
+        var basis = Backend.Allocate(a.Rows, width);
+        if (keep > 0) Backend.CopyColumns(kept, 0, basis, 0, keep);
+        Backend.CopyColumns(extra, 0, basis, keep, fill);
+        kept.Dispose();
+        extra.Dispose();
+        return (basis, coefficients);
     }
 
     /// <summary>y ← y − X0 (w X0ᵀ y); returns the removed coefficients w X0ᵀ y (one allreduce).</summary>
