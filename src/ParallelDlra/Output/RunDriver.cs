@@ -47,9 +47,22 @@ public static class RunDriver
         context = context with { Timers = timers };
         bool root = context.Comm.Rank == 0;
 
-        // Fail on an unusable output folder before any computing. (With MPI: rank 0 checks; the
-        // parallel layer will have to share the outcome.)
-        var writer = root ? OutputWriter.Prepare(options.Output.Directory) : null;
+        // Fail on an unusable output folder before any computing: rank 0 checks and shares the outcome,
+        // so every rank throws the same InputException (only rank 0 has the message to print).
+        OutputWriter? writer = null;
+        InputException? bad = null;
+        if (root)
+        {
+            try { writer = OutputWriter.Prepare(options.Output.Directory); }
+            catch (InputException e) { bad = e; }
+        }
+        if (context.Comm.Size > 1)
+        {
+            Span<double> ok = [bad is null ? 1.0 : 0.0];
+            context.Comm.Broadcast(ok);
+            if (ok[0] == 0.0 && bad is null) bad = new InputException($"output.directory = {options.Output.Directory}: rank 0 cannot write there");
+        }
+        if (bad is not null) throw bad;
 
         var o = options;
         Logger.Info(Inv, $"pdlra run {source}: problem {o.Problem.Name}{(o.Problem.Description.Length > 0 ? $" — {o.Problem.Description}" : "")}");
@@ -86,7 +99,10 @@ public static class RunDriver
 
             IReadOnlyList<string> files = [];
             using (timers.Measure(OutputPhase))
-                if (writer is not null) files = writer.WriteRun(sim);
+            {
+                var field = o.Output.WriteField ? OutputWriter.GatherScalarFlux(sim) : null; // collective
+                if (writer is not null) files = writer.WriteRun(sim, field);
+            }
 
             var summary = new RunSummary(last.Step, last.Time, first.Mass, last.Mass, timers.Wall, files, timers);
             LogSummary(summary, writer);
