@@ -1,7 +1,8 @@
 # ParallelDlra — top-level targets. GNU make.
 #
 #   make deps    check (and as root install) the Debian packages the project needs
-#   make build   deps + Release build of the whole solution
+#   make native  the MPI shim build/native/libpdlra_mpi.so, compiled with the site's mpicc
+#   make build   deps + native + Release build of the whole solution
 #   make run     build + run $(DECK) on $(RANKS) MPI ranks
 #   make test    build + unit tests; prints "N passed, N failed[, N skipped]"
 #   make bench   build + `pdlra bench fullrank` and `pdlra bench lowrank`
@@ -31,12 +32,15 @@ TEST_PROJ   := tests/ParallelDlra.Tests/ParallelDlra.Tests.csproj
 PDLRA_DIR   := src/Pdlra/bin/$(CONFIG)/net10.0
 PDLRA       := $(PDLRA_DIR)/pdlra
 RESULTS_DIR := build/test-results
+MPICC       ?= mpicc
+NATIVE_DIR  := build/native
+MPI_SHIM    := $(NATIVE_DIR)/libpdlra_mpi.so
 
 # mpiexec refuses to run as root unless told; only say so when we are root.
 MPIEXEC_ROOT := $(if $(filter 0,$(shell id -u)),--allow-run-as-root,)
 MPIEXEC      ?= mpiexec $(MPIEXEC_ROOT) --oversubscribe -n $(RANKS)
 
-.PHONY: deps build run test bench render clean
+.PHONY: deps native build run test bench render clean
 
 deps:
 	@if ! command -v dpkg-query >/dev/null 2>&1; then \
@@ -65,7 +69,22 @@ deps:
 	  exit 1; \
 	fi
 
-build: deps
+# The shim is compiled with the site's mpicc, so it matches the MPI library mpiexec launches
+# (OpenMPI or an MPICH-ABI library). pdlra finds it next to pdlra.dll (copied there by the build)
+# or in build/native.
+# Without mpicc the build goes on (serial runs need no MPI) and says so.
+native: deps
+	@if command -v $(MPICC) >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(MPI_SHIM); \
+	else \
+	  echo "native: '$(MPICC)' not found: $(MPI_SHIM) not built; pdlra runs serial only" >&2; \
+	fi
+
+$(MPI_SHIM): src/native/pdlra_mpi.c
+	@mkdir -p $(NATIVE_DIR)
+	$(MPICC) -O2 -fPIC -shared -Wall -Wextra -o $@ $< -ldl
+
+build: deps native
 	$(DOTNET) build $(SOLUTION) -c $(CONFIG) --nologo
 
 run: build

@@ -45,7 +45,13 @@ public static class Program
         bench.Arguments.Add(benchArgs);
         bench.SetAction(p => Guard(stderr, () => BenchCommand.Execute(p.GetValue(which)!, p.GetValue(benchArgs) ?? [], stdout)));
 
-        var root = new RootCommand("pdlra: dynamical low-rank approximation of kinetic equations") { run, check, info, bench, reconstruct };
+        // Hidden: checks of the parallel layer run under mpiexec by the MPI tests.
+        var selftest = new Command("selftest", "self-checks of the parallel layer (run under mpiexec): halo") { Hidden = true };
+        var selftestName = new Argument<string>("name") { Description = "halo" };
+        selftest.Arguments.Add(selftestName);
+        selftest.SetAction(p => Guard(stderr, () => SelfTestCommand.Execute(p.GetValue(selftestName)!, stdout, stderr)));
+
+        var root = new RootCommand("pdlra: dynamical low-rank approximation of kinetic equations") { run, check, info, bench, reconstruct, selftest };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -55,7 +61,9 @@ public static class Program
         return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
 
-    /// <summary>Turns bad input into one line and exit code 2, any other failure into exit code 1.</summary>
+    /// <summary>Turns bad input into one line and exit code 2, any other failure into exit code 1. Under MPI
+    /// the commands apply <see cref="MpiFailurePolicy"/> inside (rank 0 prints bad input, a failing rank
+    /// aborts the job); what reaches this guard there failed before MPI was initialised.</summary>
     private static int Guard(TextWriter stderr, Func<int> action)
     {
         try

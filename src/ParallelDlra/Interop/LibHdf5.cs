@@ -64,19 +64,6 @@ internal static unsafe partial class LibHdf5
             $"{major}.{minor}.{release}");
     }
 
-    /// <summary>MPI_INFO_NULL of the MPI library HDF5 is linked against: OpenMPI's is the address of
-    /// <c>ompi_mpi_info_null</c>; MPICH's is the integer 0x1c000000.</summary>
-    public static nint MpiInfoNull()
-    {
-        foreach (var soname in MpiLibraryProbe.Candidates)
-        {
-            if (!NativeLibrary.TryLoad(soname, out var h)) continue;
-            if (NativeLibrary.TryGetExport(h, "ompi_mpi_info_null", out var address)) return address;
-            return 0x1c000000;
-        }
-        throw new Hdf5Exception("parallel HDF5: no MPI library found to take MPI_INFO_NULL from");
-    }
-
     // ---- error handling ---------------------------------------------------------------------------
 
     /// <summary>Throws unless <paramref name="status"/> (herr_t) is non-negative.</summary>

@@ -17,6 +17,12 @@ internal static class NativeLibraryResolver
     public const string Lapacke = "lapacke";
     public const string MklRt = "mkl_rt";
     public const string Hdf5 = "hdf5";
+    /// <summary>The MPI shim built by <c>make native</c> (src/native/pdlra_mpi.c).</summary>
+    public const string PdlraMpi = "pdlra_mpi";
+    /// <summary>File name of the MPI shim.</summary>
+    public const string PdlraMpiFile = "libpdlra_mpi.so";
+    /// <summary>Environment variable with an explicit path of the MPI shim (tried first).</summary>
+    public const string PdlraMpiVariable = "PDLRA_MPI_SHIM";
 
     private sealed record Candidate(string Soname, string RequiredSymbol);
 
@@ -50,7 +56,25 @@ internal static class NativeLibraryResolver
             new("libhdf5_serial.so.103", "H5open"),
             new("libhdf5.so.103", "H5open"),
         ],
+        [PdlraMpi] = [.. ShimPaths().Select(p => new Candidate(p, "pdlra_mpi_init"))],
     };
+
+    /// <summary>Where the MPI shim is looked for, in order: $PDLRA_MPI_SHIM; next to this assembly
+    /// (the build copies it beside pdlra.dll); build/native of the checkout above the assembly
+    /// (walking up from its folder); the default library search path.</summary>
+    private static IEnumerable<string> ShimPaths()
+    {
+        if (Environment.GetEnvironmentVariable(PdlraMpiVariable) is { Length: > 0 } explicitPath) yield return explicitPath;
+        var here = Path.GetDirectoryName(typeof(NativeLibraryResolver).Assembly.Location);
+        if (string.IsNullOrEmpty(here)) here = AppContext.BaseDirectory;
+        yield return Path.Combine(here, PdlraMpiFile);
+        for (var dir = new DirectoryInfo(here); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "build", "native", PdlraMpiFile);
+            if (File.Exists(candidate)) { yield return candidate; break; }
+        }
+        yield return PdlraMpiFile;
+    }
 
     private sealed record Loaded(IntPtr Handle, string? Soname, string? Reason);
 

@@ -12,7 +12,10 @@ public sealed record KroneckerTerm(string Name, SpatialOperator Spatial, Matrix<
 /// <summary>A separable source q(x, t) cᵀ: its contribution to cell i is q_i(t)·c.</summary>
 public sealed record SourceTerm(string Name, double[] Angular, Func<double, double[]> Spatial, bool TimeDependent);
 
-/// <summary>The mass leaving through one physical face: Σ_{i ∈ face} wᵀu_i + Constant (per unit time).</summary>
+/// <summary>The mass leaving through one physical face: Σ_{i ∈ face} wᵀu_i + Constant (per unit time).
+/// <paramref name="Cells"/> are the rank-local cells on the face (none when the rank's block does not touch
+/// it); the sum over cells is completed over ranks, and <paramref name="Constant"/> (the whole face's) is
+/// added once, after that sum.</summary>
 public sealed record FaceOutflow(int Face, int[] Cells, double[] Weights, double Constant);
 
 /// <summary>
@@ -53,10 +56,14 @@ public sealed class KineticOperator
             for (int side = 0; side < 2; side++)
             {
                 int f = 2 * d + side;
-                if (!block.OnPhysicalBoundary[f] || faces[f].Kind == BoundaryKind.Periodic) continue;
+                // Every rank gets the same terms, sources and outflows (the Galerkin and outflow sums pack
+                // them into one buffer per allreduce); a rank whose block does not touch the face has no
+                // cells on it, so its terms are zero there.
+                if (faces[f].Kind == BoundaryKind.Periodic) continue;
                 double s = side == 0 ? -1.0 : 1.0;                  // outward normal
                 var ghost = a * (-0.5 * s / h) + diffusion * (0.5 / h); // weight of the ghost value in the cell update
-                var cells = block.FaceCells(f);
+                var cells = block.OnPhysicalBoundary[f] ? block.FaceCells(f) : [];
+                long globalFaceCells = block.Grid.CellCount / block.Grid.Cells[d];
                 var indicator = new double[n];
                 foreach (int c in cells) indicator[c] = 1.0;
                 var outflowMatrix = (a * s + diffusion) * 0.5;       // outflow = [s A (u + g) + D (u − g)]/2
@@ -73,7 +80,7 @@ public sealed class KineticOperator
                         g[0] = faces[f].InflowScalarFlux / sqrtS;
                         var gv = Vector<double>.Build.Dense(g);
                         _sources.Add(new($"inflow {FaceName(f)}", (ghost * gv).ToArray(), _ => indicator, false));
-                        constant = ((a * s - diffusion) * 0.5 * gv)[0] * cells.Length;
+                        constant = ((a * s - diffusion) * 0.5 * gv)[0] * globalFaceCells; // the whole face's, on every rank
                         break;
                 }
                 double area = block.Grid.FaceArea(d);
@@ -97,14 +104,18 @@ public sealed class KineticOperator
             source[c] = mat.Source / sqrtS;
             LocalSigmaTMax = Math.Max(LocalSigmaTMax, mat.SigmaT);
         }
-        if (sigmaT.Any(v => v != 0.0)) _terms.Add(new("absorption", new DiagonalOperator(sigmaT), identity));
-        if (sigmaS.Any(v => v != 0.0))
+        // Which terms exist is decided on the whole grid, so every rank of a decomposition has the same list.
+        var (anyAbsorption, anyScattering, anySource) = block.Count == block.Grid.CellCount
+            ? (sigmaT.Any(v => v != 0.0), sigmaS.Any(v => v != 0.0), source.Any(v => v != 0.0))
+            : GlobalPresence(block.Grid, materials);
+        if (anyAbsorption) _terms.Add(new("absorption", new DiagonalOperator(sigmaT), identity));
+        if (anyScattering)
         {
             var e0 = Matrix<double>.Build.Dense(m, m);
             e0[0, 0] = 1.0;
             _terms.Add(new("scattering", new DiagonalOperator(sigmaS), e0));
         }
-        if (source.Any(v => v != 0.0))
+        if (anySource)
         {
             var c0 = new double[m];
             c0[0] = 1.0;
@@ -135,6 +146,24 @@ public sealed class KineticOperator
 
     /// <summary>Mass weight: M(u) = CellVolume · √|S| · Σ_i u_i0.</summary>
     public double MassWeight => Block.Grid.CellVolume * Basis.IsotropicMomentNorm;
+
+    /// <summary>Whether σ_t, σ_s and Q are nonzero anywhere on the whole grid (every rank computes the same).</summary>
+    private static (bool Absorption, bool Scattering, bool Source) GlobalPresence(CartesianGrid grid, MaterialMap materials)
+    {
+        bool a = false, sc = false, q = false;
+        Span<double> x = stackalloc double[3];
+        Span<int> ijk = stackalloc int[3];
+        for (long c = 0; c < grid.CellCount && !(a && sc && q); c++)
+        {
+            long rest = c;
+            for (int d = 0; d < grid.Dimension; d++) { ijk[d] = (int)(rest % grid.Cells[d]); rest /= grid.Cells[d]; x[d] = grid.Center(d, ijk[d]); }
+            var mat = materials.At(x[..grid.Dimension]);
+            a |= mat.SigmaT != 0.0;
+            sc |= mat.SigmaS != 0.0;
+            q |= mat.Source != 0.0;
+        }
+        return (a, sc, q);
+    }
 
     private static string Axis(int d) => "xyz"[d].ToString();
     private static string FaceName(int f) => $"{Axis(f / 2)}_{(f % 2 == 0 ? "min" : "max")}";

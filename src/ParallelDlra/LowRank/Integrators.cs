@@ -95,7 +95,10 @@ public sealed class FixedRankBug(KineticOperator op, IComputeBackend backend, IH
         Comm.AllreduceSum(mBuf);
         var m = Matrix<double>.Build.Dense(Rank, Rank, mBuf) * Weight;
         var l1 = LStep(t, dt, Galerkin(X, times), S, V);
-        var v1 = l1.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;
+        // V1 = orth(L1), completed deterministically when L1 is rank deficient.
+        var lsvd = l1.Svd(true);
+        int kv = lsvd.S.Count(v => v > ResolvableFraction * lsvd.S[0]);
+        var v1 = Truncation.Complete(lsvd.U.SubMatrix(0, l1.RowCount, 0, kv), Rank);
         var s0 = m * S * V.TransposeThisAndMultiply(v1);
         var s1 = SStep(t, dt, Galerkin(x1, times), AngularGalerkin(v1), s0);
         X.Dispose();

@@ -33,8 +33,11 @@ public abstract class LowRankSolver : ISolver
     /// the same on every decomposition, so serial and MPI runs build the same factors.</summary>
     protected Func<int, int, double> Padding { get; }
 
-    /// <summary>Singular values of a residual below this fraction of the norm of what it came from are rounding.</summary>
-    private const double RoundingLevel = 1e-13;
+    /// <summary>New basis directions weaker than this fraction of the matrix they come from are not taken
+    /// from the data: rounding (which differs between decompositions) determines such a direction only to
+    /// ε/fraction, and the Galerkin S-step would give it an O(Δt) coefficient — the run would depend on the
+    /// rank count. They are replaced by deterministic padding directions instead (see SignificantDirections).</summary>
+    public const double ResolvableFraction = 1e-8;
 
     protected IComputeBackend Backend { get; }
     protected ICommunicator Comm { get; }
@@ -181,7 +184,7 @@ public abstract class LowRankSolver : ISolver
     }
 
     /// <summary>An orthonormal basis of the range of <paramref name="a"/> (consumed) and the coefficients of a
-    /// in it: a = Q C. Directions with singular values ≤ RoundingLevel·(‖a‖ + <paramref name="scale"/>) are
+    /// in it: a = Q C. Directions with singular values ≤ ResolvableFraction·(‖a‖ + <paramref name="scale"/>) are
     /// dropped; with <paramref name="width"/> &gt; 0 the basis is completed to that width with
     /// <see cref="Padding"/> columns orthogonalised against it (their coefficients are zero). All decisions are
     /// taken on the replicated R factor, so every rank takes the same one.</summary>
@@ -190,7 +193,7 @@ public abstract class LowRankSolver : ISolver
         int c = a.Columns;
         var r = Qr.Orthonormalize(a);
         var svd = r.Svd(true);
-        double cut = RoundingLevel * (r.FrobeniusNorm() + scale);
+        double cut = ResolvableFraction * (r.FrobeniusNorm() + scale);
         int keep = svd.S.Count(sv => sv > cut);
         var u = svd.U.SubMatrix(0, c, 0, keep);
         var kept = Backend.Allocate(a.Rows, keep);
@@ -231,8 +234,9 @@ public abstract class LowRankSolver : ISolver
         return proj;
     }
 
-    /// <summary>V̂ = [V0, Ṽ] with Ṽ the left singular vectors of (I − V0V0ᵀ)L above rounding (at most
-    /// n_moments − r of them), and the coefficients V̂ᵀL.</summary>
+    /// <summary>V̂ = [V0, Ṽ] with Ṽ the left singular vectors of (I − V0V0ᵀ)L above
+    /// <see cref="ResolvableFraction"/> (at most n_moments − r of them), completed deterministically, and the
+    /// coefficients V̂ᵀL.</summary>
     protected static (Matrix<double> VHat, Matrix<double> Coefficients) AugmentV(Matrix<double> v0, Matrix<double> l)
     {
         int m = v0.RowCount, r = v0.ColumnCount;
@@ -243,13 +247,15 @@ public abstract class LowRankSolver : ISolver
         if (room > 0)
         {
             var svd = residual.Svd(true);
-            double cut = 1e-13 * Math.Max(l.FrobeniusNorm(), double.Epsilon);
+            double cut = ResolvableFraction * Math.Max(l.FrobeniusNorm(), double.Epsilon);
             int keep = Math.Min(room, svd.S.Count(s => s > cut));
             tilde = svd.U.SubMatrix(0, m, 0, keep);
             tilde -= v0 * v0.TransposeThisAndMultiply(tilde);
             if (keep > 0) tilde = tilde.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;
         }
-        var vHat = v0.Append(tilde);
+        // Width min(n_moments, r + columns of L), as orth([L, V0]); missing directions are the coordinate
+        // (moment) vectors orthogonalised against the rest — deterministic, see ResolvableFraction.
+        var vHat = Truncation.Complete(v0.Append(tilde), Math.Min(m, r + l.ColumnCount));
         return (vHat, vHat.TransposeThisAndMultiply(l));
     }
 

@@ -22,42 +22,92 @@ public static class Truncation
 {
     public static TruncationResult Truncate(Matrix<double> sHat, TruncationOptions o, bool conservative)
     {
+        int a = sHat.RowCount, b = sHat.ColumnCount;
         if (!conservative)
         {
             var svd = sHat.Svd(true);
             var sigma = svd.S.ToArray();
-            int r1 = ChooseRank(sigma, o, Math.Min(sHat.RowCount, sHat.ColumnCount), out double tail, reserved: 0);
-            return new(svd.U.SubMatrix(0, sHat.RowCount, 0, r1),
-                Matrix<double>.Build.DenseOfDiagonalArray(sigma[..r1]),
-                svd.VT.SubMatrix(0, r1, 0, sHat.ColumnCount).Transpose(), tail);
+            int r1 = ChooseRank(sigma, o, Math.Min(a, b), out double tail, reserved: 0);
+            int k = Math.Min(r1, Significant(sigma));
+            var px = Complete(svd.U.SubMatrix(0, a, 0, k), r1);
+            var pvFull = Complete(svd.VT.SubMatrix(0, k, 0, b).Transpose(), r1);
+            var s1 = Matrix<double>.Build.Dense(r1, r1);
+            for (int i = 0; i < k; i++) s1[i, i] = sigma[i];
+            return new(px, s1, pvFull, tail);
         }
 
         // Ŝ = [ŝ0, Ŝ⊥] with V̂ = [e0, Ṽ]: truncate Ŝ⊥ = P Σ Qᵀ, keep ŝ0.
-        int a = sHat.RowCount, b = sHat.ColumnCount;
         var s0 = sHat.Column(0);
-        int rPerp = 0;
+        int rPerp = 0, kPerp = 0;
         double discarded = 0;
         Matrix<double> p = Matrix<double>.Build.Dense(a, 0), q = Matrix<double>.Build.Dense(b - 1, 0);
-        Vector<double> sig = Vector<double>.Build.Dense(0);
+        double[] sig = [];
         if (b > 1)
         {
             var rest = sHat.SubMatrix(0, a, 1, b - 1);
             var svd = rest.Svd(true);
-            var sigma = svd.S.ToArray();
-            rPerp = ChooseRank(sigma, o, Math.Min(Math.Min(a - 1, b - 1), sigma.Length), out discarded, reserved: 1);
-            p = svd.U.SubMatrix(0, a, 0, rPerp);
-            q = svd.VT.SubMatrix(0, rPerp, 0, b - 1).Transpose();
-            sig = Vector<double>.Build.Dense(sigma[..rPerp]);
+            sig = svd.S.ToArray();
+            rPerp = ChooseRank(sig, o, Math.Min(Math.Min(a - 1, b - 1), sig.Length), out discarded, reserved: 1);
+            kPerp = Math.Min(rPerp, Significant(sig));
+            p = svd.U.SubMatrix(0, a, 0, kPerp);
+            q = Complete(svd.VT.SubMatrix(0, kPerp, 0, b - 1).Transpose(), rPerp);
         }
-        // X̂ [ŝ0, P Σ] [e0, Ṽ Q]ᵀ; orthonormalise the coefficient block C = [ŝ0, P Σ] = Qc Rc.
+        // X̂ [ŝ0, P Σ] [e0, Ṽ Q]ᵀ: an orthonormal basis Qc of span[ŝ0, P] (completed to 1 + r⊥ columns) and
+        // S1 = Qcᵀ [ŝ0, P Σ, 0] (the completed directions carry zero coefficients).
         var c = Matrix<double>.Build.Dense(a, 1 + rPerp);
         c.SetColumn(0, s0);
-        for (int j = 0; j < rPerp; j++) c.SetColumn(1 + j, p.Column(j) * sig[j]);
-        var qr = c.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
+        for (int j = 0; j < kPerp; j++) c.SetColumn(1 + j, p.Column(j) * sig[j]);
+        var span = Matrix<double>.Build.Dense(a, 1 + kPerp);
+        span.SetColumn(0, s0);
+        if (kPerp > 0) span.SetSubMatrix(0, 1, p);
+        var qc = Complete(OrthonormalColumns(span), 1 + rPerp);
         var pv = Matrix<double>.Build.Dense(b, 1 + rPerp);
         pv[0, 0] = 1.0;
-        if (rPerp > 0) pv.SetSubMatrix(1, 0 + 1, q);
-        return new(qr.Q, qr.R, pv, discarded);
+        if (rPerp > 0) pv.SetSubMatrix(1, 1, q);
+        return new(qc, qc.TransposeThisAndMultiply(c), pv, discarded);
+    }
+
+    /// <summary>Singular values above LowRankSolver.ResolvableFraction of the largest: their singular vectors are determined well beyond rounding.
+    /// Directions kept beyond them (r_min) would be arbitrary, i.e. depend on rounding and so on the
+    /// decomposition; <see cref="Complete"/> replaces them by deterministic ones.</summary>
+    private static int Significant(double[] sigma) =>
+        sigma.Length == 0 ? 0 : sigma.Count(v => v > LowRankSolver.ResolvableFraction * sigma[0]);
+
+    /// <summary>An orthonormal basis of the significant part of span(columns) (small, host; deterministic
+    /// up to rounding in its significant directions).</summary>
+    private static Matrix<double> OrthonormalColumns(Matrix<double> columns)
+    {
+        var svd = columns.Svd(true);
+        int k = Significant(svd.S.ToArray());
+        return svd.U.SubMatrix(0, columns.RowCount, 0, k);
+    }
+
+    /// <summary>Completes the orthonormal columns of <paramref name="basis"/> to <paramref name="width"/> columns with
+    /// the coordinate vectors e_0, e_1, … orthogonalised against it (skipping those nearly inside its span): the
+    /// added directions depend only on the span of the basis, not on rounding noise.</summary>
+    public static Matrix<double> Complete(Matrix<double> basis, int width)
+    {
+        int n = basis.RowCount;
+        if (basis.ColumnCount >= width) return basis.SubMatrix(0, n, 0, width);
+        var result = Matrix<double>.Build.Dense(n, width);
+        result.SetSubMatrix(0, 0, basis);
+        int filled = basis.ColumnCount;
+        var used = new bool[n];
+        foreach (double threshold in new[] { 0.5, 1e-6 })
+            for (int j = 0; j < n && filled < width; j++)
+            {
+                if (used[j]) continue;
+                var v = Vector<double>.Build.Dense(n);
+                v[j] = 1.0;
+                for (int pass = 0; pass < 2; pass++)
+                    for (int c = 0; c < filled; c++) v -= result.Column(c) * result.Column(c).DotProduct(v);
+                double norm = v.L2Norm();
+                if (norm < threshold) continue;
+                used[j] = true;
+                result.SetColumn(filled++, v / norm);
+            }
+        if (filled < width) throw new InvalidOperationException($"cannot complete a basis of {n} rows to {width} columns");
+        return result;
     }
 
     /// <summary>Smallest rank whose discarded tail is within the tolerance, clamped to the bounds;
@@ -70,9 +120,24 @@ public static class Truncation
         double t2 = 0;
         // Walk from the smallest singular value while the tail stays within the tolerance.
         while (r1 > 0 && Math.Sqrt(t2 + sigma[r1 - 1] * sigma[r1 - 1]) <= tolerance) { t2 += sigma[r1 - 1] * sigma[r1 - 1]; r1--; }
-        r1 = Math.Clamp(r1, Math.Max(0, o.RMin - reserved), Math.Max(0, o.RMax - reserved));
-        r1 = Math.Min(r1, available);
+        int lo = Math.Min(Math.Max(0, o.RMin - reserved), available), hi = Math.Min(Math.Max(0, o.RMax - reserved), available);
+        r1 = Math.Clamp(r1, lo, hi);
         if (reserved == 0) r1 = Math.Max(r1, Math.Min(1, available));
+        // Never cut through a cluster of (nearly) equal significant singular values (symmetric problems have
+        // them, e.g. the x ↔ y symmetry of the line source): inside a cluster the singular vectors are
+        // arbitrary, so a cut there would depend on rounding and the run on the rank count. Extend the cut
+        // past the cluster when r_max allows, else move it before the cluster when r_min allows.
+        bool Splits(int r) => r > 0 && r < sigma.Length && sigma[r] > LowRankSolver.ResolvableFraction * sigma[0]
+                              && sigma[r - 1] - sigma[r] <= 1e-6 * sigma[r - 1];
+        int up = r1;
+        while (Splits(up) && up < hi) up++;
+        if (!Splits(up)) r1 = up;
+        else
+        {
+            int down = r1;
+            while (Splits(down) && down > Math.Max(lo, reserved == 0 ? 1 : 0)) down--;
+            if (!Splits(down)) r1 = down;
+        }
         tail = Math.Sqrt(sigma.Skip(r1).Sum(s => s * s));
         return r1;
     }

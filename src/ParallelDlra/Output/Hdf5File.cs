@@ -52,7 +52,7 @@ internal sealed class Hdf5File : IDisposable
             fapl = Check(H5Pcreate(ids.FileAccess), "H5Pcreate(H5P_FILE_ACCESS)");
             try
             {
-                Check(H5Pset_fapl_mpio(fapl, mpi.MpiComm, MpiInfoNull()), "H5Pset_fapl_mpio");
+                Check(H5Pset_fapl_mpio(fapl, mpi.MpiComm, mpi.MpiInfoNull), "H5Pset_fapl_mpio");
             }
             catch
             {

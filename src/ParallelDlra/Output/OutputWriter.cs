@@ -20,8 +20,8 @@ namespace ParallelDlra.Output;
 /// <item><c>phi.bin</c>: φ as raw little-endian float64, x fastest, described by the sidecar <c>phi.json</c>;</item>
 /// <item><c>run.yaml</c>: the resolved deck (<see cref="DeckWriter.ToYaml"/>).</item>
 /// </list>
-/// Serial for now: it receives the whole field. With MPI, rank 0 will write gathered data (or every rank
-/// its part through parallel HDF5); callers go through this class only, so that change stays here.
+/// Only rank 0 writes; under MPI the field is first gathered to rank 0 in global cell order
+/// (<see cref="GatherScalarFlux"/>, collective), so the files are the same as a serial run's.
 /// </summary>
 public sealed class OutputWriter
 {
@@ -66,16 +66,68 @@ public sealed class OutputWriter
 
     /// <summary>Writes everything a finished run produces: diagnostics, the resolved deck and, when
     /// <c>output.write_field</c>, the final scalar flux. Returns the files written.</summary>
-    public IReadOnlyList<string> WriteRun(Simulation simulation)
+    /// <param name="simulation">the finished run</param>
+    /// <param name="field">the whole-grid φ from <see cref="GatherScalarFlux"/>; null in a serial run (the
+    /// solver's field is the whole grid then)</param>
+    public IReadOnlyList<string> WriteRun(Simulation simulation, double[]? field = null)
     {
         var o = simulation.Options;
         List<string> files = [WriteDiagnostics(simulation.History), WriteDiagnosticsHdf5(simulation.History, o), WriteDeck(o)];
         if (o.Output.WriteField)
         {
             var last = simulation.History.Count > 0 ? simulation.History[^1] : default;
-            files.AddRange(WriteField(simulation.Discretisation.Grid, simulation.Solver.ScalarFlux(), last.Time, last.Step, o.Problem.Name));
+            files.AddRange(WriteField(simulation.Discretisation.Grid, field ?? simulation.Solver.ScalarFlux(), last.Time, last.Step, o.Problem.Name));
         }
         return files;
+    }
+
+    /// <summary>Collective: gathers the rank-local φ of every rank into global cell order (x fastest) on
+    /// rank 0 (one allgather of the block shapes, one gatherv of the values). Returns the whole field on
+    /// rank 0 and null elsewhere; in a one-rank run it returns the solver's field.</summary>
+    public static double[]? GatherScalarFlux(Simulation simulation)
+    {
+        var comm = simulation.Context.Comm;
+        var local = simulation.Solver.ScalarFlux();
+        if (comm.Size == 1) return local;
+        var block = simulation.Discretisation.Block;
+        var grid = simulation.Discretisation.Grid;
+        Span<double> shape = stackalloc double[6];
+        shape.Clear();
+        for (int d = 0; d < block.Dimension; d++) { shape[d] = block.Offset[d]; shape[3 + d] = block.Size[d]; }
+        var shapes = new double[6 * comm.Size];
+        comm.Allgather(shape, shapes);
+        var counts = new int[comm.Size];
+        for (int k = 0; k < comm.Size; k++)
+        {
+            int n = 1;
+            for (int d = 0; d < block.Dimension; d++) n *= (int)shapes[6 * k + 3 + d];
+            counts[k] = n;
+        }
+        var all = comm.IsRoot ? new double[counts.Sum()] : [];
+        comm.Gatherv(local, all, counts);
+        if (!comm.IsRoot) return null;
+
+        var phi = new double[grid.CellCount];
+        Span<int> ijk = stackalloc int[3];
+        int at = 0;
+        for (int k = 0; k < comm.Size; k++)
+        {
+            int dim = grid.Dimension;
+            for (int c = 0; c < counts[k]; c++, at++)
+            {
+                int rest = c;
+                long global = 0, stride = 1;
+                for (int d = 0; d < dim; d++)
+                {
+                    int size = (int)shapes[6 * k + 3 + d];
+                    ijk[d] = rest % size; rest /= size;
+                    global += ((int)shapes[6 * k + d] + ijk[d]) * stride;
+                    stride *= grid.Cells[d];
+                }
+                phi[global] = all[at];
+            }
+        }
+        return phi;
     }
 
     /// <summary><c>diagnostics.csv</c>: one row per entry of the history.</summary>

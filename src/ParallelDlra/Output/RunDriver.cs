@@ -48,9 +48,22 @@ public static class RunDriver
         context = context with { Timers = timers };
         bool root = context.Comm.Rank == 0;
 
-        // Fail on an unusable output folder before any computing. (With MPI: rank 0 checks; the
-        // parallel layer will have to share the outcome.)
-        var writer = root ? OutputWriter.Prepare(options.Output.Directory) : null;
+        // Fail on an unusable output folder before any computing: rank 0 checks and shares the outcome,
+        // so every rank throws the same InputException (only rank 0 has the message to print).
+        OutputWriter? writer = null;
+        InputException? bad = null;
+        if (root)
+        {
+            try { writer = OutputWriter.Prepare(options.Output.Directory); }
+            catch (InputException e) { bad = e; }
+        }
+        if (context.Comm.Size > 1)
+        {
+            Span<double> ok = [bad is null ? 1.0 : 0.0];
+            context.Comm.Broadcast(ok);
+            if (ok[0] == 0.0 && bad is null) bad = new InputException($"output.directory = {options.Output.Directory}: rank 0 cannot write there");
+        }
+        if (bad is not null) throw bad;
         if (writer is not null) CheckpointStore.RemoveInterrupted(writer.Directory);
         // HDF5 is needed for diagnostics.h5 (and snapshots, checkpoints, restarts): fail before computing.
         _ = Interop.LibHdf5.Ids;
@@ -116,12 +129,13 @@ public static class RunDriver
             IReadOnlyList<string> files = [];
             using (timers.Measure(OutputPhase))
             {
-                // The last step always gets a snapshot and a checkpoint when they are asked for at all.
+                // The last step always gets a snapshot and a checkpoint when they are asked for at all (collective).
                 if (snapshots is not null && !snapshots.Has(last.Step)) snapshots.Write(last.Step, last.Time);
                 if (checkpoints is not null && lastCheckpoint != last.Step && last.Step > sim.StartStep) checkpoints.Write(last.Step, last.Time);
+                var field = o.Output.WriteField ? OutputWriter.GatherScalarFlux(sim) : null; // collective
                 if (writer is not null)
                 {
-                    var written = writer.WriteRun(sim).ToList();
+                    var written = writer.WriteRun(sim, field).ToList();
                     if (snapshots is not null) written.Add(writer.PathOf(SnapshotWriter.IndexFile));
                     files = written;
                 }

@@ -11,4 +11,7 @@ public interface IMpiCommunicatorHandle
 {
     /// <summary>The raw <c>MPI_Comm</c>; valid from MPI_Init to MPI_Finalize (all HDF5 objects are closed before).</summary>
     nint MpiComm { get; }
+
+    /// <summary>MPI_INFO_NULL of the same MPI library.</summary>
+    nint MpiInfoNull { get; }
 }

@@ -73,15 +73,17 @@ public sealed class FullRankSolver : ISolver
     public double Outflow(double t)
     {
         Span<double> rate = [0.0];
+        double constant = 0.0;
         foreach (var face in _op.Outflows)
         {
             var sums = _backend.ColumnSums(_u, face.Cells);
-            double s = face.Constant;
+            double s = 0.0;
             for (int a = 0; a < sums.Length; a++) s += face.Weights[a] * sums[a];
             rate[0] += s;
+            constant += face.Constant; // the whole face's: added once, after the sum over ranks
         }
         _comm.AllreduceSum(rate);
-        return rate[0];
+        return rate[0] + constant;
     }
 
     public double[] ScalarFlux()

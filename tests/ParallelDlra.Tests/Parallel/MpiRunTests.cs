@@ -1,0 +1,143 @@
+using System.Globalization;
+using ParallelDlra.Output;
+using ParallelDlra.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ParallelDlra.Tests.Parallel;
+
+/// <summary>Real MPI runs of the built pdlra under <c>mpiexec -n k</c> (skipped without mpiexec or the shim):
+/// the same decks on 1–4 ranks give the serial results; halo exchange on uneven decompositions; bad input
+/// and a failing rank end every rank quickly with one clear message. Small grids and few steps, so the
+/// whole class stays well under two minutes on two cores.</summary>
+[Collection("MPI launches")]
+public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
+    private readonly string tmp = Directory.CreateTempSubdirectory("pdlra-mpi-test-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(tmp, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>MPI is a dependency (`make deps` installs it): without it these tests fail, they do not skip.</summary>
+    private static void SkipWithoutMpi()
+    {
+        var why = MpiLauncher.Unavailable();
+        Assert.True(why is null, $"{why} — run `make deps` (installs openmpi-bin libopenmpi-dev) and `make build`");
+    }
+
+    /// <summary>Runs a deck from jobs/ on <paramref name="ranks"/> ranks; returns (φ, rank column).</summary>
+    private (double[] Phi, string[] Ranks) RunDeck(string deck, int ranks, string[] sets)
+    {
+        string dir = Path.Combine(tmp, $"{deck}-{ranks}-{Guid.NewGuid():N}");
+        List<string> args = ["run", Path.Combine(TestDecks.RepositoryRoot(), "jobs", deck + ".yaml"), "--set", $"output.directory={dir}"];
+        foreach (var s in sets) args.AddRange(["--set", s]);
+        var r = MpiLauncher.Run(ranks, args, Limit);
+        output.WriteLine($"{deck} on {ranks} rank(s): exit {r.ExitCode} in {r.Elapsed.TotalSeconds:F1} s");
+        Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString());
+        var bytes = File.ReadAllBytes(Path.Combine(dir, OutputWriter.FieldBinaryFile));
+        var phi = new double[bytes.Length / 8];
+        Buffer.BlockCopy(bytes, 0, phi, 0, bytes.Length);
+        var rows = File.ReadAllLines(Path.Combine(dir, OutputWriter.DiagnosticsFile)).Skip(1).Select(l => l.Split(',')[3]).ToArray();
+        return (phi, rows);
+    }
+
+    private void SameAsSerial(string deck, string[] sets, double tolerance, params int[] rankCounts)
+    {
+        SkipWithoutMpi();
+        var (serial, serialRanks) = RunDeck(deck, 1, sets);
+        double scale = serial.Max(Math.Abs);
+        Assert.True(scale > 0, "the serial field is zero: a useless comparison");
+        foreach (int k in rankCounts)
+        {
+            var (phi, ranks) = RunDeck(deck, k, sets);
+            Assert.Equal(serial.Length, phi.Length);
+            double diff = serial.Zip(phi, (a, b) => Math.Abs(a - b)).Max() / scale;
+            output.WriteLine($"  {k} ranks: max |φ − φ_serial| / max |φ_serial| = {diff:E2}; rank history {string.Join(' ', ranks)}");
+            Assert.Equal(serialRanks, ranks);
+            Assert.True(diff <= tolerance, $"{deck} on {k} ranks: relative difference {diff:E3} > {tolerance:E0}");
+        }
+    }
+
+    [SkippableFact]
+    public void Full_rank_2d_matches_serial_on_2_3_4_ranks() =>
+        SameAsSerial("linesource_fullrank", ["grid.cells=[24, 19]", "time.max_steps=4", "angular.order=5"], 1e-12, 2, 3, 4);
+
+    [SkippableFact]
+    public void Full_rank_3d_matches_serial_on_2_3_4_ranks() =>
+        SameAsSerial("pointsource3d", ["grid.cells=[9, 8, 7]", "time.max_steps=3", "angular.order=3", "solver.type=full_rank"], 1e-12, 2, 3, 4);
+
+    [SkippableFact]
+    public void Full_rank_1d_matches_serial_on_3_ranks() =>
+        SameAsSerial("planesource", ["grid.cells=[50]", "time.max_steps=5", "angular.order=7"], 1e-12, 3);
+
+    [SkippableFact]
+    public void Full_rank_2d_with_inflow_and_materials_matches_serial_on_2_3_ranks() =>
+        SameAsSerial("hohlraum", ["time.max_steps=3", "solver.type=full_rank", "angular.order=3"], 1e-12, 2, 3);
+
+    [SkippableFact]
+    public void Parallel_bug_2d_has_the_serial_rank_history_on_2_3_4_ranks() =>
+        SameAsSerial("linesource", ["grid.cells=[40, 40]", "time.max_steps=10", "solver.type=parallel_bug"], 1e-10, 2, 3, 4);
+
+    [SkippableFact]
+    public void Parallel_bug_3d_has_the_serial_rank_history_on_2_3_4_ranks() =>
+        SameAsSerial("pointsource3d", ["grid.cells=[10, 9, 8]", "time.max_steps=4", "solver.type=parallel_bug"], 1e-10, 2, 3, 4);
+
+    [SkippableFact]
+    public void Augmented_bug_2d_has_the_serial_rank_history_on_2_3_4_ranks() =>
+        SameAsSerial("linesource", ["grid.cells=[40, 40]", "time.max_steps=10"], 1e-10, 2, 3, 4);
+
+    [SkippableFact]
+    public void Fixed_rank_bug_2d_matches_serial_on_2_3_4_ranks() =>
+        SameAsSerial("linesource", ["grid.cells=[40, 40]", "time.max_steps=10", "solver.type=fixed_rank_bug"], 1e-10, 2, 3, 4);
+
+    [SkippableFact]
+    public void Augmented_bug_3d_with_zero_initial_state_has_the_serial_rank_history_on_2_3_ranks() =>
+        SameAsSerial("lattice3d", ["grid.cells=[28, 28, 28]", "time.max_steps=3"], 1e-10, 2, 3);
+
+    [SkippableFact]
+    public void Halo_exchange_is_exact_on_uneven_1d_2d_3d_decompositions_periodic_and_vacuum()
+    {
+        SkipWithoutMpi();
+        foreach (int k in new[] { 2, 3, 4 })
+        {
+            var r = MpiLauncher.Run(k, ["selftest", "halo"], Limit);
+            output.WriteLine($"selftest halo on {k} ranks: {r.Stdout.Trim()} ({r.Elapsed.TotalSeconds:F1} s)");
+            Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString());
+            Assert.Contains("halo selftest passed", r.Stdout);
+        }
+    }
+
+    [SkippableFact]
+    public void A_grid_that_cannot_be_split_ends_every_rank_with_exit_2_and_one_message()
+    {
+        SkipWithoutMpi();
+        var r = MpiLauncher.Run(4, ["run", Path.Combine(TestDecks.RepositoryRoot(), "jobs", "planesource.yaml"),
+            "--set", "grid.cells=[3]", "--set", $"output.directory={Path.Combine(tmp, "unsplittable")}"], TimeSpan.FromSeconds(30));
+        output.WriteLine(r.ToString());
+        Assert.False(r.TimedOut, r.ToString());
+        Assert.Equal(2, r.ExitCode);
+        var errors = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToList();
+        Assert.Single(errors);
+        Assert.Contains("grid.cells = [3]", errors[0]);
+        Assert.Contains("4 MPI ranks", errors[0]);
+    }
+
+    [SkippableFact]
+    public void A_rank_that_throws_aborts_the_whole_job_quickly_with_its_rank_and_message()
+    {
+        SkipWithoutMpi();
+        var r = MpiLauncher.Run(3, ["run", Path.Combine(TestDecks.RepositoryRoot(), "jobs", "linesource.yaml"),
+            "--set", "grid.cells=[30, 30]", "--set", $"output.directory={Path.Combine(tmp, "fail")}"], TimeSpan.FromSeconds(30),
+            new Dictionary<string, string> { ["PDLRA_TEST_FAIL_RANK"] = "1" });
+        output.WriteLine(r.ToString());
+        Assert.False(r.TimedOut, r.ToString());
+        Assert.NotEqual(0, r.ExitCode);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("rank ", StringComparison.Ordinal)).ToList();
+        Assert.Single(lines);
+        Assert.Equal("rank 1: InvalidOperationException: PDLRA_TEST_FAIL_RANK=1: failing on purpose", lines[0]);
+        Assert.DoesNotContain("done:", r.Stdout);
+    }
+}
