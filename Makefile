@@ -107,7 +107,7 @@ PNG   ?= $(basename $(XMF)).png
 INDEX ?= -1
 
 render:
-	xvfb-run -a pvbatch postprocess/render_snapshot.py "$(abspath $(XMF))" "$(PNG)" --index $(INDEX)
+	postprocess/with-xvfb.sh pvbatch postprocess/render_snapshot.py "$(abspath $(XMF))" "$(PNG)" --index $(INDEX)
 
 clean:
 	-$(DOTNET) clean $(SOLUTION) -c $(CONFIG) --nologo >/dev/null

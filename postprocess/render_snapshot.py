@@ -1,6 +1,6 @@
 """Renders phi of one snapshot of a pdlra snapshots.xmf to a PNG (needs a display: run it under xvfb).
 
-    xvfb-run -a pvbatch postprocess/render_snapshot.py /abs/path/snapshots.xmf out.png [--index -1] [--array phi]
+    postprocess/with-xvfb.sh pvbatch postprocess/render_snapshot.py /abs/path/snapshots.xmf out.png [--index -1] [--array phi]
 
 --index picks the time step (default: the last). The field is shown on the z = mid slab (2D/1D grids are one
 cell thick), coloured by the cell array, with a colour bar and the time in the title.

@@ -6,7 +6,7 @@ using Xunit;
 namespace ParallelDlra.Tests.Output;
 
 /// <summary>Running pdlra in-process or as a child process, and the external tools (h5dump, pvpython,
-/// pvbatch, xvfb-run) these tests spawn. A missing tool fails the test with a message naming <c>make deps</c>.</summary>
+/// pvbatch, Xvfb) these tests spawn. A missing tool fails the test with a message naming <c>make deps</c>.</summary>
 internal static class OutputTestSupport
 {
     public static string JobDeck(string name) => Path.Combine(TestDecks.RepositoryRoot(), "jobs", name + ".yaml");
@@ -70,6 +70,13 @@ internal static class OutputTestSupport
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host
             : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
         return (dotnet, [dll]);
+    }
+
+    /// <summary>φ of a snapshot file (whole grid).</summary>
+    public static double[] ReadPhi(string file)
+    {
+        using var h5 = ParallelDlra.Output.Hdf5File.Open(file, ParallelDlra.Parallel.SerialCommunicator.Instance);
+        return h5.ReadAll("phi");
     }
 
     public static double[] ReadDoubles(string path)

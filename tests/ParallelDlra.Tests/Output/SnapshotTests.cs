@@ -30,12 +30,6 @@ public sealed class SnapshotTests : IDisposable
         return dir;
     }
 
-    private static double[] ReadPhi(string file)
-    {
-        using var h5 = Hdf5File.Open(file, SerialCommunicator.Instance);
-        return h5.ReadAll("phi");
-    }
-
     [Fact]
     public void H5dump_shows_the_snapshot_datasets_factors_and_self_describing_attributes()
     {
@@ -115,12 +109,13 @@ public sealed class SnapshotTests : IDisposable
     [Fact]
     public void Pvbatch_under_xvfb_renders_a_snapshot_to_png()
     {
-        string xvfb = RequireTool("xvfb-run", "xvfb");
+        RequireTool("Xvfb", "xvfb");
         RequireTool("pvbatch", "paraview python3-paraview");
+        string xvfb = Path.Combine(Support.TestDecks.RepositoryRoot(), "postprocess", "with-xvfb.sh");
         string dir = RunLineSource();
         string png = Path.Combine(tmp, "phi.png");
         string script = Path.Combine(Support.TestDecks.RepositoryRoot(), "postprocess", "render_snapshot.py");
-        var (code, stdout, stderr) = Spawn(xvfb, ["-a", "pvbatch", script, Path.Combine(dir, SnapshotWriter.IndexFile), png, "--size", "400,360"]);
+        var (code, stdout, stderr) = Spawn(xvfb, ["pvbatch", script, Path.Combine(dir, SnapshotWriter.IndexFile), png, "--size", "400,360"]);
         Assert.True(code == 0, $"render_snapshot.py exit {code}\n{stdout}\n{stderr}");
         var bytes = File.ReadAllBytes(png);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs a command under a private Xvfb display: picks a free display number, starts Xvfb, waits until it
+# accepts X clients (up to 60 s — a loaded node can be slow), runs the command with DISPLAY set, and stops
+# Xvfb again. Usage: postprocess/with-xvfb.sh pvbatch script.py ...
+# On a busy machine VTK's X connection occasionally fails right after start ("bad X server connection",
+# SIGABRT, exit 134) although the server answers; the command is then retried on a fresh server, at most
+# three times in all.
+set -u
+command -v Xvfb >/dev/null || { echo "with-xvfb: Xvfb not found; run 'make deps' (package xvfb)" >&2; exit 127; }
+
+start_server() {
+  display=""
+  for n in $(seq 90 190); do
+    [ -e "/tmp/.X${n}-lock" ] || [ -e "/tmp/.X11-unix/X${n}" ] || { display=$n; break; }
+  done
+  [ -n "$display" ] || { echo "with-xvfb: no free display in :90..:190" >&2; return 1; }
+  Xvfb ":${display}" -screen 0 1280x1024x24 -nolisten tcp >/dev/null 2>&1 &
+  xpid=$!
+  python3 - "${display}" "${xpid}" <<'PY' || { echo "with-xvfb: Xvfb :${display} does not accept clients" >&2; return 1; }
+import ctypes, os, sys, time
+x11 = ctypes.CDLL("libX11.so.6")
+x11.XOpenDisplay.restype = ctypes.c_void_p
+x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+for _ in range(600):
+    if not os.path.exists(f"/proc/{sys.argv[2]}"):
+        sys.exit(1)
+    d = x11.XOpenDisplay(f":{sys.argv[1]}".encode())
+    if d:
+        x11.XCloseDisplay(d)
+        sys.exit(0)
+    time.sleep(0.1)
+sys.exit(1)
+PY
+}
+
+stop_server() { kill "$xpid" 2>/dev/null; wait "$xpid" 2>/dev/null; }
+
+xpid=""
+trap 'stop_server' EXIT
+for attempt in 1 2 3; do
+  start_server || exit 1
+  DISPLAY=":${display}" "$@"
+  status=$?
+  stop_server
+  [ "$status" -eq 134 ] && [ "$attempt" -lt 3 ] || exit "$status"
+  echo "with-xvfb: the command aborted (exit 134) on :${display}; retrying on a fresh server" >&2
+done
