@@ -6,6 +6,7 @@
 #   make run     build + run $(DECK) on $(RANKS) MPI ranks
 #   make test    build + unit tests; prints "N passed, N failed[, N skipped]"
 #   make bench   build + `pdlra bench fullrank` and `pdlra bench lowrank`
+#   make bench-io  write bandwidth of collective HDF5 snapshots and checkpoints on $(RANKS) ranks
 #   make render  PNG of a snapshot: XMF=out/x/snapshots.xmf [PNG=snapshot.png] [INDEX=-1] (pvbatch under xvfb)
 #   make clean   remove build outputs
 
@@ -40,7 +41,7 @@ MPI_SHIM    := $(NATIVE_DIR)/libpdlra_mpi.so
 MPIEXEC_ROOT := $(if $(filter 0,$(shell id -u)),--allow-run-as-root,)
 MPIEXEC      ?= mpiexec $(MPIEXEC_ROOT) --oversubscribe -n $(RANKS)
 
-.PHONY: deps native build run test bench render clean
+.PHONY: deps native build run test bench bench-io render clean
 
 deps:
 	@if ! command -v dpkg-query >/dev/null 2>&1; then \
@@ -101,6 +102,9 @@ test: build
 bench: build
 	$(PDLRA) bench fullrank
 	$(PDLRA) bench lowrank
+
+bench-io: build
+	python3 jobs/bench/io_bandwidth.py --ranks $(RANKS)
 
 XMF   ?= out/linesource/snapshots.xmf
 PNG   ?= $(basename $(XMF)).png

@@ -289,27 +289,27 @@ public abstract class LowRankSolver : ISolver
 
     // ---- global quantities ------------------------------------------------------------------------
 
-    public double Mass()
+    /// <summary>Mass, outflow and orthonormality defect with one allreduce of [1ᵀX, face sums of X, XᵀX].</summary>
+    public SolverBalance Balance()
     {
-        var sums = Backend.ColumnSums(X);
-        Comm.AllreduceSum(sums);
-        var e0 = V.Row(0);
-        return Operator.MassWeight * Vector<double>.Build.Dense(sums).DotProduct(S * e0);
-    }
-
-    public double Outflow(double t)
-    {
+        int r = Rank;
         var faces = Operator.Outflows;
-        var packed = new double[faces.Count * Rank];
-        for (int f = 0; f < faces.Count; f++) Backend.ColumnSums(X, faces[f].Cells).CopyTo(packed, f * Rank);
+        var packed = new double[r + faces.Count * r + r * r];
+        Backend.ColumnSums(X).CopyTo(packed, 0);
+        for (int f = 0; f < faces.Count; f++) Backend.ColumnSums(X, faces[f].Cells).CopyTo(packed, r + f * r);
+        Backend.Gram(X, X).AsColumnMajorArray().CopyTo(packed, r + faces.Count * r);
         Comm.AllreduceSum(packed);
+        var sv = S * V.Row(0);   // S Vᵀe0
+        double mass = Operator.MassWeight * Vector<double>.Build.Dense(packed[..r]).DotProduct(sv);
         double rate = 0;
         for (int f = 0; f < faces.Count; f++)
         {
-            var sums = Vector<double>.Build.Dense(packed.AsSpan(f * Rank, Rank).ToArray());
+            var sums = Vector<double>.Build.Dense(packed.AsSpan(r + f * r, r).ToArray());
             rate += sums.DotProduct(S * V.TransposeThisAndMultiply(Vector<double>.Build.Dense(faces[f].Weights))) + faces[f].Constant;
         }
-        return rate;
+        var gx = Matrix<double>.Build.Dense(r, r, packed[(r + faces.Count * r)..]) * Weight - Matrix<double>.Build.DenseIdentity(r);
+        var gv = V.TransposeThisAndMultiply(V) - Matrix<double>.Build.DenseIdentity(V.ColumnCount);
+        return new SolverBalance(mass, rate, Math.Max(gx.Enumerate().Max(Math.Abs), gv.Enumerate().Max(Math.Abs)));
     }
 
     public double[] ScalarFlux()
@@ -332,22 +332,8 @@ public abstract class LowRankSolver : ISolver
         return result;
     }
 
-    /// <summary>The step's report with the new rank and the orthonormality defect of the new bases.</summary>
-    protected StepReport Report(double discardedTail)
-    {
-        var (dx, dv) = OrthonormalityDefect();
-        return new StepReport(Rank, discardedTail, Math.Max(dx, dv));
-    }
-
-    /// <summary>max |w XᵀX − I| and max |VᵀV − I| (global).</summary>
-    public (double X, double V) OrthonormalityDefect()
-    {
-        var g = Backend.Gram(X, X).AsColumnMajorArray();
-        Comm.AllreduceSum(g);
-        var gx = Matrix<double>.Build.Dense(Rank, Rank, g) * Weight - Matrix<double>.Build.DenseIdentity(Rank);
-        var gv = V.TransposeThisAndMultiply(V) - Matrix<double>.Build.DenseIdentity(V.ColumnCount);
-        return (gx.Enumerate().Max(Math.Abs), gv.Enumerate().Max(Math.Abs));
-    }
+    /// <summary>The step's report with the new rank.</summary>
+    protected StepReport Report(double discardedTail) => new(Rank, discardedTail);
 
     public void Dispose()
     {

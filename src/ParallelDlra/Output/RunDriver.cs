@@ -31,7 +31,8 @@ public sealed record RunSummary(int Steps, double FinalTime, double InitialMass,
 public static class RunDriver
 {
     /// <summary>Phase names the driver times (solvers may add their own to the same <see cref="PhaseTimers"/>).</summary>
-    public const string SetupPhase = "setup", LoopPhase = "time loop", OutputPhase = "output";
+    public const string SetupPhase = "setup", LoopPhase = "time loop", OutputPhase = "output",
+        SnapshotPhase = "snapshot write", CheckpointPhase = "checkpoint write";
 
     private static readonly Logger Logger = LogManager.GetLogger("run");
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -108,7 +109,7 @@ public static class RunDriver
             }
             else if (snapshots is not null && snapshots.Due(0, 0.0))
             {
-                using (timers.Measure(OutputPhase)) snapshots.Write(0, 0.0);
+                using (timers.Measure(SnapshotPhase)) snapshots.Write(0, 0.0);
             }
 
             var progress = new ProgressReporter(sim.StartTime, tStop, o.Output.ProgressEvery, ProgressReporter.DetectMode(context.Comm.Rank), terminal);
@@ -118,9 +119,9 @@ public static class RunDriver
                 {
                     progress.Report(new ProgressSample(d.Time, d.Step, d.TimeStep, d.Mass, d.Rank));
                     if (snapshots is not null && snapshots.Due(d.Step, d.Time))
-                        using (timers.Measure(OutputPhase)) snapshots.Write(d.Step, d.Time);
+                        using (timers.Measure(SnapshotPhase)) snapshots.Write(d.Step, d.Time);
                     if (checkpoints is not null && checkpoints.Due(d.Step))
-                        using (timers.Measure(OutputPhase)) { checkpoints.Write(d.Step, d.Time); lastCheckpoint = d.Step; }
+                        using (timers.Measure(CheckpointPhase)) { checkpoints.Write(d.Step, d.Time); lastCheckpoint = d.Step; }
                 });
             var first = sim.History[0];
             var last = sim.History[^1];
@@ -130,8 +131,10 @@ public static class RunDriver
             using (timers.Measure(OutputPhase))
             {
                 // The last step always gets a snapshot and a checkpoint when they are asked for at all (collective).
-                if (snapshots is not null && !snapshots.Has(last.Step)) snapshots.Write(last.Step, last.Time);
-                if (checkpoints is not null && lastCheckpoint != last.Step && last.Step > sim.StartStep) checkpoints.Write(last.Step, last.Time);
+                if (snapshots is not null && !snapshots.Has(last.Step))
+                    using (timers.Measure(SnapshotPhase)) snapshots.Write(last.Step, last.Time);
+                if (checkpoints is not null && lastCheckpoint != last.Step && last.Step > sim.StartStep)
+                    using (timers.Measure(CheckpointPhase)) checkpoints.Write(last.Step, last.Time);
                 var field = o.Output.WriteField ? OutputWriter.GatherScalarFlux(sim) : null; // collective
                 if (writer is not null)
                 {

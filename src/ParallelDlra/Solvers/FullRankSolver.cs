@@ -62,28 +62,22 @@ public sealed class FullRankSolver : ISolver
         return new StepReport(Rank, 0.0);
     }
 
-    public double Mass()
+    public SolverBalance Balance()
     {
-        var sums = _backend.ColumnSums(_u);
-        Span<double> m = [sums[0] * _op.MassWeight];
-        _comm.AllreduceSum(m);
-        return m[0];
-    }
-
-    public double Outflow(double t)
-    {
-        Span<double> rate = [0.0];
-        double constant = 0.0;
-        foreach (var face in _op.Outflows)
+        // One buffer: Σ_i u_i0, then per physical face Σ_{i ∈ face} u_i (all moments).
+        int m = _op.Basis.Count;
+        var faces = _op.Outflows;
+        var packed = new double[1 + faces.Count * m];
+        packed[0] = _backend.ColumnSums(_u)[0];
+        for (int f = 0; f < faces.Count; f++) _backend.ColumnSums(_u, faces[f].Cells).CopyTo(packed, 1 + f * m);
+        _comm.AllreduceSum(packed);
+        double rate = 0.0;
+        for (int f = 0; f < faces.Count; f++)
         {
-            var sums = _backend.ColumnSums(_u, face.Cells);
-            double s = 0.0;
-            for (int a = 0; a < sums.Length; a++) s += face.Weights[a] * sums[a];
-            rate[0] += s;
-            constant += face.Constant; // the whole face's: added once, after the sum over ranks
+            for (int a = 0; a < m; a++) rate += faces[f].Weights[a] * packed[1 + f * m + a];
+            rate += faces[f].Constant; // the whole face's: added once, after the sum over ranks
         }
-        _comm.AllreduceSum(rate);
-        return rate[0] + constant;
+        return new SolverBalance(packed[0] * _op.MassWeight, rate, 0.0);
     }
 
     public double[] ScalarFlux()

@@ -1,8 +1,13 @@
 namespace ParallelDlra.Solvers;
 
 /// <summary>What one time step reports: the rank after the step and, for low-rank integrators, the
-/// ℓ2 norm of the discarded singular values and the orthonormality defect max(|wXᵀX − I|, |VᵀV − I|).</summary>
-public readonly record struct StepReport(int Rank, double DiscardedTail, double OrthonormalityDefect = 0.0);
+/// ℓ2 norm of the discarded singular values.</summary>
+public readonly record struct StepReport(int Rank, double DiscardedTail);
+
+/// <summary>The global balance of the current state, computed with one allreduce: mass, the outflow rate
+/// through the physical boundary, and for low-rank solvers the orthonormality defect
+/// max(|wXᵀX − I|, |VᵀV − I|) of the bases (0 for full rank).</summary>
+public readonly record struct SolverBalance(double Mass, double Outflow, double OrthonormalityDefect);
 
 /// <summary>A solver of the semi-discrete kinetic equation: the full-rank reference or a DLRA integrator.
 /// Global quantities (mass, outflow) are complete on every rank.</summary>
@@ -16,11 +21,15 @@ public interface ISolver : IDisposable
     /// <summary>Advances the state from t to t + dt.</summary>
     StepReport Step(double t, double dt);
 
+    /// <summary>Mass, outflow and orthonormality defect together (one collective): what the time loop
+    /// records every step.</summary>
+    SolverBalance Balance();
+
     /// <summary>Total mass ∫∫ψ dΩ dx = Σ_i φ_i·|cell|.</summary>
-    double Mass();
+    double Mass() => Balance().Mass;
 
     /// <summary>Rate at which mass leaves through the physical boundary, from the numerical fluxes.</summary>
-    double Outflow(double t);
+    double Outflow() => Balance().Outflow;
 
     /// <summary>Scalar flux φ on the rank-local cells.</summary>
     double[] ScalarFlux();

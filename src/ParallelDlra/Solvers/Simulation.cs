@@ -91,14 +91,19 @@ public sealed class Simulation
         double t = StartTime, end = Options.Time.End;
         double wall0 = History.Count > 0 ? History[^1].WallSeconds : 0.0;
         var clock = Stopwatch.StartNew();
-        if (History.Count == 0) History.Add(new(0, 0.0, 0.0, Solver.Rank, Solver.Mass(), Solver.Outflow(0.0), 0.0, 0.0));
+        if (History.Count == 0)
+        {
+            var b0 = Solver.Balance();
+            History.Add(new(0, 0.0, 0.0, Solver.Rank, b0.Mass, b0.Outflow, 0.0, 0.0, b0.OrthonormalityDefect));
+        }
         for (int step = StartStep + 1; step <= Options.Time.MaxSteps && t < end * (1 - 1e-12); step++)
         {
             double dt = Math.Min(TimeStep, end - t);
             var report = Solver.Step(t, dt);
             t += dt;
             if (end - t <= end * 1e-12) t = end;
-            var diag = new StepDiagnostics(step, t, dt, report.Rank, Solver.Mass(), Solver.Outflow(t), report.DiscardedTail, wall0 + clock.Elapsed.TotalSeconds, report.OrthonormalityDefect);
+            var balance = Solver.Balance();
+            var diag = new StepDiagnostics(step, t, dt, report.Rank, balance.Mass, balance.Outflow, report.DiscardedTail, wall0 + clock.Elapsed.TotalSeconds, balance.OrthonormalityDefect);
             History.Add(diag);
             progress?.Invoke(diag);
         }
