@@ -84,7 +84,7 @@ public abstract class LowRankSolver : ISolver
             for (int i = 0; i < n; i++) cols[j * n + i] = padding(i, j);
         var x = Backend.Allocate(n, r);
         Backend.Upload(cols, x);
-        var rFactor = Qr.Orthonormalize(x);
+        var rFactor = Orthonormalize(x);
         var d = Matrix<double>.Build.Dense(r, r);
         d[0, 0] = norm[0] > 0 ? 1.0 / op.Basis.IsotropicMomentNorm : 0.0;   // u0 = φ0 e0ᵀ/√|S| (or 0)
         return (x, rFactor * d, Matrix<double>.Build.DenseIdentity(m, r));
@@ -166,7 +166,7 @@ public abstract class LowRankSolver : ISolver
             // A small residual is orthogonal to X0 only relative to ‖K‖: once more against X0.
             // q = X0 C + Q2 R2  ⇒  K = X0 (P + C·coeff) + Q2 (R2·coeff).
             var c = ProjectOut(x0, q);
-            var r2 = Qr.Orthonormalize(q);
+            var r2 = Orthonormalize(q);
             p += c * coefficients;
             coefficients = r2 * coefficients;
         }
@@ -191,7 +191,7 @@ public abstract class LowRankSolver : ISolver
     protected (Block Q, Matrix<double> Coefficients) SignificantDirections(Block a, double scale, int width, Block? orthogonalTo = null)
     {
         int c = a.Columns;
-        var r = Qr.Orthonormalize(a);
+        var r = Orthonormalize(a);
         var svd = r.Svd(true);
         double cut = ResolvableFraction * (r.FrobeniusNorm() + scale);
         int keep = svd.S.Count(sv => sv > cut);
@@ -215,7 +215,7 @@ public abstract class LowRankSolver : ISolver
             if (orthogonalTo is not null) ProjectOut(orthogonalTo, extra);
             if (keep > 0) ProjectOut(kept, extra);
         }
-        Qr.Orthonormalize(extra);
+        Orthonormalize(extra);
         var basis = Backend.Allocate(a.Rows, width);
         if (keep > 0) Backend.CopyColumns(kept, 0, basis, 0, keep);
         Backend.CopyColumns(extra, 0, basis, keep, fill);
@@ -224,11 +224,25 @@ public abstract class LowRankSolver : ISolver
         return (basis, coefficients);
     }
 
+    /// <summary>Collectives spent on orthonormalisation (TSQR / CholeskyQR and the block Gram–Schmidt
+    /// projections of the basis augmentation): the "QR's own" synchronisation points.</summary>
+    public long OrthonormalisationCollectives { get; private set; }
+
+    /// <summary><see cref="TallSkinnyQr.Orthonormalize"/>, counting its collectives.</summary>
+    protected Matrix<double> Orthonormalize(Block a)
+    {
+        long before = Comm.Counters.CollectiveCalls;
+        var r = Qr.Orthonormalize(a);
+        OrthonormalisationCollectives += Comm.Counters.CollectiveCalls - before;
+        return r;
+    }
+
     /// <summary>y ← y − X0 (w X0ᵀ y); returns the removed coefficients w X0ᵀ y (one allreduce).</summary>
     private Matrix<double> ProjectOut(Block x0, Block y)
     {
         var buf = Backend.Gram(x0, y).AsColumnMajorArray();
         Comm.AllreduceSum(buf);
+        OrthonormalisationCollectives++;
         var proj = Matrix<double>.Build.Dense(x0.Columns, y.Columns, buf) * Weight;
         Backend.MultiplySmall(x0, proj, -1.0, 1.0, y);
         return proj;

@@ -77,6 +77,26 @@ public sealed class IntegratorTests(ITestOutputHelper output)
         Assert.True(floor < 0.1 * low && floor < 1e-2, $"r_min = 20 gives {floor:E3}, r_min = 2 gives {low:E3}");
     }
 
+    /// <summary>Synchronisation points: besides the orthonormalisation's own (TSQR/CholeskyQR and the block
+    /// Gram–Schmidt projections), a forward-Euler step needs at most three collectives — the packed Galerkin
+    /// coefficients of the old basis, of the augmented basis (augmented BUG only) and the packed balance.</summary>
+    [Theory]
+    [InlineData(SolverKind.AugmentedBug, 3)]
+    [InlineData(SolverKind.ParallelBug, 2)]
+    public void CollectivesPerForwardEulerStepBesidesTheQrs(SolverKind kind, int expected)
+    {
+        var comm = new ParallelDlra.Parallel.SerialCommunicator();
+        var sim = new Simulation(LineSource(24, 7, 100.0, kind, 1e-2, 10, 36, 10, maxSteps: 5), new RunContext(comm, new ParallelDlra.Compute.CpuBackend()));
+        var lr = (LowRankSolver)sim.Solver;
+        long calls0 = comm.Counters.CollectiveCalls, qr0 = lr.OrthonormalisationCollectives;
+        sim.Run();
+        long calls = comm.Counters.CollectiveCalls - calls0 - 1;   // − the balance of the initial state
+        long qr = lr.OrthonormalisationCollectives - qr0;
+        double perStep = (calls - qr) / 5.0;
+        output.WriteLine($"{kind}: {calls / 5.0} collectives per step, {qr / 5.0} of them the orthonormalisation's, {perStep} others");
+        Assert.Equal(expected, perStep);
+    }
+
     [Theory]
     [InlineData(SolverKind.AugmentedBug)]
     [InlineData(SolverKind.ParallelBug)]
