@@ -31,10 +31,7 @@ public sealed class AugmentedBug(KineticOperator op, IComputeBackend backend, IH
             // With X̂ = [X0, X̃] and V̂ = [V0, Ṽ]: X̂ᵀ W X0 = [I; 0] and V̂ᵀV0 = [I; 0].
             var s0 = Matrix<double>.Build.Dense(xHat.Columns, vHat.ColumnCount);
             s0.SetSubMatrix(0, 0, S);
-            var s1 = SStep(t, dt, Galerkin(xHat, times), AngularGalerkin(vHat), s0);
-            var cut = Truncation.Truncate(s1, Options.Truncation, Options.Conservative);
-            Adopt(xHat, vHat, cut);
-            return Report(cut.DiscardedTail);
+            return TruncateAndAdopt(xHat, vHat, SStep(t, dt, Galerkin(xHat, times), AngularGalerkin(vHat), s0));
         }
     }
 }
@@ -68,9 +65,7 @@ public sealed class ParallelBug(KineticOperator op, IComputeBackend backend, IHa
             sHat.SetSubMatrix(0, 0, sBar);
             if (kv > 0) sHat.SetSubMatrix(0, r, cv.SubMatrix(r, kv, 0, r).Transpose());   // L(t1)ᵀ Ṽ
             if (kx > 0) sHat.SetSubMatrix(r, 0, cx.SubMatrix(r, kx, 0, r));               // X̃ᵀ W K(t1)
-            var cut = Truncation.Truncate(sHat, Options.Truncation, Options.Conservative);
-            Adopt(xHat, vHat, cut);
-            return Report(cut.DiscardedTail);
+            return TruncateAndAdopt(xHat, vHat, sHat);
         }
     }
 }
@@ -105,6 +100,6 @@ public sealed class FixedRankBug(KineticOperator op, IComputeBackend backend, IH
         X = x1;
         S = s1;
         V = v1;
-        return Report(0.0);
+        return new StepReport(Rank, 0.0);
     }
 }

@@ -273,16 +273,19 @@ public abstract class LowRankSolver : ISolver
         return (vHat, vHat.TransposeThisAndMultiply(l));
     }
 
-    /// <summary>Applies a truncation: X ← X̂ Px, S, V ← V̂ Pv.</summary>
-    protected void Adopt(Block xHat, Matrix<double> vHat, TruncationResult t)
+    /// <summary>Truncates the augmented coefficients Ŝ of the bases X̂, V̂ and adopts the result:
+    /// X ← X̂ Px, S, V ← V̂ Pv. Returns the step's report.</summary>
+    protected StepReport TruncateAndAdopt(Block xHat, Matrix<double> vHat, Matrix<double> sHat)
     {
         using var _ = Phase("truncation");
+        var t = Truncation.Truncate(sHat, Options.Truncation, Options.Conservative);
         var x1 = Backend.Allocate(xHat.Rows, t.Rank);
         Backend.MultiplySmall(xHat, t.Px, 1.0, 0.0, x1);
         X.Dispose();
         X = x1;
         S = t.S;
         V = vHat * t.Pv;
+        return new StepReport(Rank, t.DiscardedTail);
     }
 
     /// <summary>Replaces the factors, bit for bit (a restart from a checkpoint): <paramref name="x"/> the rank-local
@@ -346,8 +349,6 @@ public abstract class LowRankSolver : ISolver
         return result;
     }
 
-    /// <summary>The step's report with the new rank.</summary>
-    protected StepReport Report(double discardedTail) => new(Rank, discardedTail);
 
     public void Dispose()
     {
