@@ -42,7 +42,7 @@ public sealed class HostArrayPool
     private readonly LinkedList<double[]> _free = [];
     private readonly Lock _lock = new();
 
-    public int Capacity { get; init; } = 12;
+    public int Capacity { get; init; } = 6;
 
     public double[] Rent(long length)
     {
