@@ -309,6 +309,23 @@ public sealed class IlgpuBackend : IComputeBackend
         }
     }
 
+    /// <summary>Seconds per launch of the stencil kernel alone (for <c>pdlra bench gpu</c>): the ghosts are
+    /// uploaded once, one warm-up launch, then <paramref name="repetitions"/> launches between two synchronisations.</summary>
+    internal double StencilKernelSeconds(StencilOperator s, GridBlock block, Block x, Halo halo, Block y, int repetitions)
+    {
+        int axis = s.Axis, faceCount = block.FaceCount(2 * axis), values = faceCount * x.Columns;
+        using var lo = Upload(halo.Ghost[2 * axis].AsSpan(0, values));
+        using var hi = Upload(halo.Ghost[2 * axis + 1].AsSpan(0, values));
+        var shape = new StencilShape(x.Rows, block.Size[axis], block.Stride[axis], faceCount, s.Minus, s.Center, s.Plus);
+        var dx = D(x).View; var dy = D(y).View;
+        _stencil((int)x.Length, dx, dy, lo.View, hi.View, shape);
+        _accelerator.Synchronize();
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (int k = 0; k < repetitions; k++) _stencil((int)x.Length, dx, dy, lo.View, hi.View, shape);
+        _accelerator.Synchronize();
+        return System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds / repetitions;
+    }
+
     /// <summary>The device copy of a diagonal operator's weights, uploaded once per array (the
     /// operators never change their weights after construction).</summary>
     private ArrayView<double> Weights(double[] w)
