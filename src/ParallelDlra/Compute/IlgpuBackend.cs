@@ -448,16 +448,20 @@ public sealed class IlgpuBackend : IComputeBackend
 
     // ---- local QR ----------------------------------------------------------------------------------
 
-    /// <summary>Which path the last <see cref="LocalQr"/> took: true for CholeskyQR2 on the device,
-    /// false for the host Householder fallback.</summary>
-    public bool LastQrOnDevice { get; private set; }
+    /// <summary>Local QRs done by CholeskyQR2 on the device, and by the host Householder fallback.</summary>
+    public (int OnDevice, int OnHost) QrCounts { get; private set; }
 
     public Matrix<double> LocalQr(Block a)
     {
         if (a.Rows < a.Columns) throw new InvalidOperationException($"local QR needs at least as many cells ({a.Rows}) as columns ({a.Columns}): use fewer ranks or a lower r_max");
         if (a.Columns == 0) return Matrix<double>.Build.Dense(0, 0);
-        LastQrOnDevice = TryCholeskyQr2(a, out var r);
-        return LastQrOnDevice ? r : HostQr(a);
+        if (TryCholeskyQr2(a, out var r))
+        {
+            QrCounts = (QrCounts.OnDevice + 1, QrCounts.OnHost);
+            return r;
+        }
+        QrCounts = (QrCounts.OnDevice, QrCounts.OnHost + 1);
+        return HostQr(a);
     }
 
     /// <summary>CholeskyQR2 on the device; false (a untouched) when a Cholesky factor does not exist or

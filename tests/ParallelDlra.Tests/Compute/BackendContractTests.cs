@@ -237,6 +237,7 @@ public abstract class BackendContractTests
         }
         using var x = Make(B, rows, p, a);
         using var rx = Make(Reference, rows, p, a);
+        int hostBefore = (B as IlgpuBackend)?.QrCounts.OnHost ?? 0;
         var r = B.LocalQr(x);
         var q = Matrix<double>.Build.Dense(rows, p, Get(B, x));
         Close(Matrix<double>.Build.DenseIdentity(p), q.TransposeThisAndMultiply(q), 1e-13);
@@ -246,6 +247,7 @@ public abstract class BackendContractTests
             for (int j = 0; j < i; j++) Assert.Equal(0.0, r[i, j]);
         }
         Close(Matrix<double>.Build.Dense(rows, p, a), q * r, 1e-13);
+        if (B is IlgpuBackend gpu) Assert.Equal(rankDeficient ? 1 : 0, gpu.QrCounts.OnHost - hostBefore);
         var rr = Reference.LocalQr(rx);
         if (rankDeficient)
         {

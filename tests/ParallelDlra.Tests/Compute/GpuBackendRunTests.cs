@@ -8,7 +8,7 @@ using Xunit;
 namespace ParallelDlra.Tests.Compute;
 
 /// <summary>Whole runs on the GPU backend against the CPU backend, and the choice of backend from the deck.</summary>
-public sealed class GpuBackendRunTests
+public sealed class GpuBackendRunTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static RunOptions SmallLineSource(ComputeOptions compute)
     {
@@ -34,6 +34,9 @@ public sealed class GpuBackendRunTests
         var (phiGpu, historyGpu) = Run(gpu, device);
         var (phiCpu, historyCpu) = Run(SmallLineSource(ComputeOptions.Default), cpu);
 
+        var (onDevice, onHost) = ((IlgpuBackend)device).QrCounts;
+        output.WriteLine($"local QRs: {onDevice} CholeskyQR2 on the device, {onHost} host Householder fallbacks");
+        Assert.True(onDevice > 0, "no local QR ran on the device");
         Assert.Equal(4, historyGpu.Count);
         Assert.Equal(historyCpu.Select(h => h.Rank), historyGpu.Select(h => h.Rank));
         double scale = phiCpu.Max(Math.Abs);
@@ -77,6 +80,27 @@ public sealed class GpuBackendRunTests
         Assert.Throws<InputException>(() => ComputeBackends.Create(new ComputeOptions(BackendKind.Gpu), localRank: 2, cudaDevices: 2, cudaFactory: Open));
         ComputeBackends.Create(new ComputeOptions(BackendKind.Gpu, ShareGpus: true), localRank: 2, localSize: 3, cudaDevices: 2, cudaFactory: Open).Dispose();
         Assert.Equal([1, 0, 0], opened);
+    }
+
+    [Fact]
+    public void Pdlra_run_with_compute_backend_gpu_and_no_cuda_device_is_bad_input()
+    {
+        if (IlgpuBackend.CudaDeviceCount() > 0) return; // the message is only for machines without one
+        string dir = Directory.CreateTempSubdirectory("pdlra-gpu-run-").FullName;
+        try
+        {
+            string deck = Path.Combine(dir, "deck.yaml");
+            File.WriteAllText(deck, "problem: {name: t}\ngrid: {cells: [4], extent: [[0, 1]]}\nangular: {order: 1}\ntime: {end: 0.1}\n" +
+                                    $"output: {{directory: {Path.Combine(dir, "out")}}}\ncompute: {{backend: gpu}}\n");
+            var stderr = new StringWriter();
+            int rc = ParallelDlra.Cli.Program.Invoke(["run", deck], new StringWriter(), stderr);
+            Assert.Equal(2, rc);
+            Assert.Contains("compute.backend = gpu but no CUDA device", stderr.ToString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]
