@@ -24,7 +24,9 @@ internal static class RunCommand
         {
             TestFailure.ThrowIfRequested(rank);
             var options = DeckReader.Load(deckPath, overrides);
-            RunDriver.Run(options, RunContext.Serial(new PhaseTimers()), deckPath, stdout, restart);
+            var local = NodeLocalRank.FromEnvironment();
+            using var backend = ComputeBackends.Create(options.Compute, local.Rank, local.Size);
+            RunDriver.Run(options, new RunContext(SerialCommunicator.Instance, backend, Timers: new PhaseTimers()), deckPath, stdout, restart);
             return ExitCodes.Done;
         }
 
@@ -33,7 +35,9 @@ internal static class RunCommand
         {
             TestFailure.ThrowIfRequested(comm.Rank);
             var options = DeckReader.Load(deckPath, overrides);
-            var context = new RunContext(comm, new CpuBackend(), CartesianDecomposition.Hook(comm), new PhaseTimers());
+            var local = NodeLocalRank.FromEnvironment();
+            using var backend = ComputeBackends.Create(options.Compute, local.Rank, local.Size);
+            var context = new RunContext(comm, backend, CartesianDecomposition.Hook(comm), new PhaseTimers());
             RunDriver.Run(options, context, deckPath, stdout, restart);
             return ExitCodes.Done;
         });

@@ -8,7 +8,7 @@ namespace ParallelDlra.Deck;
 /// <c>--set</c>), the dotted key and what is allowed.</summary>
 public static partial class DeckReader
 {
-    private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output"];
+    private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output", "compute"];
     private static readonly string[] ProblemKeys = ["name", "description"];
     private static readonly string[] GridKeys = ["cells", "extent", "boundary", "inflow_phi"];
     private static readonly string[] AngularKeys = ["method", "order"];
@@ -17,6 +17,7 @@ public static partial class DeckReader
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps"];
     private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation"];
     private static readonly string[] TruncationKeys = ["theta", "tolerance", "r_min", "r_max"];
+    private static readonly string[] ComputeKeys = ["backend", "share_gpus", "accelerator"];
     private static readonly string[] OutputKeys = ["directory", "progress_every", "write_field", "snapshot_every", "snapshot_times",
         "moments", "store_factors", "checkpoint_every", "checkpoint_keep"];
 
@@ -51,7 +52,8 @@ public static partial class DeckReader
             ReadInitial(root.Sub("initial", InitialKeys), grid.Dimension),
             ReadTime(root.Sub("time", TimeKeys, required: true)),
             ReadSolver(root.Sub("solver", SolverKeys)),
-            ReadOutput(root.Sub("output", OutputKeys), problem.Name));
+            ReadOutput(root.Sub("output", OutputKeys), problem.Name),
+            ReadCompute(root.Sub("compute", ComputeKeys)));
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]
@@ -207,6 +209,14 @@ public static partial class DeckReader
                 : rMaxValue!.Error($"is smaller than solver.truncation.r_min = {rMin}", allowed);
         }
         return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax), conservative, qr);
+    }
+
+    private static ComputeOptions ReadCompute(Section s)
+    {
+        var backend = s.Optional("backend")?.Word("compute backend", DeckWords.Backend) ?? BackendKind.Cpu;
+        bool share = s.Optional("share_gpus")?.Bool() ?? false;
+        var accelerator = s.Optional("accelerator")?.Word("accelerator", DeckWords.Accelerator) ?? AcceleratorKind.Cuda;
+        return new ComputeOptions(backend, share, accelerator);
     }
 
     private static OutputOptions ReadOutput(Section s, string problemName)

@@ -26,6 +26,11 @@ internal static class DeckWords
     public static readonly (string Word, InitialKind Value)[] Initial =
         [("zero", InitialKind.Zero), ("gaussian", InitialKind.Gaussian), ("constant", InitialKind.Constant)];
 
+    public static readonly (string Word, BackendKind Value)[] Backend =
+        [("cpu", BackendKind.Cpu), ("gpu", BackendKind.Gpu), ("auto", BackendKind.Auto)];
+
+    public static readonly (string Word, AcceleratorKind Value)[] Accelerator = [("cuda", AcceleratorKind.Cuda), ("cpu", AcceleratorKind.Cpu)];
+
     /// <summary>Face names in the order of <see cref="GridOptions.Faces"/>.</summary>
     public static readonly string[] Faces = ["x_min", "x_max", "y_min", "y_max", "z_min", "z_max"];
 

@@ -80,6 +80,11 @@ public static class DeckWriter
         Line(1, $"store_factors: {(o.Output.StoreFactors ? "true" : "false")}");
         Line(1, $"checkpoint_every: {o.Output.CheckpointEvery}");
         Line(1, $"checkpoint_keep: {o.Output.CheckpointKeep}");
+
+        Line(0, "compute:");
+        Line(1, $"backend: {DeckWords.Of(DeckWords.Backend, o.Compute.Backend)}");
+        Line(1, $"share_gpus: {(o.Compute.ShareGpus ? "true" : "false")}");
+        Line(1, $"accelerator: {DeckWords.Of(DeckWords.Accelerator, o.Compute.Accelerator)}");
         return w.ToString();
     }
 

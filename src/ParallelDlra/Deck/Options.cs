@@ -27,6 +27,12 @@ public enum ToleranceKind { Relative, Absolute }
 /// to shifted CholeskyQR3 and then TSQR when a Gram matrix is not numerically positive definite.</summary>
 public enum QrMethod { Tsqr, CholeskyQr2, ShiftedCholeskyQr3 }
 
+/// <summary>Which compute backend runs the n_cells-long work (deck key <c>compute.backend</c>).</summary>
+public enum BackendKind { Cpu, Gpu, Auto }
+
+/// <summary>What the GPU backend runs on: a CUDA device, or ILGPU's CPU accelerator (correctness tests only).</summary>
+public enum AcceleratorKind { Cuda, Cpu }
+
 /// <summary>Shape of the initial condition.</summary>
 public enum InitialKind { Zero, Gaussian, Constant }
 
@@ -39,7 +45,12 @@ public sealed record RunOptions(
     InitialConditionOptions Initial,
     TimeOptions Time,
     SolverOptions Solver,
-    OutputOptions Output);
+    OutputOptions Output,
+    ComputeOptions Compute = null!)
+{
+    /// <summary>deck key <c>compute</c> (defaults when the deck has none).</summary>
+    public ComputeOptions Compute { get; init; } = Compute ?? ComputeOptions.Default;
+}
 
 /// <summary>deck key <c>problem</c>.</summary>
 public sealed record ProblemOptions(string Name, string Description);
@@ -174,6 +185,13 @@ public sealed record OutputOptions(string Directory, int ProgressEvery, bool Wri
     public override int GetHashCode()
         => HashCode.Combine(Directory, ProgressEvery, WriteField, SnapshotEvery, ValueEquality.Hash(SnapshotTimes), ValueEquality.Hash(Moments),
             HashCode.Combine(StoreFactors, CheckpointEvery, CheckpointKeep));
+}
+
+/// <summary>deck key <c>compute</c>: the backend (<c>auto</c>: the GPU backend when a CUDA device is present,
+/// else the CPU backend), whether several ranks of a node may share one GPU, and what the GPU backend runs on.</summary>
+public sealed record ComputeOptions(BackendKind Backend = BackendKind.Cpu, bool ShareGpus = false, AcceleratorKind Accelerator = AcceleratorKind.Cuda)
+{
+    public static ComputeOptions Default { get; } = new();
 }
 
 /// <summary>Element-wise equality for the <see cref="ImmutableArray{T}"/> members of the option

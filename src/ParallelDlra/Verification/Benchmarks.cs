@@ -2,9 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
+using ParallelDlra.Compute;
 using ParallelDlra.Deck;
+using ParallelDlra.Kinetic;
+using ParallelDlra.Mesh;
 using ParallelDlra.LinearAlgebra;
 using ParallelDlra.Output;
+using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
 
 namespace ParallelDlra.Verification;
@@ -50,12 +54,19 @@ public sealed record BenchmarkResult(string Solver, double SetupSeconds, double[
 /// <item><c>lowrank</c>: line source, 256² cells, P_29 (465 moments), 20 steps, full rank vs augmented BUG
 /// vs parallel BUG at θ = 1e-2 relative, each in a fresh child process (<c>bench lowrank-one KIND DIR</c>)
 /// so that peak memory is per solver; time per step, memory, final rank, ‖φ − φ_full‖/‖φ_full‖.</item>
+/// <item><c>gpu</c>: augmented-BUG line source, 1024² cells, P_29, θ = 1e-2 relative, r_min = 30,
+/// <see cref="GpuSteps"/> steps on the GPU backend (CUDA device 0) and on the CPU backend: time per step of
+/// each, ‖φ_gpu − φ_cpu‖/‖φ_cpu‖, and the achieved memory bandwidth of the stencil (flux) kernel. Without a
+/// CUDA device it is bad input ("no CUDA device", exit 2).</item>
 /// </list>
 /// </summary>
 public static class Benchmarks
 {
     /// <summary>Steps timed by every benchmark.</summary>
     public const int Steps = 20;
+
+    /// <summary>Steps timed by <c>gpu</c> (fewer than <see cref="Steps"/>: the CPU side of 1024² cells is slow).</summary>
+    public const int GpuSteps = 10;
 
     /// <summary>Solvers compared by <c>lowrank</c>, as deck words; the first is the reference.</summary>
     public static readonly string[] LowRankSolvers = ["full_rank", "augmented_bug", "parallel_bug"];
@@ -70,6 +81,7 @@ public static class Benchmarks
     {
         new("fullrank", "full-rank line source, 200x200 cells, P_15, 20 steps", true, (_, w) => FullRank(w)),
         new("lowrank", "line source 256x256, P_29: full rank vs augmented BUG vs parallel BUG (theta = 1e-2)", true, (_, w) => LowRank(w)),
+        new("gpu", "line source 1024x1024, P_29, augmented BUG: GPU vs CPU backend per step, stencil kernel bandwidth (needs CUDA)", true, (_, w) => Gpu(w)),
         new("lowrank-one", "one configuration of lowrank: lowrank-one SOLVER OUTDIR (run in a child process)", false, LowRankOne),
     }.ToDictionary(b => b.Name, StringComparer.Ordinal);
 
@@ -103,10 +115,13 @@ public static class Benchmarks
 
     /// <summary>Builds the simulation and times <c>time.max_steps</c> calls of Solver.Step (no
     /// diagnostics in between). Returns the result and the final scalar flux.</summary>
-    public static (BenchmarkResult Result, double[] Phi, Simulation Simulation) Measure(RunOptions o)
+    public static (BenchmarkResult Result, double[] Phi, Simulation Simulation) Measure(RunOptions o) => Measure(o, RunContext.Serial());
+
+    /// <summary><see cref="Measure(RunOptions)"/> in a given context (backend).</summary>
+    public static (BenchmarkResult Result, double[] Phi, Simulation Simulation) Measure(RunOptions o, RunContext context)
     {
         var clock = Stopwatch.StartNew();
-        var sim = new Simulation(o, RunContext.Serial());
+        var sim = new Simulation(o, context);
         double setup = clock.Elapsed.TotalSeconds;
         var times = new double[o.Time.MaxSteps];
         double t = 0, dt = sim.TimeStep;
@@ -225,6 +240,62 @@ public static class Benchmarks
         {
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>The <c>gpu</c> configuration: 1024² cells, P_29, augmented BUG, θ = 1e-2 relative, r_min = 30, <see cref="GpuSteps"/> steps.</summary>
+    public static RunOptions GpuOptions()
+    {
+        var o = LineSource(1024, 29, SolverKind.AugmentedBug, 1e-2, rMin: 30);
+        return o with { Time = o.Time with { MaxSteps = GpuSteps } };
+    }
+
+    private static void Gpu(TextWriter w)
+    {
+        int devices = IlgpuBackend.CudaDeviceCount();
+        if (devices == 0)
+            throw new InputException("bench gpu: no CUDA device (pdlra info lists the GPUs); allowed: run it on a node with a CUDA GPU");
+        var o = GpuOptions();
+        int nMoments = (o.Angular.Order + 1) * (o.Angular.Order + 2) / 2;
+        w.WriteLine(string.Create(Inv, $"bench gpu: line source, {o.Grid.Cells[0]} x {o.Grid.Cells[1]} cells, P_{o.Angular.Order} ({nMoments} moments), augmented BUG, " +
+                                       $"theta = {o.Solver.Truncation.Theta:G3} relative, r_min = {o.Solver.Truncation.RMin}, {GpuSteps} steps; {devices} CUDA device(s), using device 0"));
+
+        using var gpu = IlgpuBackend.OnCuda(0);
+        var (rg, phiGpu, simGpu) = Measure(o, new RunContext(SerialCommunicator.Instance, gpu));
+        int rank = rg.FinalRank;
+        simGpu.Solver.Dispose();
+        var (bandwidth, kernelSeconds, bytes) = StencilBandwidth(gpu, simGpu.Discretisation.Block, Math.Max(rank, 1));
+
+        using var cpu = new CpuBackend();
+        var (rc, phiCpu, simCpu) = Measure(o, new RunContext(SerialCommunicator.Instance, cpu));
+        simCpu.Solver.Dispose();
+
+        w.WriteLine($"{"backend",-8} {"setup s",8} {"median ms",10} {"mean ms",10} {"rank",5}  device");
+        w.WriteLine(string.Create(Inv, $"{"gpu",-8} {rg.SetupSeconds,8:F2} {1e3 * rg.MedianStep,10:F2} {1e3 * rg.MeanStep,10:F2} {rg.FinalRank,5}  {gpu.Name}"));
+        w.WriteLine(string.Create(Inv, $"{"cpu",-8} {rc.SetupSeconds,8:F2} {1e3 * rc.MedianStep,10:F2} {1e3 * rc.MeanStep,10:F2} {rc.FinalRank,5}  {cpu.Name}"));
+        w.WriteLine(string.Create(Inv, $"speedup (median step, cpu / gpu): {rc.MedianStep / rg.MedianStep:F2}"));
+        w.WriteLine(string.Create(Inv, $"|phi_gpu - phi_cpu| / |phi_cpu| = {RelativeDifference(phiGpu, phiCpu):E3}"));
+        w.WriteLine(string.Create(Inv, $"stencil kernel ({o.Grid.Cells[0]} x {o.Grid.Cells[1]} cells x {Math.Max(rank, 1)} columns, both axes): " +
+                                       $"{1e3 * kernelSeconds:F3} ms per application, {bytes / 1e6:F1} MB moved (read x, read and write y), {bandwidth / 1e9:F1} GB/s"));
+    }
+
+    /// <summary>Achieved bandwidth of the stencil kernel alone (ghosts uploaded once, kernel launches timed
+    /// between two device synchronisations): bytes moved per application / seconds per application, averaged
+    /// over both axes.</summary>
+    private static (double BytesPerSecond, double Seconds, double Bytes) StencilBandwidth(IlgpuBackend gpu, GridBlock block, int columns)
+    {
+        const int repetitions = 20;
+        using var x = gpu.Allocate(block.Count, columns);
+        using var y = gpu.Allocate(block.Count, columns);
+        var values = new double[x.Length];
+        for (int i = 0; i < values.Length; i++) values[i] = Math.Sin(0.001 * i);
+        gpu.Upload(values, x);
+        var halo = new Halo(block, columns);
+        double seconds = 0;
+        for (int axis = 0; axis < block.Dimension; axis++)
+            seconds += gpu.StencilKernelSeconds(new StencilOperator(axis, 0.5, -1.0, 0.5), block, x, halo, y, repetitions);
+        seconds /= block.Dimension;
+        double bytes = 3.0 * sizeof(double) * x.Length;
+        return (bytes / seconds, seconds, bytes);
     }
 
     /// <summary>‖a − b‖₂ / ‖b‖₂ (uniform cells, so the cell-volume weights cancel).</summary>

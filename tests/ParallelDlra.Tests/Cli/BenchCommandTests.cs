@@ -13,7 +13,17 @@ public sealed class BenchCommandTests
         var stderr = new StringWriter();
         int rc = Program.Invoke(["bench", "nope"], new StringWriter(), stderr);
         Assert.Equal(ExitCodes.BadInput, rc);
-        Assert.Equal("error: bench nope: unknown benchmark; allowed: fullrank, lowrank", stderr.ToString().Trim());
+        Assert.Equal("error: bench nope: unknown benchmark; allowed: fullrank, lowrank, gpu", stderr.ToString().Trim());
+    }
+
+    [Fact]
+    public void The_gpu_benchmark_without_a_cuda_device_says_so_and_exits_2()
+    {
+        if (ParallelDlra.Compute.IlgpuBackend.CudaDeviceCount() > 0) return; // runs for real where a GPU exists
+        var stderr = new StringWriter();
+        int rc = Program.Invoke(["bench", "gpu"], new StringWriter(), stderr);
+        Assert.Equal(ExitCodes.BadInput, rc);
+        Assert.Contains("no CUDA device", stderr.ToString());
     }
 
     [Fact]

@@ -1,0 +1,289 @@
+using System.Collections.Immutable;
+using MathNet.Numerics.LinearAlgebra;
+using ParallelDlra.Compute;
+using ParallelDlra.Deck;
+using ParallelDlra.Kinetic;
+using ParallelDlra.Mesh;
+using Xunit;
+
+namespace ParallelDlra.Tests.Compute;
+
+/// <summary>
+/// The contract of <see cref="IComputeBackend"/>, written once and run per backend (the derived classes):
+/// every operation on small uneven 1D/2D/3D blocks against <see cref="CpuBackend"/>, equal within
+/// 1e-12 (relative to the size of the values), plus the QR contract (orthonormal Q, R with a non-negative
+/// diagonal, QR = A, also for a rank-deficient A). A derived class whose backend is unavailable returns
+/// null with a reason, and every test skips with it.
+/// </summary>
+public abstract class BackendContractTests
+{
+    private const double Tolerance = 1e-12;
+
+    /// <summary>The backend under test, shared by the tests of the class (they run one at a time), or null.</summary>
+    protected abstract IComputeBackend? Backend { get; }
+
+    /// <summary>Why <see cref="Backend"/> is null.</summary>
+    protected virtual string SkipReason => "backend unavailable";
+
+    private static readonly CpuBackend Reference = new();
+
+    private IComputeBackend B
+    {
+        get
+        {
+            Skip.If(Backend is null, SkipReason);
+            return Backend!;
+        }
+    }
+
+    /// <summary>Uneven block shapes: 1D, 2D, 3D, a few hundred cells.</summary>
+    public static TheoryData<int[]> Shapes => new() { new[] { 301 }, new[] { 17, 13 }, new[] { 7, 6, 5 }, new[] { 1, 9 }, new[] { 5, 1, 3 } };
+
+    private static GridBlock Block(int[] cells)
+    {
+        var grid = new CartesianGrid([.. cells], [.. cells.Select(_ => new Interval(0.0, 1.0))]);
+        return grid.WholeBlock();
+    }
+
+    private static double[] Random(int length, int seed)
+    {
+        var rng = new Random(seed);
+        var v = new double[length];
+        for (int i = 0; i < v.Length; i++) v[i] = 2.0 * rng.NextDouble() - 1.0;
+        return v;
+    }
+
+    /// <summary>A block of the given backend holding <paramref name="values"/>.</summary>
+    private static Block Make(IComputeBackend backend, int rows, int columns, double[] values)
+    {
+        var b = backend.Allocate(rows, columns);
+        backend.Upload(values, b);
+        return b;
+    }
+
+    private static double[] Get(IComputeBackend backend, Block b)
+    {
+        var v = new double[b.Length];
+        backend.Download(b, v);
+        return v;
+    }
+
+    private static void Close(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, double tolerance = Tolerance)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = 1.0;
+        foreach (double v in expected) scale = Math.Max(scale, Math.Abs(v));
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * scale, $"element {i}: expected {expected[i]:R}, got {actual[i]:R}");
+    }
+
+    private static void Close(Matrix<double> expected, Matrix<double> actual, double tolerance = Tolerance)
+    {
+        Assert.Equal(expected.RowCount, actual.RowCount);
+        Assert.Equal(expected.ColumnCount, actual.ColumnCount);
+        Close(expected.ToColumnMajorArray(), actual.ToColumnMajorArray(), tolerance);
+    }
+
+    /// <summary>Runs <paramref name="operation"/> on the backend under test and on the reference from the same
+    /// inputs, then compares the output blocks.</summary>
+    private void Compare(int rows, int[] columns, int seed, Action<IComputeBackend, Block[]> operation, params int[] outputs)
+    {
+        var inputs = columns.Select((c, k) => Random(rows * c, seed + k)).ToArray();
+        var mine = inputs.Select((v, k) => Make(B, rows, columns[k], v)).ToArray();
+        var theirs = inputs.Select((v, k) => Make(Reference, rows, columns[k], v)).ToArray();
+        try
+        {
+            operation(B, mine);
+            operation(Reference, theirs);
+            foreach (int k in outputs) Close(Get(Reference, theirs[k]), Get(B, mine[k]));
+        }
+        finally
+        {
+            foreach (var b in mine.Concat(theirs)) b.Dispose();
+        }
+    }
+
+    [SkippableFact]
+    public void Allocate_gives_zeros_and_upload_download_round_trip()
+    {
+        using var b = B.Allocate(37, 3);
+        Assert.All(Get(B, b), v => Assert.Equal(0.0, v));
+        var values = Random(37 * 3, 1);
+        B.Upload(values, b);
+        Assert.Equal(values, Get(B, b));
+        B.Clear(b);
+        Assert.All(Get(B, b), v => Assert.Equal(0.0, v));
+        // A disposed block's storage comes back zeroed.
+        b.Dispose();
+        using var again = B.Allocate(37, 3);
+        Assert.All(Get(B, again), v => Assert.Equal(0.0, v));
+    }
+
+    [SkippableFact]
+    public void Axpby_and_copy_columns_agree()
+    {
+        Compare(301, [4, 4], 10, (be, b) => be.Axpby(0.7, b[0], -1.3, b[1]), 1);
+        Compare(301, [4, 4], 11, (be, b) => be.Axpby(0.0, b[1], 0.5, b[1]), 1); // in place, as TSQR scales
+        Compare(123, [5, 6], 12, (be, b) => be.CopyColumns(b[0], 1, b[1], 2, 3), 1);
+        Compare(123, [6], 13, (be, b) => be.CopyColumns(b[0], 0, b[0], 2, 3), 0); // overlapping, one block
+        Compare(123, [6], 14, (be, b) => be.CopyColumns(b[0], 3, b[0], 1, 3), 0);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Shapes))]
+    public void Stencils_along_every_axis_with_halos_agree(int[] cells)
+    {
+        var block = Block(cells);
+        const int columns = 3;
+        var halo = new Halo(block, columns);
+        for (int f = 0; f < halo.Ghost.Length; f++) Random(halo.Ghost[f].Length, 100 + f).CopyTo(halo.Ghost[f], 0);
+        for (int axis = 0; axis < cells.Length; axis++)
+        {
+            var op = new StencilOperator(axis, 0.3 + axis, -1.1, 0.45 * (axis + 1));
+            Compare(block.Count, [columns, columns], 20 + axis, (be, b) => be.ApplySpatial(op, block, b[0], halo, -0.8, b[1]), 1);
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Shapes))]
+    public void Diagonal_operators_agree(int[] cells)
+    {
+        var block = Block(cells);
+        var op = new DiagonalOperator(Random(block.Count, 30));
+        Compare(block.Count, [2, 2], 31, (be, b) => be.ApplySpatial(op, block, b[0], null, 1.7, b[1]), 1);
+        Compare(block.Count, [2, 2], 32, (be, b) => be.ApplySpatial(op, block, b[0], null, -0.25, b[1]), 1);
+    }
+
+    [SkippableTheory]
+    [InlineData(1.0, 0.0)]
+    [InlineData(-0.5, 1.0)]
+    [InlineData(2.0, 0.3)]
+    public void Multiply_small_agrees_dense_and_sparse(double alpha, double beta)
+    {
+        var dense = Matrix<double>.Build.Dense(6, 5, Random(30, 40));
+        var sparse = Matrix<double>.Build.Dense(6, 5);
+        sparse[0, 0] = 1.5; sparse[3, 1] = -2.0; sparse[5, 4] = 0.25; sparse[2, 4] = 1.0;
+        foreach (var m in new[] { dense, sparse })
+            Compare(211, [6, 5], 41, (be, b) => be.MultiplySmall(b[0], m, alpha, beta, b[1]), 1);
+    }
+
+    [SkippableTheory]
+    [InlineData(301, 4, 3)]
+    [InlineData(1500, 9, 9)]
+    [InlineData(5, 2, 7)]
+    [InlineData(700, 1, 1)]
+    public void Gram_agrees_and_is_reproducible(int rows, int p, int q)
+    {
+        var xv = Random(rows * p, 50);
+        var yv = Random(rows * q, 51);
+        using var x = Make(B, rows, p, xv);
+        using var y = Make(B, rows, q, yv);
+        using var rx = Make(Reference, rows, p, xv);
+        using var ry = Make(Reference, rows, q, yv);
+        var g = B.Gram(x, y);
+        Close(Reference.Gram(rx, ry), g);
+        Assert.Equal(g.ToColumnMajorArray(), B.Gram(x, y).ToColumnMajorArray()); // bitwise, run to run
+    }
+
+    [SkippableFact]
+    public void Add_outer_agrees()
+    {
+        var q = Random(157, 60);
+        double[] c = [0.5, 0.0, -2.0, 1.25];
+        Compare(157, [4], 61, (be, b) => be.AddOuter(q, c, -0.75, b[0]), 0);
+    }
+
+    [SkippableFact]
+    public void Column_sums_agree_over_all_rows_and_a_subset()
+    {
+        var values = Random(2000 * 3, 70);
+        using var x = Make(B, 2000, 3, values);
+        using var rx = Make(Reference, 2000, 3, values);
+        Close(Reference.ColumnSums(rx), B.ColumnSums(x));
+        int[] rows = [5, 1999, 0, 17, 17, 640];
+        Close(Reference.ColumnSums(rx, rows), B.ColumnSums(x, rows));
+        Assert.Equal(new double[3], B.ColumnSums(x, []));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Shapes))]
+    public void Pack_face_agrees_on_every_face(int[] cells)
+    {
+        var block = Block(cells);
+        var values = Random(block.Count * 2, 80);
+        using var x = Make(B, block.Count, 2, values);
+        using var rx = Make(Reference, block.Count, 2, values);
+        for (int f = 0; f < 2 * block.Dimension; f++)
+        {
+            var expected = new double[block.FaceCount(f) * 2];
+            var actual = new double[expected.Length];
+            Reference.PackFace(block, rx, f, expected);
+            B.PackFace(block, x, f, actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [SkippableTheory]
+    [InlineData(301, 5, false)]
+    [InlineData(64, 12, false)]
+    [InlineData(200, 6, true)]
+    public void Local_qr_meets_its_contract_and_agrees(int rows, int p, bool rankDeficient)
+    {
+        var a = Random(rows * p, 90);
+        if (rankDeficient)
+        {
+            // Column 3 = column 0 + column 1, column 5 = 0.
+            for (int i = 0; i < rows; i++) { a[3 * rows + i] = a[i] + a[rows + i]; a[5 * rows + i] = 0.0; }
+        }
+        using var x = Make(B, rows, p, a);
+        using var rx = Make(Reference, rows, p, a);
+        int hostBefore = (B as IlgpuBackend)?.QrCounts.OnHost ?? 0;
+        var r = B.LocalQr(x);
+        var q = Matrix<double>.Build.Dense(rows, p, Get(B, x));
+        Close(Matrix<double>.Build.DenseIdentity(p), q.TransposeThisAndMultiply(q), 1e-13);
+        for (int i = 0; i < p; i++)
+        {
+            Assert.True(r[i, i] >= 0, $"R[{i},{i}] = {r[i, i]}");
+            for (int j = 0; j < i; j++) Assert.Equal(0.0, r[i, j]);
+        }
+        Close(Matrix<double>.Build.Dense(rows, p, a), q * r, 1e-13);
+        if (B is IlgpuBackend gpu) Assert.Equal(rankDeficient ? 1 : 0, gpu.QrCounts.OnHost - hostBefore);
+        var rr = Reference.LocalQr(rx);
+        if (rankDeficient)
+        {
+            // Q's columns past the rank are arbitrary; R is determined (up to rounding) where A has full rank.
+            Close(rr.SubMatrix(0, 3, 0, 3), r.SubMatrix(0, 3, 0, 3));
+            return;
+        }
+        Close(rr, r);
+        Close(Get(Reference, rx), Get(B, x));
+    }
+
+    [SkippableFact]
+    public void Local_qr_needs_as_many_rows_as_columns()
+    {
+        using var x = B.Allocate(3, 4);
+        Assert.Throws<InvalidOperationException>(() => B.LocalQr(x));
+    }
+}
+
+public sealed class CpuBackendContractTests : BackendContractTests
+{
+    private static readonly CpuBackend Shared = new();
+    protected override IComputeBackend? Backend => Shared;
+}
+
+/// <summary>The ILGPU kernels on ILGPU's CPU accelerator (no GPU needed).</summary>
+public sealed class IlgpuCpuAcceleratorContractTests : BackendContractTests
+{
+    private static readonly Lazy<IlgpuBackend> Shared = new(() => IlgpuBackend.OnCpuAccelerator());
+    protected override IComputeBackend? Backend => Shared.Value;
+}
+
+/// <summary>The ILGPU kernels on a real CUDA device; skipped without one.</summary>
+public sealed class IlgpuCudaContractTests : BackendContractTests
+{
+    private static readonly Lazy<IlgpuBackend?> Shared = new(() => IlgpuBackend.CudaDeviceCount() > 0 ? IlgpuBackend.OnCuda(0) : null);
+    protected override IComputeBackend? Backend => Shared.Value;
+    protected override string SkipReason => "no CUDA device";
+}

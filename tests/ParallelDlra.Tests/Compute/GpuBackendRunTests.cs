@@ -1,0 +1,128 @@
+using ParallelDlra.Compute;
+using ParallelDlra.Deck;
+using ParallelDlra.Parallel;
+using ParallelDlra.Solvers;
+using ParallelDlra.Verification;
+using Xunit;
+
+namespace ParallelDlra.Tests.Compute;
+
+/// <summary>Whole runs on the GPU backend against the CPU backend, and the choice of backend from the deck.</summary>
+public sealed class GpuBackendRunTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private static RunOptions SmallLineSource(ComputeOptions compute)
+    {
+        var o = Benchmarks.LineSource(20, 3, SolverKind.AugmentedBug);
+        return o with { Time = o.Time with { MaxSteps = 3 }, Compute = compute };
+    }
+
+    private static (double[] Phi, List<StepDiagnostics> History) Run(RunOptions o, IComputeBackend backend)
+    {
+        var sim = new Simulation(o, new RunContext(SerialCommunicator.Instance, backend));
+        using var solver = sim.Solver;
+        sim.Run();
+        return (solver.ScalarFlux(), sim.History);
+    }
+
+    [Fact]
+    public void Line_source_augmented_bug_on_the_ilgpu_cpu_accelerator_matches_the_cpu_backend()
+    {
+        var gpu = SmallLineSource(new ComputeOptions(BackendKind.Gpu, Accelerator: AcceleratorKind.Cpu));
+        using var device = ComputeBackends.Create(gpu.Compute);
+        Assert.IsType<IlgpuBackend>(device);
+        using var cpu = new CpuBackend();
+        var (phiGpu, historyGpu) = Run(gpu, device);
+        var (phiCpu, historyCpu) = Run(SmallLineSource(ComputeOptions.Default), cpu);
+
+        var (onDevice, onHost) = ((IlgpuBackend)device).QrCounts;
+        output.WriteLine($"local QRs: {onDevice} CholeskyQR2 on the device, {onHost} host Householder fallbacks");
+        Assert.True(onDevice > 0, "no local QR ran on the device");
+        Assert.Equal(4, historyGpu.Count);
+        Assert.Equal(historyCpu.Select(h => h.Rank), historyGpu.Select(h => h.Rank));
+        double scale = phiCpu.Max(Math.Abs);
+        for (int i = 0; i < phiCpu.Length; i++)
+            Assert.True(Math.Abs(phiCpu[i] - phiGpu[i]) <= 1e-10 * scale, $"cell {i}: cpu {phiCpu[i]:R}, gpu {phiGpu[i]:R}");
+        for (int s = 0; s < historyCpu.Count; s++)
+            Assert.True(Math.Abs(historyCpu[s].Mass - historyGpu[s].Mass) <= 1e-10 * Math.Abs(historyCpu[s].Mass), $"mass at step {s}");
+    }
+
+    [SkippableFact]
+    public void Line_source_on_a_cuda_device_matches_the_cpu_backend()
+    {
+        Skip.If(IlgpuBackend.CudaDeviceCount() == 0, "no CUDA device");
+        var gpu = SmallLineSource(new ComputeOptions(BackendKind.Gpu));
+        using var device = ComputeBackends.Create(gpu.Compute);
+        using var cpu = new CpuBackend();
+        var (phiGpu, _) = Run(gpu, device);
+        var (phiCpu, _) = Run(SmallLineSource(ComputeOptions.Default), cpu);
+        double scale = phiCpu.Max(Math.Abs);
+        for (int i = 0; i < phiCpu.Length; i++) Assert.True(Math.Abs(phiCpu[i] - phiGpu[i]) <= 1e-10 * scale, $"cell {i}");
+    }
+
+    [Fact]
+    public void The_factory_follows_compute_backend()
+    {
+        using (var b = ComputeBackends.Create(ComputeOptions.Default)) Assert.IsType<CpuBackend>(b);
+        using (var b = ComputeBackends.Create(new ComputeOptions(BackendKind.Auto), cudaDevices: 0)) Assert.IsType<CpuBackend>(b);
+
+        var e = Assert.Throws<InputException>(() => ComputeBackends.Create(new ComputeOptions(BackendKind.Gpu), cudaDevices: 0));
+        Assert.Contains("compute.backend", e.Message);
+        Assert.Contains("no CUDA device", e.Message);
+
+        // One GPU per node-local rank: rank 1 of 2 takes GPU 1; more ranks than GPUs is bad input unless shared.
+        var opened = new List<int>();
+        IComputeBackend Open(int d) { opened.Add(d); return new CpuBackend(); }
+        ComputeBackends.Create(new ComputeOptions(BackendKind.Gpu), localRank: 1, localSize: 2, cudaDevices: 2, cudaFactory: Open).Dispose();
+        ComputeBackends.Create(new ComputeOptions(BackendKind.Auto), localRank: 0, localSize: 1, cudaDevices: 4, cudaFactory: Open).Dispose();
+        var tooMany = Assert.Throws<InputException>(() => ComputeBackends.Create(new ComputeOptions(BackendKind.Gpu), localRank: 0, localSize: 3, cudaDevices: 2, cudaFactory: Open));
+        Assert.Contains("3 ranks on this node but 2 GPU(s)", tooMany.Message);
+        Assert.Contains("compute.share_gpus", tooMany.Message);
+        Assert.Throws<InputException>(() => ComputeBackends.Create(new ComputeOptions(BackendKind.Gpu), localRank: 2, cudaDevices: 2, cudaFactory: Open));
+        ComputeBackends.Create(new ComputeOptions(BackendKind.Gpu, ShareGpus: true), localRank: 2, localSize: 3, cudaDevices: 2, cudaFactory: Open).Dispose();
+        Assert.Equal([1, 0, 0], opened);
+    }
+
+    [Fact]
+    public void Pdlra_run_with_compute_backend_gpu_and_no_cuda_device_is_bad_input()
+    {
+        if (IlgpuBackend.CudaDeviceCount() > 0) return; // the message is only for machines without one
+        string dir = Directory.CreateTempSubdirectory("pdlra-gpu-run-").FullName;
+        try
+        {
+            string deck = Path.Combine(dir, "deck.yaml");
+            File.WriteAllText(deck, "problem: {name: t}\ngrid: {cells: [4], extent: [[0, 1]]}\nangular: {order: 1}\ntime: {end: 0.1}\n" +
+                                    $"output: {{directory: {Path.Combine(dir, "out")}}}\ncompute: {{backend: gpu}}\n");
+            var stderr = new StringWriter();
+            int rc = ParallelDlra.Cli.Program.Invoke(["run", deck], new StringWriter(), stderr);
+            Assert.Equal(2, rc);
+            Assert.Contains("compute.backend = gpu but no CUDA device", stderr.ToString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Node_local_rank_comes_from_the_launcher()
+    {
+        Assert.Equal(new NodeLocalRank(0, null), NodeLocalRank.From(_ => null));
+        Assert.Equal(new NodeLocalRank(3, 4), NodeLocalRank.From(k => k switch { "OMPI_COMM_WORLD_LOCAL_RANK" => "3", "OMPI_COMM_WORLD_LOCAL_SIZE" => "4", _ => null }));
+        Assert.Equal(new NodeLocalRank(1, 2), NodeLocalRank.From(k => k switch { "MPI_LOCALRANKID" => "1", "MPI_LOCALNRANKS" => "2", _ => null }));
+        Assert.Equal(new NodeLocalRank(5, null), NodeLocalRank.From(k => k == "SLURM_LOCALID" ? "5" : null));
+    }
+
+    [Fact]
+    public void The_compute_section_reads_writes_and_rejects_unknown_words()
+    {
+        const string deck = "problem: {name: t}\ngrid: {cells: [4], extent: [[0, 1]]}\nangular: {order: 1}\ntime: {end: 0.1}\n";
+        var plain = DeckReader.Parse(deck, "deck.yaml", ".", []);
+        Assert.Equal(ComputeOptions.Default, plain.Compute);
+        var set = DeckReader.Parse(deck, "deck.yaml", ".", ["compute.backend=gpu", "compute.share_gpus=true", "compute.accelerator=cpu"]);
+        Assert.Equal(new ComputeOptions(BackendKind.Gpu, true, AcceleratorKind.Cpu), set.Compute);
+        Assert.Equal(set, DeckReader.Parse(DeckWriter.ToYaml(set), "run.yaml", ".", []));
+        var e = Assert.Throws<InputException>(() => DeckReader.Parse(deck, "deck.yaml", ".", ["compute.backend=tpu"]));
+        Assert.Contains("compute.backend", e.Message);
+        Assert.Contains("auto", e.Message);
+    }
+}
