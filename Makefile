@@ -14,10 +14,13 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := build
 
-# Debian packages needed to build, run and test. One list; later additions go here
-# (slurm-wlm munge). paraview/python3-paraview/xvfb: pvpython and pvbatch for the XDMF checks and
-# snapshot rendering (postprocess/).
-DEB_PACKAGES := openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev libhdf5-openmpi-dev hdf5-tools paraview python3-paraview xvfb
+# Debian packages needed to build, run and test. One list; later additions go here.
+# paraview/python3-paraview/xvfb: pvpython and pvbatch for the XDMF checks and snapshot rendering
+# (postprocess/). python3-matplotlib: the PNG plots of postprocess/ (scaling, line-outs, history).
+# time: /usr/bin/time -v, the peak memory per rank of jobs/scaling.py.
+# slurm-wlm munge: the single-node SLURM of tests/.../Cluster/SlurmTests.cs (jobs/slurm/local_cluster.sh).
+DEB_PACKAGES := openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev libhdf5-openmpi-dev hdf5-tools paraview python3-paraview xvfb \
+                python3-matplotlib time slurm-wlm munge
 
 RANKS  ?= 2
 DECK   ?= jobs/linesource.yaml

@@ -114,6 +114,8 @@ public static class RunDriver
 
             var progress = new ProgressReporter(sim.StartTime, tStop, o.Output.ProgressEvery, ProgressReporter.DetectMode(context.Comm.Rank), terminal);
             int lastCheckpoint = -1;
+            var counters = context.Comm.Counters;
+            long loopCalls0 = counters.CollectiveCalls, loopBytes0 = counters.CollectiveBytes;
             using (timers.Measure(LoopPhase))
                 sim.Run(d =>
                 {
@@ -123,6 +125,7 @@ public static class RunDriver
                     if (checkpoints is not null && checkpoints.Due(d.Step))
                         using (timers.Measure(CheckpointPhase)) { checkpoints.Write(d.Step, d.Time); lastCheckpoint = d.Step; }
                 });
+            long loopCalls = counters.CollectiveCalls - loopCalls0, loopBytes = counters.CollectiveBytes - loopBytes0;
             var first = sim.History[0];
             var last = sim.History[^1];
             progress.Finish(new ProgressSample(last.Time, last.Step, last.TimeStep, last.Mass, last.Rank));
@@ -146,6 +149,12 @@ public static class RunDriver
 
             var summary = new RunSummary(last.Step, last.Time, first.Mass, last.Mass, timers.Wall, files, timers);
             LogSummary(summary, writer);
+            // Rank 0's own counts (every rank does the same collectives); per step: the time loop only.
+            int loopSteps = last.Step - sim.StartStep;
+            Logger.Info(Inv, $"communication: {counters.CollectiveCalls} collective calls " +
+                             $"({(loopSteps > 0 ? (double)loopCalls / loopSteps : 0):F1} per step), " +
+                             $"{(loopSteps > 0 ? (double)loopBytes / loopSteps : 0):F0} bytes per step; " +
+                             $"halo exchange {counters.MessagesSent} messages, {counters.BytesSent} bytes");
             return summary;
         }
         finally
