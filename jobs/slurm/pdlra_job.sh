@@ -17,7 +17,7 @@
 #   PDLRA_THREADS     threads per rank: BLAS/LAPACK (PDLRA_LINALG_THREADS, OPENBLAS_NUM_THREADS,
 #                     OMP_NUM_THREADS) and the CPU backend's loops (DOTNET_PROCESSOR_COUNT)
 #                                                                         [$SLURM_CPUS_PER_TASK, else 1]
-#   PDLRA_BACKEND     compute backend (GPU jobs) -- see "BACKEND" below; not passed on yet
+#   PDLRA_BACKEND     compute backend: cpu | gpu | auto (compute.backend; gpu.sbatch sets gpu)
 #   PDLRA_MEASURE     1: every rank runs under /usr/bin/time -v (peak RSS per rank on stderr; jobs/scaling.py)
 #
 # In the output folder besides the run's files: pdlra.log (stdout: rank 0's log) and pdlra.err (stderr:
@@ -54,12 +54,9 @@ fi
 args+=(--set "output.directory=$out")
 
 # ---- BACKEND ------------------------------------------------------------------------------------------
-# The compute backend key (CPU / GPU, src/ParallelDlra/Compute) is being written. Once the deck or the
-# command line has it, pass PDLRA_BACKEND on here, e.g.
-#   [ -n "${PDLRA_BACKEND:-}" ] && args+=(--set "compute.backend=$PDLRA_BACKEND")     # TODO(backend key)
-if [ -n "${PDLRA_BACKEND:-}" ]; then
-  echo "pdlra_job: PDLRA_BACKEND=$PDLRA_BACKEND is not passed on yet (no backend key in this version)" >&2
-fi
+# compute.backend: cpu | gpu | auto (GPU jobs set PDLRA_BACKEND=gpu; each rank then takes the GPU the
+# launcher bound to it, or the GPU of its node-local rank).
+[ -n "${PDLRA_BACKEND:-}" ] && args+=(--set "compute.backend=$PDLRA_BACKEND")
 # -------------------------------------------------------------------------------------------------------
 
 # shellcheck disable=SC2206

@@ -47,10 +47,18 @@ public static class ComputeBackends
             throw new InputException("compute.backend = gpu but no CUDA device is present (pdlra info lists the GPUs); " +
                                      "allowed: compute.backend cpu or auto, or run on a node with a CUDA GPU");
         }
+        // A launcher that binds one GPU per task (srun --gpus-per-task=1 sets CUDA_VISIBLE_DEVICES per rank)
+        // leaves each rank exactly its own device: device 0 of its view.
+        if (count == 1 && PerTaskBinding(Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES")))
+            return (cudaFactory ?? (d => IlgpuBackend.OnCuda(d)))(0);
         int ranksOnNode = Math.Max(localSize ?? 0, localRank + 1);
         if (ranksOnNode > count && !options.ShareGpus)
             throw new InputException($"compute.backend = {DeckWords.Of(DeckWords.Backend, kind)}: {(localSize is null ? $"node-local rank {localRank} needs at least {localRank + 1}" : $"{ranksOnNode}")} " +
                                      $"ranks on this node but {count} GPU(s) present (one GPU per rank); allowed: at most {count} rank(s) per node, or compute.share_gpus: true");
         return (cudaFactory ?? (d => IlgpuBackend.OnCuda(d)))(localRank % count);
     }
+
+    /// <summary>True when CUDA_VISIBLE_DEVICES names exactly one device (set per task by the launcher).</summary>
+    public static bool PerTaskBinding(string? visibleDevices) =>
+        !string.IsNullOrWhiteSpace(visibleDevices) && visibleDevices.Split(',', StringSplitOptions.RemoveEmptyEntries).Length == 1;
 }
