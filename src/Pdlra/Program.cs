@@ -46,8 +46,8 @@ public static class Program
         bench.SetAction(p => Guard(stderr, () => BenchCommand.Execute(p.GetValue(which)!, p.GetValue(benchArgs) ?? [], stdout)));
 
         // Hidden: checks of the parallel layer run under mpiexec by the MPI tests.
-        var selftest = new Command("selftest", "self-checks of the parallel layer (run under mpiexec): halo") { Hidden = true };
-        var selftestName = new Argument<string>("name") { Description = "halo" };
+        var selftest = new Command("selftest", "self-checks of the parallel layer (run under mpiexec): halo, qr") { Hidden = true };
+        var selftestName = new Argument<string>("name") { Description = "halo | qr" };
         selftest.Arguments.Add(selftestName);
         selftest.SetAction(p => Guard(stderr, () => SelfTestCommand.Execute(p.GetValue(selftestName)!, stdout, stderr)));
 

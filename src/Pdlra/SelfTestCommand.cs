@@ -28,7 +28,8 @@ internal static class SelfTestCommand
 
     public static int Execute(string which, TextWriter stdout, TextWriter stderr)
     {
-        if (which != "halo") throw new InputException($"selftest {which}: unknown; allowed: halo");
+        if (which == "qr") return TallSkinnyQrSelfTest(stdout, stderr);
+        if (which != "halo") throw new InputException($"selftest {which}: unknown; allowed: halo, qr");
         var comm = MpiCommunicator.InitializeWorld();
         return MpiFailurePolicy.Run(comm, stderr, () =>
         {
@@ -92,6 +93,49 @@ internal static class SelfTestCommand
                     ? $"halo selftest passed: {total[1]} ghost values on {comm.Size} rank(s)"
                     : $"halo selftest FAILED: {total[0]} of {total[1]} ghost values wrong on {comm.Size} rank(s)");
             return total[0] == 0 ? ExitCodes.Done : ExitCodes.Failure;
+        });
+    }
+
+    /// <summary><c>pdlra selftest qr</c>: TSQR, CholeskyQR2 and shifted CholeskyQR3 on a 10⁵ × 20 matrix
+    /// distributed by rows over the ranks, with κ = 1e2, 1e8, 1e12, and a rank-deficient [X, X M]; checks
+    /// ‖wQᵀQ − I‖_max ≤ 1e-13 and ‖QR − A‖_F/‖A‖_F ≤ 1e-13 (TSQR at every κ, CholeskyQR2 up to 1e8, shifted
+    /// CholeskyQR3 up to 1e12, every method on the rank-deficient matrix through its fallback).</summary>
+    private static int TallSkinnyQrSelfTest(TextWriter stdout, TextWriter stderr)
+    {
+        var comm = MpiCommunicator.InitializeWorld();
+        return MpiFailurePolicy.Run(comm, stderr, () =>
+        {
+            const long rows = 100_000;
+            const int columns = 20;
+            const double weight = 2.5e-3;
+            var backend = new CpuBackend();
+            var cases = new List<(string Name, Verification.TallSkinnyMatrix A, QrMethod[] Methods)>
+            {
+                ("kappa 1e2", Verification.TallSkinnyMatrix.WithCondition(11, rows, columns, 1e2), [QrMethod.Tsqr, QrMethod.CholeskyQr2, QrMethod.ShiftedCholeskyQr3]),
+                ("kappa 1e8", Verification.TallSkinnyMatrix.WithCondition(12, rows, columns, 1e8), [QrMethod.Tsqr, QrMethod.CholeskyQr2, QrMethod.ShiftedCholeskyQr3]),
+                ("kappa 1e12", Verification.TallSkinnyMatrix.WithCondition(13, rows, columns, 1e12), [QrMethod.Tsqr, QrMethod.ShiftedCholeskyQr3]),
+                ("rank-deficient [X, XM]", Verification.TallSkinnyMatrix.RankDeficient(14, rows, 12, columns, 1e4), [QrMethod.Tsqr, QrMethod.CholeskyQr2, QrMethod.ShiftedCholeskyQr3]),
+            };
+            int failures = 0;
+            foreach (var (name, a, methods) in cases)
+            {
+                var (first, count) = a.RowsOf(comm);
+                var values = a.Fill(first, count);
+                foreach (var method in methods)
+                {
+                    using var q = backend.Allocate(count, columns);
+                    backend.Upload(values, q);
+                    var r = new TallSkinnyQr(backend, comm, weight, method).Orthonormalize(q);
+                    double orth = Verification.QrChecks.Orthogonality(backend, comm, q, weight);
+                    double residual = Verification.QrChecks.Residual(backend, comm, q, r, values);
+                    bool ok = orth <= 1e-13 && residual <= 1e-13;
+                    if (!ok) failures++;
+                    if (comm.IsRoot)
+                        stdout.WriteLine($"{comm.Size} rank(s) {name,-24} {method,-20} |wQtQ - I|max {orth:E2}  |QR - A|/|A| {residual:E2}{(ok ? "" : "  FAILED")}");
+                }
+            }
+            if (comm.IsRoot) stdout.WriteLine(failures == 0 ? $"qr selftest passed on {comm.Size} rank(s)" : $"qr selftest FAILED: {failures} case(s)");
+            return failures == 0 ? ExitCodes.Done : ExitCodes.Failure;
         });
     }
 

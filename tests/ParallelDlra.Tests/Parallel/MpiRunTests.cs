@@ -98,6 +98,19 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
         SameAsSerial("lattice3d", ["grid.cells=[28, 28, 28]", "time.max_steps=3"], 1e-10, 2, 3);
 
     [SkippableFact]
+    public void Tall_skinny_qr_on_1_to_4_ranks_meets_its_accuracy_at_every_condition_number()
+    {
+        SkipWithoutMpi();
+        foreach (int k in new[] { 1, 2, 3, 4 })
+        {
+            var r = MpiLauncher.Run(k, ["selftest", "qr"], Limit);
+            output.WriteLine(r.Stdout.Trim());
+            Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString());
+            Assert.Contains($"qr selftest passed on {k} rank(s)", r.Stdout);
+        }
+    }
+
+    [SkippableFact]
     public void Halo_exchange_is_exact_on_uneven_1d_2d_3d_decompositions_periodic_and_vacuum()
     {
         SkipWithoutMpi();

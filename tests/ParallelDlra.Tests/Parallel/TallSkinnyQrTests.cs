@@ -5,6 +5,7 @@ using ParallelDlra.Compute;
 using ParallelDlra.Deck;
 using ParallelDlra.Parallel;
 using ParallelDlra.Tests.Support;
+using ParallelDlra.Verification;
 using Xunit;
 using Xunit.Abstractions;
 

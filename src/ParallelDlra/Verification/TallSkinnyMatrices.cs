@@ -2,7 +2,7 @@ using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Compute;
 using ParallelDlra.Parallel;
 
-namespace ParallelDlra.Tests.Support;
+namespace ParallelDlra.Verification;
 
 /// <summary>
 /// A reproducible m × n test matrix defined row by row: A_i = z_i C, where z_i (length k) is a standard
