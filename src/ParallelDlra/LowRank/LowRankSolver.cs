@@ -33,6 +33,17 @@ public abstract class LowRankSolver : ISolver
     /// the same on every decomposition, so serial and MPI runs build the same factors.</summary>
     protected Func<int, int, double> Padding { get; }
 
+    private readonly Dictionary<int, double[]> _paddingColumns = [];
+
+    /// <summary>Column <paramref name="j"/> of the padding functions on the local cells, computed once.</summary>
+    private double[] PaddingColumn(int j)
+    {
+        if (_paddingColumns.TryGetValue(j, out var column)) return column;
+        column = new double[X.Rows];
+        for (int i = 0; i < column.Length; i++) column[i] = Padding(i, j);
+        return _paddingColumns[j] = column;
+    }
+
     /// <summary>New basis directions weaker than this fraction of the matrix they come from are not taken
     /// from the data: rounding (which differs between decompositions) determines such a direction only to
     /// ε/fraction, and the Galerkin S-step would give it an O(Δt) coefficient — the run would depend on the
@@ -208,7 +219,7 @@ public abstract class LowRankSolver : ISolver
         var extra = Backend.Allocate(a.Rows, fill);
         var cols = new double[a.Rows * fill];
         for (int j = 0; j < fill; j++)
-            for (int i = 0; i < a.Rows; i++) cols[j * a.Rows + i] = Padding(i, 1000 + j);
+            PaddingColumn(1000 + j).CopyTo(cols, j * a.Rows);
         Backend.Upload(cols, extra);
         for (int pass = 0; pass < 2; pass++)
         {
