@@ -58,7 +58,6 @@ public sealed class IlgpuBackend : IComputeBackend
     internal const int ReductionChunks = 512;
 
     /// <summary>Largest κ₂ of the Gram matrix after the first CholeskyQR pass that the second pass is trusted with.</summary>
-    private const double LastPassConditionLimit = 100.0;
 
     private readonly Context _context;
     private readonly Accelerator _accelerator;
@@ -469,11 +468,11 @@ public sealed class IlgpuBackend : IComputeBackend
     private bool TryCholeskyQr2(Block a, out Matrix<double> r)
     {
         r = null!;
-        if (!TryUpperCholesky(Symmetric(Gram(a, a)), out var r1)) return false;
+        if (!CholeskyQrSteps.TryUpperCholesky(_la, Symmetric(Gram(a, a)), out var r1)) return false;
         using var q1 = Allocate(a.Rows, a.Columns);
         MultiplySmall(a, UpperInverse(r1), 1.0, 0.0, q1);
         var g2 = Symmetric(Gram(q1, q1));
-        if (!WellConditioned(g2) || !TryUpperCholesky(g2, out var r2)) return false;
+        if (!CholeskyQrSteps.WellConditioned(_la, g2) || !CholeskyQrSteps.TryUpperCholesky(_la, g2, out var r2)) return false;
         MultiplySmall(q1, UpperInverse(r2), 1.0, 0.0, a);
         r = r2 * r1;
         return true;
@@ -491,39 +490,6 @@ public sealed class IlgpuBackend : IComputeBackend
     }
 
     private static Matrix<double> Symmetric(Matrix<double> g) => (g + g.Transpose()) * 0.5;
-
-    private bool WellConditioned(Matrix<double> g)
-    {
-        int n = g.RowCount;
-        var data = g.ToColumnMajorArray();
-        foreach (double v in data)
-            if (!double.IsFinite(v)) return false;
-        var values = new double[n];
-        var vectors = new double[n * n];
-        _la.SymmetricEigen(n, data, values, vectors);
-        double smallest = values.Min(), largest = values.Max();
-        return smallest > 0 && largest <= LastPassConditionLimit * smallest;
-    }
-
-    /// <summary>Upper triangular R with G = RᵀR (positive diagonal), or false.</summary>
-    private bool TryUpperCholesky(Matrix<double> g, out Matrix<double> r)
-    {
-        int n = g.RowCount;
-        r = null!;
-        var l = g.ToColumnMajorArray();
-        foreach (double v in l)
-            if (!double.IsFinite(v)) return false;
-        if (!_la.TryCholesky(n, l, n)) return false;
-        r = Matrix<double>.Build.Dense(n, n);
-        for (int j = 0; j < n; j++)
-            for (int i = j; i < n; i++)
-            {
-                double v = l[i + n * j];
-                if (!double.IsFinite(v) || (i == j && !(v > 0))) return false;
-                r[j, i] = v;
-            }
-        return true;
-    }
 
     /// <summary>R⁻¹ of an upper triangular R by back substitution on the identity.</summary>
     private static Matrix<double> UpperInverse(Matrix<double> r)

@@ -37,7 +37,6 @@ public sealed class TallSkinnyQr
     /// <summary>Largest κ₂(G) = κ₂(Q)² of the block Q entering the last CholeskyQR pass. Measured on
     /// 10⁵ × 20 blocks, blocks up to κ₂(G) ≈ 70 still came out orthonormal to 3e-14; above the limit
     /// the pass is not trusted and the next method is tried.</summary>
-    private const double LastPassConditionLimit = 100.0;
 
     private static readonly Logger Logger = LogManager.GetCurrentClassLogger();
 
@@ -136,11 +135,11 @@ public sealed class TallSkinnyQr
     private bool TryCholeskyQr2(Block source, Matrix<double> g, Block q, out Matrix<double> r)
     {
         r = null!;
-        if (!TryUpperCholesky(g, out var r1)) return false;
+        if (!CholeskyQrSteps.TryUpperCholesky(la, g, out var r1)) return false;
         Solve(source, r1, q);
         var (g2, _) = WeightedGram(q, withRowCount: false);
-        if (!WellConditioned(g2)) return false;
-        if (!TryUpperCholesky(g2, out var r2)) return false;
+        if (!CholeskyQrSteps.WellConditioned(la, g2)) return false;
+        if (!CholeskyQrSteps.TryUpperCholesky(la, g2, out var r2)) return false;
         // Committed: the source is no longer needed and serves as the input of the second pass.
         backend.CopyColumns(q, 0, source, 0, q.Columns);
         Solve(source, r2, q);
@@ -148,26 +147,12 @@ public sealed class TallSkinnyQr
         return true;
     }
 
-    /// <summary>Whether the symmetric G has finite eigenvalues with 0 &lt; λ_max ≤ <see cref="LastPassConditionLimit"/>·λ_min.</summary>
-    private bool WellConditioned(Matrix<double> g)
-    {
-        int n = g.RowCount;
-        var values = new double[n];
-        var vectors = new double[n * n];
-        var data = g.ToColumnMajorArray();
-        foreach (double v in data)
-            if (!double.IsFinite(v)) return false;
-        la.SymmetricEigen(n, data, values, vectors);
-        double smallest = values.Min(), largest = values.Max();
-        return smallest > 0 && largest <= LastPassConditionLimit * smallest;
-    }
-
     /// <summary>The shifted first pass: R = chol(G + sI)ᵀ with s = 11(mn + n(n+1))·u·trace G.</summary>
     private bool TryShift(Matrix<double> g, double globalRows, out Matrix<double> r)
     {
         int n = g.RowCount;
         double shift = 11.0 * (globalRows * n + n * (n + 1.0)) * UnitRoundoff * g.Trace();
-        return TryUpperCholesky(g + Matrix<double>.Build.DenseIdentity(n) * shift, out r);
+        return CholeskyQrSteps.TryUpperCholesky(la, g + Matrix<double>.Build.DenseIdentity(n) * shift, out r);
     }
 
     /// <summary>G = w·AᵀA over all ranks (one allreduce), symmetrised; with the global row count.</summary>
@@ -184,26 +169,6 @@ public sealed class TallSkinnyQr
         for (int j = 0; j < p; j++)
             for (int i = 0; i < p; i++) g[i, j] = 0.5 * weight * (buffer[i + p * j] + buffer[j + p * i]);
         return (g, withRowCount ? buffer[p * p] : double.NaN);
-    }
-
-    /// <summary>The upper triangular R with G = RᵀR, or false when G is not numerically positive definite.</summary>
-    private bool TryUpperCholesky(Matrix<double> g, out Matrix<double> r)
-    {
-        int n = g.RowCount;
-        r = null!;
-        var l = g.ToColumnMajorArray();
-        foreach (double v in l)
-            if (!double.IsFinite(v)) return false;
-        if (!la.TryCholesky(n, l, n)) return false;
-        r = Matrix<double>.Build.Dense(n, n);
-        for (int j = 0; j < n; j++)
-            for (int i = j; i < n; i++)
-            {
-                double v = l[i + n * j];
-                if (!double.IsFinite(v)) return false;
-                r[j, i] = v;
-            }
-        return true;
     }
 
     /// <summary>y ← x R⁻¹ for upper triangular R, through the explicit inverse (back substitution on I).</summary>
