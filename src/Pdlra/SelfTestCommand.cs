@@ -42,7 +42,7 @@ internal static class SelfTestCommand
                 try { dec = new CartesianDecomposition(grid, comm.Size, periodic); }
                 catch (InputException) { continue; } // too many ranks for this grid: the same on every rank
                 var block = dec.Block(comm.Rank);
-                var exchange = new MpiHaloExchange(block, dec.Neighbours(comm.Rank), comm);
+                IHaloExchange exchange = new MpiHaloExchange(block, dec.Neighbours(comm.Rank), comm);
                 for (int columns = 1; columns <= 3; columns += 2)
                 {
                     var data = new double[block.Count * columns];

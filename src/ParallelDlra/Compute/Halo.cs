@@ -18,17 +18,28 @@ public sealed class Halo
     public double[][] Ghost { get; }
 }
 
-/// <summary>Fills the ghost layers of a block (the parallel layer implements it with messages).</summary>
+/// <summary>Fills the ghost layers of a block (the parallel layer implements it with messages). Split in two
+/// so the caller can overlap the exchange with work that needs no ghosts: <see cref="Begin"/> posts the
+/// receives and sends, <see cref="End"/> waits for them; the halo is valid only after End.</summary>
 public interface IHaloExchange
 {
-    void Exchange(IComputeBackend backend, Block x, Halo halo);
+    void Begin(IComputeBackend backend, Block x, Halo halo);
+
+    void End();
+
+    /// <summary>Begin and End together.</summary>
+    void Exchange(IComputeBackend backend, Block x, Halo halo)
+    {
+        Begin(backend, x, halo);
+        End();
+    }
 }
 
 /// <summary>Halo of a block that owns the whole grid: periodic faces take the opposite face's cells,
 /// every other physical face gets zeros.</summary>
 public sealed class SerialHaloExchange(GridBlock block, IReadOnlyList<bool> periodicAxis) : IHaloExchange
 {
-    public void Exchange(IComputeBackend backend, Block x, Halo halo)
+    public void Begin(IComputeBackend backend, Block x, Halo halo)
     {
         for (int f = 0; f < 2 * block.Dimension; f++)
         {
@@ -36,4 +47,6 @@ public sealed class SerialHaloExchange(GridBlock block, IReadOnlyList<bool> peri
             else Array.Clear(halo.Ghost[f]);
         }
     }
+
+    public void End() { }
 }

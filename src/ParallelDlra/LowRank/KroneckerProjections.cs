@@ -81,17 +81,11 @@ public sealed class KroneckerProjections
         int r = x.Columns, terms = _op.Terms.Count, sources = _op.Sources.Count;
         var variable = Enumerable.Range(0, terms).Where(k => _op.Terms[k].Spatial is DiagonalOperator && _constant[k] is null).ToArray();
         var halo = HaloFor(r);
-        _haloExchange.Exchange(_backend, x, halo);
+        _haloExchange.Begin(_backend, x, halo);   // overlapped with the sums that need no ghosts
         int blocks = _axes.Length + variable.Length;
         var packed = new double[blocks * r * r + times.Count * sources * r];
         using var dx = _backend.Allocate(x.Rows, r);
-        int slot = 0;
-        foreach (int axis in _axes)
-        {
-            _backend.Clear(dx);
-            _backend.ApplySpatial(new StencilOperator(axis, 1.0, 0.0, 0.0), _op.Block, x, halo, 1.0, dx);
-            _backend.Gram(x, dx).AsColumnMajorArray().CopyTo(packed, slot++ * r * r);
-        }
+        int slot = _axes.Length;
         foreach (int k in variable)
         {
             _backend.Clear(dx);
@@ -106,6 +100,14 @@ public sealed class KroneckerProjections
                 _backend.Upload(_op.Sources[j].Spatial(t), q!);
                 _backend.Gram(x, q!).AsColumnMajorArray().CopyTo(packed, offset);
             }
+        _haloExchange.End();
+        slot = 0;
+        foreach (int axis in _axes)
+        {
+            _backend.Clear(dx);
+            _backend.ApplySpatial(new StencilOperator(axis, 1.0, 0.0, 0.0), _op.Block, x, halo, 1.0, dx);
+            _backend.Gram(x, dx).AsColumnMajorArray().CopyTo(packed, slot++ * r * r);
+        }
         _comm.AllreduceSum(packed);
         CollectiveCalls++;
         for (int i = 0; i < packed.Length; i++) packed[i] *= Weight;
@@ -139,20 +141,26 @@ public sealed class KroneckerProjections
     public void KRightHandSide(double t, Block k, AngularCoefficients a, Block result, Block work)
     {
         var halo = HaloFor(k.Columns);
-        _haloExchange.Exchange(_backend, k, halo);
+        _haloExchange.Begin(_backend, k, halo);   // overlapped with the terms that need no ghosts
         // Spatially constant diagonals (uniform σ) together: K·Σ_k c_k M_k.
         var p0 = Matrix<double>.Build.Dense(k.Columns, k.Columns);
         for (int term = 0; term < _op.Terms.Count; term++)
             if (_constant[term] is double c) p0 += a.M[term] * c;
         _backend.MultiplySmall(k, p0, 1.0, 0.0, result);
         for (int term = 0; term < _op.Terms.Count; term++)
-        {
-            if (_constant[term] is not null) continue;
-            _backend.Clear(work);
-            _backend.ApplySpatial(_op.Terms[term].Spatial, _op.Block, k, halo, 1.0, work);
-            _backend.MultiplySmall(work, a.M[term], 1.0, 1.0, result);
-        }
+            if (_constant[term] is null && _op.Terms[term].Spatial is not StencilOperator) AddTerm(term, k, halo, a, result, work);
         for (int j = 0; j < _op.Sources.Count; j++) _backend.AddOuter(_op.Sources[j].Spatial(t), a.Source.Row(j).ToArray(), 1.0, result);
+        _haloExchange.End();
+        for (int term = 0; term < _op.Terms.Count; term++)
+            if (_op.Terms[term].Spatial is StencilOperator) AddTerm(term, k, halo, a, result, work);
+    }
+
+    /// <summary>result += (D_term K) M_term.</summary>
+    private void AddTerm(int term, Block k, Halo halo, AngularCoefficients a, Block result, Block work)
+    {
+        _backend.Clear(work);
+        _backend.ApplySpatial(_op.Terms[term].Spatial, _op.Block, k, halo, 1.0, work);
+        _backend.MultiplySmall(work, a.M[term], 1.0, 1.0, result);
     }
 
     /// <summary>dL/dt = Σ_k B_k L G_kᵀ + C s(t)ᵀ.</summary>

@@ -150,7 +150,8 @@ public sealed class MpiHaloExchange(GridBlock block, IReadOnlyList<int> neighbou
     /// <summary>Rank across each face, −1 on a non-periodic physical face.</summary>
     public IReadOnlyList<int> Neighbours { get; } = neighbours;
 
-    public void Exchange(IComputeBackend backend, Block x, Halo halo)
+    /// <summary>Posts the receives, packs and sends every face (non-blocking).</summary>
+    public void Begin(IComputeBackend backend, Block x, Halo halo)
     {
         int faces = 2 * block.Dimension;
         for (int f = 0; f < faces; f++)
@@ -168,6 +169,8 @@ public sealed class MpiHaloExchange(GridBlock block, IReadOnlyList<int> neighbou
             backend.PackFace(block, x, f, buffer);
             comm.Isend(buffer, n, f ^ 1);
         }
-        comm.WaitAll();
     }
+
+    /// <summary>Waits for the messages posted by <see cref="Begin"/>.</summary>
+    public void End() => comm.WaitAll();
 }

@@ -41,19 +41,26 @@ public sealed class FullRankSolver : ISolver
     public string Name => "full rank";
     public int Rank => _op.Basis.Count;
 
-    /// <summary>out ← F(t, u).</summary>
+    /// <summary>out ← F(t, u). The halo exchange is overlapped with the terms that need no ghosts
+    /// (diagonals, sources); the stencil terms run after it completes.</summary>
     public void RightHandSide(double t, Block u, Block result)
     {
-        _haloExchange.Exchange(_backend, u, _halo);
+        _haloExchange.Begin(_backend, u, _halo);
         _backend.Clear(result);
         for (int k = 0; k < _op.Terms.Count; k++)
-        {
-            var term = _op.Terms[k];
-            _backend.Clear(_term);
-            _backend.ApplySpatial(term.Spatial, _op.Block, u, _halo, 1.0, _term);
-            _backend.MultiplySmall(_term, _angularTransposed[k], 1.0, 1.0, result);
-        }
+            if (_op.Terms[k].Spatial is not StencilOperator) AddTerm(k, u, result);
         foreach (var s in _op.Sources) _backend.AddOuter(s.Spatial(t), s.Angular, 1.0, result);
+        _haloExchange.End();
+        for (int k = 0; k < _op.Terms.Count; k++)
+            if (_op.Terms[k].Spatial is StencilOperator) AddTerm(k, u, result);
+    }
+
+    /// <summary>result += (D_k u) B_kᵀ.</summary>
+    private void AddTerm(int k, Block u, Block result)
+    {
+        _backend.Clear(_term);
+        _backend.ApplySpatial(_op.Terms[k].Spatial, _op.Block, u, _halo, 1.0, _term);
+        _backend.MultiplySmall(_term, _angularTransposed[k], 1.0, 1.0, result);
     }
 
     public StepReport Step(double t, double dt)
