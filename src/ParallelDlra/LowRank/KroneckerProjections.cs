@@ -63,7 +63,6 @@ public sealed class KroneckerProjections
     public KineticOperator Operator => _op;
     public double Weight => _op.Block.Grid.CellVolume;
     public int Moments => _op.Basis.Count;
-    public int CollectiveCalls { get; private set; }
 
     public AngularCoefficients Angular(Matrix<double> v)
     {
@@ -109,7 +108,6 @@ public sealed class KroneckerProjections
             _backend.Gram(x, dx).AsColumnMajorArray().CopyTo(packed, slot++ * r * r);
         }
         _comm.AllreduceSum(packed);
-        CollectiveCalls++;
         for (int i = 0; i < packed.Length; i++) packed[i] *= Weight;
 
         Matrix<double> Slot(int i) => Matrix<double>.Build.Dense(r, r, packed.AsSpan(i * r * r, r * r).ToArray());

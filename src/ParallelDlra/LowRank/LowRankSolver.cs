@@ -75,7 +75,6 @@ public abstract class LowRankSolver : ISolver
 
     public abstract string Name { get; }
     public int Rank => S.RowCount;
-    public int CollectiveCalls => Projections.CollectiveCalls;
 
     public abstract StepReport Step(double t, double dt);
 
