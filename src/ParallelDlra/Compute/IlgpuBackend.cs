@@ -470,10 +470,10 @@ public sealed class IlgpuBackend : IComputeBackend
         r = null!;
         if (!CholeskyQrSteps.TryUpperCholesky(_la, Symmetric(Gram(a, a)), out var r1)) return false;
         using var q1 = Allocate(a.Rows, a.Columns);
-        MultiplySmall(a, UpperInverse(r1), 1.0, 0.0, q1);
+        MultiplySmall(a, CholeskyQrSteps.UpperInverse(r1), 1.0, 0.0, q1);
         var g2 = Symmetric(Gram(q1, q1));
         if (!CholeskyQrSteps.WellConditioned(_la, g2) || !CholeskyQrSteps.TryUpperCholesky(_la, g2, out var r2)) return false;
-        MultiplySmall(q1, UpperInverse(r2), 1.0, 0.0, a);
+        MultiplySmall(q1, CholeskyQrSteps.UpperInverse(r2), 1.0, 0.0, a);
         r = r2 * r1;
         return true;
     }
@@ -490,24 +490,6 @@ public sealed class IlgpuBackend : IComputeBackend
     }
 
     private static Matrix<double> Symmetric(Matrix<double> g) => (g + g.Transpose()) * 0.5;
-
-    /// <summary>R⁻¹ of an upper triangular R by back substitution on the identity.</summary>
-    private static Matrix<double> UpperInverse(Matrix<double> r)
-    {
-        int n = r.RowCount;
-        var inv = Matrix<double>.Build.Dense(n, n);
-        for (int j = 0; j < n; j++)
-        {
-            inv[j, j] = 1.0 / r[j, j];
-            for (int i = j - 1; i >= 0; i--)
-            {
-                double s = 0;
-                for (int k = i + 1; k <= j; k++) s += r[i, k] * inv[k, j];
-                inv[i, j] = -s / r[i, i];
-            }
-        }
-        return inv;
-    }
 
     public void Dispose()
     {

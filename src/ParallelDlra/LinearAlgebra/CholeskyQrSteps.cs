@@ -45,4 +45,23 @@ public static class CholeskyQrSteps
         double smallest = values.Min(), largest = values.Max();
         return smallest > 0 && largest <= LastPassConditionLimit * smallest;
     }
+
+    /// <summary>R⁻¹ of an upper triangular R by back substitution on the identity (small, host).</summary>
+    public static Matrix<double> UpperInverse(Matrix<double> r)
+    {
+        int n = r.RowCount;
+        var inv = Matrix<double>.Build.Dense(n, n);
+        for (int j = 0; j < n; j++)
+        {
+            // Column j of R⁻¹: R z = e_j, z_i = 0 for i > j.
+            inv[j, j] = 1.0 / r[j, j];
+            for (int i = j - 1; i >= 0; i--)
+            {
+                double s = 0;
+                for (int k = i + 1; k <= j; k++) s += r[i, k] * inv[k, j];
+                inv[i, j] = -s / r[i, i];
+            }
+        }
+        return inv;
+    }
 }

@@ -174,19 +174,7 @@ public sealed class TallSkinnyQr
     /// <summary>y ← x R⁻¹ for upper triangular R, through the explicit inverse (back substitution on I).</summary>
     private void Solve(Block x, Matrix<double> r, Block y)
     {
-        int n = r.RowCount;
-        var inv = Matrix<double>.Build.Dense(n, n);
-        for (int j = 0; j < n; j++)
-        {
-            // Column j of R⁻¹: R z = e_j, z_i = 0 for i > j.
-            inv[j, j] = 1.0 / r[j, j];
-            for (int i = j - 1; i >= 0; i--)
-            {
-                double s = 0;
-                for (int k = i + 1; k <= j; k++) s += r[i, k] * inv[k, j];
-                inv[i, j] = -s / r[i, i];
-            }
-        }
+        var inv = CholeskyQrSteps.UpperInverse(r);
         backend.MultiplySmall(x, inv, 1.0, 0.0, y);
     }
 
