@@ -41,6 +41,10 @@ for attempt in 1 2 3; do
   start_server || exit 1
   DISPLAY=":${display}" "$@"
   status=$?
+  if [ "$status" -eq 134 ]; then
+    alive=no; kill -0 "$xpid" 2>/dev/null && alive=yes
+    echo "with-xvfb: after the abort Xvfb :${display} alive=${alive}; xdpyinfo: $(DISPLAY=":${display}" timeout 5 xdpyinfo 2>&1 | head -1); fds: $(ls /proc/$xpid/fd 2>/dev/null | wc -l); ulimit -n $(ulimit -n)" >&2
+  fi
   stop_server
   [ "$status" -eq 134 ] && [ "$attempt" -lt 3 ] || exit "$status"
   echo "with-xvfb: the command aborted (exit 134) on :${display}; retrying on a fresh server" >&2
