@@ -41,15 +41,16 @@ public sealed class KineticOperator
         Basis = basis;
         Flux = flux;
         int n = block.Count, m = basis.Count;
-        var identity = Matrix<double>.Build.DenseIdentity(m);
         double sqrtS = basis.IsotropicMomentNorm;
 
         // Transport: per axis a central difference ⊗ A_d and a numerical-diffusion second difference ⊗ D_d.
         for (int d = 0; d < block.Dimension; d++)
         {
             double h = block.Grid.Spacing[d];
+            // Sparse matrices are stored sparse (A_d has at most six nonzeros a row): the operator's angular
+            // part then costs little memory next to the factors of a low-rank run.
             var a = basis.Flux(d);
-            var diffusion = flux == FluxKind.Roe ? basis.AbsFlux(d) : identity * basis.SpectralRadius(d);
+            var diffusion = flux == FluxKind.Roe ? basis.AbsFlux(d) : Matrix<double>.Build.SparseIdentity(m) * basis.SpectralRadius(d);
             _terms.Add(new($"advection {Axis(d)}", new StencilOperator(d, 0.5 / h, 0.0, -0.5 / h), a));
             _terms.Add(new($"upwind diffusion {Axis(d)}", new StencilOperator(d, 0.5 / h, -1.0 / h, 0.5 / h), diffusion));
 
@@ -61,30 +62,37 @@ public sealed class KineticOperator
                 // cells on it, so its terms are zero there.
                 if (faces[f].Kind == BoundaryKind.Periodic) continue;
                 double s = side == 0 ? -1.0 : 1.0;                  // outward normal
-                var ghost = a * (-0.5 * s / h) + diffusion * (0.5 / h); // weight of the ghost value in the cell update
                 var cells = block.OnPhysicalBoundary[f] ? block.FaceCells(f) : [];
                 long globalFaceCells = block.Grid.CellCount / block.Grid.Cells[d];
-                var indicator = new double[n];
-                foreach (int c in cells) indicator[c] = 1.0;
-                var outflowMatrix = (a * s + diffusion) * 0.5;       // outflow = [s A (u + g) + D (u − g)]/2
+                // Mass leaves through moment 0 only, so the outflow needs row 0 of its matrix:
+                // outflow = [s A (u + g) + D (u − g)]/2, with g = 0 on a vacuum face.
+                var a0 = a.Row(0);
+                var d0 = diffusion.Row(0);
+                var weights = ((a0 * s + d0) * 0.5).ToArray();
                 double constant = 0.0;
                 switch (faces[f].Kind)
                 {
                     case BoundaryKind.Reflective:
+                    {
+                        // g = R u: the term D_face ⊗ G R with G = −A s/(2h) + D/(2h), the weight of the ghost value.
                         var r = basis.Reflection(d);
-                        _terms.Add(new($"reflection {FaceName(f)}", new DiagonalOperator(indicator), ghost * r));
-                        outflowMatrix = ((a * s) * (identity + r) + diffusion * (identity - r)) * 0.5;
+                        var ghost = a * (-0.5 * s / h) + diffusion * (0.5 / h);
+                        _terms.Add(new($"reflection {FaceName(f)}", new DiagonalOperator(Indicator(n, cells)), ghost * r));
+                        for (int k = 0; k < m; k++) weights[k] = 0.5 * (s * a0[k] * (1.0 + r[k, k]) + d0[k] * (1.0 - r[k, k]));
                         break;
+                    }
                     case BoundaryKind.Inflow:
-                        var g = new double[m];
-                        g[0] = faces[f].InflowScalarFlux / sqrtS;
-                        var gv = Vector<double>.Build.Dense(g);
-                        _sources.Add(new($"inflow {FaceName(f)}", (ghost * gv).ToArray(), _ => indicator, false));
-                        constant = ((a * s - diffusion) * 0.5 * gv)[0] * globalFaceCells; // the whole face's, on every rank
+                    {
+                        // g = g0 e0 on the face: a source G g on its cells.
+                        double g0 = faces[f].InflowScalarFlux / sqrtS;
+                        var ghostSource = (a.Column(0) * (-0.5 * s / h) + diffusion.Column(0) * (0.5 / h)) * g0;
+                        var indicator = Indicator(n, cells);
+                        _sources.Add(new($"inflow {FaceName(f)}", ghostSource.ToArray(), _ => indicator, false));
+                        constant = 0.5 * (s * a[0, 0] - diffusion[0, 0]) * g0 * globalFaceCells; // the whole face's, on every rank
                         break;
+                    }
                 }
                 double area = block.Grid.FaceArea(d);
-                var weights = outflowMatrix.Row(0).ToArray();
                 for (int k = 0; k < m; k++) weights[k] *= area * sqrtS;
                 _outflows.Add(new(f, cells, weights, constant * area * sqrtS));
             }
@@ -108,10 +116,10 @@ public sealed class KineticOperator
         var (anyAbsorption, anyScattering, anySource) = block.Count == block.Grid.CellCount
             ? (sigmaT.Any(v => v != 0.0), sigmaS.Any(v => v != 0.0), source.Any(v => v != 0.0))
             : GlobalPresence(block.Grid, materials);
-        if (anyAbsorption) _terms.Add(new("absorption", new DiagonalOperator(sigmaT), identity));
+        if (anyAbsorption) _terms.Add(new("absorption", new DiagonalOperator(sigmaT), Matrix<double>.Build.SparseIdentity(m)));
         if (anyScattering)
         {
-            var e0 = Matrix<double>.Build.Dense(m, m);
+            var e0 = Matrix<double>.Build.Sparse(m, m);
             e0[0, 0] = 1.0;
             _terms.Add(new("scattering", new DiagonalOperator(sigmaS), e0));
         }
@@ -144,6 +152,29 @@ public sealed class KineticOperator
         return cfl / rate;
     }
 
+    /// <summary>The damping rate of the checkerboard mode (−1 in every cell's neighbour) by the transport terms:
+    /// there the central differences vanish and each second difference gives −2/Δx_d, so the mode decays at the
+    /// rate λ_max(Σ_d 2 D_d/Δx_d) with D_d the numerical diffusion (|A_d| for Roe, ρ(A_d) I for Rusanov). Forward
+    /// Euler multiplies the mode by 1 − Δt(rate + σ_t): stable only for Δt·(rate + σ_t) ≤ 2. Computed once
+    /// (a symmetric eigenvalue problem of n_moments × n_moments).</summary>
+    public double CheckerboardRate()
+    {
+        if (_checkerboardRate is double known) return known;
+        int m = Basis.Count;
+        var sum = Matrix<double>.Build.Dense(m, m);
+        foreach (var term in _terms)
+            if (term.Name.StartsWith("upwind diffusion", StringComparison.Ordinal) && term.Spatial is StencilOperator st)
+                sum += term.Angular * (-2.0 * st.Center);   // Center = −1/Δx_d
+        var eigenvalues = new double[m];
+        var vectors = new double[m * m];
+        LinearAlgebra.LinearAlgebraProvider.Default.SymmetricEigen(m, sum.ToColumnMajorArray(), eigenvalues, vectors);
+        double rate = m == 0 ? 0.0 : Math.Max(0.0, eigenvalues[^1]);
+        _checkerboardRate = rate;
+        return rate;
+    }
+
+    private double? _checkerboardRate;
+
     /// <summary>Mass weight: M(u) = CellVolume · √|S| · Σ_i u_i0.</summary>
     public double MassWeight => Block.Grid.CellVolume * Basis.IsotropicMomentNorm;
 
@@ -163,6 +194,14 @@ public sealed class KineticOperator
             q |= mat.Source != 0.0;
         }
         return (a, sc, q);
+    }
+
+    /// <summary>1 on the given local cells, 0 elsewhere.</summary>
+    private static double[] Indicator(int n, int[] cells)
+    {
+        var indicator = new double[n];
+        foreach (int c in cells) indicator[c] = 1.0;
+        return indicator;
     }
 
     private static string Axis(int d) => "xyz"[d].ToString();

@@ -25,12 +25,11 @@ public static class Truncation
         int a = sHat.RowCount, b = sHat.ColumnCount;
         if (!conservative)
         {
-            var svd = sHat.Svd(true);
-            var sigma = svd.S.ToArray();
+            var (u, sigma, vt) = SmallSvd.Of(sHat);
             int r1 = ChooseRank(sigma, o, Math.Min(a, b), out double tail, reserved: 0);
             int k = Math.Min(r1, Significant(sigma));
-            var px = Complete(svd.U.SubMatrix(0, a, 0, k), r1);
-            var pvFull = Complete(svd.VT.SubMatrix(0, k, 0, b).Transpose(), r1);
+            var px = Complete(u.SubMatrix(0, a, 0, k), r1);
+            var pvFull = Complete(vt.SubMatrix(0, k, 0, b).Transpose(), r1);
             var s1 = Matrix<double>.Build.Dense(r1, r1);
             for (int i = 0; i < k; i++) s1[i, i] = sigma[i];
             return new(px, s1, pvFull, tail);
@@ -45,12 +44,12 @@ public static class Truncation
         if (b > 1)
         {
             var rest = sHat.SubMatrix(0, a, 1, b - 1);
-            var svd = rest.Svd(true);
-            sig = svd.S.ToArray();
+            var (u, sigma, vt) = SmallSvd.Of(rest);
+            sig = sigma;
             rPerp = ChooseRank(sig, o, Math.Min(Math.Min(a - 1, b - 1), sig.Length), out discarded, reserved: 1);
             kPerp = Math.Min(rPerp, Significant(sig));
-            p = svd.U.SubMatrix(0, a, 0, kPerp);
-            q = Complete(svd.VT.SubMatrix(0, kPerp, 0, b - 1).Transpose(), rPerp);
+            p = u.SubMatrix(0, a, 0, kPerp);
+            q = Complete(vt.SubMatrix(0, kPerp, 0, b - 1).Transpose(), rPerp);
         }
         // X̂ [ŝ0, P Σ] [e0, Ṽ Q]ᵀ: an orthonormal basis Qc of span[ŝ0, P] (completed to 1 + r⊥ columns) and
         // S1 = Qcᵀ [ŝ0, P Σ, 0] (the completed directions carry zero coefficients).
@@ -77,9 +76,9 @@ public static class Truncation
     /// up to rounding in its significant directions).</summary>
     private static Matrix<double> OrthonormalColumns(Matrix<double> columns)
     {
-        var svd = columns.Svd(true);
-        int k = Significant(svd.S.ToArray());
-        return svd.U.SubMatrix(0, columns.RowCount, 0, k);
+        var (u, sigma, _) = SmallSvd.Of(columns);
+        int k = Significant(sigma);
+        return u.SubMatrix(0, columns.RowCount, 0, k);
     }
 
     /// <summary>Completes the orthonormal columns of <paramref name="basis"/> to <paramref name="width"/> columns with

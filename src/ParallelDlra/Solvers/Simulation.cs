@@ -51,9 +51,17 @@ public sealed class Simulation
         TimeStep = op.TimeStep(options.Time.Cfl);
         Span<double> sigma = [op.LocalSigmaTMax];
         context.Comm.AllreduceMax(sigma);
-        if (TimeStep * sigma[0] > 1.0)
-            throw new InputException($"time.cfl = {options.Time.Cfl}: Δt = {TimeStep:G4} times the largest σ_t = {sigma[0]:G4} exceeds 1, " +
-                                     "so the explicit collision step is unstable; lower time.cfl or refine the grid");
+        // Von Neumann, forward Euler (SSP-RK2 is a convex combination of Euler steps): the checkerboard mode is
+        // multiplied by 1 − Δt·(rate + σ_t) per step (rate: KineticOperator.CheckerboardRate), so |·| ≤ 1 needs
+        // Δt·(rate + σ_t) ≤ 2. Δt is proportional to cfl, which gives the largest stable cfl.
+        double cfl = options.Time.Cfl, rate = op.CheckerboardRate(), growth = TimeStep * (rate + sigma[0]);
+        if (growth > 2.0 * (1 + 1e-12))
+        {
+            double largest = 2.0 * cfl / growth;
+            throw new InputException($"time.cfl = {cfl}: Δt = {TimeStep:G4} times (the upwind damping {rate:G4} + the largest σ_t = {sigma[0]:G4}) " +
+                                     $"is {growth:G4}, above 2, so the explicit step is unstable (transport and collisions together); " +
+                                     $"lower time.cfl to at most {Math.Floor(largest * 1000) / 1000:G3} or refine the grid");
+        }
         var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block);
         Solver = SolverFactory.Create(options, Discretisation, context, phi0);
     }

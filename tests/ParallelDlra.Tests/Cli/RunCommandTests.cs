@@ -13,7 +13,8 @@ public sealed class RunCommandTests : IDisposable
 {
     /// <summary>Smaller grids for the decks that would be slow at full size (two steps must stay well
     /// under a second each). Decks not listed run at their own size: hohlraum and lattice3d must keep
-    /// their cells, since coarser cells make Δt·σ_t exceed 1 (walls σ_t = 100, absorbers σ_t = 10).</summary>
+    /// their cells, since coarser cells put Δt·(upwind damping + σ_t) above the stability limit 2 (walls σ_t = 100,
+    /// absorbers σ_t = 10).</summary>
     private static readonly Dictionary<string, string> SmallerGrids = new()
     {
         ["linesource"] = "[40, 40]",

@@ -95,7 +95,8 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
 
     [SkippableFact]
     public void Augmented_bug_3d_with_zero_initial_state_has_the_serial_rank_history_on_2_3_ranks() =>
-        SameAsSerial("lattice3d", ["grid.cells=[28, 28, 28]", "time.max_steps=3"], 1e-10, 2, 3);
+        // 28³ cells need cfl ≤ 0.879 with the absorbers' σ_t = 10 (the deck's 0.9 is for its own 35³ cells).
+        SameAsSerial("lattice3d", ["grid.cells=[28, 28, 28]", "time.max_steps=3", "time.cfl=0.85"], 1e-10, 2, 3);
 
     [SkippableFact]
     public void Tall_skinny_qr_on_1_to_4_ranks_meets_its_accuracy_at_every_condition_number()
