@@ -61,7 +61,7 @@ public sealed class PnBasis
         _spectral = new Lazy<(Matrix<double>, double)>[dimension];
         for (int d = 0; d < dimension; d++)
         {
-            _flux[d] = dimension == 1 ? BuildSlabFlux() : BuildFlux(d);
+            _flux[d] = dimension == 1 ? Matrix<double>.Build.SparseOfMatrix(BuildSlabFlux()) : BuildFlux(d);   // sparse: ≤ 6 nonzeros a row
             int dd = d;
             _spectral[d] = new Lazy<(Matrix<double>, double)>(() => Spectral(_flux[dd], Reflection(dd)));
         }
@@ -248,7 +248,7 @@ public sealed class PnBasis
     /// recurrences, and read off the real coefficients (the imaginary parts cancel).</summary>
     private Matrix<double> BuildFlux(int axis)
     {
-        var a = Matrix<double>.Build.Dense(Count, Count);
+        var a = new Dictionary<(int Row, int Column), double>();   // ≤ 6 nonzeros a column: never dense
         var product = new List<(int L, int M, Complex C)>(16);
         for (int b = 0; b < Count; b++)
         {
@@ -263,12 +263,19 @@ public sealed class PnBasis
                 {
                     int row = _position[l * l + l + k];
                     // Moments dropped in 2D are never reached: Ω_x, Ω_y preserve the parity in Ω_z.
-                    if (row >= 0) a[row, b] += r.Real;
+                    if (row >= 0) a[(row, b)] = a.GetValueOrDefault((row, b)) + r.Real;
                 }
             }
         }
-        // The recurrence gives a symmetric matrix up to rounding; make it exactly symmetric.
-        return (a + a.Transpose()) * 0.5;
+        // The recurrence gives a symmetric matrix up to rounding; make it exactly symmetric: (a_ij + a_ji)/2.
+        var symmetric = new List<(int, int, double)>(a.Count * 2);
+        foreach (var ((i, j), v) in a)
+        {
+            double sum = (v + a.GetValueOrDefault((j, i))) * 0.5;
+            if (sum != 0.0) symmetric.Add((i, j, sum));
+            if (!a.ContainsKey((j, i)) && sum != 0.0) symmetric.Add((j, i, sum));
+        }
+        return Matrix<double>.Build.SparseOfIndexed(Count, Count, symmetric);
     }
 
     // m_{l,k} = Σ c Y_l^m.
@@ -387,7 +394,15 @@ public sealed class PnBasis
             Scatter(abs, u * sigma * u.Transpose(), even);
             Scatter(abs, v * sigma * v.Transpose(), odd);
         }
-        return ((abs + abs.Transpose()) * 0.5, radius);
+        // Exactly symmetric, in place: (|A|_ij + |A|_ji)/2.
+        for (int j = 0; j < n; j++)
+            for (int i = j + 1; i < n; i++)
+            {
+                double v = (abs[i, j] + abs[j, i]) * 0.5;
+                abs[i, j] = v;
+                abs[j, i] = v;
+            }
+        return (abs, radius);
     }
 
     private static void Scatter(Matrix<double> into, Matrix<double> block, int[] index)

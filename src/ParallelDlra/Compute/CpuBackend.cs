@@ -20,23 +20,23 @@ public sealed class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null) : ICom
 
     private static HostBlock H(Block b) => b as HostBlock ?? throw new ArgumentException("block belongs to another backend");
 
-    public void Upload(ReadOnlySpan<double> columnMajor, Block target) => columnMajor.CopyTo(H(target).Data);
+    public void Upload(ReadOnlySpan<double> columnMajor, Block target) => columnMajor.CopyTo(H(target).Values);
 
-    public void Download(Block source, Span<double> columnMajor) => H(source).Data.AsSpan(0, (int)source.Length).CopyTo(columnMajor);
+    public void Download(Block source, Span<double> columnMajor) => H(source).Values.CopyTo(columnMajor);
 
     public void CopyColumns(Block x, int sourceColumn, Block y, int targetColumn, int count)
     {
         if (x.Rows != y.Rows) throw new ArgumentException("row counts differ");
-        H(x).Data.AsSpan(sourceColumn * x.Rows, count * x.Rows).CopyTo(H(y).Data.AsSpan(targetColumn * y.Rows, count * y.Rows));
+        H(x).Data.Slice(sourceColumn * x.Rows, count * x.Rows).CopyTo(H(y).Data.Slice(targetColumn * y.Rows, count * y.Rows));
     }
 
-    public void Clear(Block y) => Array.Clear(H(y).Data);
+    public void Clear(Block y) => H(y).Values.Clear();
 
     public void Axpby(double a, Block x, double b, Block y)
     {
-        var xd = H(x).Data; var yd = H(y).Data;
+        var xm = H(x).Memory; var ym = H(y).Memory;
         int n = (int)y.Length;
-        ForChunks(n, (lo, hi) => Kernels.Axpby(a, xd.AsSpan(lo, hi - lo), b, yd.AsSpan(lo, hi - lo)));
+        ForChunks(n, (lo, hi) => Kernels.Axpby(a, xm.Span.Slice(lo, hi - lo), b, ym.Span.Slice(lo, hi - lo)));
     }
 
     public void ApplySpatial(SpatialOperator d, GridBlock block, Block x, Halo? halo, double alpha, Block y)
@@ -92,11 +92,118 @@ public sealed class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null) : ICom
         }
     }
 
+    /// <summary>Shifted views instead of shifted copies. Along an axis with stride <c>inner</c> (the block seen
+    /// as outer × n × inner), S₋x is x moved down by <c>inner</c> rows except on the rows of the lower face
+    /// (k = 0), where it is the ghost. So y[inner..N) += x[0..N−inner)·B is one GEMM on offset views, and the
+    /// face rows get (ghost − what the GEMM gave them)·B (a GEMM of face-count rows); S₊ mirrors it.</summary>
+    public void AddShiftedProducts(GridBlock block, Block x, Halo halo, IReadOnlyList<ShiftProduct> shifts, Block y)
+    {
+        var xd = H(x).Data; var yd = H(y).Data;
+        int rows = x.Rows, p = x.Columns, q = y.Columns;
+        if (y.Rows != rows) throw new ArgumentException("row counts differ");
+        foreach (var s in shifts)
+        {
+            if (s.Matrix.RowCount != p || s.Matrix.ColumnCount != q)
+                throw new ArgumentException($"shift matrix {s.Matrix.RowCount}x{s.Matrix.ColumnCount} does not fit {p} → {q} columns");
+            int inner = block.Stride[s.Axis];
+            var b = s.Matrix.AsColumnMajorArray() ?? s.Matrix.ToColumnMajorArray();
+            if (rows > inner)
+            {
+                if (s.Direction < 0) _la.Gemm(Transpose.No, Transpose.No, rows - inner, q, p, 1.0, xd, rows, b, p, 1.0, yd[inner..], rows);
+                else _la.Gemm(Transpose.No, Transpose.No, rows - inner, q, p, 1.0, xd[inner..], rows, b, p, 1.0, yd, rows);
+            }
+            var (faceRows, correction) = FaceCorrection(block, xd, rows, p, halo, s.Axis, s.Direction);
+            var product = new double[faceRows.Length * q];
+            _la.Gemm(Transpose.No, Transpose.No, faceRows.Length, q, p, 1.0, correction, faceRows.Length, b, p, 0.0, product, faceRows.Length);
+            for (int j = 0; j < q; j++)
+                for (int f = 0; f < faceRows.Length; f++) yd[j * rows + faceRows[f]] += product[j * faceRows.Length + f];
+        }
+    }
+
+    /// <summary>xᵀ(S₋y) = x[inner..N)ᵀ·y[0..N−inner) (one GEMM on offset views) + x_faceᵀ·(ghost − what that
+    /// GEMM paired the lower-face rows with); S₊ mirrors it.</summary>
+    public Matrix<double> ShiftGram(GridBlock block, Block x, Block y, Halo haloY, int axis, int direction)
+    {
+        var xd = H(x).Data; var yd = H(y).Data;
+        int rows = x.Rows, p = x.Columns, q = y.Columns, inner = block.Stride[axis];
+        if (y.Rows != rows) throw new ArgumentException("row counts differ");
+        var g = new double[p * q];
+        if (direction < 0) GramRows(xd, yd, rows, inner, 0, rows - inner, p, q, g, 0.0);
+        else GramRows(xd, yd, rows, 0, inner, rows - inner, p, q, g, 0.0);
+        var (faceRows, correction) = FaceCorrection(block, yd, rows, q, haloY, axis, direction);
+        var xFace = new double[faceRows.Length * p];
+        for (int j = 0; j < p; j++)
+            for (int f = 0; f < faceRows.Length; f++) xFace[j * faceRows.Length + f] = xd[j * rows + faceRows[f]];
+        _la.Gemm(Transpose.Yes, Transpose.No, p, q, faceRows.Length, 1.0, xFace, faceRows.Length, correction, faceRows.Length, 1.0, g, p);
+        return Matrix<double>.Build.Dense(p, q, g);
+    }
+
+    /// <summary>The rows of the face a shift reaches across (lower face for S₋, upper for S₊), in the face layout
+    /// of the halo, and per row and column: ghost − the row the whole-block offset view pairs it with (that of
+    /// the neighbouring slab, or nothing past the block's end).</summary>
+    private static (int[] Rows, double[] Correction) FaceCorrection(GridBlock block, ReadOnlySpan<double> xd, int rows, int columns, Halo halo, int axis, int direction)
+    {
+        int n = block.Size[axis], inner = block.Stride[axis], outer = rows / (n * inner);
+        int faceCount = outer * inner;
+        var ghost = halo.Ghost[2 * axis + (direction < 0 ? 0 : 1)];
+        var faceRows = new int[faceCount];
+        var wrong = new int[faceCount];   // the row the offset view pairs the face row with, −1 for none
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int f = o * inner + i;
+                int row = direction < 0 ? o * n * inner + i : (o * n + n - 1) * inner + i;
+                faceRows[f] = row;
+                int paired = row + direction * inner;
+                wrong[f] = paired >= 0 && paired < rows ? paired : -1;
+            }
+        var correction = new double[faceCount * columns];
+        for (int j = 0; j < columns; j++)
+            for (int f = 0; f < faceCount; f++)
+                correction[j * faceCount + f] = ghost[j * faceCount + f] - (wrong[f] >= 0 ? xd[j * rows + wrong[f]] : 0.0);
+        return (faceRows, correction);
+    }
+
+    /// <summary>Rows handled at once by <see cref="Recombine"/> in place.</summary>
+    private const int RecombineRows = 4096;
+
+    /// <summary>In x's storage when it has room for q columns: row block by row block, the block's rows of
+    /// x·B + z·C go to a small buffer and then over the same rows of x (no other row reads them).</summary>
+    public Block Recombine(Block x, Matrix<double> b, Block? z = null, Matrix<double>? c = null)
+    {
+        var hx = H(x);
+        int n = x.Rows, p = x.Columns, q = b.ColumnCount, s = z?.Columns ?? 0;
+        if (b.RowCount != p || (s > 0 && (c is null || c.RowCount != s || c.ColumnCount != q || z!.Rows != n)))
+            throw new ArgumentException($"shapes {n}x{p} · {b.RowCount}x{b.ColumnCount} (+ {z?.Rows}x{s} · {c?.RowCount}x{c?.ColumnCount})");
+        if (hx.Capacity < (long)n * q)
+        {
+            // No room: a new block.
+            var y = Allocate(n, q);
+            MultiplySmall(x, b, 1.0, 0.0, y);
+            if (s > 0) MultiplySmall(z!, c!, 1.0, 1.0, y);
+            x.Dispose();
+            return y;
+        }
+        var bd = b.AsColumnMajorArray() ?? b.ToColumnMajorArray();
+        var cd = s > 0 ? c!.AsColumnMajorArray() ?? c.ToColumnMajorArray() : null;
+        var chunk = new double[Math.Min(RecombineRows, Math.Max(n, 1)) * q];
+        var xd = hx.Data;
+        var zd = s > 0 ? H(z!).Data : default;
+        for (int lo = 0; lo < n; lo += RecombineRows)
+        {
+            int m = Math.Min(RecombineRows, n - lo);
+            _la.Gemm(Transpose.No, Transpose.No, m, q, p, 1.0, xd[lo..], n, bd, p, 0.0, chunk, m);
+            if (s > 0) _la.Gemm(Transpose.No, Transpose.No, m, q, s, 1.0, zd[lo..], n, cd!, s, 1.0, chunk, m);
+            for (int j = 0; j < q; j++) chunk.AsSpan(j * m, m).CopyTo(xd.Slice(j * n + lo, m));
+        }
+        return hx.Reshape(q);
+    }
+
     public void MultiplySmall(Block x, Matrix<double> b, double alpha, double beta, Block y)
     {
         if (b.RowCount != x.Columns || b.ColumnCount != y.Columns || x.Rows != y.Rows)
             throw new ArgumentException($"shapes {x.Rows}x{x.Columns} · {b.RowCount}x{b.ColumnCount} → {y.Rows}x{y.Columns}");
-        var xd = H(x).Data; var yd = H(y).Data;
+        var xm = H(x).Memory; var ym = H(y).Memory;
         int n = x.Rows, p = x.Columns, q = y.Columns;
         int nonzeros = 0;
         for (int col = 0; col < q; col++)
@@ -104,7 +211,7 @@ public sealed class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null) : ICom
         if (nonzeros > 0.25 * p * q && p * q >= 16)
         {
             // Dense B: one BLAS GEMM over the whole block.
-            _la.Gemm(Transpose.No, Transpose.No, n, q, p, alpha, xd, n, b.AsColumnMajorArray() ?? b.ToColumnMajorArray(), p, beta, yd, n);
+            _la.Gemm(Transpose.No, Transpose.No, n, q, p, alpha, xm.Span, n, b.AsColumnMajorArray() ?? b.ToColumnMajorArray(), p, beta, ym.Span, n);
             return;
         }
         // Nonzero structure of each column of B, so sparse angular matrices (A_d) cost only their nonzeros.
@@ -120,21 +227,41 @@ public sealed class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null) : ICom
             int len = hi - lo;
             for (int col = 0; col < q; col++)
             {
-                var yc = yd.AsSpan(col * n + lo, len);
+                var yc = ym.Span.Slice(col * n + lo, len);
                 if (beta == 0.0) yc.Clear(); else if (beta != 1.0) Kernels.Scale(beta, yc);
-                foreach (var (row, v) in nz[col]) Kernels.Axpy(v, xd.AsSpan(row * n + lo, len), yc);
+                foreach (var (row, v) in nz[col]) Kernels.Axpy(v, xm.Span.Slice(row * n + lo, len), yc);
             }
         });
     }
 
+    /// <summary>Rows summed by one GEMM of <see cref="GramRows"/>: a Gram matrix xᵀy of a tall block is a GEMM with
+    /// a tiny result and a long inner dimension, which BLAS runs faster over blocks of rows that stay in cache.</summary>
+    private const int GramChunk = 2048;
+
+    /// <summary>g ← beta·g + Σ over <paramref name="count"/> rows of x[xOffset + i]ᵀ y[yOffset + i] (p × q, leading
+    /// dimension p; x and y column-major with leading dimension <paramref name="ld"/>), in blocks of rows.</summary>
+    private void GramRows(ReadOnlySpan<double> x, ReadOnlySpan<double> y, int ld, int xOffset, int yOffset, int count, int p, int q, double[] g, double beta)
+    {
+        if (count <= 0)
+        {
+            if (beta == 0.0) Array.Clear(g);
+            return;
+        }
+        for (int lo = 0; lo < count; lo += GramChunk)
+        {
+            int m = Math.Min(GramChunk, count - lo);
+            _la.Gemm(Transpose.Yes, Transpose.No, p, q, m, 1.0, x[(xOffset + lo)..], ld, y[(yOffset + lo)..], ld, lo == 0 ? beta : 1.0, g, p);
+        }
+    }
+
     public Matrix<double> Gram(Block x, Block y)
     {
-        var xd = H(x).Data; var yd = H(y).Data;
+        var xm = H(x).Memory; var ym = H(y).Memory;
         int n = x.Rows, p = x.Columns, q = y.Columns;
         if (p * q >= 64)
         {
             var g = new double[p * q];
-            _la.Gemm(Transpose.Yes, Transpose.No, p, q, n, 1.0, xd, n, yd, n, 0.0, g, p);
+            GramRows(xm.Span, ym.Span, n, 0, 0, n, p, q, g, 0.0);
             return Matrix<double>.Build.Dense(p, q, g);
         }
         int chunks = (n + Chunk - 1) / Chunk;
@@ -145,8 +272,8 @@ public sealed class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null) : ICom
             var g = new double[p * q];
             for (int b = 0; b < q; b++)
             {
-                var yc = yd.AsSpan(b * n + lo, len);
-                for (int a = 0; a < p; a++) g[a + p * b] = Kernels.Dot(xd.AsSpan(a * n + lo, len), yc);
+                var yc = ym.Span.Slice(b * n + lo, len);
+                for (int a = 0; a < p; a++) g[a + p * b] = Kernels.Dot(xm.Span.Slice(a * n + lo, len), yc);
             }
             partial[ch] = g;
         });

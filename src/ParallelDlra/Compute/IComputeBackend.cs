@@ -47,4 +47,55 @@ public interface IComputeBackend : IDisposable
 
     /// <summary>Writes the cells adjacent to face f of x into buffer in the face layout (all columns).</summary>
     void PackFace(GridBlock block, Block x, int face, Span<double> buffer);
+
+    /// <summary>y ← y + Σ_s (S_s x)·B_s: products of shifted copies of x with small matrices, where (S x)_i is
+    /// x at the neighbour of cell i along an axis (<see cref="ShiftProduct"/>; across a block face from the
+    /// halo). The stencil terms of an operator, grouped by shift, cost one such product per shift. This default
+    /// forms each shifted copy; a backend may multiply shifted views instead (no n_cells-long temporary).</summary>
+    void AddShiftedProducts(GridBlock block, Block x, Halo halo, IReadOnlyList<ShiftProduct> shifts, Block y)
+    {
+        if (shifts.Count == 0) return;
+        using var shifted = Allocate(x.Rows, x.Columns);
+        foreach (var s in shifts)
+        {
+            Clear(shifted);
+            ApplySpatial(s.Shift, block, x, halo, 1.0, shifted);
+            MultiplySmall(shifted, s.Matrix, 1.0, 1.0, y);
+        }
+    }
+
+    /// <summary>x·B + z·C (n × q) for x: n × p, B: p × q and optionally z: n × s, C: s × q; <paramref name="x"/> is
+    /// consumed and the result returned. A backend may compute it in x's own storage, row block by row block,
+    /// when that storage has room for q columns (a new basis from an old one without a second copy); this
+    /// default allocates the result.</summary>
+    Block Recombine(Block x, Matrix<double> b, Block? z = null, Matrix<double>? c = null)
+    {
+        var y = Allocate(x.Rows, b.ColumnCount);
+        MultiplySmall(x, b, 1.0, 0.0, y);
+        if (z is not null && c is not null && z.Columns > 0) MultiplySmall(z, c, 1.0, 1.0, y);
+        x.Dispose();
+        return y;
+    }
+
+    /// <summary>Local part of xᵀ(S y) (p × q) with (S₋y)_i = y at the lower neighbour of cell i along
+    /// <paramref name="axis"/> (<paramref name="direction"/> = −1) or S₊ at the upper one (+1), across a block face
+    /// from y's halo. This default forms S y; a backend may multiply a shifted view instead.</summary>
+    Matrix<double> ShiftGram(GridBlock block, Block x, Block y, Halo haloY, int axis, int direction)
+    {
+        using var shifted = Allocate(y.Rows, y.Columns);
+        ApplySpatial(new ShiftProduct(axis, direction, null!).Shift, block, y, haloY, 1.0, shifted);
+        return Gram(x, shifted);
+    }
+}
+
+/// <summary>One product (S x)·<paramref name="Matrix"/> of <see cref="IComputeBackend.AddShiftedProducts"/>:
+/// S takes the neighbour along <paramref name="Axis"/> on the lower (<paramref name="Direction"/> = −1) or upper
+/// (+1) side.</summary>
+public sealed record ShiftProduct(int Axis, int Direction, Matrix<double> Matrix)
+{
+    /// <summary>The shift as a stencil: (S₋x)_i = x_{i−e_axis} or (S₊x)_i = x_{i+e_axis}.</summary>
+    public StencilOperator Shift => Direction < 0 ? Lower(Axis) : new StencilOperator(Axis, 0.0, 0.0, 1.0);
+
+    /// <summary>S₋ along an axis.</summary>
+    public static StencilOperator Lower(int axis) => new(axis, 1.0, 0.0, 0.0);
 }

@@ -2,9 +2,42 @@ using System.Runtime.InteropServices;
 
 namespace ParallelDlra.Interop;
 
-/// <summary>The few POSIX calls .NET does not offer: fsync of a directory, so that a rename is durable.</summary>
+/// <summary>The few POSIX calls .NET does not offer: fsync of a directory, so that a rename is durable; anonymous
+/// memory maps, whose pages go back to the operating system when unmapped.</summary>
 internal static partial class LibC
 {
+    private const int ProtReadWrite = 0x1 | 0x2;          // PROT_READ | PROT_WRITE
+    private const int MapPrivateAnonymous = 0x02 | 0x20;  // MAP_PRIVATE | MAP_ANONYMOUS (Linux)
+
+    [LibraryImport("libc.so.6", SetLastError = true)]
+    private static partial nint mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport("libc.so.6", SetLastError = true)]
+    private static partial int munmap(nint address, nuint length);
+
+    /// <summary>A zero-filled private anonymous mapping of <paramref name="bytes"/> bytes (pages are committed
+    /// when first touched); off Linux, zeroed aligned native memory.</summary>
+    /// <exception cref="OutOfMemoryException">the mapping failed</exception>
+    public static unsafe nint MapZeroed(long bytes)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            var p = NativeMemory.AlignedAlloc((nuint)bytes, 64);
+            NativeMemory.Clear(p, (nuint)bytes);
+            return (nint)p;
+        }
+        nint address = mmap(0, (nuint)bytes, ProtReadWrite, MapPrivateAnonymous, -1, 0);
+        if (address == -1) throw new OutOfMemoryException($"mmap of {bytes} bytes failed: errno {Marshal.GetLastPInvokeError()}");
+        return address;
+    }
+
+    /// <summary>Releases a mapping of <see cref="MapZeroed"/>: its pages go back to the operating system.</summary>
+    public static unsafe void Unmap(nint address, long bytes)
+    {
+        if (!OperatingSystem.IsLinux()) { NativeMemory.AlignedFree((void*)address); return; }
+        munmap(address, (nuint)bytes);
+    }
+
     private const int ORdOnly = 0;
     private const int ODirectory = 0x10000; // Linux
 

@@ -17,29 +17,35 @@ public sealed class AngularMatrix
 
     public AngularMatrix(Matrix<double> b, IDenseLinearAlgebra? la = null)
     {
-        Matrix = b;
         Size = b.RowCount;
         _la = la ?? LinearAlgebraProvider.Default;
-        int nonzeros = b.Enumerate().Count(v => v != 0.0);
-        bool diagonalOnly = nonzeros > 0 && Enumerable.Range(0, Size).Sum(i => b[i, i] != 0.0 ? 1 : 0) == nonzeros;
-        if (diagonalOnly && Enumerable.Range(0, Size).All(i => b[i, i] == b[0, 0]))
+        var entries = b.EnumerateIndexed(Zeros.AllowSkip).Where(e => e.Item3 != 0.0).ToArray();
+        int nonzeros = entries.Length;
+        bool diagonalOnly = nonzeros > 0 && entries.All(e => e.Item1 == e.Item2);
+        IsSymmetric = entries.All(e => b[e.Item2, e.Item1] == e.Item3);
+        if (diagonalOnly && nonzeros == Size && entries.All(e => e.Item3 == entries[0].Item3))
         {
             Kind = "identity";
-            _identityScale = b[0, 0];
+            _identityScale = entries[0].Item3;
         }
         else if (nonzeros <= 0.1 * Size * Size)
         {
             Kind = "sparse";
-            _rows = [.. Enumerable.Range(0, Size).Select(i => Enumerable.Range(0, Size).Where(j => b[i, j] != 0.0).Select(j => (j, b[i, j])).ToArray())];
+            var rows = new List<(int, double)>[Size];
+            for (int i = 0; i < Size; i++) rows[i] = [];
+            foreach (var (i, j, v) in entries.OrderBy(e => e.Item1).ThenBy(e => e.Item2)) rows[i].Add((j, v));
+            _rows = [.. rows.Select(r => r.ToArray())];
         }
         else
         {
             Kind = "dense";
-            _dense = b.ToColumnMajorArray();
+            _dense = b.AsColumnMajorArray() ?? b.ToColumnMajorArray();   // a dense B's own storage, not a copy
         }
     }
 
-    public Matrix<double> Matrix { get; }
+    /// <summary>B = Bᵀ exactly (then B serves for products with Bᵀ too).</summary>
+    public bool IsSymmetric { get; }
+
     public int Size { get; }
     public string Kind { get; }
 

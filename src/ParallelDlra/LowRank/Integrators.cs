@@ -22,17 +22,16 @@ public sealed class AugmentedBug(KineticOperator op, IComputeBackend backend, IH
     public override StepReport Step(double t, double dt)
     {
         var times = StageTimes(t, dt);
-        using var k1 = KStep(t, dt, X, S, V);
-        var l1 = LStep(t, dt, Galerkin(X, times), S, V);
-        var (xHat, _) = AugmentX(X, k1);
-        using (xHat)
-        {
-            var (vHat, _) = AugmentV(V, l1);
-            // With X̂ = [X0, X̃] and V̂ = [V0, Ṽ]: X̂ᵀ W X0 = [I; 0] and V̂ᵀV0 = [I; 0].
-            var s0 = Matrix<double>.Build.Dense(xHat.Columns, vHat.ColumnCount);
-            s0.SetSubMatrix(0, 0, S);
-            return TruncateAndAdopt(xHat, vHat, SStep(t, dt, Galerkin(xHat, times), AngularGalerkin(vHat), s0));
-        }
+        var k1 = KStep(t, dt, X, S, V);
+        var g0 = Galerkin(X, times);
+        var l1 = LStep(t, dt, g0, S, V);
+        var (xTilde, _) = AugmentX(X, k1);   // consumes K(t1)
+        var (vHat, _) = AugmentV(V, l1);
+        // With X̂ = [X0, X̃] and V̂ = [V0, Ṽ]: X̂ᵀ W X0 = [I; 0] and V̂ᵀV0 = [I; 0].
+        var s0 = Matrix<double>.Build.Dense(X.Columns + xTilde.Columns, vHat.ColumnCount);
+        s0.SetSubMatrix(0, 0, S);
+        var sHat = SStep(t, dt, Galerkin(X, g0, xTilde, times), AngularGalerkin(vHat), s0);
+        return TruncateAndAdopt(xTilde, vHat, sHat);
     }
 }
 
@@ -52,21 +51,18 @@ public sealed class ParallelBug(KineticOperator op, IComputeBackend backend, IHa
     {
         var times = StageTimes(t, dt);
         int r = Rank;
-        using var k1 = KStep(t, dt, X, S, V);
+        var k1 = KStep(t, dt, X, S, V);   // consumed by AugmentX
         var g0 = Galerkin(X, times);
         var l1 = LStep(t, dt, g0, S, V);
         var sBar = SStep(t, dt, g0, AngularGalerkin(V), S);
-        var (xHat, cx) = AugmentX(X, k1);
-        using (xHat)
-        {
-            var (vHat, cv) = AugmentV(V, l1);
-            int kx = xHat.Columns - r, kv = vHat.ColumnCount - r;
-            var sHat = Matrix<double>.Build.Dense(r + kx, r + kv);
-            sHat.SetSubMatrix(0, 0, sBar);
-            if (kv > 0) sHat.SetSubMatrix(0, r, cv.SubMatrix(r, kv, 0, r).Transpose());   // L(t1)ᵀ Ṽ
-            if (kx > 0) sHat.SetSubMatrix(r, 0, cx.SubMatrix(r, kx, 0, r));               // X̃ᵀ W K(t1)
-            return TruncateAndAdopt(xHat, vHat, sHat);
-        }
+        var (xTilde, cx) = AugmentX(X, k1);
+        var (vHat, cv) = AugmentV(V, l1);
+        int kx = xTilde.Columns, kv = vHat.ColumnCount - r;
+        var sHat = Matrix<double>.Build.Dense(r + kx, r + kv);
+        sHat.SetSubMatrix(0, 0, sBar);
+        if (kv > 0) sHat.SetSubMatrix(0, r, cv.SubMatrix(r, kv, 0, r).Transpose());   // L(t1)ᵀ Ṽ
+        if (kx > 0) sHat.SetSubMatrix(r, 0, cx.SubMatrix(r, kx, 0, r));               // X̃ᵀ W K(t1)
+        return TruncateAndAdopt(xTilde, vHat, sHat);
     }
 }
 
@@ -85,15 +81,18 @@ public sealed class FixedRankBug(KineticOperator op, IComputeBackend backend, IH
     {
         var times = StageTimes(t, dt);
         // X1 = orth(K1), completed deterministically when K1 is rank deficient (e.g. the rank-one start).
-        var (x1, _) = SignificantDirections(KStep(t, dt, X, S, V), 0.0, Rank);
+        var k1 = KStep(t, dt, X, S, V);
+        int e = MagnitudeExponent();
+        if (e != 0) Backend.Axpby(0.0, k1, Math.ScaleB(1.0, -e), k1);   // only its range is used: scaling is free
+        var (x1, _) = SignificantDirections(k1, 0.0, Rank);
         var mBuf = Backend.Gram(x1, X).AsColumnMajorArray();
         Comm.AllreduceSum(mBuf);
         var m = Matrix<double>.Build.Dense(Rank, Rank, mBuf) * Weight;
         var l1 = LStep(t, dt, Galerkin(X, times), S, V);
         // V1 = orth(L1), completed deterministically when L1 is rank deficient.
-        var lsvd = l1.Svd(true);
-        int kv = lsvd.S.Count(v => v > ResolvableFraction * lsvd.S[0]);
-        var v1 = Truncation.Complete(lsvd.U.SubMatrix(0, l1.RowCount, 0, kv), Rank);
+        var (lU, lS, _) = SmallSvd.Of(l1);
+        int kv = lS.Count(v => v > ResolvableFraction * lS[0]);
+        var v1 = Truncation.Complete(lU.SubMatrix(0, l1.RowCount, 0, kv), Rank);
         var s0 = m * S * V.TransposeThisAndMultiply(v1);
         var s1 = SStep(t, dt, Galerkin(x1, times), AngularGalerkin(v1), s0);
         X.Dispose();

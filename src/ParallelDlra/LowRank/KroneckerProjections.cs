@@ -6,9 +6,12 @@ using ParallelDlra.Parallel;
 namespace ParallelDlra.LowRank;
 
 /// <summary>The Galerkin coefficients of one basis pair, what every substep consumes.
-/// Spatial side (needs a sum over cells): G_k = w XᵀD_kX and s_j(t) = w Xᵀq_j(t).
+/// Spatial side (needs a sum over cells): G_k = w XᵀD_kX and s_j(t) = w Xᵀq_j(t); kept with them, the sums they
+/// are made of (per stencil axis T_d = w XᵀS₋X, per spatially varying diagonal w XᵀD_kX, per time w XᵀQ_t), so
+/// that the coefficients of an augmented basis [X, X̃] reuse the X block.
 /// Angular side (replicated): M_k = VᵀB_kᵀV and a_j = Vᵀc_j.</summary>
-public sealed record SpatialCoefficients(Matrix<double>[] G, Func<double, Matrix<double>> Source);
+public sealed record SpatialCoefficients(Matrix<double>[] G, Func<double, Matrix<double>> Source,
+    Matrix<double>[] Shifts, Matrix<double>[] Diagonals, IReadOnlyDictionary<double, Matrix<double>> Sources);
 
 /// <inheritdoc cref="SpatialCoefficients"/>
 public sealed record AngularCoefficients(Matrix<double>[] M, Matrix<double> Source);
@@ -32,7 +35,7 @@ public sealed class KroneckerProjections
     private readonly IComputeBackend _backend;
     private readonly IHaloExchange _haloExchange;
     private readonly ICommunicator _comm;
-    private readonly Dictionary<int, Halo> _halos = [];
+    private readonly Dictionary<(int Columns, int Slot), Halo> _halos = [];
     private readonly AngularMatrix[] _angular, _angularT;
     /// <summary>Per term: the spatially constant value of a diagonal term, or null.</summary>
     private readonly double?[] _constant;
@@ -46,7 +49,7 @@ public sealed class KroneckerProjections
         _haloExchange = haloExchange;
         _comm = comm;
         _angular = [.. op.Terms.Select(t => new AngularMatrix(t.Angular))];
-        _angularT = [.. op.Terms.Select(t => new AngularMatrix(t.Angular.Transpose()))];
+        _angularT = [.. op.Terms.Select((t, k) => _angular[k].IsSymmetric ? _angular[k] : new AngularMatrix(t.Angular.Transpose()))];
         _constant = new double?[op.Terms.Count];
         for (int k = 0; k < op.Terms.Count; k++)
         {
@@ -75,43 +78,107 @@ public sealed class KroneckerProjections
     /// <summary>G_k and the source projections at the given times, with one allreduce.
     /// Precondition: x is orthonormal in the cell-volume inner product (w xᵀx = I), as every basis of the
     /// integrators is.</summary>
-    public SpatialCoefficients Spatial(Block x, IReadOnlyList<double> times)
+    public SpatialCoefficients Spatial(Block x, IReadOnlyList<double> times) => Spatial([x], null, times);
+
+    /// <summary>The coefficients of the basis X̂ = [parts₀, parts₁, ...] (the columns side by side, never
+    /// concatenated in memory), with one allreduce. With <paramref name="known"/> the coefficients of parts₀
+    /// alone (from earlier in the step), its diagonal blocks are taken from there and not summed again. A block
+    /// (a, b) of T_d = w X̂ᵀS₋X̂ below the diagonal is computed as (w x_bᵀS₊x_a)ᵀ (S₊ = S₋ᵀ over the whole grid:
+    /// zero ghosts on physical faces, periodic images, neighbours' cells), so only the ghosts of the later parts
+    /// are exchanged. Precondition: X̂ is orthonormal in the cell-volume inner product.</summary>
+    public SpatialCoefficients Spatial(IReadOnlyList<Block> parts, SpatialCoefficients? known, IReadOnlyList<double> times)
     {
-        int r = x.Columns, terms = _op.Terms.Count, sources = _op.Sources.Count;
+        int count = parts.Count, terms = _op.Terms.Count, sources = _op.Sources.Count;
+        var width = parts.Select(b => b.Columns).ToArray();
+        var start = new int[count + 1];
+        for (int i = 0; i < count; i++) start[i + 1] = start[i] + width[i];
+        int r = start[count];
         var variable = Enumerable.Range(0, terms).Where(k => _op.Terms[k].Spatial is DiagonalOperator && _constant[k] is null).ToArray();
-        var halo = HaloFor(r);
-        _haloExchange.Begin(_backend, x, halo);   // overlapped with the sums that need no ghosts
-        int blocks = _axes.Length + variable.Length;
-        var packed = new double[blocks * r * r + times.Count * sources * r];
-        using var dx = _backend.Allocate(x.Rows, r);
-        int slot = _axes.Length;
-        foreach (int k in variable)
+        bool Known(int a, int b) => known is not null && a == 0 && b == 0;
+
+        // Packed layout: per axis the blocks (a, b) for all a, b; per varying diagonal the blocks (a, b ≥ a);
+        // per time and source the blocks a; every block that is not known.
+        var layout = new List<(int Kind, int Index, int A, int B, int Offset)>();   // kind 0 shift, 1 diagonal, 2 source
+        int length = 0;
+        void Add(int kind, int index, int a, int b, int size) { layout.Add((kind, index, a, b, length)); length += size; }
+        for (int d = 0; d < _axes.Length; d++)
+            for (int a = 0; a < count; a++)
+                for (int b = 0; b < count; b++)
+                    if (!Known(a, b)) Add(0, d, a, b, width[a] * width[b]);
+        for (int v = 0; v < variable.Length; v++)
+            for (int a = 0; a < count; a++)
+                for (int b = a; b < count; b++)
+                    if (!Known(a, b)) Add(1, v, a, b, width[a] * width[b]);
+        for (int ti = 0; ti < times.Count; ti++)
+            for (int a = 0; a < count; a++)
+                if (!Known(a, a)) Add(2, ti, a, 0, width[a] * sources);
+        var packed = new double[length];
+
+        // Ghosts of every part that is not known (part 0 is known or needed), exchanged one after the other;
+        // the sums that need no ghosts overlap the last exchange.
+        var halos = new Halo?[count];
+        int first = known is null ? 0 : 1;
+        for (int i = first; i < count - 1; i++)
         {
-            _backend.Clear(dx);
-            _backend.ApplySpatial(_op.Terms[k].Spatial, _op.Block, x, null, 1.0, dx);
-            _backend.Gram(x, dx).AsColumnMajorArray().CopyTo(packed, slot++ * r * r);
+            halos[i] = HaloFor(width[i], i);
+            _haloExchange.Exchange(_backend, parts[i], halos[i]!);
         }
-        int offset = blocks * r * r;
-        using var q = sources > 0 ? _backend.Allocate(x.Rows, 1) : null;
-        foreach (double t in times)
-            for (int j = 0; j < sources; j++, offset += r)
-            {
-                _backend.Upload(_op.Sources[j].Spatial(t), q!);
-                _backend.Gram(x, q!).AsColumnMajorArray().CopyTo(packed, offset);
-            }
-        _haloExchange.End();
-        slot = 0;
-        foreach (int axis in _axes)
+        if (count > first)
         {
-            _backend.Clear(dx);
-            _backend.ApplySpatial(new StencilOperator(axis, 1.0, 0.0, 0.0), _op.Block, x, halo, 1.0, dx);
-            _backend.Gram(x, dx).AsColumnMajorArray().CopyTo(packed, slot++ * r * r);
+            halos[count - 1] = HaloFor(width[count - 1], count - 1);
+            _haloExchange.Begin(_backend, parts[count - 1], halos[count - 1]!);
+        }
+        using var q = sources > 0 ? _backend.Allocate(parts[0].Rows, 1) : null;
+        foreach (var (kind, index, a, b, offset) in layout.Where(e => e.Kind == 1))
+        {
+            using var dx = _backend.Allocate(parts[b].Rows, width[b]);
+            _backend.ApplySpatial(_op.Terms[variable[index]].Spatial, _op.Block, parts[b], null, 1.0, dx);
+            _backend.Gram(parts[a], dx).AsColumnMajorArray().CopyTo(packed, offset);
+        }
+        foreach (var (kind, index, a, _, offset) in layout.Where(e => e.Kind == 2))
+            for (int j = 0; j < sources; j++)
+            {
+                _backend.Upload(_op.Sources[j].Spatial(times[index]), q!);
+                _backend.Gram(parts[a], q!).AsColumnMajorArray().CopyTo(packed, offset + j * width[a]);
+            }
+        if (count > first) _haloExchange.End();
+        foreach (var (kind, index, a, b, offset) in layout.Where(e => e.Kind == 0))
+        {
+            int axis = _axes[index];
+            var block = b >= a
+                ? _backend.ShiftGram(_op.Block, parts[a], parts[b], halos[b]!, axis, -1)
+                : _backend.ShiftGram(_op.Block, parts[b], parts[a], halos[a]!, axis, +1).Transpose();
+            block.ToColumnMajorArray().CopyTo(packed, offset);
         }
         _comm.AllreduceSum(packed);
         for (int i = 0; i < packed.Length; i++) packed[i] *= Weight;
 
-        Matrix<double> Slot(int i) => Matrix<double>.Build.Dense(r, r, packed.AsSpan(i * r * r, r * r).ToArray());
-        var shifts = _axes.Select((_, i) => Slot(i)).ToArray();
+        // Assemble the weighted sums of X̂ from the blocks (and the known ones).
+        var shifts = new Matrix<double>[_axes.Length];
+        var diagonals = new Matrix<double>[variable.Length];
+        var bySource = new Dictionary<double, Matrix<double>>();
+        for (int d = 0; d < shifts.Length; d++) shifts[d] = known is null ? Matrix<double>.Build.Dense(r, r) : Widen(known.Shifts[d], r, r);
+        for (int v = 0; v < diagonals.Length; v++) diagonals[v] = known is null ? Matrix<double>.Build.Dense(r, r) : Widen(known.Diagonals[v], r, r);
+        for (int ti = 0; ti < times.Count; ti++)
+            bySource[times[ti]] = known is null ? Matrix<double>.Build.Dense(r, sources) : Widen(known.Sources[times[ti]], r, sources);
+        foreach (var (kind, index, a, b, offset) in layout)
+        {
+            switch (kind)
+            {
+                case 0:
+                    shifts[index].SetSubMatrix(start[a], start[b], Block(packed, offset, width[a], width[b]));
+                    break;
+                case 1:
+                    var block = Block(packed, offset, width[a], width[b]);
+                    diagonals[index].SetSubMatrix(start[a], start[b], block);
+                    if (b != a) diagonals[index].SetSubMatrix(start[b], start[a], block.Transpose());
+                    break;
+                default:
+                    bySource[times[index]].SetSubMatrix(start[a], 0, Block(packed, offset, width[a], sources));
+                    break;
+            }
+        }
+
         var identity = Matrix<double>.Build.DenseIdentity(r);
         var g = new Matrix<double>[terms];
         for (int k = 0; k < terms; k++)
@@ -120,45 +187,78 @@ public sealed class KroneckerProjections
             {
                 StencilOperator s => shifts[Array.IndexOf(_axes, s.Axis)] * s.Minus + identity * s.Center + shifts[Array.IndexOf(_axes, s.Axis)].Transpose() * s.Plus,
                 DiagonalOperator when _constant[k] is double c => identity * c,
-                _ => Slot(_axes.Length + Array.IndexOf(variable, k)),
+                _ => diagonals[Array.IndexOf(variable, k)],
             };
         }
-        var bySource = new Dictionary<double, Matrix<double>>();
-        offset = blocks * r * r;
-        foreach (double t in times)
+        return new(g, t => bySource.TryGetValue(t, out var src) ? src
+            : throw new InvalidOperationException($"source projection at t = {t} was not prepared"), shifts, diagonals, bySource);
+    }
+
+    private static Matrix<double> Block(double[] packed, int offset, int rows, int columns) =>
+        Matrix<double>.Build.Dense(rows, columns, packed.AsSpan(offset, rows * columns).ToArray());
+
+    /// <summary>A rows × columns matrix with <paramref name="m"/> in its upper left corner.</summary>
+    private static Matrix<double> Widen(Matrix<double> m, int rows, int columns)
+    {
+        var w = Matrix<double>.Build.Dense(rows, columns);
+        w.SetSubMatrix(0, 0, m);
+        return w;
+    }
+
+    /// <summary>result ← beta·result + alpha·F(x C Vᵀ) V = beta·result + alpha·[Σ_k (D_k x)(C M_k) + Q_t A] for the
+    /// angular coefficients of V; C = I when <paramref name="c"/> is null. With x = X0 and C = S0 this is F(K)V
+    /// at K = X0 S0 without forming K. The stencil terms are grouped by shift: per axis (S₋x)·C Σ m_k M_k and
+    /// (S₊x)·C Σ p_k M_k, and every centre and spatially constant diagonal in one x·C Σ c_k M_k.</summary>
+    public void KRightHandSide(double t, Block x, Matrix<double>? c, AngularCoefficients a, double alpha, double beta, Block result) =>
+        KRightHandSide(t, x, c, a, alpha, beta, result, null);
+
+    /// <summary><see cref="KRightHandSide(double, Block, Matrix{double}?, AngularCoefficients, double, double, Block)"/>
+    /// plus x·<paramref name="extra"/>, folded into the product with the centre terms (one GEMM less for
+    /// K1 = X0 S0 + Δt F(X0 S0 V0ᵀ)V0).</summary>
+    public void KRightHandSide(double t, Block x, Matrix<double>? c, AngularCoefficients a, double alpha, double beta, Block result, Matrix<double>? extra)
+    {
+        int r = x.Columns, q = result.Columns;
+        var halo = HaloFor(r);
+        _haloExchange.Begin(_backend, x, halo);   // overlapped with the terms that need no ghosts
+        Matrix<double> Right(Matrix<double> m) => c is null ? m * alpha : c * m * alpha;
+        var centre = Matrix<double>.Build.Dense(q, q);
+        var minus = new Dictionary<int, Matrix<double>>();
+        var plus = new Dictionary<int, Matrix<double>>();
+        for (int term = 0; term < _op.Terms.Count; term++)
         {
-            var s = Matrix<double>.Build.Dense(r, sources);
-            for (int j = 0; j < sources; j++, offset += r) s.SetColumn(j, packed.AsSpan(offset, r).ToArray());
-            bySource[t] = s;
+            switch (_op.Terms[term].Spatial)
+            {
+                case StencilOperator st:
+                    if (st.Center != 0.0) centre += a.M[term] * st.Center;
+                    if (st.Minus != 0.0) minus[st.Axis] = minus.TryGetValue(st.Axis, out var mm) ? mm + a.M[term] * st.Minus : a.M[term] * st.Minus;
+                    if (st.Plus != 0.0) plus[st.Axis] = plus.TryGetValue(st.Axis, out var pp) ? pp + a.M[term] * st.Plus : a.M[term] * st.Plus;
+                    break;
+                case DiagonalOperator when _constant[term] is double value:
+                    centre += a.M[term] * value;
+                    break;
+            }
         }
-        return new(g, t => bySource.TryGetValue(t, out var s) ? s
-            : throw new InvalidOperationException($"source projection at t = {t} was not prepared"));
-    }
-
-    /// <summary>result ← F(K Vᵀ) V for the angular coefficients of V.</summary>
-    public void KRightHandSide(double t, Block k, AngularCoefficients a, Block result, Block work)
-    {
-        var halo = HaloFor(k.Columns);
-        _haloExchange.Begin(_backend, k, halo);   // overlapped with the terms that need no ghosts
-        // Spatially constant diagonals (uniform σ) together: K·Σ_k c_k M_k.
-        var p0 = Matrix<double>.Build.Dense(k.Columns, k.Columns);
+        _backend.MultiplySmall(x, extra is null ? Right(centre) : Right(centre) + extra, 1.0, beta, result);
+        Block? work = null;
         for (int term = 0; term < _op.Terms.Count; term++)
-            if (_constant[term] is double c) p0 += a.M[term] * c;
-        _backend.MultiplySmall(k, p0, 1.0, 0.0, result);
-        for (int term = 0; term < _op.Terms.Count; term++)
-            if (_constant[term] is null && _op.Terms[term].Spatial is not StencilOperator) AddTerm(term, k, halo, a, result, work);
-        for (int j = 0; j < _op.Sources.Count; j++) _backend.AddOuter(_op.Sources[j].Spatial(t), a.Source.Row(j).ToArray(), 1.0, result);
+        {
+            if (_constant[term] is not null || _op.Terms[term].Spatial is StencilOperator) continue;
+            // A spatially varying diagonal (material map): (D x)(C M) through one temporary.
+            work ??= _backend.Allocate(x.Rows, r);
+            _backend.Clear(work);
+            _backend.ApplySpatial(_op.Terms[term].Spatial, _op.Block, x, null, 1.0, work);
+            _backend.MultiplySmall(work, Right(a.M[term]), 1.0, 1.0, result);
+        }
+        work?.Dispose();
+        for (int j = 0; j < _op.Sources.Count; j++) _backend.AddOuter(_op.Sources[j].Spatial(t), a.Source.Row(j).ToArray(), alpha, result);
         _haloExchange.End();
-        for (int term = 0; term < _op.Terms.Count; term++)
-            if (_op.Terms[term].Spatial is StencilOperator) AddTerm(term, k, halo, a, result, work);
-    }
-
-    /// <summary>result += (D_term K) M_term.</summary>
-    private void AddTerm(int term, Block k, Halo halo, AngularCoefficients a, Block result, Block work)
-    {
-        _backend.Clear(work);
-        _backend.ApplySpatial(_op.Terms[term].Spatial, _op.Block, k, halo, 1.0, work);
-        _backend.MultiplySmall(work, a.M[term], 1.0, 1.0, result);
+        var shifts = new List<ShiftProduct>();
+        foreach (int axis in _axes)
+        {
+            if (minus.TryGetValue(axis, out var m)) shifts.Add(new ShiftProduct(axis, -1, Right(m)));
+            if (plus.TryGetValue(axis, out var p)) shifts.Add(new ShiftProduct(axis, +1, Right(p)));
+        }
+        _backend.AddShiftedProducts(_op.Block, x, halo, shifts, result);
     }
 
     /// <summary>dL/dt = Σ_k B_k L G_kᵀ + C s(t)ᵀ.</summary>
@@ -184,9 +284,11 @@ public sealed class KroneckerProjections
         return result;
     }
 
-    private Halo HaloFor(int columns)
+    /// <summary>The ghost layers for a block of the given width; <paramref name="slot"/> tells apart blocks whose
+    /// halos are alive at the same time (the parts of an augmented basis).</summary>
+    private Halo HaloFor(int columns, int slot = 0)
     {
-        if (!_halos.TryGetValue(columns, out var h)) _halos[columns] = h = new Halo(_op.Block, columns);
+        if (!_halos.TryGetValue((columns, slot), out var h)) _halos[(columns, slot)] = h = new Halo(_op.Block, columns);
         return h;
     }
 }

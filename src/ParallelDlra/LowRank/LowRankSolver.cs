@@ -24,7 +24,6 @@ public abstract class LowRankSolver : ISolver
         StepperKind = stepper;
         Projections = new KroneckerProjections(op, backend, halo, comm);
         Qr = new TallSkinnyQr(backend, comm, op.Block.Grid.CellVolume, options.Qr);
-        Blocks = new TimeStepper(stepper, backend);
         Padding = padding;
         (X, S, V) = InitialFactors(op, phi0, padding);
     }
@@ -56,7 +55,6 @@ public abstract class LowRankSolver : ISolver
     protected TimeStepperKind StepperKind { get; }
     protected KroneckerProjections Projections { get; }
     protected TallSkinnyQr Qr { get; }
-    protected TimeStepper Blocks { get; }
     protected KineticOperator Operator => Projections.Operator;
     protected double Weight => Projections.Weight;
 
@@ -85,15 +83,20 @@ public abstract class LowRankSolver : ISolver
         int m = op.Basis.Count, n = op.Block.Count;
         int r = Math.Clamp(Options.InitialRank, Math.Max(1, Options.Truncation.RMin), Math.Min(Options.Truncation.RMax, m));
         if (Options.Kind == SolverKind.FixedRankBug) r = Math.Min(Options.InitialRank, m);
-        var cols = new double[n * r];
         Span<double> norm = [phi0.Sum(v => v * v)];
         Comm.AllreduceSum(norm);
-        if (norm[0] > 0) phi0.CopyTo(cols, 0);
-        else for (int i = 0; i < n; i++) cols[i] = padding(i, 0);   // zero initial state: S0 = 0, any basis will do
-        for (int j = 1; j < r; j++)
-            for (int i = 0; i < n; i++) cols[j * n + i] = padding(i, j);
         var x = Backend.Allocate(n, r);
-        Backend.Upload(cols, x);
+        var column = new double[n];
+        using (var staging = Backend.Allocate(n, 1))   // one column at a time: no second n_cells × r array
+        {
+            for (int j = 0; j < r; j++)
+            {
+                if (j == 0 && norm[0] > 0) phi0.CopyTo(column, 0);
+                else for (int i = 0; i < n; i++) column[i] = padding(i, j);   // (a zero initial state: S0 = 0, any basis will do)
+                Backend.Upload(column, staging);
+                Backend.CopyColumns(staging, 0, x, j, 1);
+            }
+        }
         var rFactor = Orthonormalize(x);
         var d = Matrix<double>.Build.Dense(r, r);
         d[0, 0] = norm[0] > 0 ? 1.0 / op.Basis.IsotropicMomentNorm : 0.0;   // u0 = φ0 e0ᵀ/√|S| (or 0)
@@ -102,19 +105,23 @@ public abstract class LowRankSolver : ISolver
 
     // ---- substeps ---------------------------------------------------------------------------------
 
-    /// <summary>K-step: K = X0 S0 evolved with V0 fixed from t to t + dt.</summary>
+    /// <summary>K-step: K = X0 S0 evolved with V0 fixed from t to t + dt. The first stage is taken from X0 and
+    /// S0 without forming K: K1 = X0 S0 + dt·[Σ_k (D_k X0)(S0 M_k) + Q A]; SSP-RK2 then takes
+    /// K(t + dt) = (X0 S0 + K1 + dt F(K1))/2. At most X0 and two n_cells × r blocks are alive.</summary>
     protected Block KStep(double t, double dt, Block x0, Matrix<double> s0, Matrix<double> v0)
     {
         using var _ = Phase("K-step");
         int r = x0.Columns;
-        var k = Backend.Allocate(x0.Rows, r);
-        Backend.MultiplySmall(x0, s0, 1.0, 0.0, k);
         var a = AngularGalerkin(v0);
-        using var f = Backend.Allocate(x0.Rows, r);
-        using var work = Backend.Allocate(x0.Rows, r);
-        using var stage = StepperKind == TimeStepperKind.SspRk2 ? Backend.Allocate(x0.Rows, r) : null;
-        Blocks.Advance(t, dt, k, (time, kk, result) => Projections.KRightHandSide(time, kk, a, result, work), f, stage ?? f);
-        return k;
+        var k1 = Backend.Allocate(x0.Rows, r);
+        Projections.KRightHandSide(t, x0, s0, a, dt, 0.0, k1, extra: s0);
+        if (StepperKind == TimeStepperKind.ForwardEuler) return k1;
+        var k2 = Backend.Allocate(x0.Rows, r);
+        Projections.KRightHandSide(t + dt, k1, null, a, 0.5 * dt, 0.0, k2);
+        Backend.Axpby(0.5, k1, 1.0, k2);
+        k1.Dispose();
+        Backend.MultiplySmall(x0, s0, 0.5, 1.0, k2);
+        return k2;
     }
 
     /// <summary>L-step: L = V0 S0ᵀ evolved with X0 fixed (its Galerkin coefficients g).</summary>
@@ -157,20 +164,22 @@ public abstract class LowRankSolver : ISolver
 
     // ---- bases ------------------------------------------------------------------------------------
 
-    /// <summary>X̂ = [X0, X̃] (width 2r) with X̃ an orthonormal basis of the part of K outside span(X0), and
-    /// the coefficients of K in it: K = X̂ C. The residual K − X0 X0ᵀWK (block Gram–Schmidt twice) is factored
-    /// by TSQR, Q R; directions whose singular values in R are at rounding level (K nearly in span X0) are
-    /// replaced by deterministic padding directions orthogonal to X0 and the kept ones — Householder would
-    /// fill them with rounding noise that depends on the decomposition. The padding keeps the width 2r of
-    /// orth([K, X0]) (extra room for the Galerkin S-step) and makes every decomposition build the same X̂.</summary>
-    protected (Block XHat, Matrix<double> Coefficients) AugmentX(Block x0, Block k)
+    /// <summary>The augmented basis X̂ = [X0, X̃] (width 2r), returned as X̃ (X0 is not copied), with X̃ an
+    /// orthonormal basis of the part of K outside span(X0), and the coefficients of K in X̂: K = X̂ C.
+    /// <paramref name="k"/> is consumed: the residual K − X0 X0ᵀWK (block Gram–Schmidt twice) is formed in its
+    /// storage and factored by TSQR, Q R; directions whose singular values in R are at rounding level (K nearly
+    /// in span X0) are replaced by deterministic padding directions orthogonal to X0 and the kept ones —
+    /// Householder would fill them with rounding noise that depends on the decomposition. The padding keeps the
+    /// width 2r of orth([K, X0]) (extra room for the Galerkin S-step) and makes every decomposition build the
+    /// same X̂.</summary>
+    protected (Block XTilde, Matrix<double> Coefficients) AugmentX(Block x0, Block k)
     {
         using var _ = Phase("basis augmentation");
         int r = x0.Columns, kc = k.Columns;
-        var residual = Backend.Allocate(k.Rows, kc);
-        Backend.CopyColumns(k, 0, residual, 0, kc);
-        var p = ProjectOut(x0, residual) + ProjectOut(x0, residual);
-        var (q, coefficients) = SignificantDirections(residual, p.FrobeniusNorm(), kc, x0);
+        int e = MagnitudeExponent();
+        if (e != 0) Backend.Axpby(0.0, k, Math.ScaleB(1.0, -e), k);   // K·2⁻ᵉ; the coefficients are scaled back below
+        var p = ProjectOut(x0, k) + ProjectOut(x0, k);
+        var (q, coefficients) = SignificantDirections(k, p.FrobeniusNorm(), kc, x0);
         if (coefficients.FrobeniusNorm() < 1e-4 * p.FrobeniusNorm())
         {
             // A small residual is orthogonal to X0 only relative to ‖K‖: once more against X0.
@@ -180,17 +189,21 @@ public abstract class LowRankSolver : ISolver
             p += c * coefficients;
             coefficients = r2 * coefficients;
         }
-        using (q)
-        {
-            int kx = q.Columns;
-            var xHat = Backend.Allocate(k.Rows, r + kx);
-            Backend.CopyColumns(x0, 0, xHat, 0, r);
-            if (kx > 0) Backend.CopyColumns(q, 0, xHat, r, kx);
-            var coeff = Matrix<double>.Build.Dense(r + kx, kc);
-            coeff.SetSubMatrix(0, 0, p);
-            if (kx > 0) coeff.SetSubMatrix(r, 0, coefficients);
-            return (xHat, coeff);
-        }
+        int kx = q.Columns;
+        var coeff = Matrix<double>.Build.Dense(r + kx, kc);
+        coeff.SetSubMatrix(0, 0, p);
+        if (kx > 0) coeff.SetSubMatrix(r, 0, coefficients);
+        return (q, e == 0 ? coeff : coeff * Math.ScaleB(1.0, e));
+    }
+
+    /// <summary>The parts of X̂ = [X0, X̃] that have columns.</summary>
+    protected static Block[] Parts(Block x0, Block xTilde) => xTilde.Columns > 0 ? [x0, xTilde] : [x0];
+
+    /// <summary>Galerkin coefficients of X̂ = [X0, X̃] (one allreduce), reusing those of X0.</summary>
+    protected SpatialCoefficients Galerkin(Block x0, SpatialCoefficients g0, Block xTilde, double[] times)
+    {
+        using var _ = Phase("Galerkin coefficients");
+        return xTilde.Columns > 0 ? Projections.Spatial([x0, xTilde], g0, times) : g0;
     }
 
     /// <summary>An orthonormal basis of the range of <paramref name="a"/> (consumed) and the coefficients of a
@@ -202,10 +215,11 @@ public abstract class LowRankSolver : ISolver
     {
         int c = a.Columns;
         var r = Orthonormalize(a);
-        var svd = r.Svd(true);
+        var (rU, rS, _) = SmallSvd.Of(r);
         double cut = ResolvableFraction * (r.FrobeniusNorm() + scale);
-        int keep = svd.S.Count(sv => sv > cut);
-        var u = svd.U.SubMatrix(0, c, 0, keep);
+        int keep = rS.Count(sv => sv > cut);
+        if (keep == c && width <= c) return (a, r);   // every direction resolved: Q itself, a = Q R
+        var u = rU.SubMatrix(0, c, 0, keep);
         var kept = Backend.Allocate(a.Rows, keep);
         if (keep > 0) Backend.MultiplySmall(a, u, 1.0, 0.0, kept);
         a.Dispose();
@@ -237,6 +251,22 @@ public abstract class LowRankSolver : ISolver
     /// <summary>Collectives spent on orthonormalisation (TSQR / CholeskyQR and the block Gram–Schmidt
     /// projections of the basis augmentation): the "QR's own" synchronisation points.</summary>
     public long OrthonormalisationCollectives { get; private set; }
+
+    /// <summary>Largest entries of S within which K is not rescaled (<see cref="MagnitudeExponent"/>).</summary>
+    private static readonly double UnscaledBelow = Math.ScaleB(1.0, -400), UnscaledAbove = Math.ScaleB(1.0, 400);
+
+    /// <summary>The power of two e by which a block that scales with S (K, the residual of its augmentation) is
+    /// divided before it is orthogonalised: 0 while the largest entry of S lies in [2⁻⁴⁰⁰, 2⁴⁰⁰], else its
+    /// exponent (at most ±1000). A state that decayed towards zero would otherwise reach subnormal numbers,
+    /// whose lost precision breaks the orthogonality of the new basis; scaling by a power of two is exact and
+    /// the same on every rank (S is replicated), and within the range nothing changes, bit for bit.</summary>
+    protected int MagnitudeExponent()
+    {
+        double largest = 0;
+        foreach (double v in S.Enumerate()) largest = Math.Max(largest, Math.Abs(v));
+        if (largest == 0.0 || !double.IsFinite(largest) || (largest >= UnscaledBelow && largest <= UnscaledAbove)) return 0;
+        return Math.Clamp(Math.ILogB(largest), -1000, 1000);
+    }
 
     /// <summary><see cref="TallSkinnyQr.Orthonormalize"/>, counting its collectives.</summary>
     protected Matrix<double> Orthonormalize(Block a)
@@ -270,10 +300,10 @@ public abstract class LowRankSolver : ISolver
         var tilde = Matrix<double>.Build.Dense(m, 0);
         if (room > 0)
         {
-            var svd = residual.Svd(true);
+            var (u, sigma, _) = SmallSvd.Of(residual);
             double cut = ResolvableFraction * Math.Max(l.FrobeniusNorm(), double.Epsilon);
-            int keep = Math.Min(room, svd.S.Count(s => s > cut));
-            tilde = svd.U.SubMatrix(0, m, 0, keep);
+            int keep = Math.Min(room, sigma.Count(s => s > cut));
+            tilde = u.SubMatrix(0, m, 0, keep);
             tilde -= v0 * v0.TransposeThisAndMultiply(tilde);
             if (keep > 0) tilde = tilde.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;
         }
@@ -283,16 +313,16 @@ public abstract class LowRankSolver : ISolver
         return (vHat, vHat.TransposeThisAndMultiply(l));
     }
 
-    /// <summary>Truncates the augmented coefficients Ŝ of the bases X̂, V̂ and adopts the result:
-    /// X ← X̂ Px, S, V ← V̂ Pv. Returns the step's report.</summary>
-    protected StepReport TruncateAndAdopt(Block xHat, Matrix<double> vHat, Matrix<double> sHat)
+    /// <summary>Truncates the augmented coefficients Ŝ of the bases X̂ = [X0, X̃], V̂ and adopts the result:
+    /// X ← X0 Px[0:r] + X̃ Px[r:], S, V ← V̂ Pv (X̃ is disposed). Returns the step's report.</summary>
+    protected StepReport TruncateAndAdopt(Block xTilde, Matrix<double> vHat, Matrix<double> sHat)
     {
         using var _ = Phase("truncation");
         var t = Truncation.Truncate(sHat, Options.Truncation, Options.Conservative);
-        var x1 = Backend.Allocate(xHat.Rows, t.Rank);
-        Backend.MultiplySmall(xHat, t.Px, 1.0, 0.0, x1);
-        X.Dispose();
-        X = x1;
+        int r = X.Columns, kx = xTilde.Columns;
+        // X1 = X0 Px[0:r] + X̃ Px[r:], in X0's storage where it has room (X0 is consumed).
+        X = Backend.Recombine(X, t.Px.SubMatrix(0, r, 0, t.Rank), xTilde, kx > 0 ? t.Px.SubMatrix(r, kx, 0, t.Rank) : null);
+        xTilde.Dispose();
         S = t.S;
         V = vHat * t.Pv;
         return new StepReport(Rank, t.DiscardedTail);

@@ -185,6 +185,67 @@ public abstract class BackendContractTests
         Assert.Equal(g.ToColumnMajorArray(), B.Gram(x, y).ToColumnMajorArray()); // bitwise, run to run
     }
 
+    /// <summary>Products with shifted views (AddShiftedProducts, ShiftGram) equal the same products with the
+    /// shifted copies ApplySpatial makes, on every axis and side, with ghosts, and agree with the reference.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(Shapes))]
+    public void Shifted_products_and_shift_grams_equal_products_with_shifted_copies(int[] cells)
+    {
+        var block = Block(cells);
+        const int p = 3, q = 2;
+        var halo = new Halo(block, p);
+        for (int f = 0; f < halo.Ghost.Length; f++) Random(halo.Ghost[f].Length, 200 + f).CopyTo(halo.Ghost[f], 0);
+        var xv = Random(block.Count * p, 210);
+        var zv = Random(block.Count * q, 211);
+        for (int axis = 0; axis < cells.Length; axis++)
+            foreach (int direction in new[] { -1, +1 })
+            {
+                var m = Matrix<double>.Build.Dense(p, q, Random(p * q, 220 + axis));
+                var shift = new ShiftProduct(axis, direction, m);
+                // y ← z + (S x)·M, by the shifted view and by a shifted copy.
+                using var x = Make(B, block.Count, p, xv);
+                using var y = Make(B, block.Count, q, zv);
+                B.AddShiftedProducts(block, x, halo, [shift], y);
+                using var copy = B.Allocate(block.Count, p);
+                B.ApplySpatial(shift.Shift, block, x, halo, 1.0, copy);
+                using var expected = Make(B, block.Count, q, zv);
+                B.MultiplySmall(copy, m, 1.0, 1.0, expected);
+                Close(Get(B, expected), Get(B, y));
+                using var rx = Make(Reference, block.Count, p, xv);
+                using var ry = Make(Reference, block.Count, q, zv);
+                Reference.AddShiftedProducts(block, rx, halo, [shift], ry);
+                Close(Get(Reference, ry), Get(B, y));
+                // xᵀ(S x) and zᵀ(S x).
+                Close(B.Gram(x, copy), B.ShiftGram(block, x, x, halo, axis, direction));
+                using var z = Make(B, block.Count, q, zv);
+                Close(B.Gram(z, copy), B.ShiftGram(block, z, x, halo, axis, direction));
+                Close(Reference.ShiftGram(block, rx, rx, halo, axis, direction), B.ShiftGram(block, x, x, halo, axis, direction));
+            }
+    }
+
+    /// <summary>Recombine gives x·B + z·C, whether the backend writes it over x (room for the columns) or
+    /// into a new block (more columns than x's storage holds), over several row blocks.</summary>
+    [SkippableTheory]
+    [InlineData(9000, 5, 3, 4)]
+    [InlineData(9000, 5, 3, 5)]
+    [InlineData(301, 4, 0, 9)]
+    [InlineData(1, 2, 2, 1)]
+    public void Recombine_gives_x_b_plus_z_c(int rows, int p, int s, int q)
+    {
+        var xv = Random(rows * p, 230);
+        var zv = Random(rows * Math.Max(s, 1), 231);
+        var b = Matrix<double>.Build.Dense(p, q, Random(p * q, 232));
+        var c = s > 0 ? Matrix<double>.Build.Dense(s, q, Random(s * q, 233)) : null;
+        var expected = Matrix<double>.Build.Dense(rows, p, xv) * b;
+        if (c is not null) expected += Matrix<double>.Build.Dense(rows, s, zv[..(rows * s)]) * c;
+        var x = Make(B, rows, p, xv);
+        using var z = s > 0 ? Make(B, rows, s, zv[..(rows * s)]) : null;
+        using var y = B.Recombine(x, b, z, c);
+        Assert.Equal(rows, y.Rows);
+        Assert.Equal(q, y.Columns);
+        Close(expected.ToColumnMajorArray(), Get(B, y), 1e-13);
+    }
+
     [SkippableFact]
     public void Add_outer_agrees()
     {
