@@ -22,10 +22,11 @@ public sealed class AugmentedBug(KineticOperator op, IComputeBackend backend, IH
     public override StepReport Step(double t, double dt)
     {
         var times = StageTimes(t, dt);
-        var k1 = KStep(t, dt, X, S, V);
+        var a0 = AngularGalerkin(V);
         var g0 = Galerkin(X, times);
+        var k1 = KStep(t, dt, X, S, a0);
         var l1 = LStep(t, dt, g0, S, V);
-        var (xTilde, _) = AugmentX(X, k1);   // consumes K(t1)
+        var (xTilde, _) = AugmentX(X, k1, KnownProjection(t, dt, g0, a0));   // consumes K(t1)
         var (vHat, _) = AugmentV(V, l1);
         // With X̂ = [X0, X̃] and V̂ = [V0, Ṽ]: X̂ᵀ W X0 = [I; 0] and V̂ᵀV0 = [I; 0].
         var s0 = Matrix<double>.Build.Dense(X.Columns + xTilde.Columns, vHat.ColumnCount);
@@ -51,11 +52,13 @@ public sealed class ParallelBug(KineticOperator op, IComputeBackend backend, IHa
     {
         var times = StageTimes(t, dt);
         int r = Rank;
-        var k1 = KStep(t, dt, X, S, V);   // consumed by AugmentX
+        var a0 = AngularGalerkin(V);
+        var k1 = KStep(t, dt, X, S, a0);   // consumed by AugmentX
         var g0 = Galerkin(X, times);
         var l1 = LStep(t, dt, g0, S, V);
-        var sBar = SStep(t, dt, g0, AngularGalerkin(V), S);
-        var (xTilde, cx) = AugmentX(X, k1);
+        var sBar = SStep(t, dt, g0, a0, S);
+        // With forward Euler, w X0ᵀK(t1) is S̄(t1) itself.
+        var (xTilde, cx) = AugmentX(X, k1, StepperKind == TimeStepperKind.ForwardEuler ? sBar : null);
         var (vHat, cv) = AugmentV(V, l1);
         int kx = xTilde.Columns, kv = vHat.ColumnCount - r;
         var sHat = Matrix<double>.Build.Dense(r + kx, r + kv);
@@ -81,7 +84,7 @@ public sealed class FixedRankBug(KineticOperator op, IComputeBackend backend, IH
     {
         var times = StageTimes(t, dt);
         // X1 = orth(K1), completed deterministically when K1 is rank deficient (e.g. the rank-one start).
-        var k1 = KStep(t, dt, X, S, V);
+        var k1 = KStep(t, dt, X, S, AngularGalerkin(V));
         int e = MagnitudeExponent();
         if (e != 0) Backend.Axpby(0.0, k1, Math.ScaleB(1.0, -e), k1);   // only its range is used: scaling is free
         var (x1, _) = SignificantDirections(k1, 0.0, Rank);

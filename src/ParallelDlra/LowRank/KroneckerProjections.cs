@@ -1,6 +1,7 @@
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Compute;
 using ParallelDlra.Kinetic;
+using ParallelDlra.LinearAlgebra;
 using ParallelDlra.Parallel;
 
 namespace ParallelDlra.LowRank;
@@ -35,6 +36,7 @@ public sealed class KroneckerProjections
     private readonly IComputeBackend _backend;
     private readonly IHaloExchange _haloExchange;
     private readonly ICommunicator _comm;
+    private readonly IDenseLinearAlgebra _la = LinearAlgebraProvider.Default;
     private readonly Dictionary<(int Columns, int Slot), Halo> _halos = [];
     private readonly AngularMatrix[] _angular, _angularT;
     /// <summary>Per term: the spatially constant value of a diagonal term, or null.</summary>
@@ -69,7 +71,17 @@ public sealed class KroneckerProjections
 
     public AngularCoefficients Angular(Matrix<double> v)
     {
-        var m = _angularT.Select(bt => v.TransposeThisAndMultiply(bt.Multiply(v))).ToArray();
+        // M_k = Vᵀ(B_kᵀV): n_moments-long inner products, through BLAS (a symmetric B_k shares its structure).
+        var vd = v.AsColumnMajorArray() ?? v.ToColumnMajorArray();
+        int rows = v.RowCount, r = v.ColumnCount;
+        var m = _angularT.Select(bt =>
+        {
+            var bv = bt.Multiply(v);
+            var product = new double[r * r];
+            if (r > 0 && rows > 0)
+                _la.Gemm(Transpose.Yes, Transpose.No, r, r, rows, 1.0, vd, rows, bv.AsColumnMajorArray() ?? bv.ToColumnMajorArray(), rows, 0.0, product, r);
+            return Matrix<double>.Build.Dense(r, r, product);
+        }).ToArray();
         var a = Matrix<double>.Build.Dense(_op.Sources.Count, v.ColumnCount);
         for (int j = 0; j < _op.Sources.Count; j++) a.SetRow(j, v.TransposeThisAndMultiply(Vector<double>.Build.Dense(_op.Sources[j].Angular)));
         return new(m, a);

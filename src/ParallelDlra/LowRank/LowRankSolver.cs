@@ -108,11 +108,10 @@ public abstract class LowRankSolver : ISolver
     /// <summary>K-step: K = X0 S0 evolved with V0 fixed from t to t + dt. The first stage is taken from X0 and
     /// S0 without forming K: K1 = X0 S0 + dt·[Σ_k (D_k X0)(S0 M_k) + Q A]; SSP-RK2 then takes
     /// K(t + dt) = (X0 S0 + K1 + dt F(K1))/2. At most X0 and two n_cells × r blocks are alive.</summary>
-    protected Block KStep(double t, double dt, Block x0, Matrix<double> s0, Matrix<double> v0)
+    protected Block KStep(double t, double dt, Block x0, Matrix<double> s0, AngularCoefficients a)
     {
         using var _ = Phase("K-step");
         int r = x0.Columns;
-        var a = AngularGalerkin(v0);
         var k1 = Backend.Allocate(x0.Rows, r);
         Projections.KRightHandSide(t, x0, s0, a, dt, 0.0, k1, extra: s0);
         if (StepperKind == TimeStepperKind.ForwardEuler) return k1;
@@ -123,6 +122,12 @@ public abstract class LowRankSolver : ISolver
         Backend.MultiplySmall(x0, s0, 0.5, 1.0, k2);
         return k2;
     }
+
+    /// <summary>w X0ᵀK(t1) without a cell sum, where known: after one forward-Euler K-step from K = X0 S0,
+    /// w X0ᵀK1 = S0 + Δt·[Σ_k G_k S0 M_k + s(t) A] — the forward-Euler Galerkin S-step from S0 on X0, V0
+    /// (<paramref name="g0"/>, <paramref name="a0"/>). Null for SSP-RK2, whose second stage leaves span(X0).</summary>
+    protected Matrix<double>? KnownProjection(double t, double dt, SpatialCoefficients g0, AngularCoefficients a0) =>
+        StepperKind == TimeStepperKind.ForwardEuler ? SStep(t, dt, g0, a0, S) : null;
 
     /// <summary>L-step: L = V0 S0ᵀ evolved with X0 fixed (its Galerkin coefficients g).</summary>
     protected Matrix<double> LStep(double t, double dt, SpatialCoefficients g, Matrix<double> s0, Matrix<double> v0)
@@ -166,19 +171,30 @@ public abstract class LowRankSolver : ISolver
 
     /// <summary>The augmented basis X̂ = [X0, X̃] (width 2r), returned as X̃ (X0 is not copied), with X̃ an
     /// orthonormal basis of the part of K outside span(X0), and the coefficients of K in X̂: K = X̂ C.
+    /// <paramref name="projection"/>, when given, is w X0ᵀK known without a cell sum (see
+    /// <see cref="KnownProjection"/>) and replaces the first of the two Gram–Schmidt passes' sums.
     /// <paramref name="k"/> is consumed: the residual K − X0 X0ᵀWK (block Gram–Schmidt twice) is formed in its
     /// storage and factored by TSQR, Q R; directions whose singular values in R are at rounding level (K nearly
     /// in span X0) are replaced by deterministic padding directions orthogonal to X0 and the kept ones —
     /// Householder would fill them with rounding noise that depends on the decomposition. The padding keeps the
     /// width 2r of orth([K, X0]) (extra room for the Galerkin S-step) and makes every decomposition build the
     /// same X̂.</summary>
-    protected (Block XTilde, Matrix<double> Coefficients) AugmentX(Block x0, Block k)
+    protected (Block XTilde, Matrix<double> Coefficients) AugmentX(Block x0, Block k, Matrix<double>? projection = null)
     {
         using var _ = Phase("basis augmentation");
         int r = x0.Columns, kc = k.Columns;
         int e = MagnitudeExponent();
         if (e != 0) Backend.Axpby(0.0, k, Math.ScaleB(1.0, -e), k);   // K·2⁻ᵉ; the coefficients are scaled back below
-        var p = ProjectOut(x0, k) + ProjectOut(x0, k);
+        Matrix<double> p;
+        if (projection is null || e != 0) p = ProjectOut(x0, k) + ProjectOut(x0, k);
+        else
+        {
+            // The first Gram–Schmidt pass with the known w X0ᵀK (no cell sum, no allreduce), the second computed.
+            // Not for a rescaled state: the known projection was computed from S at its own (extreme) magnitude.
+            p = projection;
+            Backend.MultiplySmall(x0, p, -1.0, 1.0, k);
+            p += ProjectOut(x0, k);
+        }
         var (q, coefficients) = SignificantDirections(k, p.FrobeniusNorm(), kc, x0);
         if (coefficients.FrobeniusNorm() < 1e-4 * p.FrobeniusNorm())
         {

@@ -26,6 +26,18 @@ public sealed class BenchCommandTests
         Assert.Contains("no CUDA device", stderr.ToString());
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("x")]
+    [InlineData("466")]
+    public void A_bad_rank_floor_is_bad_input(string floor)
+    {
+        var stderr = new StringWriter();
+        int rc = Program.Invoke(["bench", "lowrank", floor], new StringWriter(), stderr);
+        Assert.Equal(ExitCodes.BadInput, rc);
+        Assert.Equal($"error: bench lowrank: r_min {floor} is not an integer in [1, 465]", stderr.ToString().Trim());
+    }
+
     [Fact]
     public void Measure_times_every_step_of_a_small_line_source()
     {
@@ -37,6 +49,8 @@ public sealed class BenchCommandTests
         Assert.Equal(10, r.FinalRank); // P_3 in 2D: 10 moments
         Assert.Equal(256, phi.Length);
         Assert.True(r.PeakWorkingSet > 0 && r.GcHeap > 0);
+        Assert.InRange(r.BaselineWorkingSet, 1, r.PeakWorkingSet);   // the warmed-up runtime, below the peak
+        Assert.Equal(r.PeakWorkingSet - r.BaselineWorkingSet, r.SolveMemory);
         Assert.InRange(r.MedianStep, r.StepSeconds.Min(), r.StepSeconds.Max());
         Assert.Equal(0.0, Benchmarks.RelativeDifference(phi, phi));
     }
