@@ -83,7 +83,7 @@ public interface IComputeBackend : IDisposable
     Matrix<double> ShiftGram(GridBlock block, Block x, Block y, Halo haloY, int axis, int direction)
     {
         using var shifted = Allocate(y.Rows, y.Columns);
-        ApplySpatial(new ShiftProduct(axis, direction, null!).Shift, block, y, haloY, 1.0, shifted);
+        ApplySpatial(ShiftProduct.Stencil(axis, direction), block, y, haloY, 1.0, shifted);
         return Gram(x, shifted);
     }
 }
@@ -94,8 +94,9 @@ public interface IComputeBackend : IDisposable
 public sealed record ShiftProduct(int Axis, int Direction, Matrix<double> Matrix)
 {
     /// <summary>The shift as a stencil: (S₋x)_i = x_{i−e_axis} or (S₊x)_i = x_{i+e_axis}.</summary>
-    public StencilOperator Shift => Direction < 0 ? Lower(Axis) : new StencilOperator(Axis, 0.0, 0.0, 1.0);
+    public StencilOperator Shift => Stencil(Axis, Direction);
 
-    /// <summary>S₋ along an axis.</summary>
-    public static StencilOperator Lower(int axis) => new(axis, 1.0, 0.0, 0.0);
+    /// <summary>S₋ (<paramref name="direction"/> &lt; 0) or S₊ along an axis as a stencil.</summary>
+    public static StencilOperator Stencil(int axis, int direction) =>
+        direction < 0 ? new StencilOperator(axis, 1.0, 0.0, 0.0) : new StencilOperator(axis, 0.0, 0.0, 1.0);
 }
