@@ -83,8 +83,12 @@ public sealed unsafe class NativeBuffer : MemoryManager<double>
     {
         if (length < 0 || length > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(length), length, "a block holds at most 2³¹ − 1 values");
         Length = length;
-        _address = Interop.LibC.MapZeroed(Math.Max(1, length) * sizeof(double));
+        // No GC.AddMemoryPressure: the induced collections cost working set; blocks are disposed where they
+        // are made (the finaliser is only a safety net).
+        _address = Interop.LibC.MapZeroed(Bytes);
     }
+
+    private long Bytes => Math.Max(1, Length) * sizeof(double);
 
     // CA2015: a span outlives nothing here. A buffer belongs to one HostBlock (or the pool); the backend takes
     // spans of it only inside calls that receive the block, whose callers hold the block across the call. The
@@ -113,7 +117,7 @@ public sealed unsafe class NativeBuffer : MemoryManager<double>
     protected override void Dispose(bool disposing)
     {
         if (_address == 0) return;
-        Interop.LibC.Unmap(_address, Math.Max(1, Length) * sizeof(double));
+        Interop.LibC.Unmap(_address, Bytes);
         _address = 0;
         if (disposing) GC.SuppressFinalize(this);
     }
