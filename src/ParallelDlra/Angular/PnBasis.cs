@@ -272,8 +272,9 @@ public sealed class PnBasis
         foreach (var ((i, j), v) in a)
         {
             double sum = (v + a.GetValueOrDefault((j, i))) * 0.5;
-            if (sum != 0.0) symmetric.Add((i, j, sum));
-            if (!a.ContainsKey((j, i)) && sum != 0.0) symmetric.Add((j, i, sum));
+            if (sum == 0.0) continue;
+            symmetric.Add((i, j, sum));
+            if (!a.ContainsKey((j, i))) symmetric.Add((j, i, sum));   // (j, i) is not visited itself
         }
         return Matrix<double>.Build.SparseOfIndexed(Count, Count, symmetric);
     }

@@ -141,27 +141,38 @@ public sealed class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null) : ICom
     /// <summary>The rows of the face a shift reaches across (lower face for S₋, upper for S₊), in the face layout
     /// of the halo, and per row and column: ghost − the row the whole-block offset view pairs it with (that of
     /// the neighbouring slab, or nothing past the block's end).</summary>
-    private static (int[] Rows, double[] Correction) FaceCorrection(GridBlock block, ReadOnlySpan<double> xd, int rows, int columns, Halo halo, int axis, int direction)
+    private (int[] Rows, double[] Correction) FaceCorrection(GridBlock block, ReadOnlySpan<double> xd, int rows, int columns, Halo halo, int axis, int direction)
     {
-        int n = block.Size[axis], inner = block.Stride[axis], outer = rows / (n * inner);
-        int faceCount = outer * inner;
+        var (faceRows, wrong) = FaceRows(block, axis, direction);
+        int faceCount = faceRows.Length;
         var ghost = halo.Ghost[2 * axis + (direction < 0 ? 0 : 1)];
-        var faceRows = new int[faceCount];
-        var wrong = new int[faceCount];   // the row the offset view pairs the face row with, −1 for none
+        var correction = new double[faceCount * columns];
+        for (int j = 0; j < columns; j++)
+            for (int f = 0; f < faceCount; f++)
+                correction[j * faceCount + f] = ghost[j * faceCount + f] - (wrong[f] >= 0 ? xd[j * rows + wrong[f]] : 0.0);
+        return (faceRows, correction);
+    }
+
+    private readonly Dictionary<(GridBlock Block, int Axis, int Direction), (int[] Rows, int[] Paired)> _faceRows = [];
+
+    /// <summary>The face rows a shift reaches across, in the halo's face layout, and the row the whole-block offset
+    /// view pairs each with (−1 for none): geometry only, computed once per block, axis and side.</summary>
+    private (int[] Rows, int[] Paired) FaceRows(GridBlock block, int axis, int direction)
+    {
+        if (_faceRows.TryGetValue((block, axis, direction), out var known)) return known;
+        int rows = block.Count, n = block.Size[axis], inner = block.Stride[axis], outer = rows / (n * inner);
+        var faceRows = new int[outer * inner];
+        var paired = new int[outer * inner];
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {
                 int f = o * inner + i;
                 int row = direction < 0 ? o * n * inner + i : (o * n + n - 1) * inner + i;
                 faceRows[f] = row;
-                int paired = row + direction * inner;
-                wrong[f] = paired >= 0 && paired < rows ? paired : -1;
+                int other = row + direction * inner;
+                paired[f] = other >= 0 && other < rows ? other : -1;
             }
-        var correction = new double[faceCount * columns];
-        for (int j = 0; j < columns; j++)
-            for (int f = 0; f < faceCount; f++)
-                correction[j * faceCount + f] = ghost[j * faceCount + f] - (wrong[f] >= 0 ? xd[j * rows + wrong[f]] : 0.0);
-        return (faceRows, correction);
+        return _faceRows[(block, axis, direction)] = (faceRows, paired);
     }
 
     /// <summary>Rows handled at once by <see cref="Recombine"/> in place.</summary>
@@ -175,15 +186,7 @@ public sealed class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null) : ICom
         int n = x.Rows, p = x.Columns, q = b.ColumnCount, s = z?.Columns ?? 0;
         if (b.RowCount != p || (s > 0 && (c is null || c.RowCount != s || c.ColumnCount != q || z!.Rows != n)))
             throw new ArgumentException($"shapes {n}x{p} · {b.RowCount}x{b.ColumnCount} (+ {z?.Rows}x{s} · {c?.RowCount}x{c?.ColumnCount})");
-        if (hx.Capacity < (long)n * q)
-        {
-            // No room: a new block.
-            var y = Allocate(n, q);
-            MultiplySmall(x, b, 1.0, 0.0, y);
-            if (s > 0) MultiplySmall(z!, c!, 1.0, 1.0, y);
-            x.Dispose();
-            return y;
-        }
+        if (hx.Capacity < (long)n * q) return IComputeBackend.RecombineIntoNew(this, x, b, z, c);   // no room
         var bd = b.AsColumnMajorArray() ?? b.ToColumnMajorArray();
         var cd = s > 0 ? c!.AsColumnMajorArray() ?? c.ToColumnMajorArray() : null;
         var chunk = new double[Math.Min(RecombineRows, Math.Max(n, 1)) * q];

@@ -68,11 +68,14 @@ public interface IComputeBackend : IDisposable
     /// consumed and the result returned. A backend may compute it in x's own storage, row block by row block,
     /// when that storage has room for q columns (a new basis from an old one without a second copy); this
     /// default allocates the result.</summary>
-    Block Recombine(Block x, Matrix<double> b, Block? z = null, Matrix<double>? c = null)
+    Block Recombine(Block x, Matrix<double> b, Block? z = null, Matrix<double>? c = null) => RecombineIntoNew(this, x, b, z, c);
+
+    /// <summary><see cref="Recombine"/> into a newly allocated block (x disposed).</summary>
+    static Block RecombineIntoNew(IComputeBackend backend, Block x, Matrix<double> b, Block? z, Matrix<double>? c)
     {
-        var y = Allocate(x.Rows, b.ColumnCount);
-        MultiplySmall(x, b, 1.0, 0.0, y);
-        if (z is not null && c is not null && z.Columns > 0) MultiplySmall(z, c, 1.0, 1.0, y);
+        var y = backend.Allocate(x.Rows, b.ColumnCount);
+        backend.MultiplySmall(x, b, 1.0, 0.0, y);
+        if (z is not null && c is not null && z.Columns > 0) backend.MultiplySmall(z, c, 1.0, 1.0, y);
         x.Dispose();
         return y;
     }

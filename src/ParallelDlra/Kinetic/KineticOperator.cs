@@ -162,9 +162,11 @@ public sealed class KineticOperator
         if (_checkerboardRate is double known) return known;
         int m = Basis.Count;
         var sum = Matrix<double>.Build.Dense(m, m);
+        // On the checkerboard mode a stencil m S₋ + c I + p S₊ acts as c − m − p: −2/Δx_d for the second
+        // differences, 0 for the central ones.
         foreach (var term in _terms)
-            if (term.Name.StartsWith("upwind diffusion", StringComparison.Ordinal) && term.Spatial is StencilOperator st)
-                sum += term.Angular * (-2.0 * st.Center);   // Center = −1/Δx_d
+            if (term.Spatial is StencilOperator st && st.Center - st.Minus - st.Plus != 0.0)
+                sum -= term.Angular * (st.Center - st.Minus - st.Plus);
         var eigenvalues = new double[m];
         var vectors = new double[m * m];
         LinearAlgebra.LinearAlgebraProvider.Default.SymmetricEigen(m, sum.ToColumnMajorArray(), eigenvalues, vectors);

@@ -58,7 +58,7 @@ public sealed class ParallelBug(KineticOperator op, IComputeBackend backend, IHa
         var l1 = LStep(t, dt, g0, S, V);
         var sBar = SStep(t, dt, g0, a0, S);
         // With forward Euler, w X0ᵀK(t1) is S̄(t1) itself.
-        var (xTilde, cx) = AugmentX(X, k1, StepperKind == TimeStepperKind.ForwardEuler ? sBar : null);
+        var (xTilde, cx) = AugmentX(X, k1, ProjectionIsSStep ? sBar : null);
         var (vHat, cv) = AugmentV(V, l1);
         int kx = xTilde.Columns, kv = vHat.ColumnCount - r;
         var sHat = Matrix<double>.Build.Dense(r + kx, r + kv);
@@ -85,8 +85,7 @@ public sealed class FixedRankBug(KineticOperator op, IComputeBackend backend, IH
         var times = StageTimes(t, dt);
         // X1 = orth(K1), completed deterministically when K1 is rank deficient (e.g. the rank-one start).
         var k1 = KStep(t, dt, X, S, AngularGalerkin(V));
-        int e = MagnitudeExponent();
-        if (e != 0) Backend.Axpby(0.0, k1, Math.ScaleB(1.0, -e), k1);   // only its range is used: scaling is free
+        ScaleToUnitMagnitude(k1);   // only its range is used: the scale does not matter
         var (x1, _) = SignificantDirections(k1, 0.0, Rank);
         var mBuf = Backend.Gram(x1, X).AsColumnMajorArray();
         Comm.AllreduceSum(mBuf);

@@ -141,11 +141,13 @@ public sealed class KroneckerProjections
             _haloExchange.Begin(_backend, parts[count - 1], halos[count - 1]!);
         }
         using var q = sources > 0 ? _backend.Allocate(parts[0].Rows, 1) : null;
-        foreach (var (kind, index, a, b, offset) in layout.Where(e => e.Kind == 1))
+        // Varying diagonals: D x_b once per part b, then its sums with every x_a (a ≤ b).
+        foreach (var group in layout.Where(e => e.Kind == 1).GroupBy(e => (e.Index, e.B)))
         {
+            var (index, b) = group.Key;
             using var dx = _backend.Allocate(parts[b].Rows, width[b]);
             _backend.ApplySpatial(_op.Terms[variable[index]].Spatial, _op.Block, parts[b], null, 1.0, dx);
-            _backend.Gram(parts[a], dx).AsColumnMajorArray().CopyTo(packed, offset);
+            foreach (var e in group) _backend.Gram(parts[e.A], dx).AsColumnMajorArray().CopyTo(packed, e.Offset);
         }
         foreach (var (kind, index, a, _, offset) in layout.Where(e => e.Kind == 2))
             for (int j = 0; j < sources; j++)

@@ -127,7 +127,10 @@ public abstract class LowRankSolver : ISolver
     /// w X0ᵀK1 = S0 + Δt·[Σ_k G_k S0 M_k + s(t) A] — the forward-Euler Galerkin S-step from S0 on X0, V0
     /// (<paramref name="g0"/>, <paramref name="a0"/>). Null for SSP-RK2, whose second stage leaves span(X0).</summary>
     protected Matrix<double>? KnownProjection(double t, double dt, SpatialCoefficients g0, AngularCoefficients a0) =>
-        StepperKind == TimeStepperKind.ForwardEuler ? SStep(t, dt, g0, a0, S) : null;
+        ProjectionIsSStep ? SStep(t, dt, g0, a0, S) : null;
+
+    /// <summary>Whether w X0ᵀK(t1) equals the S-step from S0 on X0, V0 (forward Euler; see <see cref="KnownProjection"/>).</summary>
+    protected bool ProjectionIsSStep => StepperKind == TimeStepperKind.ForwardEuler;
 
     /// <summary>L-step: L = V0 S0ᵀ evolved with X0 fixed (its Galerkin coefficients g).</summary>
     protected Matrix<double> LStep(double t, double dt, SpatialCoefficients g, Matrix<double> s0, Matrix<double> v0)
@@ -183,8 +186,7 @@ public abstract class LowRankSolver : ISolver
     {
         using var _ = Phase("basis augmentation");
         int r = x0.Columns, kc = k.Columns;
-        int e = MagnitudeExponent();
-        if (e != 0) Backend.Axpby(0.0, k, Math.ScaleB(1.0, -e), k);   // K·2⁻ᵉ; the coefficients are scaled back below
+        int e = ScaleToUnitMagnitude(k);   // K·2⁻ᵉ; the coefficients are scaled back below
         Matrix<double> p;
         if (projection is null || e != 0) p = ProjectOut(x0, k) + ProjectOut(x0, k);
         else
@@ -276,7 +278,16 @@ public abstract class LowRankSolver : ISolver
     /// exponent (at most ±1000). A state that decayed towards zero would otherwise reach subnormal numbers,
     /// whose lost precision breaks the orthogonality of the new basis; scaling by a power of two is exact and
     /// the same on every rank (S is replicated), and within the range nothing changes, bit for bit.</summary>
-    protected int MagnitudeExponent()
+    /// <summary>Divides <paramref name="k"/> (a block that scales with S) by 2^<see cref="MagnitudeExponent"/> and
+    /// returns the exponent.</summary>
+    protected int ScaleToUnitMagnitude(Block k)
+    {
+        int e = MagnitudeExponent();
+        if (e != 0) Backend.Axpby(0.0, k, Math.ScaleB(1.0, -e), k);
+        return e;
+    }
+
+    private int MagnitudeExponent()
     {
         double largest = 0;
         foreach (double v in S.Enumerate()) largest = Math.Max(largest, Math.Abs(v));
