@@ -75,6 +75,11 @@ public static class Program
             stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }
+        catch (SimulationFailure e)
+        {
+            stderr.WriteLine($"failure: {e.Message}");
+            return ExitCodes.Failure;
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             stderr.WriteLine($"failure: {e.GetType().Name}: {e.Message}");

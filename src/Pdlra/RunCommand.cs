@@ -52,6 +52,8 @@ internal static class RunCommand
 /// <c>error: message</c>, every rank finalises MPI and exits with 2. Should the other ranks not follow
 /// (the input was bad on some ranks only), a watchdog logs <c>rank N: message</c> after
 /// <see cref="FinalizeTimeout"/> and aborts the job with 2.</item>
+/// <item><see cref="SimulationFailure"/> (divergence, lost orthonormality or conservation, detected from
+/// allreduced data, so on every rank alike): rank 0 prints <c>failure: message</c>, every rank exits with 1.</item>
 /// <item>any other exception: the rank logs <c>rank N: Type: message</c> on standard error and calls
 /// MPI_Abort(1), which ends every rank — no rank waits forever in a collective.</item>
 /// </list>
@@ -73,6 +75,14 @@ internal static class MpiFailurePolicy
             stderr.Flush();
             FinalizeOrAbort(comm, stderr, ExitCodes.BadInput, e.Message);
             return ExitCodes.BadInput;
+        }
+        catch (SimulationFailure e)
+        {
+            // Detected alike on every rank (from allreduced quantities): one line from rank 0, exit 1 everywhere.
+            if (comm.IsRoot) stderr.WriteLine($"failure: {e.Message}");
+            stderr.Flush();
+            FinalizeOrAbort(comm, stderr, ExitCodes.Failure, e.Message);
+            return ExitCodes.Failure;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
