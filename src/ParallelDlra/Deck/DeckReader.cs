@@ -16,7 +16,7 @@ public static partial class DeckReader
     private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps"];
     private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation"];
-    private static readonly string[] TruncationKeys = ["theta", "tolerance", "r_min", "r_max"];
+    private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "r_min", "r_max"];
     private static readonly string[] ComputeKeys = ["backend", "share_gpus", "accelerator"];
     private static readonly string[] OutputKeys = ["directory", "progress_every", "write_field", "snapshot_every", "snapshot_times",
         "moments", "store_factors", "checkpoint_every", "checkpoint_keep"];
@@ -191,12 +191,19 @@ public static partial class DeckReader
         var kind = s.Optional("type")?.Word("solver type", DeckWords.Solver) ?? SolverKind.FullRank;
         var flux = s.Optional("flux")?.Word("numerical flux", DeckWords.Flux) ?? FluxKind.Roe;
         int rank = s.Optional("rank")?.Int("rank >= 1", n => n >= 1 ? null : "is not positive") ?? 10;
-        bool conservative = s.Optional("conservative")?.Bool() ?? false;
+        var conservativeValue = s.Optional("conservative");
+        bool conservative = conservativeValue?.Bool() ?? false;
+        // The fixed-rank BUG starts its S-step from the projection of S0 onto the new bases, which changes the
+        // mass by O(Δt): it has no conservative variant (docs/design.md, "What each integrator guarantees").
+        if (conservative && kind == SolverKind.FixedRankBug)
+            throw conservativeValue!.Error("is not available with solver.type = fixed_rank_bug (its S-step starts from a projection that changes the mass)",
+                "false with fixed_rank_bug; true with augmented_bug or parallel_bug");
         var qr = s.Optional("qr")?.Word("QR method", DeckWords.Qr) ?? QrMethod.Tsqr;
 
         var t = s.Sub("truncation", TruncationKeys);
         double theta = t.Optional("theta")?.Double("theta > 0", v => v > 0 ? null : "is not positive") ?? 1e-2;
         var tolerance = t.Optional("tolerance")?.Word("tolerance kind", DeckWords.Tolerance) ?? ToleranceKind.Relative;
+        var per = t.Optional("per")?.Word("what theta is measured against", DeckWords.TruncationPer) ?? TruncationScaling.UnitTime;
         var rMinValue = t.Optional("r_min");
         var rMaxValue = t.Optional("r_max");
         int rMin = rMinValue?.Int("r_min >= 1", n => n >= 1 ? null : "is not positive") ?? 2;
@@ -208,7 +215,7 @@ public static partial class DeckReader
                 ? rMinValue.Error($"is larger than solver.truncation.r_max = {rMax}", allowed)
                 : rMaxValue!.Error($"is smaller than solver.truncation.r_min = {rMin}", allowed);
         }
-        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax), conservative, qr);
+        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per), conservative, qr);
     }
 
     private static ComputeOptions ReadCompute(Section s)

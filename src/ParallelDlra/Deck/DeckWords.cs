@@ -9,7 +9,7 @@ internal static class DeckWords
     public static readonly (string Word, FluxKind Value)[] Flux = [("roe", FluxKind.Roe), ("rusanov", FluxKind.Rusanov)];
 
     public static readonly (string Word, TimeStepperKind Value)[] Stepper =
-        [("euler", TimeStepperKind.ForwardEuler), ("ssprk2", TimeStepperKind.SspRk2)];
+        [("euler", TimeStepperKind.ForwardEuler), ("ssprk2", TimeStepperKind.SspRk2), ("ssprk3", TimeStepperKind.SspRk3)];
 
     public static readonly (string Word, SolverKind Value)[] Solver =
     [
@@ -22,6 +22,9 @@ internal static class DeckWords
 
     public static readonly (string Word, ToleranceKind Value)[] Tolerance =
         [("relative", ToleranceKind.Relative), ("absolute", ToleranceKind.Absolute)];
+
+    public static readonly (string Word, TruncationScaling Value)[] TruncationPer =
+        [("unit_time", TruncationScaling.UnitTime), ("step", TruncationScaling.Step)];
 
     public static readonly (string Word, InitialKind Value)[] Initial =
         [("zero", InitialKind.Zero), ("gaussian", InitialKind.Gaussian), ("constant", InitialKind.Constant)];

@@ -12,14 +12,22 @@ public enum BoundaryKind { Vacuum, Periodic, Reflective, Inflow }
 /// <summary>Numerical flux of the finite-volume discretisation.</summary>
 public enum FluxKind { Roe, Rusanov }
 
-/// <summary>Explicit time stepper (also used for the substeps of the low-rank integrators).</summary>
-public enum TimeStepperKind { ForwardEuler, SspRk2 }
+/// <summary>Explicit time stepper: forward Euler or a strong-stability-preserving Runge–Kutta method
+/// (SSP-RK2, SSP-RK3; Gottlieb and Shu 1998), each a convex combination of forward-Euler steps
+/// (<c>ParallelDlra.Solvers.ShuOsher</c>). The low-rank integrators compose whole forward-Euler DLRA steps the same way.</summary>
+public enum TimeStepperKind { ForwardEuler, SspRk2, SspRk3 }
 
 /// <summary>Which solver evolves the discrete solution.</summary>
 public enum SolverKind { FullRank, FixedRankBug, AugmentedBug, ParallelBug }
 
 /// <summary>Whether the truncation tolerance θ is absolute or relative to ‖S‖.</summary>
 public enum ToleranceKind { Relative, Absolute }
+
+/// <summary>What the truncation tolerance θ is measured against in time: per unit time (ϑ = θ·Δt per
+/// truncation, so n steps discard at most θ·t: the same meaning on every grid and step size; Ceruti, Kusch
+/// and Lubich, BIT 2022, bound the error by the truncations' sum n·ϑ) or per step (ϑ = θ, the setting of
+/// earlier versions).</summary>
+public enum TruncationScaling { UnitTime, Step }
 
 /// <summary>How a tall-skinny block is orthonormalised (<c>ParallelDlra.Parallel.TallSkinnyQr</c>):
 /// Householder TSQR (never breaks down), CholeskyQR2 (two Gram passes, κ up to about u^(-1/2)) or
@@ -148,9 +156,16 @@ public sealed record InitialConditionOptions(InitialKind Kind, ImmutableArray<do
 /// <summary>deck key <c>time</c>. Δt = cfl · (Σ_d ρ(A_d)/Δx_d)^-1, shortened for the last step to hit <see cref="End"/>.</summary>
 public sealed record TimeOptions(double End, double Cfl, TimeStepperKind Stepper, int MaxSteps);
 
-/// <summary>deck key <c>solver.truncation</c>: discard the singular-value tail whose ℓ2 norm is ≤ θ
-/// (absolute) or ≤ θ‖S‖ (relative), keeping a rank in [RMin, RMax].</summary>
-public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMin, int RMax);
+/// <summary>deck key <c>solver.truncation</c>: discard the singular-value tail whose ℓ2 norm is ≤ ϑ with
+/// ϑ = θ·Δt (<see cref="TruncationScaling.UnitTime"/>, the default) or θ (<see cref="TruncationScaling.Step"/>),
+/// times ‖Ŝ‖_F when relative, keeping a rank in [RMin, RMax].</summary>
+public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMin, int RMax, TruncationScaling Per = TruncationScaling.UnitTime)
+{
+    /// <summary>The tolerance ϑ on the ℓ2 norm of the discarded singular values of one truncation in a step of
+    /// length <paramref name="dt"/>, for a matrix of Frobenius norm <paramref name="norm"/>.</summary>
+    public double Tolerance(double dt, double norm) =>
+        Theta * (Per == TruncationScaling.UnitTime ? dt : 1.0) * (Kind == ToleranceKind.Relative ? norm : 1.0);
+}
 
 /// <summary>deck key <c>solver</c>.</summary>
 public sealed record SolverOptions(

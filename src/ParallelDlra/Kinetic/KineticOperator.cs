@@ -9,8 +9,10 @@ namespace ParallelDlra.Kinetic;
 /// B·(D u)_i, i.e. (D u) Bᵀ for u stored n_cells × n_moments.</summary>
 public sealed record KroneckerTerm(string Name, SpatialOperator Spatial, Matrix<double> Angular);
 
-/// <summary>A separable source q(x, t) cᵀ: its contribution to cell i is q_i(t)·c.</summary>
-public sealed record SourceTerm(string Name, double[] Angular, Func<double, double[]> Spatial, bool TimeDependent);
+/// <summary>A separable source q(x, t) cᵀ: its contribution to cell i is q_i(t)·c.
+/// <paramref name="Boundary"/>: the ghost values of an inflow face, whose mass flux is part of the face's outflow
+/// (<see cref="FaceOutflow.Constant"/>), not an emission in the volume.</summary>
+public sealed record SourceTerm(string Name, double[] Angular, Func<double, double[]> Spatial, bool TimeDependent, bool Boundary = false);
 
 /// <summary>The mass leaving through one physical face: Σ_{i ∈ face} wᵀu_i + Constant (per unit time).
 /// <paramref name="Cells"/> are the rank-local cells on the face (none when the rank's block does not touch
@@ -87,7 +89,7 @@ public sealed class KineticOperator
                         double g0 = faces[f].InflowScalarFlux / sqrtS;
                         var ghostSource = (a.Column(0) * (-0.5 * s / h) + diffusion.Column(0) * (0.5 / h)) * g0;
                         var indicator = Indicator(n, cells);
-                        _sources.Add(new($"inflow {FaceName(f)}", ghostSource.ToArray(), _ => indicator, false));
+                        _sources.Add(new($"inflow {FaceName(f)}", ghostSource.ToArray(), _ => indicator, false, Boundary: true));
                         constant = 0.5 * (s * a[0, 0] - diffusion[0, 0]) * g0 * globalFaceCells; // the whole face's, on every rank
                         break;
                     }
@@ -101,6 +103,7 @@ public sealed class KineticOperator
         // Collisions: −σ_t u + σ_s e0 e0ᵀ u, and the isotropic source Q/|S| → moment 0 gets Q/√|S|.
         var sigmaT = new double[n];
         var sigmaS = new double[n];
+        var sigmaA = new double[n];
         var source = new double[n];
         Span<double> x = stackalloc double[3];
         for (int c = 0; c < n; c++)
@@ -109,13 +112,15 @@ public sealed class KineticOperator
             var mat = materials.At(x[..block.Dimension]);
             sigmaT[c] = -mat.SigmaT;
             sigmaS[c] = mat.SigmaS;
+            sigmaA[c] = mat.SigmaA;
             source[c] = mat.Source / sqrtS;
             LocalSigmaTMax = Math.Max(LocalSigmaTMax, mat.SigmaT);
         }
         // Which terms exist is decided on the whole grid, so every rank of a decomposition has the same list.
-        var (anyAbsorption, anyScattering, anySource) = block.Count == block.Grid.CellCount
-            ? (sigmaT.Any(v => v != 0.0), sigmaS.Any(v => v != 0.0), source.Any(v => v != 0.0))
+        var (anyAbsorption, anyScattering, anySource, anySigmaA) = block.Count == block.Grid.CellCount
+            ? (sigmaT.Any(v => v != 0.0), sigmaS.Any(v => v != 0.0), source.Any(v => v != 0.0), sigmaA.Any(v => v != 0.0))
             : GlobalPresence(block.Grid, materials);
+        Absorption = anySigmaA ? sigmaA : null;
         if (anyAbsorption) _terms.Add(new("absorption", new DiagonalOperator(sigmaT), Matrix<double>.Build.SparseIdentity(m)));
         if (anyScattering)
         {
@@ -137,6 +142,21 @@ public sealed class KineticOperator
     public IReadOnlyList<KroneckerTerm> Terms => _terms;
     public IReadOnlyList<SourceTerm> Sources => _sources;
     public IReadOnlyList<FaceOutflow> Outflows => _outflows;
+
+    /// <summary>σ_a on the rank-local cells, for the absorption rate ∫σ_a φ of the balance; null when σ_a = 0 on
+    /// the whole grid (the same on every rank).</summary>
+    public double[]? Absorption { get; }
+
+    /// <summary>The sources emitting in the volume (not the ghost values of inflow faces, which the outflow counts).</summary>
+    public IReadOnlyList<SourceTerm> VolumeSources => [.. _sources.Where(s => !s.Boundary)];
+
+    /// <summary>Σ_i q_i(t) over the rank-local cells of a source: its emission rate is MassWeight·c₀·(the sum over ranks).</summary>
+    public double SourceSum(SourceTerm source, double t)
+    {
+        double sum = 0.0;
+        foreach (double v in source.Spatial(t)) sum += v;
+        return sum;
+    }
 
     /// <summary>Largest σ_t over the rank-local cells.</summary>
     public double LocalSigmaTMax { get; }
@@ -181,12 +201,12 @@ public sealed class KineticOperator
     public double MassWeight => Block.Grid.CellVolume * Basis.IsotropicMomentNorm;
 
     /// <summary>Whether σ_t, σ_s and Q are nonzero anywhere on the whole grid (every rank computes the same).</summary>
-    private static (bool Absorption, bool Scattering, bool Source) GlobalPresence(CartesianGrid grid, MaterialMap materials)
+    private static (bool Absorption, bool Scattering, bool Source, bool SigmaA) GlobalPresence(CartesianGrid grid, MaterialMap materials)
     {
-        bool a = false, sc = false, q = false;
+        bool a = false, sc = false, q = false, sa = false;
         Span<double> x = stackalloc double[3];
         Span<int> ijk = stackalloc int[3];
-        for (long c = 0; c < grid.CellCount && !(a && sc && q); c++)
+        for (long c = 0; c < grid.CellCount && !(a && sc && q && sa); c++)
         {
             long rest = c;
             for (int d = 0; d < grid.Dimension; d++) { ijk[d] = (int)(rest % grid.Cells[d]); rest /= grid.Cells[d]; x[d] = grid.Center(d, ijk[d]); }
@@ -194,8 +214,9 @@ public sealed class KineticOperator
             a |= mat.SigmaT != 0.0;
             sc |= mat.SigmaS != 0.0;
             q |= mat.Source != 0.0;
+            sa |= mat.SigmaA != 0.0;
         }
-        return (a, sc, q);
+        return (a, sc, q, sa);
     }
 
     /// <summary>1 on the given local cells, 0 elsewhere.</summary>

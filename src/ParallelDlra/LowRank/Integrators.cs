@@ -19,9 +19,9 @@ public sealed class AugmentedBug(KineticOperator op, IComputeBackend backend, IH
 {
     public override string Name => Options.Conservative ? "augmented BUG (conservative truncation)" : "augmented BUG";
 
-    public override StepReport Step(double t, double dt)
+    protected override StepReport EulerStep(double t, double dt)
     {
-        var times = StageTimes(t, dt);
+        double[] times = [t];
         var a0 = AngularGalerkin(V);
         var g0 = Galerkin(X, times);
         var k1 = KStep(t, dt, X, S, a0);
@@ -32,7 +32,7 @@ public sealed class AugmentedBug(KineticOperator op, IComputeBackend backend, IH
         var s0 = Matrix<double>.Build.Dense(X.Columns + xTilde.Columns, vHat.ColumnCount);
         s0.SetSubMatrix(0, 0, S);
         var sHat = SStep(t, dt, Galerkin(X, g0, xTilde, times), AngularGalerkin(vHat), s0);
-        return TruncateAndAdopt(xTilde, vHat, sHat);
+        return TruncateAndAdopt(xTilde, vHat, sHat, dt);
     }
 }
 
@@ -48,9 +48,9 @@ public sealed class ParallelBug(KineticOperator op, IComputeBackend backend, IHa
 {
     public override string Name => Options.Conservative ? "parallel BUG (conservative truncation)" : "parallel BUG";
 
-    public override StepReport Step(double t, double dt)
+    protected override StepReport EulerStep(double t, double dt)
     {
-        var times = StageTimes(t, dt);
+        double[] times = [t];
         int r = Rank;
         var a0 = AngularGalerkin(V);
         var k1 = KStep(t, dt, X, S, a0);   // consumed by AugmentX
@@ -58,14 +58,14 @@ public sealed class ParallelBug(KineticOperator op, IComputeBackend backend, IHa
         var l1 = LStep(t, dt, g0, S, V);
         var sBar = SStep(t, dt, g0, a0, S);
         // With forward Euler, w X0ᵀK(t1) is S̄(t1) itself.
-        var (xTilde, cx) = AugmentX(X, k1, ProjectionIsSStep ? sBar : null);
+        var (xTilde, cx) = AugmentX(X, k1, sBar);
         var (vHat, cv) = AugmentV(V, l1);
         int kx = xTilde.Columns, kv = vHat.ColumnCount - r;
         var sHat = Matrix<double>.Build.Dense(r + kx, r + kv);
         sHat.SetSubMatrix(0, 0, sBar);
         if (kv > 0) sHat.SetSubMatrix(0, r, cv.SubMatrix(r, kv, 0, r).Transpose());   // L(t1)ᵀ Ṽ
         if (kx > 0) sHat.SetSubMatrix(r, 0, cx.SubMatrix(r, kx, 0, r));               // X̃ᵀ W K(t1)
-        return TruncateAndAdopt(xTilde, vHat, sHat);
+        return TruncateAndAdopt(xTilde, vHat, sHat, dt);
     }
 }
 
@@ -80,13 +80,15 @@ public sealed class FixedRankBug(KineticOperator op, IComputeBackend backend, IH
 {
     public override string Name => "fixed-rank BUG";
 
-    public override StepReport Step(double t, double dt)
+    protected override bool FixedRank => true;
+
+    protected override StepReport EulerStep(double t, double dt)
     {
-        var times = StageTimes(t, dt);
+        double[] times = [t];
         // X1 = orth(K1), completed deterministically when K1 is rank deficient (e.g. the rank-one start).
         var k1 = KStep(t, dt, X, S, AngularGalerkin(V));
         ScaleToUnitMagnitude(k1);   // only its range is used: the scale does not matter
-        var (x1, _) = SignificantDirections(k1, 0.0, Rank);
+        var (x1, _, _) = SignificantDirections(k1, 0.0, Rank);
         var mBuf = Backend.Gram(x1, X).AsColumnMajorArray();
         Comm.AllreduceSum(mBuf);
         var m = Matrix<double>.Build.Dense(Rank, Rank, mBuf) * Weight;
@@ -101,6 +103,7 @@ public sealed class FixedRankBug(KineticOperator op, IComputeBackend backend, IH
         X = x1;
         S = s1;
         V = v1;
+        FactorsChanged();
         return new StepReport(Rank, 0.0);
     }
 }

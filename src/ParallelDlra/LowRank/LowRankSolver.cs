@@ -10,8 +10,12 @@ namespace ParallelDlra.LowRank;
 
 /// <summary>
 /// Common state and pieces of the BUG-type integrators: the factors u ≈ X S Vᵀ (X distributed by rows and
-/// orthonormal in the cell-volume inner product, S and V replicated), the K-, L- and S-substeps, the basis
-/// augmentation and the global diagnostics. Each integrator is a short composition of these pieces.
+/// orthonormal in the cell-volume inner product, S and V replicated), the forward-Euler K-, L- and S-substeps,
+/// the basis augmentation and the global diagnostics. Each integrator is a short composition of these pieces
+/// in one forward-Euler DLRA step (<see cref="EulerStep"/>); <see cref="Step"/> composes such steps into the
+/// deck's SSP Runge–Kutta method (<see cref="ShuOsher"/>): every stage is a whole Euler DLRA step, combined with
+/// the state at the start of the step and truncated again, so what an Euler step guarantees (exactness at
+/// r = n_moments, conservation) holds for every stepper.
 /// </summary>
 public abstract class LowRankSolver : ISolver
 {
@@ -22,11 +26,20 @@ public abstract class LowRankSolver : ISolver
         Comm = comm;
         Options = options;
         StepperKind = stepper;
+        Scheme = ShuOsher.Of(stepper);
         Projections = new KroneckerProjections(op, backend, halo, comm);
         Qr = new TallSkinnyQr(backend, comm, op.Block.Grid.CellVolume, options.Qr);
         Padding = padding;
         (X, S, V) = InitialFactors(op, phi0, padding);
+        if (op.Absorption is { } sigmaA)
+        {
+            _absorption = backend.Allocate(op.Block.Count, 1);
+            backend.Upload(sigmaA, _absorption);
+        }
     }
+
+    /// <summary>σ_a on the local cells (n_cells × 1), for the absorption rate of the balance; null without absorption.</summary>
+    private readonly Block? _absorption;
 
     /// <summary>Deterministic functions of the global cell index (local cell, column) used to complete bases:
     /// the same on every decomposition, so serial and MPI runs build the same factors.</summary>
@@ -45,14 +58,25 @@ public abstract class LowRankSolver : ISolver
 
     /// <summary>New basis directions weaker than this fraction of the matrix they come from are not taken
     /// from the data: rounding (which differs between decompositions) determines such a direction only to
-    /// ε/fraction, and the Galerkin S-step would give it an O(Δt) coefficient — the run would depend on the
-    /// rank count. They are replaced by deterministic padding directions instead (see SignificantDirections).</summary>
-    public const double ResolvableFraction = 1e-8;
+    /// about ε/fraction, and the Galerkin S-step gives it an O(Δt) coefficient — the run would depend on the
+    /// rank count. They are replaced by deterministic padding directions instead (see SignificantDirections).
+    /// What is dropped so is at most this fraction of the matrix per step: the floor of the agreement with full
+    /// rank and of conservation. 1e-12 balances the two (docs/design.md, "Directions from the data"): measured on
+    /// the MPI test decks, 1 vs 3 ranks differ by ≤ 7e-14 at 1e-12, ≤ 2.5e-13 at 1e-14; at the earlier 1e-8 the
+    /// dropped directions broke conservation by up to 1e-8 and exactness at r = n_moments by 1e-9.</summary>
+    public const double ResolvableFraction = 1e-12;
+
+    /// <summary>Kept directions whose singular value is below this fraction of the matrix they come from are
+    /// orthogonal to the basis they were projected against only to ε/fraction (block Gram–Schmidt leaves the
+    /// residual orthogonal to ε relative to the matrix, and normalising magnifies that): they get one more pass.</summary>
+    private const double WeakDirection = 1e-4;
 
     protected IComputeBackend Backend { get; }
     protected ICommunicator Comm { get; }
     protected SolverOptions Options { get; }
     protected TimeStepperKind StepperKind { get; }
+    /// <summary>The SSP Runge–Kutta method whose forward-Euler stages are whole DLRA steps.</summary>
+    protected ShuOsher Scheme { get; }
     protected KroneckerProjections Projections { get; }
     protected TallSkinnyQr Qr { get; }
     protected KineticOperator Operator => Projections.Operator;
@@ -74,7 +98,59 @@ public abstract class LowRankSolver : ISolver
     public abstract string Name { get; }
     public int Rank => S.RowCount;
 
-    public abstract StepReport Step(double t, double dt);
+    /// <summary>One forward-Euler DLRA step of the integrator from the current factors, truncated with the
+    /// tolerance of a step of length <paramref name="dt"/>; the factors are replaced.</summary>
+    protected abstract StepReport EulerStep(double t, double dt);
+
+    /// <summary>Whether the integrator keeps the truncation rank fixed (the fixed-rank BUG).</summary>
+    protected virtual bool FixedRank => false;
+
+    /// <summary>One step of the deck's stepper: forward Euler is <see cref="EulerStep"/>; an SSP Runge–Kutta
+    /// method runs its stages as Euler steps, y⁽ⁱ⁺¹⁾ = aᵢ y(t) + (1 − aᵢ) Φ_Δt(y⁽ⁱ⁾), the convex combination of two
+    /// low-rank states being formed on the union of their bases and truncated (<see cref="CombineWithStart"/>).
+    /// At r = n_moments every stage is the full-rank stage, so the step is full-rank SSP-RK; with conservative
+    /// truncation every stage conserves, and so does the combination (mass is linear).</summary>
+    public StepReport Step(double t, double dt)
+    {
+        Span<double> rates = stackalloc double[Scheme.Stages];
+        rates[0] = NetRate(t);
+        if (Scheme.Stages == 1)
+        {
+            var euler = EulerStep(t, dt);
+            return euler with { MassChange = Scheme.MassChange(dt, rates) };
+        }
+        using var x0 = Backend.Allocate(X.Rows, X.Columns);
+        Backend.CopyColumns(X, 0, x0, 0, X.Columns);
+        var (s0, v0) = (S, V);
+        double tail2 = 0.0;
+        for (int i = 0; i < Scheme.Stages; i++)
+        {
+            if (i > 0) rates[i] = NetRate(t + Scheme.C[i] * dt);
+            var stage = EulerStep(t + Scheme.C[i] * dt, dt);
+            tail2 += stage.DiscardedTail * stage.DiscardedTail;
+            if (Scheme.A[i] == 0.0) continue;
+            var combined = CombineWithStart(Scheme.A[i], x0, s0, v0, dt);
+            tail2 += combined.DiscardedTail * combined.DiscardedTail;
+        }
+        return new StepReport(Rank, Math.Sqrt(tail2), Scheme.MassChange(dt, rates));
+    }
+
+    /// <summary>X S Vᵀ ← truncation of a·X0 S0 V0ᵀ + (1 − a)·X S Vᵀ: X̂ = [X0, X̃] with X̃ the part of X outside
+    /// span(X0) (<see cref="AugmentX"/>, X consumed; X0 copied, it serves later stages), V̂ = [V0, Ṽ]
+    /// (<see cref="AugmentV"/>), Ŝ = a [S0 0; 0 0] + (1 − a) Cx S Cvᵀ with X = X̂ Cx, V = V̂ Cv.</summary>
+    private StepReport CombineWithStart(double a, Block x0, Matrix<double> s0, Matrix<double> v0, double dt)
+    {
+        using var _ = Phase("stage combination");
+        var first = Backend.Allocate(x0.Rows, x0.Columns);
+        Backend.CopyColumns(x0, 0, first, 0, x0.Columns);
+        var (xTilde, cx) = AugmentX(first, X, scaleWithS: false);   // X consumed
+        var (vHat, cv) = AugmentV(v0, V);
+        var sHat = cx * S * cv.Transpose() * (1.0 - a);
+        for (int i = 0; i < s0.RowCount; i++)
+            for (int j = 0; j < s0.ColumnCount; j++) sHat[i, j] += a * s0[i, j];
+        X = first;
+        return TruncateAndAdopt(xTilde, vHat, sHat, dt);
+    }
 
     /// <summary>Rank-one factors of the isotropic initial condition u0 = φ0 e0ᵀ/√|S|, padded to the initial
     /// rank with deterministic functions of the global cell index (the same on any decomposition).</summary>
@@ -83,6 +159,7 @@ public abstract class LowRankSolver : ISolver
         int m = op.Basis.Count, n = op.Block.Count;
         int r = Math.Clamp(Options.InitialRank, Math.Max(1, Options.Truncation.RMin), Math.Min(Options.Truncation.RMax, m));
         if (Options.Kind == SolverKind.FixedRankBug) r = Math.Min(Options.InitialRank, m);
+        r = (int)Math.Min(r, op.Block.Grid.CellCount);   // at most as many orthonormal columns as cells
         Span<double> norm = [phi0.Sum(v => v * v)];
         Comm.AllreduceSum(norm);
         var x = Backend.Allocate(n, r);
@@ -105,38 +182,27 @@ public abstract class LowRankSolver : ISolver
 
     // ---- substeps ---------------------------------------------------------------------------------
 
-    /// <summary>K-step: K = X0 S0 evolved with V0 fixed from t to t + dt. The first stage is taken from X0 and
-    /// S0 without forming K: K1 = X0 S0 + dt·[Σ_k (D_k X0)(S0 M_k) + Q A]; SSP-RK2 then takes
-    /// K(t + dt) = (X0 S0 + K1 + dt F(K1))/2. At most X0 and two n_cells × r blocks are alive.</summary>
+    /// <summary>Forward-Euler K-step: K = X0 S0 evolved with V0 fixed from t to t + dt, taken from X0 and S0
+    /// without forming K: K1 = X0 S0 + dt·[Σ_k (D_k X0)(S0 M_k) + Q A]. X0 and one n_cells × r block are alive.</summary>
     protected Block KStep(double t, double dt, Block x0, Matrix<double> s0, AngularCoefficients a)
     {
         using var _ = Phase("K-step");
-        int r = x0.Columns;
-        var k1 = Backend.Allocate(x0.Rows, r);
+        var k1 = Backend.Allocate(x0.Rows, x0.Columns);
         Projections.KRightHandSide(t, x0, s0, a, dt, 0.0, k1, extra: s0);
-        if (StepperKind == TimeStepperKind.ForwardEuler) return k1;
-        var k2 = Backend.Allocate(x0.Rows, r);
-        Projections.KRightHandSide(t + dt, k1, null, a, 0.5 * dt, 0.0, k2);
-        Backend.Axpby(0.5, k1, 1.0, k2);
-        k1.Dispose();
-        Backend.MultiplySmall(x0, s0, 0.5, 1.0, k2);
-        return k2;
+        return k1;
     }
 
-    /// <summary>w X0ᵀK(t1) without a cell sum, where known: after one forward-Euler K-step from K = X0 S0,
+    /// <summary>w X0ᵀK(t1) without a cell sum: after the forward-Euler K-step from K = X0 S0,
     /// w X0ᵀK1 = S0 + Δt·[Σ_k G_k S0 M_k + s(t) A] — the forward-Euler Galerkin S-step from S0 on X0, V0
-    /// (<paramref name="g0"/>, <paramref name="a0"/>). Null for SSP-RK2, whose second stage leaves span(X0).</summary>
-    protected Matrix<double>? KnownProjection(double t, double dt, SpatialCoefficients g0, AngularCoefficients a0) =>
-        ProjectionIsSStep ? SStep(t, dt, g0, a0, S) : null;
-
-    /// <summary>Whether w X0ᵀK(t1) equals the S-step from S0 on X0, V0 (forward Euler; see <see cref="KnownProjection"/>).</summary>
-    protected bool ProjectionIsSStep => StepperKind == TimeStepperKind.ForwardEuler;
+    /// (<paramref name="g0"/>, <paramref name="a0"/>).</summary>
+    protected Matrix<double> KnownProjection(double t, double dt, SpatialCoefficients g0, AngularCoefficients a0) => SStep(t, dt, g0, a0, S);
 
     /// <summary>L-step: L = V0 S0ᵀ evolved with X0 fixed (its Galerkin coefficients g).</summary>
     protected Matrix<double> LStep(double t, double dt, SpatialCoefficients g, Matrix<double> s0, Matrix<double> v0)
     {
         using var _ = Phase("L-step");
-        return Integrate(t, dt, v0 * s0.Transpose(), (time, l) => Projections.LRightHandSide(time, l, g));
+        var l0 = v0 * s0.Transpose();
+        return l0 + Projections.LRightHandSide(t, l0, g) * dt;
     }
 
     /// <summary>Galerkin coefficients of an orthonormal basis (one allreduce).</summary>
@@ -157,17 +223,7 @@ public abstract class LowRankSolver : ISolver
     protected Matrix<double> SStep(double t, double dt, SpatialCoefficients g, AngularCoefficients a, Matrix<double> s0)
     {
         using var _ = Phase("S-step");
-        return Integrate(t, dt, s0, (time, s) => Projections.SRightHandSide(time, s, g, a));
-    }
-
-    /// <summary>Times at which a substep evaluates time-dependent sources.</summary>
-    protected double[] StageTimes(double t, double dt) => StepperKind == TimeStepperKind.SspRk2 ? [t, t + dt] : [t];
-
-    private Matrix<double> Integrate(double t, double dt, Matrix<double> y, Func<double, Matrix<double>, Matrix<double>> f)
-    {
-        var y1 = y + f(t, y) * dt;
-        if (StepperKind == TimeStepperKind.ForwardEuler) return y1;
-        return (y + y1 + f(t + dt, y1) * dt) * 0.5;
+        return s0 + Projections.SRightHandSide(t, s0, g, a) * dt;
     }
 
     // ---- bases ------------------------------------------------------------------------------------
@@ -182,11 +238,11 @@ public abstract class LowRankSolver : ISolver
     /// Householder would fill them with rounding noise that depends on the decomposition. The padding keeps the
     /// width 2r of orth([K, X0]) (extra room for the Galerkin S-step) and makes every decomposition build the
     /// same X̂.</summary>
-    protected (Block XTilde, Matrix<double> Coefficients) AugmentX(Block x0, Block k, Matrix<double>? projection = null)
+    protected (Block XTilde, Matrix<double> Coefficients) AugmentX(Block x0, Block k, Matrix<double>? projection = null, bool scaleWithS = true)
     {
         using var _ = Phase("basis augmentation");
         int r = x0.Columns, kc = k.Columns;
-        int e = ScaleToUnitMagnitude(k);   // K·2⁻ᵉ; the coefficients are scaled back below
+        int e = scaleWithS ? ScaleToUnitMagnitude(k) : 0;   // K·2⁻ᵉ; the coefficients are scaled back below
         Matrix<double> p;
         if (projection is null || e != 0) p = ProjectOut(x0, k) + ProjectOut(x0, k);
         else
@@ -197,16 +253,10 @@ public abstract class LowRankSolver : ISolver
             Backend.MultiplySmall(x0, p, -1.0, 1.0, k);
             p += ProjectOut(x0, k);
         }
-        var (q, coefficients) = SignificantDirections(k, p.FrobeniusNorm(), kc, x0);
-        if (coefficients.FrobeniusNorm() < 1e-4 * p.FrobeniusNorm())
-        {
-            // A small residual is orthogonal to X0 only relative to ‖K‖: once more against X0.
-            // q = X0 C + Q2 R2  ⇒  K = X0 (P + C·coeff) + Q2 (R2·coeff).
-            var c = ProjectOut(x0, q);
-            var r2 = Orthonormalize(q);
-            p += c * coefficients;
-            coefficients = r2 * coefficients;
-        }
+        // Width kc as orth([K, X0]), but X̂ cannot have more columns than the grid has cells.
+        int width = (int)Math.Min(kc, Operator.Block.Grid.CellCount - r);
+        var (q, coefficients, along) = SignificantDirections(k, p.FrobeniusNorm(), width, x0);
+        if (along is not null) p += along;   // the X0 part removed from weak directions by their extra pass
         int kx = q.Columns;
         var coeff = Matrix<double>.Build.Dense(r + kx, kc);
         coeff.SetSubMatrix(0, 0, p);
@@ -225,45 +275,81 @@ public abstract class LowRankSolver : ISolver
     }
 
     /// <summary>An orthonormal basis of the range of <paramref name="a"/> (consumed) and the coefficients of a
-    /// in it: a = Q C. Directions with singular values ≤ ResolvableFraction·(‖a‖ + <paramref name="scale"/>) are
-    /// dropped; with <paramref name="width"/> &gt; 0 the basis is completed to that width with
-    /// <see cref="Padding"/> columns orthogonalised against it (their coefficients are zero). All decisions are
-    /// taken on the replicated R factor, so every rank takes the same one.</summary>
-    protected (Block Q, Matrix<double> Coefficients) SignificantDirections(Block a, double scale, int width, Block? orthogonalTo = null)
+    /// in it: a = Q C (+ X0·Along when <paramref name="orthogonalTo"/> = X0 is given). Directions with singular
+    /// values ≤ ResolvableFraction·(‖a‖ + <paramref name="scale"/>) are dropped. A kept direction weaker than
+    /// <see cref="WeakDirection"/> of that is orthogonal to X0 only to ε/its size (a is X0's residual, orthogonal
+    /// to ε relative to ‖a‖ + scale): the kept block gets one more Gram–Schmidt pass against X0, whose
+    /// coefficients are returned as Along. With <paramref name="width"/> &gt; 0 the basis is completed to that
+    /// width with <see cref="Padding"/> directions (<see cref="PaddingDirections"/>; their coefficients are zero).
+    /// All decisions are taken on replicated R factors, so every rank takes the same one.</summary>
+    protected (Block Q, Matrix<double> Coefficients, Matrix<double>? Along) SignificantDirections(Block a, double scale, int width, Block? orthogonalTo = null)
     {
         int c = a.Columns;
         var r = Orthonormalize(a);
         var (rU, rS, _) = SmallSvd.Of(r);
-        double cut = ResolvableFraction * (r.FrobeniusNorm() + scale);
-        int keep = rS.Count(sv => sv > cut);
-        if (keep == c && width <= c) return (a, r);   // every direction resolved: Q itself, a = Q R
-        var u = rU.SubMatrix(0, c, 0, keep);
-        var kept = Backend.Allocate(a.Rows, keep);
-        if (keep > 0) Backend.MultiplySmall(a, u, 1.0, 0.0, kept);
-        a.Dispose();
-        var coefficients = Matrix<double>.Build.Dense(Math.Max(keep, width), c);
-        if (keep > 0) coefficients.SetSubMatrix(0, 0, u.TransposeThisAndMultiply(r));
-        if (width <= keep) return (kept, coefficients);
+        double reference = r.FrobeniusNorm() + scale;
+        int keep = Math.Min(rS.Count(sv => sv > ResolvableFraction * reference), width);   // width: at most the free directions of the grid
+        bool weak = orthogonalTo is not null && keep > 0 && rS[keep - 1] < WeakDirection * reference;
+        if (keep == c && width <= c && !weak) return (a, r, null);   // every direction resolved: Q itself, a = Q R
+        Block kept;
+        Matrix<double> coefficients;
+        if (keep == c) (kept, coefficients) = (a, r);
+        else
+        {
+            var u = rU.SubMatrix(0, c, 0, keep);
+            kept = Backend.Allocate(a.Rows, keep);
+            if (keep > 0) Backend.MultiplySmall(a, u, 1.0, 0.0, kept);
+            a.Dispose();
+            coefficients = u.TransposeThisAndMultiply(r);
+        }
+        Matrix<double>? along = null;
+        if (weak)
+        {
+            // kept = X0 C + Q2 R2  ⇒  a = X0 (C·coefficients) + Q2 (R2·coefficients).
+            along = ProjectOut(orthogonalTo!, kept) * coefficients;
+            coefficients = Orthonormalize(kept) * coefficients;
+        }
+        if (width <= keep) return (kept, coefficients, along);
 
-        // Complete with deterministic directions: padding columns, projected against the kept ones, orthonormalised.
         int fill = width - keep;
-        var extra = Backend.Allocate(a.Rows, fill);
-        var cols = new double[a.Rows * fill];
-        for (int j = 0; j < fill; j++)
-            PaddingColumn(1000 + j).CopyTo(cols, j * a.Rows);
-        Backend.Upload(cols, extra);
-        // One Gram–Schmidt pass suffices: the pseudo-random padding is far from the smooth bases, so the
-        // residual keeps most of its norm and is orthogonal to them to rounding (checked every step by the
-        // orthonormality defect in the diagnostics).
-        if (orthogonalTo is not null) ProjectOut(orthogonalTo, extra);
-        if (keep > 0) ProjectOut(kept, extra);
-        Orthonormalize(extra);
+        var extra = PaddingDirections(a.Rows, fill, orthogonalTo, keep > 0 ? kept : null);
         var basis = Backend.Allocate(a.Rows, width);
         if (keep > 0) Backend.CopyColumns(kept, 0, basis, 0, keep);
         Backend.CopyColumns(extra, 0, basis, keep, fill);
         kept.Dispose();
         extra.Dispose();
-        return (basis, coefficients);
+        var widened = Matrix<double>.Build.Dense(width, c);
+        if (keep > 0) widened.SetSubMatrix(0, 0, coefficients);
+        return (basis, widened, along);
+    }
+
+    /// <summary>First padding function tried for basis completion, and how many are tried at most.</summary>
+    private const int FirstPadding = 1000, PaddingAttempts = 16;
+
+    /// <summary><paramref name="count"/> orthonormal directions orthogonal to the given bases, deterministic (the
+    /// same on every decomposition): the padding functions of the global cell index, orthonormalised, projected
+    /// against both bases twice and orthonormalised again. A set that lost more than 90 % of a direction in the
+    /// projection lies (nearly) in the bases already — padding functions taken in earlier steps are in X0 — and
+    /// is replaced by the next set of padding functions; the test uses the replicated R factor only.</summary>
+    private Block PaddingDirections(int rows, int count, Block? first, Block? second)
+    {
+        var cols = new double[rows * count];
+        for (int attempt = 0; attempt < PaddingAttempts; attempt++)
+        {
+            for (int j = 0; j < count; j++) PaddingColumn(FirstPadding + attempt * count + j).CopyTo(cols, j * rows);
+            var extra = Backend.Allocate(rows, count);
+            Backend.Upload(cols, extra);
+            Orthonormalize(extra);
+            for (int pass = 0; pass < 2; pass++)
+            {
+                if (first is not null) ProjectOut(first, extra);
+                if (second is not null) ProjectOut(second, extra);
+            }
+            var (_, sigma, _) = SmallSvd.Of(Orthonormalize(extra));
+            if (sigma[^1] >= 0.1) return extra;
+            extra.Dispose();
+        }
+        throw new InvalidOperationException($"no {count} padding directions independent of the basis in {PaddingAttempts} attempts");
     }
 
     /// <summary>Collectives spent on orthonormalisation (TSQR / CholeskyQR and the block Gram–Schmidt
@@ -342,16 +428,18 @@ public abstract class LowRankSolver : ISolver
 
     /// <summary>Truncates the augmented coefficients Ŝ of the bases X̂ = [X0, X̃], V̂ and adopts the result:
     /// X ← X0 Px[0:r] + X̃ Px[r:], S, V ← V̂ Pv (X̃ is disposed). Returns the step's report.</summary>
-    protected StepReport TruncateAndAdopt(Block xTilde, Matrix<double> vHat, Matrix<double> sHat)
+    protected StepReport TruncateAndAdopt(Block xTilde, Matrix<double> vHat, Matrix<double> sHat, double dt)
     {
         using var _ = Phase("truncation");
-        var t = Truncation.Truncate(sHat, Options.Truncation, Options.Conservative);
+        var options = FixedRank ? Options.Truncation with { RMin = Rank, RMax = Rank } : Options.Truncation;
+        var t = Truncation.Truncate(sHat, options, Options.Conservative, dt);
         int r = X.Columns, kx = xTilde.Columns;
         // X1 = X0 Px[0:r] + X̃ Px[r:], in X0's storage where it has room (X0 is consumed).
         X = Backend.Recombine(X, t.Px.SubMatrix(0, r, 0, t.Rank), xTilde, kx > 0 ? t.Px.SubMatrix(r, kx, 0, t.Rank) : null);
         xTilde.Dispose();
         S = t.S;
         V = vHat * t.Pv;
+        _version++;
         return new StepReport(Rank, t.DiscardedTail);
     }
 
@@ -369,19 +457,41 @@ public abstract class LowRankSolver : ISolver
         X = restored;
         S = s.Clone();
         V = v.Clone();
+        _version++;
     }
 
     // ---- global quantities ------------------------------------------------------------------------
 
-    /// <summary>Mass, outflow and orthonormality defect with one allreduce of [1ᵀX, face sums of X, XᵀX].</summary>
-    public SolverBalance Balance()
+    /// <summary>To be called when a subclass replaced the factors.</summary>
+    protected void FactorsChanged() => _version++;
+
+    /// <summary>Incremented whenever the factors change: tells whether the last balance is still the current one.</summary>
+    private long _version;
+    private (long Version, double Time, SolverBalance Balance)? _lastBalance;
+
+    /// <summary>Whether the integrator promises that mass changes only by outflow, absorption and sources (to
+    /// rounding): the augmented and parallel BUG with conservative truncation.</summary>
+    public bool Conserves => Options.Conservative && !FixedRank;
+
+    /// <summary>dM/dt at the current factors and time <paramref name="t"/>: from the last balance when nothing changed
+    /// since (the time loop takes one after every step), else one allreduce.</summary>
+    private double NetRate(double t) =>
+        _lastBalance is { } last && last.Version == _version && last.Time == t ? last.Balance.NetRate : Balance(t).NetRate;
+
+    /// <summary>Mass, outflow, absorption, source and orthonormality defect with one allreduce of
+    /// [1ᵀX, face sums of X, σ_aᵀX, XᵀX, source sums].</summary>
+    public SolverBalance Balance(double t)
     {
         int r = Rank;
         var faces = Operator.Outflows;
-        var packed = new double[r + faces.Count * r + r * r];
+        var sources = Operator.VolumeSources;
+        int absorption = r + faces.Count * r, gram = absorption + (_absorption is null ? 0 : r), source = gram + r * r;
+        var packed = new double[source + sources.Count];
         Backend.ColumnSums(X).CopyTo(packed, 0);
         for (int f = 0; f < faces.Count; f++) Backend.ColumnSums(X, faces[f].Cells).CopyTo(packed, r + f * r);
-        Backend.Gram(X, X).AsColumnMajorArray().CopyTo(packed, r + faces.Count * r);
+        if (_absorption is not null) Backend.Gram(_absorption, X).AsColumnMajorArray().CopyTo(packed, absorption);
+        Backend.Gram(X, X).AsColumnMajorArray().CopyTo(packed, gram);
+        for (int j = 0; j < sources.Count; j++) packed[source + j] = Operator.SourceSum(sources[j], t);
         Comm.AllreduceSum(packed);
         var sv = S * V.Row(0);   // S Vᵀe0
         double mass = Operator.MassWeight * Vector<double>.Build.Dense(packed[..r]).DotProduct(sv);
@@ -391,9 +501,14 @@ public abstract class LowRankSolver : ISolver
             var sums = Vector<double>.Build.Dense(packed.AsSpan(r + f * r, r).ToArray());
             rate += sums.DotProduct(S * V.TransposeThisAndMultiply(Vector<double>.Build.Dense(faces[f].Weights))) + faces[f].Constant;
         }
-        var gx = Matrix<double>.Build.Dense(r, r, packed[(r + faces.Count * r)..]) * Weight - Matrix<double>.Build.DenseIdentity(r);
+        double absorbed = _absorption is null ? 0.0 : Operator.MassWeight * Vector<double>.Build.Dense(packed[absorption..gram]).DotProduct(sv);
+        double emitted = 0.0;
+        for (int j = 0; j < sources.Count; j++) emitted += Operator.MassWeight * sources[j].Angular[0] * packed[source + j];
+        var gx = Matrix<double>.Build.Dense(r, r, packed[gram..source]) * Weight - Matrix<double>.Build.DenseIdentity(r);
         var gv = V.TransposeThisAndMultiply(V) - Matrix<double>.Build.DenseIdentity(V.ColumnCount);
-        return new SolverBalance(mass, rate, Math.Max(gx.Enumerate().Max(Math.Abs), gv.Enumerate().Max(Math.Abs)));
+        var balance = new SolverBalance(mass, rate, Math.Max(gx.Enumerate().Max(Math.Abs), gv.Enumerate().Max(Math.Abs)), absorbed, emitted);
+        _lastBalance = (_version, t, balance);
+        return balance;
     }
 
     public double[] ScalarFlux()
@@ -420,6 +535,7 @@ public abstract class LowRankSolver : ISolver
     public void Dispose()
     {
         X.Dispose();
+        _absorption?.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -12,7 +12,10 @@ public sealed record TruncationResult(Matrix<double> Px, Matrix<double> S, Matri
 
 /// <summary>
 /// Rank truncation by singular values (Ceruti, Kusch and Lubich, BIT 2022): the new rank is the smallest
-/// r1 with (Σ_{i>r1} σ_i²)^{1/2} ≤ ϑ, ϑ = θ (absolute) or θ‖Ŝ‖_F (relative), clamped to [r_min, r_max].
+/// r1 with (Σ_{i>r1} σ_i²)^{1/2} ≤ ϑ, clamped to [r_min, r_max]. ϑ = θ·Δt per unit time (the default: the
+/// error bound of the rank-adaptive integrators grows with the sum of the truncation tolerances, n·ϑ = θ·t, so θ
+/// means the same on every grid and step size) or θ per step, times ‖Ŝ‖_F when relative
+/// (<see cref="TruncationOptions.Tolerance"/>).
 /// The conservative variant (Einkemmer, Kusch and Schotthöfer 2024) requires V̂'s first column to be the
 /// isotropic moment e_0: that column of Ŝ is kept exactly and only the rest is truncated, so the
 /// truncation does not change the mass.
@@ -20,13 +23,14 @@ public sealed record TruncationResult(Matrix<double> Px, Matrix<double> S, Matri
 /// </summary>
 public static class Truncation
 {
-    public static TruncationResult Truncate(Matrix<double> sHat, TruncationOptions o, bool conservative)
+    public static TruncationResult Truncate(Matrix<double> sHat, TruncationOptions o, bool conservative, double dt)
     {
         int a = sHat.RowCount, b = sHat.ColumnCount;
+        double tolerance = o.Tolerance(dt, sHat.FrobeniusNorm());
         if (!conservative)
         {
             var (u, sigma, vt) = SmallSvd.Of(sHat);
-            int r1 = ChooseRank(sigma, o, Math.Min(a, b), out double tail, reserved: 0);
+            int r1 = ChooseRank(sigma, o, tolerance, Math.Min(a, b), out double tail, reserved: 0);
             int k = Math.Min(r1, Significant(sigma));
             var px = Complete(u.SubMatrix(0, a, 0, k), r1);
             var pvFull = Complete(vt.SubMatrix(0, k, 0, b).Transpose(), r1);
@@ -46,20 +50,19 @@ public static class Truncation
             var rest = sHat.SubMatrix(0, a, 1, b - 1);
             var (u, sigma, vt) = SmallSvd.Of(rest);
             sig = sigma;
-            rPerp = ChooseRank(sig, o, Math.Min(Math.Min(a - 1, b - 1), sig.Length), out discarded, reserved: 1);
+            rPerp = ChooseRank(sig, o, tolerance, Math.Min(Math.Min(a - 1, b - 1), sig.Length), out discarded, reserved: 1);
             kPerp = Math.Min(rPerp, Significant(sig));
             p = u.SubMatrix(0, a, 0, kPerp);
             q = Complete(vt.SubMatrix(0, kPerp, 0, b - 1).Transpose(), rPerp);
         }
         // X̂ [ŝ0, P Σ] [e0, Ṽ Q]ᵀ: an orthonormal basis Qc of span[ŝ0, P] (completed to 1 + r⊥ columns) and
-        // S1 = Qcᵀ [ŝ0, P Σ, 0] (the completed directions carry zero coefficients).
+        // S1 = Qcᵀ [ŝ0, P Σ, 0] (the completed directions carry zero coefficients). Qc's first column is ŝ0/‖ŝ0‖
+        // itself and the rest is orthogonal to it, so Qc Qcᵀ ŝ0 = ŝ0 to rounding: the mass is kept exactly. (An
+        // SVD of [ŝ0, P] would drop ŝ0's part outside span(P) with the weak directions when ŝ0 nearly lies in it.)
         var c = Matrix<double>.Build.Dense(a, 1 + rPerp);
         c.SetColumn(0, s0);
         for (int j = 0; j < kPerp; j++) c.SetColumn(1 + j, p.Column(j) * sig[j]);
-        var span = Matrix<double>.Build.Dense(a, 1 + kPerp);
-        span.SetColumn(0, s0);
-        if (kPerp > 0) span.SetSubMatrix(0, 1, p);
-        var qc = Complete(OrthonormalColumns(span), 1 + rPerp);
+        var qc = Complete(ConservedFirst(s0, p), 1 + rPerp);
         var pv = Matrix<double>.Build.Dense(b, 1 + rPerp);
         pv[0, 0] = 1.0;
         if (rPerp > 0) pv.SetSubMatrix(1, 1, q);
@@ -72,13 +75,30 @@ public static class Truncation
     private static int Significant(double[] sigma) =>
         sigma.Length == 0 ? 0 : sigma.Count(v => v > LowRankSolver.ResolvableFraction * sigma[0]);
 
-    /// <summary>An orthonormal basis of the significant part of span(columns) (small, host; deterministic
-    /// up to rounding in its significant directions).</summary>
-    private static Matrix<double> OrthonormalColumns(Matrix<double> columns)
+    /// <summary>An orthonormal basis of span[s0, P] whose first column is s0/‖s0‖ (when s0 ≠ 0), followed by the
+    /// significant directions of P's part orthogonal to it (P has orthonormal columns; two Gram–Schmidt passes).</summary>
+    private static Matrix<double> ConservedFirst(Vector<double> s0, Matrix<double> p)
     {
-        var (u, sigma, _) = SmallSvd.Of(columns);
-        int k = Significant(sigma);
-        return u.SubMatrix(0, columns.RowCount, 0, k);
+        int a = s0.Count;
+        double norm = s0.L2Norm();
+        if (norm == 0.0 || !double.IsFinite(norm))
+        {
+            var (u0, sigma0, _) = SmallSvd.Of(p);
+            return u0.SubMatrix(0, a, 0, Significant(sigma0));
+        }
+        var q0 = s0 / norm;
+        var rest = p.Clone();
+        for (int pass = 0; pass < 2; pass++) rest -= q0.ToColumnMatrix() * q0.ToRowMatrix() * rest;
+        var basis = Matrix<double>.Build.Dense(a, 1);
+        basis.SetColumn(0, q0);
+        if (p.ColumnCount == 0) return basis;
+        var (u, sigma, _) = SmallSvd.Of(rest);
+        // P's columns have unit norm: a direction of its residual weaker than ResolvableFraction lies in span(s0).
+        int k = sigma.Count(v => v > LowRankSolver.ResolvableFraction);
+        if (k == 0) return basis;
+        var uk = u.SubMatrix(0, a, 0, k);
+        uk -= q0.ToColumnMatrix() * q0.ToRowMatrix() * uk;   // orthogonal to q0 to rounding
+        return basis.Append(uk);
     }
 
     /// <summary>Completes the orthonormal columns of <paramref name="basis"/> to <paramref name="width"/> columns with
@@ -111,10 +131,8 @@ public static class Truncation
 
     /// <summary>Smallest rank whose discarded tail is within the tolerance, clamped to the bounds;
     /// <paramref name="reserved"/> columns are kept outside the truncated block (the conserved mode).</summary>
-    public static int ChooseRank(double[] sigma, TruncationOptions o, int available, out double tail, int reserved)
+    public static int ChooseRank(double[] sigma, TruncationOptions o, double tolerance, int available, out double tail, int reserved)
     {
-        double total = Math.Sqrt(sigma.Sum(s => s * s));
-        double tolerance = o.Kind == ToleranceKind.Absolute ? o.Theta : o.Theta * total;
         int r1 = sigma.Length;
         double t2 = 0;
         // Walk from the smallest singular value while the tail stays within the tolerance.

@@ -67,7 +67,7 @@ public sealed class CheckpointStore
     public const string PauseVariable = "PDLRA_TEST_CHECKPOINT_PAUSE_S";
 
     private static readonly Logger Logger = LogManager.GetLogger("checkpoint");
-    private static readonly string[] DiagnosticColumns = ["step", "time", "dt", "rank", "mass", "outflow", "discarded_tail", "orthonormality_defect", "wall_s"];
+    private static readonly string[] DiagnosticColumns = ["step", "time", "dt", "rank", "mass", "outflow", "discarded_tail", "orthonormality_defect", "wall_s", "absorption", "source", "mass_defect"];
 
     private readonly Simulation _sim;
     private readonly ICommunicator _comm;
@@ -158,6 +158,9 @@ public sealed class CheckpointStore
         h5.WriteReplicated($"{group}/discarded_tail", n, history.Select(d => d.DiscardedTail).ToArray());
         h5.WriteReplicated($"{group}/orthonormality_defect", n, history.Select(d => d.OrthonormalityDefect).ToArray());
         h5.WriteReplicated($"{group}/wall_s", n, history.Select(d => d.WallSeconds).ToArray());
+        h5.WriteReplicated($"{group}/absorption", n, history.Select(d => d.Absorption).ToArray());
+        h5.WriteReplicated($"{group}/source", n, history.Select(d => d.Source).ToArray());
+        h5.WriteReplicated($"{group}/mass_defect", n, history.Select(d => d.MassDefect).ToArray());
     }
 
     internal static List<StepDiagnostics> ReadHistory(Hdf5File h5, string group)
@@ -171,7 +174,11 @@ public sealed class CheckpointStore
         var tail = h5.ReadAll($"{group}/discarded_tail");
         var orthonormality = h5.ReadAll($"{group}/orthonormality_defect");
         var wall = h5.ReadAll($"{group}/wall_s");
-        return [.. Enumerable.Range(0, step.Length).Select(i => new StepDiagnostics((int)step[i], time[i], dt[i], (int)rank[i], mass[i], outflow[i], tail[i], wall[i], orthonormality[i]))];
+        var absorption = h5.ReadAll($"{group}/absorption");
+        var source = h5.ReadAll($"{group}/source");
+        var defect = h5.ReadAll($"{group}/mass_defect");
+        return [.. Enumerable.Range(0, step.Length).Select(i => new StepDiagnostics((int)step[i], time[i], dt[i], (int)rank[i], mass[i], outflow[i], tail[i], wall[i],
+            orthonormality[i], absorption[i], source[i], defect[i]))];
     }
 
     /// <summary>Reads checkpoint <paramref name="file"/> into the freshly built <paramref name="sim"/> (solver state

@@ -14,7 +14,8 @@ namespace ParallelDlra.Output;
 /// Writes the results of a run into <c>output.directory</c>; the one class that knows the output
 /// file formats (README, "Reading the output"):
 /// <list type="bullet">
-/// <item><c>diagnostics.csv</c>: step,time,dt,rank,mass,outflow,discarded_tail,orthonormality_defect,wall_s, one row per step (step 0 included);</item>
+/// <item><c>diagnostics.csv</c>: step,time,dt,rank,mass,outflow,discarded_tail,orthonormality_defect,wall_s,absorption,source,mass_defect,
+/// one row per step (step 0 included; the balance is documented in docs/output.md);</item>
 /// <item><c>diagnostics.h5</c>: the same series, one dataset per column under <c>/diagnostics</c>, with the deck and code version as attributes;</item>
 /// <item><c>phi.csv</c>: cell centre x[,y[,z]] and φ, one row per cell, x fastest;</item>
 /// <item><c>phi.bin</c>: φ as raw little-endian float64, x fastest, described by the sidecar <c>phi.json</c>;</item>
@@ -133,9 +134,9 @@ public sealed class OutputWriter
     /// <summary><c>diagnostics.csv</c>: one row per entry of the history.</summary>
     public string WriteDiagnostics(IReadOnlyList<StepDiagnostics> history)
     {
-        var sb = new StringBuilder("step,time,dt,rank,mass,outflow,discarded_tail,orthonormality_defect,wall_s\n");
+        var sb = new StringBuilder("step,time,dt,rank,mass,outflow,discarded_tail,orthonormality_defect,wall_s,absorption,source,mass_defect\n");
         foreach (var d in history)
-            sb.Append(Inv, $"{d.Step},{R(d.Time)},{R(d.TimeStep)},{d.Rank},{R(d.Mass)},{R(d.Outflow)},{R(d.DiscardedTail)},{R(d.OrthonormalityDefect)},{R(d.WallSeconds)}\n");
+            sb.Append(Inv, $"{d.Step},{R(d.Time)},{R(d.TimeStep)},{d.Rank},{R(d.Mass)},{R(d.Outflow)},{R(d.DiscardedTail)},{R(d.OrthonormalityDefect)},{R(d.WallSeconds)},{R(d.Absorption)},{R(d.Source)},{R(d.MassDefect)}\n");
         return WriteText(DiagnosticsFile, sb.ToString());
     }
 
@@ -148,7 +149,7 @@ public sealed class OutputWriter
         using var h5 = Hdf5File.Create(path, Parallel.SerialCommunicator.Instance);
         h5.SetAttribute("/", "format", "pdlra-diagnostics");
         h5.SetAttribute("/", "format_version", 1L);
-        h5.SetAttribute("/", "columns", "step time dt rank mass outflow discarded_tail orthonormality_defect wall_s");
+        h5.SetAttribute("/", "columns", "step time dt rank mass outflow discarded_tail orthonormality_defect wall_s absorption source mass_defect");
         h5.SetAttribute("/", "problem", options.Problem.Name);
         h5.SetAttribute("/", "code_version", FieldLayout.CodeVersion);
         h5.SetAttribute("/", "deck", DeckWriter.ToYaml(options));

@@ -31,12 +31,25 @@ public sealed class FullRankSolver : ISolver
         int n = op.Block.Count, m = op.Basis.Count;
         _u = backend.Allocate(n, m);
         _f = backend.Allocate(n, m);
-        _stage = stepper == TimeStepperKind.SspRk2 ? backend.Allocate(n, m) : null;
+        _stage = stepper != TimeStepperKind.ForwardEuler ? backend.Allocate(n, m) : null;
         _term = backend.Allocate(n, m);
         _halo = new Halo(op.Block, m);
         _angularTransposed = [.. op.Terms.Select(t => t.Angular.Transpose())];
         backend.Upload(initialMoments, _u);
+        if (op.Absorption is { } sigmaA)
+        {
+            _absorption = backend.Allocate(n, 1);
+            backend.Upload(sigmaA, _absorption);
+        }
     }
+
+    /// <summary>σ_a on the local cells (n_cells × 1) for the absorption rate; null without absorption.</summary>
+    private readonly Block? _absorption;
+    /// <summary>The last balance, valid while <see cref="_u"/> is unchanged (the time loop takes one after every step).</summary>
+    private (long Version, double Time, SolverBalance Balance)? _lastBalance;
+    private long _version;
+
+    public bool Conserves => true;
 
     public string Name => "full rank";
     public int Rank => _op.Basis.Count;
@@ -65,18 +78,34 @@ public sealed class FullRankSolver : ISolver
 
     public StepReport Step(double t, double dt)
     {
-        _stepper.Advance(t, dt, _u, RightHandSide, _f, _stage ?? _f);
-        return new StepReport(Rank, 0.0);
+        var rates = new double[_stepper.Scheme.Stages];
+        _stepper.Advance(t, dt, _u, RightHandSide, _f, _stage ?? _f, (stage, time, y) =>
+            rates[stage] = stage == 0 && _lastBalance is { } last && last.Version == _version && last.Time == time
+                ? last.Balance.NetRate : Balance(y, time).NetRate);
+        _version++;
+        return new StepReport(Rank, 0.0, _stepper.Scheme.MassChange(dt, rates));
     }
 
-    public SolverBalance Balance()
+    public SolverBalance Balance(double t)
     {
-        // One buffer: Σ_i u_i0, then per physical face Σ_{i ∈ face} u_i (all moments).
+        var balance = Balance(_u, t);
+        _lastBalance = (_version, t, balance);
+        return balance;
+    }
+
+    /// <summary>The balance of the moments <paramref name="u"/> at time t with one allreduce of
+    /// [Σ_i u_i0, per physical face Σ_{i ∈ face} u_i (all moments), Σ_i σ_a,i u_i0, source sums].</summary>
+    private SolverBalance Balance(Block u, double t)
+    {
         int m = _op.Basis.Count;
         var faces = _op.Outflows;
-        var packed = new double[1 + faces.Count * m];
-        packed[0] = _backend.ColumnSums(_u)[0];
-        for (int f = 0; f < faces.Count; f++) _backend.ColumnSums(_u, faces[f].Cells).CopyTo(packed, 1 + f * m);
+        var sources = _op.VolumeSources;
+        int absorption = 1 + faces.Count * m, source = absorption + 1;
+        var packed = new double[source + sources.Count];
+        packed[0] = _backend.ColumnSums(u)[0];
+        for (int f = 0; f < faces.Count; f++) _backend.ColumnSums(u, faces[f].Cells).CopyTo(packed, 1 + f * m);
+        if (_absorption is not null) packed[absorption] = _backend.Gram(_absorption, u)[0, 0];
+        for (int j = 0; j < sources.Count; j++) packed[source + j] = _op.SourceSum(sources[j], t);
         _comm.AllreduceSum(packed);
         double rate = 0.0;
         for (int f = 0; f < faces.Count; f++)
@@ -84,7 +113,9 @@ public sealed class FullRankSolver : ISolver
             for (int a = 0; a < m; a++) rate += faces[f].Weights[a] * packed[1 + f * m + a];
             rate += faces[f].Constant; // the whole face's: added once, after the sum over ranks
         }
-        return new SolverBalance(packed[0] * _op.MassWeight, rate, 0.0);
+        double emitted = 0.0;
+        for (int j = 0; j < sources.Count; j++) emitted += _op.MassWeight * sources[j].Angular[0] * packed[source + j];
+        return new SolverBalance(packed[0] * _op.MassWeight, rate, 0.0, packed[absorption] * _op.MassWeight, emitted);
     }
 
     public double[] ScalarFlux()
@@ -109,6 +140,7 @@ public sealed class FullRankSolver : ISolver
         if (moments.Length != _u.Length)
             throw new ArgumentException($"{moments.Length} values for a state of {_u.Rows} × {_u.Columns}", nameof(moments));
         _backend.Upload(moments, _u);
+        _version++;
     }
 
     public void Dispose()
@@ -117,5 +149,6 @@ public sealed class FullRankSolver : ISolver
         _f.Dispose();
         _term.Dispose();
         _stage?.Dispose();
+        _absorption?.Dispose();
     }
 }

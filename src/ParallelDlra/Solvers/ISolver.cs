@@ -1,13 +1,20 @@
 namespace ParallelDlra.Solvers;
 
-/// <summary>What one time step reports: the rank after the step and, for low-rank integrators, the
-/// ℓ2 norm of the discarded singular values.</summary>
-public readonly record struct StepReport(int Rank, double DiscardedTail);
+/// <summary>What one time step reports: the rank after the step, for low-rank integrators the ℓ2 norm of the
+/// discarded singular values (of all the step's truncations together), and the mass change that the step's
+/// stage rates imply, Δt Σ bᵢ ρᵢ (<see cref="ShuOsher.MassChange"/>): a conservative scheme changes the mass by
+/// exactly this, to rounding.</summary>
+public readonly record struct StepReport(int Rank, double DiscardedTail, double MassChange = 0.0);
 
 /// <summary>The global balance of the current state, computed with one allreduce: mass, the outflow rate
-/// through the physical boundary, and for low-rank solvers the orthonormality defect
-/// max(|wXᵀX − I|, |VᵀV − I|) of the bases (0 for full rank).</summary>
-public readonly record struct SolverBalance(double Mass, double Outflow, double OrthonormalityDefect);
+/// through the physical boundary (inflow counts negative), for low-rank solvers the orthonormality defect
+/// max(|wXᵀX − I|, |VᵀV − I|) of the bases (0 for full rank), the absorption rate ∫σ_a φ and the emission
+/// rate of the volume sources ∫Q. dM/dt = −Outflow − Absorption + Source.</summary>
+public readonly record struct SolverBalance(double Mass, double Outflow, double OrthonormalityDefect, double Absorption = 0.0, double Source = 0.0)
+{
+    /// <summary>dM/dt of the semi-discrete scheme at this state.</summary>
+    public double NetRate => -Outflow - Absorption + Source;
+}
 
 /// <summary>A solver of the semi-discrete kinetic equation: the full-rank reference or a DLRA integrator.
 /// Global quantities (mass, outflow) are complete on every rank.</summary>
@@ -21,15 +28,19 @@ public interface ISolver : IDisposable
     /// <summary>Advances the state from t to t + dt.</summary>
     StepReport Step(double t, double dt);
 
-    /// <summary>Mass, outflow and orthonormality defect together (one collective): what the time loop
-    /// records every step.</summary>
-    SolverBalance Balance();
+    /// <summary>Mass, outflow, absorption, sources at time <paramref name="t"/> and orthonormality defect together
+    /// (one collective): what the time loop records every step.</summary>
+    SolverBalance Balance(double t);
+
+    /// <summary>Whether the solver promises that mass changes only by outflow, absorption and sources, to rounding:
+    /// the time loop then checks it every step.</summary>
+    bool Conserves { get; }
 
     /// <summary>Total mass ∫∫ψ dΩ dx = Σ_i φ_i·|cell|.</summary>
-    double Mass() => Balance().Mass;
+    double Mass() => Balance(0.0).Mass;
 
     /// <summary>Rate at which mass leaves through the physical boundary, from the numerical fluxes.</summary>
-    double Outflow() => Balance().Outflow;
+    double Outflow() => Balance(0.0).Outflow;
 
     /// <summary>Scalar flux φ on the rank-local cells.</summary>
     double[] ScalarFlux();

@@ -10,8 +10,12 @@ using ParallelDlra.Problems;
 
 namespace ParallelDlra.Solvers;
 
-/// <summary>One row of the diagnostics time series.</summary>
-public readonly record struct StepDiagnostics(int Step, double Time, double TimeStep, int Rank, double Mass, double Outflow, double DiscardedTail, double WallSeconds, double OrthonormalityDefect = 0.0);
+/// <summary>One row of the diagnostics time series (docs/output.md). Outflow, Absorption and Source are the rates
+/// at the state of this row, i.e. at the start of the next step; MassDefect is M_k − M_0 − Σ_{j≤k} ΔM_j with ΔM_j the
+/// mass change that step j's stage rates imply (<see cref="StepReport.MassChange"/>): zero to rounding where the
+/// solver conserves.</summary>
+public readonly record struct StepDiagnostics(int Step, double Time, double TimeStep, int Rank, double Mass, double Outflow, double DiscardedTail, double WallSeconds,
+    double OrthonormalityDefect = 0.0, double Absorption = 0.0, double Source = 0.0, double MassDefect = 0.0);
 
 /// <summary>Everything a run needs besides the deck: the communicator, the backend and how the grid is
 /// split (the parallel layer supplies a block and a halo exchange; a serial run owns the whole grid).
@@ -74,6 +78,8 @@ public sealed class Simulation
     public double TimeStep { get; }
     public List<StepDiagnostics> History { get; } = [];
 
+    private StepChecks? _checks;
+
     /// <summary>Step the time loop starts from (0, or the step of a checkpoint).</summary>
     public int StartStep { get; private set; }
 
@@ -98,11 +104,18 @@ public sealed class Simulation
     {
         double t = StartTime, end = Options.Time.End;
         double wall0 = History.Count > 0 ? History[^1].WallSeconds : 0.0;
+        if (_checks is null)
+        {
+            _checks = new StepChecks(Solver);
+            foreach (var h in History) _checks.Account(h);
+        }
         var clock = Stopwatch.StartNew();
         if (History.Count == 0)
         {
-            var b0 = Solver.Balance();
-            History.Add(new(0, 0.0, 0.0, Solver.Rank, b0.Mass, b0.Outflow, 0.0, 0.0, b0.OrthonormalityDefect));
+            var b0 = Solver.Balance(0.0);
+            var first = new StepDiagnostics(0, 0.0, 0.0, Solver.Rank, b0.Mass, b0.Outflow, 0.0, 0.0, b0.OrthonormalityDefect, b0.Absorption, b0.Source);
+            _checks.Verify(first);
+            History.Add(first);
         }
         for (int step = StartStep + 1; step <= Options.Time.MaxSteps && t < end * (1 - 1e-12); step++)
         {
@@ -110,8 +123,12 @@ public sealed class Simulation
             var report = Solver.Step(t, dt);
             t += dt;
             if (end - t <= end * 1e-12) t = end;
-            var balance = Solver.Balance();
-            var diag = new StepDiagnostics(step, t, dt, report.Rank, balance.Mass, balance.Outflow, report.DiscardedTail, wall0 + clock.Elapsed.TotalSeconds, balance.OrthonormalityDefect);
+            var balance = Solver.Balance(t);
+            var previous = History[^1];
+            double defect = previous.MassDefect + (balance.Mass - previous.Mass - report.MassChange);
+            var diag = new StepDiagnostics(step, t, dt, report.Rank, balance.Mass, balance.Outflow, report.DiscardedTail, wall0 + clock.Elapsed.TotalSeconds,
+                balance.OrthonormalityDefect, balance.Absorption, balance.Source, defect);
+            _checks.Verify(diag);
             History.Add(diag);
             progress?.Invoke(diag);
         }

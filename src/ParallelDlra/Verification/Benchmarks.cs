@@ -169,7 +169,7 @@ public static class Benchmarks
         for (int s = 0; s < 10_000 && (s < 64 || clock.Elapsed.TotalSeconds < 0.5); s++, t += warm.TimeStep)
         {
             warm.Solver.Step(t, warm.TimeStep);
-            warm.Solver.Balance();
+            warm.Solver.Balance(0.0);
         }
         warm.Solver.ScalarFlux();
         warm.Solver.Dispose();

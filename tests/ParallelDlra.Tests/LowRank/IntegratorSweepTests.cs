@@ -1,0 +1,136 @@
+using System.Collections.Immutable;
+using ParallelDlra.Deck;
+using ParallelDlra.Solvers;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ParallelDlra.Tests.LowRank;
+
+/// <summary>
+/// Every integrator × stepper × conservative on/off, over θ = 1e-1 … 1e-14 and r_min ∈ {1, 4, n_moments}, on small
+/// 1D, 2D and 3D decks with every face kind (inflow, vacuum, reflective, periodic), absorption and a source
+/// (issue #12). In every run: X and V orthonormal to 1e-12 at every step; conservative runs keep the mass balance
+/// (outflow, absorption, sources) to 1e-12 relative over the run; from r = n_moments on, agreement with full rank of
+/// the same stepper to 1e-12; the difference to full rank does not grow as θ falls.
+/// The bounds are the guarantees of docs/design.md ("What each integrator guarantees"): rounding-level quantities
+/// (a few 1e-15 per step over 12 steps) with a margin of about 10×.
+/// </summary>
+public sealed class IntegratorSweepTests(ITestOutputHelper output)
+{
+    private static readonly double[] Thetas = [1e-1, 1e-2, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12, 1e-14];
+    private const int Steps = 12;
+
+    /// <summary>The decks: d = 1, 2, 3 with n_moments 8, 10, 9; <paramref name="square"/> gives n_cells = n_moments
+    /// (where the fixed-rank BUG is exact too).</summary>
+    internal static RunOptions Deck(int dim, SolverKind kind, TimeStepperKind stepper, bool conservative, double theta, int rMin, int initialRank, bool square = false)
+    {
+        var (cells, order, faces) = dim switch
+        {
+            1 => (square ? new[] { 8 } : [32], 7, new[] { new BoundaryFace(BoundaryKind.Inflow, 0.5), new BoundaryFace(BoundaryKind.Vacuum) }),
+            2 => (square ? new[] { 5, 2 } : [12, 10], 3, [new BoundaryFace(BoundaryKind.Reflective), new BoundaryFace(BoundaryKind.Vacuum),
+                new BoundaryFace(BoundaryKind.Periodic), new BoundaryFace(BoundaryKind.Periodic)]),
+            _ => (square ? new[] { 3, 3, 1 } : [6, 5, 4], 2, [new BoundaryFace(BoundaryKind.Vacuum), new BoundaryFace(BoundaryKind.Vacuum),
+                new BoundaryFace(BoundaryKind.Reflective), new BoundaryFace(BoundaryKind.Vacuum), new BoundaryFace(BoundaryKind.Periodic), new BoundaryFace(BoundaryKind.Periodic)]),
+        };
+        var map = new MaterialMap("uniform", dim, new Material(1.0, 0.5, 0.2), []);
+        return new RunOptions(
+            new ProblemOptions("sweep", ""),
+            new GridOptions([.. cells], [.. Enumerable.Repeat(new Interval(-1, 1), dim)], [.. faces]),
+            new AngularOptions(order),
+            new MaterialOptions(null, map),
+            new InitialConditionOptions(InitialKind.Gaussian, [.. Enumerable.Range(0, dim).Select(d => 0.1 * (d + 1))], 0.3, 1.0, 0.0),
+            new TimeOptions(100.0, 0.5, stepper, Steps),
+            new SolverOptions(kind, FluxKind.Roe, initialRank, new TruncationOptions(theta, ToleranceKind.Relative, rMin, 1000), conservative),
+            new OutputOptions(Path.Combine(Path.GetTempPath(), "pdlra-sweep"), 1000, false));
+    }
+
+    internal static Simulation Run(RunOptions o)
+    {
+        var sim = new Simulation(o, RunContext.Serial());
+        sim.Run();
+        return sim;
+    }
+
+    internal static int Moments(int dim) => dim switch { 1 => 8, 2 => 10, _ => 9 };
+
+    internal static double RelativeDifference(double[] a, double[] b) =>
+        Math.Sqrt(a.Zip(b).Sum(p => (p.First - p.Second) * (p.First - p.Second)) / b.Sum(v => v * v));
+
+    /// <summary>|mass defect| relative to the run's mass scale (largest |M| plus the mass exchanged).</summary>
+    internal static double MassDefect(Simulation sim)
+    {
+        double scale = sim.History.Max(h => Math.Abs(h.Mass)) + sim.History.Sum(h => Math.Abs(h.TimeStep * (h.Outflow + h.Absorption + h.Source)));
+        return sim.History.Max(h => Math.Abs(h.MassDefect)) / scale;
+    }
+
+    public static IEnumerable<object[]> Cases()
+    {
+        foreach (int dim in new[] { 1, 2, 3 })
+            foreach (var kind in new[] { SolverKind.AugmentedBug, SolverKind.ParallelBug, SolverKind.FixedRankBug })
+                foreach (var stepper in new[] { TimeStepperKind.ForwardEuler, TimeStepperKind.SspRk2, TimeStepperKind.SspRk3 })
+                    foreach (bool conservative in new[] { false, true })
+                        if (!(conservative && kind == SolverKind.FixedRankBug))
+                            yield return [dim, kind, stepper, conservative];
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Integrator_is_right_at_every_setting(int dim, SolverKind kind, TimeStepperKind stepper, bool conservative)
+    {
+        int m = Moments(dim);
+        bool fixedRank = kind == SolverKind.FixedRankBug;
+        var full = Run(Deck(dim, SolverKind.FullRank, stepper, false, 1e-2, 1, 1));
+        Assert.True(MassDefect(full) <= 1e-12, $"full rank: mass defect {MassDefect(full):E2}");
+        var reference = full.Solver.Moments();
+        double worstDefect = 0, worstMass = 0, worstExact = 0;
+        foreach (int rMin in new[] { 1, 4, m })
+        {
+            var diffs = new List<double>();
+            foreach (double theta in Thetas)
+            {
+                int initial = rMin == m ? m : Math.Min(4, m);
+                var sim = Run(Deck(dim, kind, stepper, conservative, theta, rMin, initial));
+                double defect = sim.History.Max(h => h.OrthonormalityDefect);
+                worstDefect = Math.Max(worstDefect, defect);
+                Assert.True(defect <= 1e-12, $"r_min {rMin}, θ {theta:E0}: orthonormality defect {defect:E2}");
+                if (conservative)
+                {
+                    double mass = MassDefect(sim);
+                    worstMass = Math.Max(worstMass, mass);
+                    Assert.True(mass <= 1e-12, $"r_min {rMin}, θ {theta:E0}: mass defect {mass:E2} relative");
+                }
+                double diff = RelativeDifference(sim.Solver.Moments(), reference);
+                diffs.Add(diff);
+                if (rMin == m && !fixedRank)
+                {
+                    worstExact = Math.Max(worstExact, diff);
+                    Assert.True(diff <= 1e-12, $"r = n_moments = {m}, θ {theta:E0}: differs from full rank by {diff:E2}");
+                }
+            }
+            output.WriteLine($"r_min {rMin}: difference to full rank over θ = {string.Join(", ", Thetas.Select(t => t.ToString("E0")))}: " +
+                             string.Join(", ", diffs.Select(d => d.ToString("E2"))));
+            // Not increasing as θ falls, equal (to rounding) once nothing is truncated any more. Below the modelling
+            // error (from a low start the rank at most doubles per step; measured 3e-4 … 7e-4 here) a truncation can
+            // also lower the difference by chance: measured up to 0.6 % (parallel BUG, 1D, θ 1e-4 vs 1e-6), so 2 % slack.
+            for (int i = 1; i < diffs.Count; i++)
+                Assert.True(diffs[i] <= diffs[i - 1] * 1.02 + 1e-13, $"r_min {rMin}: difference {diffs[i]:E3} at θ {Thetas[i]:E0} > {diffs[i - 1]:E3} at θ {Thetas[i - 1]:E0}");
+        }
+        output.WriteLine($"worst: orthonormality {worstDefect:E2}, mass defect {worstMass:E2}, difference at r = n_moments {worstExact:E2}");
+    }
+
+    /// <summary>The fixed-rank BUG is exact at r = n_moments only where the spatial basis is complete too
+    /// (n_cells = r): its S-step starts from the projection of u0 onto the new basis.</summary>
+    [Theory]
+    [InlineData(1, TimeStepperKind.ForwardEuler)]
+    [InlineData(2, TimeStepperKind.SspRk2)]
+    [InlineData(3, TimeStepperKind.SspRk3)]
+    public void Fixed_rank_bug_with_complete_bases_is_the_full_rank_solver(int dim, TimeStepperKind stepper)
+    {
+        int m = Moments(dim);
+        var full = Run(Deck(dim, SolverKind.FullRank, stepper, false, 1e-2, 1, 1, square: true)).Solver.Moments();
+        var low = Run(Deck(dim, SolverKind.FixedRankBug, stepper, false, 1e-2, m, m, square: true)).Solver.Moments();
+        double diff = RelativeDifference(low, full);
+        output.WriteLine($"d = {dim}, {stepper}: fixed-rank BUG at n_cells = r = n_moments differs from full rank by {diff:E2}");
+        Assert.True(diff <= 1e-12, $"{diff:E2}");
+    }
+}
