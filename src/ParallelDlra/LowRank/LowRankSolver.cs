@@ -114,6 +114,7 @@ public abstract class LowRankSolver : ISolver
     {
         Span<double> rates = stackalloc double[Scheme.Stages];
         rates[0] = NetRate(t);
+        RestoreOrthonormality();
         if (Scheme.Stages == 1)
         {
             var euler = EulerStep(t, dt);
@@ -465,6 +466,41 @@ public abstract class LowRankSolver : ISolver
     /// <summary>To be called when a subclass replaced the factors.</summary>
     protected void FactorsChanged() => _version++;
 
+    /// <summary>w XᵀX of the last balance (replicated), for <see cref="RestoreOrthonormality"/>.</summary>
+    private (long Version, Matrix<double> Gram)? _lastGram;
+
+    /// <summary>Defects of the bases above which <see cref="RestoreOrthonormality"/> acts.</summary>
+    private const double RestoreAbove = 1e-14;
+
+    /// <summary>X1 = X̂ Px and V1 = V̂ Pv inherit the defect of the old bases plus the rounding of the products
+    /// (≈ ε·r), so left alone the defect grows with the steps — and with it the error of every Galerkin projection,
+    /// the mass of conservative truncation included (≈ the defect per step). When the defect of the last balance
+    /// exceeds <see cref="RestoreAbove"/>, the bases are made orthonormal again without changing u = X S Vᵀ:
+    /// X ← X Rx⁻¹, V ← V Rv⁻¹, S ← Rx S Rvᵀ with Rxᵀ Rx = w XᵀX (that balance's allreduced Gram: no collective,
+    /// the same decision on every rank) and Rvᵀ Rv = VᵀV. V's first column stays e_0 exactly (Rv[0, 0] = 1).</summary>
+    private void RestoreOrthonormality()
+    {
+        var identity = Matrix<double>.Build.DenseIdentity(Rank);
+        if (_lastGram is { } g && g.Version == _version && (g.Gram - identity).Enumerate().Max(Math.Abs) > RestoreAbove)
+        {
+            var rx = g.Gram.Cholesky().Factor.Transpose();   // upper triangular, Rxᵀ Rx = G
+            var restored = Backend.Allocate(X.Rows, X.Columns);
+            Backend.MultiplySmall(X, rx.Inverse(), 1.0, 0.0, restored);
+            X.Dispose();
+            X = restored;
+            S = rx * S;
+            _version++;
+        }
+        var gv = V.TransposeThisAndMultiply(V);
+        if ((gv - identity).Enumerate().Max(Math.Abs) > RestoreAbove)
+        {
+            var rv = gv.Cholesky().Factor.Transpose();
+            V *= rv.Inverse();
+            S *= rv.Transpose();
+            _version++;
+        }
+    }
+
     /// <summary>Incremented whenever the factors change: tells whether the last balance is still the current one.</summary>
     private long _version;
     private (long Version, double Time, SolverBalance Balance)? _lastBalance;
@@ -504,10 +540,12 @@ public abstract class LowRankSolver : ISolver
         double absorbed = _absorption is null ? 0.0 : Operator.MassWeight * Vector<double>.Build.Dense(packed[absorption..gram]).DotProduct(sv);
         double emitted = 0.0;
         for (int j = 0; j < sources.Count; j++) emitted += Operator.MassWeight * sources[j].Angular[0] * packed[source + j];
-        var gx = Matrix<double>.Build.Dense(r, r, packed[gram..source]) * Weight - Matrix<double>.Build.DenseIdentity(r);
+        var gramX = Matrix<double>.Build.Dense(r, r, packed[gram..source]) * Weight;
+        var gx = gramX - Matrix<double>.Build.DenseIdentity(r);
         var gv = V.TransposeThisAndMultiply(V) - Matrix<double>.Build.DenseIdentity(V.ColumnCount);
         var balance = new SolverBalance(mass, rate, Math.Max(gx.Enumerate().Max(Math.Abs), gv.Enumerate().Max(Math.Abs)), absorbed, emitted);
         _lastBalance = (_version, t, balance);
+        _lastGram = (_version, gramX);
         return balance;
     }
 

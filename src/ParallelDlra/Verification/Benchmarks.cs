@@ -85,9 +85,9 @@ public static class Benchmarks
     public static IReadOnlyDictionary<string, Benchmark> All { get; } = new Benchmark[]
     {
         new("fullrank", "full-rank line source, 200x200 cells, P_15, 20 steps", true, (_, w) => FullRank(w)),
-        new("lowrank", "line source 256x256, P_29: full rank vs augmented BUG vs parallel BUG (theta = 1e-2); optional rank floors: lowrank [R_MIN ...]", true, LowRank),
+        new("lowrank", "line source 256x256, P_29: full rank vs augmented BUG vs parallel BUG (theta = 1e-2 per unit time and per step); optional rank floors: lowrank [R_MIN ...]", true, LowRank),
         new("gpu", "line source 1024x1024, P_29, augmented BUG: GPU vs CPU backend per step, stencil kernel bandwidth (needs CUDA)", true, (_, w) => Gpu(w)),
-        new("lowrank-one", "one configuration of lowrank: lowrank-one SOLVER OUTDIR [R_MIN] (run in a child process)", false, LowRankOne),
+        new("lowrank-one", "one configuration of lowrank: lowrank-one SOLVER OUTDIR [R_MIN [unit_time|step]] (run in a child process)", false, LowRankOne),
     }.ToDictionary(b => b.Name, StringComparer.Ordinal);
 
     /// <summary>The names shown to users.</summary>
@@ -104,7 +104,7 @@ public static class Benchmarks
 
     /// <summary>The line-source deck of the benchmarks: σ_s = 1, Gaussian σ = 0.03 at the origin,
     /// vacuum faces on [−1.5, 1.5]², cfl 0.9, forward Euler, <see cref="Steps"/> steps.</summary>
-    public static RunOptions LineSource(int cells, int order, SolverKind solver, double theta = 1e-2, int rMin = 2)
+    public static RunOptions LineSource(int cells, int order, SolverKind solver, double theta = 1e-2, int rMin = 2, TruncationScaling per = TruncationScaling.UnitTime)
     {
         var map = new MaterialMap("uniform", 2, new Material(1.0, 0.0, 0.0), []);
         return new RunOptions(
@@ -114,7 +114,7 @@ public static class Benchmarks
             new MaterialOptions(null, map),
             new InitialConditionOptions(InitialKind.Gaussian, [0.0, 0.0], 0.03, 1.0, 0.0),
             new TimeOptions(1.0, 0.9, TimeStepperKind.ForwardEuler, Steps),
-            new SolverOptions(solver, FluxKind.Roe, Math.Max(10, rMin), new TruncationOptions(theta, ToleranceKind.Relative, rMin, 200), false),
+            new SolverOptions(solver, FluxKind.Roe, Math.Max(10, rMin), new TruncationOptions(theta, ToleranceKind.Relative, rMin, 200, per), false),
             new OutputOptions(Path.Combine(Path.GetTempPath(), "pdlra-bench"), 10, false));
     }
 
@@ -208,14 +208,21 @@ public static class Benchmarks
     /// (phi.bin) into the given folder. An unavailable solver is bad input (exit 2) from the factory.</summary>
     private static void LowRankOne(IReadOnlyList<string> args, TextWriter w)
     {
-        string allowed = $"lowrank-one SOLVER OUTDIR [R_MIN] with SOLVER one of {string.Join(", ", LowRankSolvers)}";
-        if (args.Count is not (2 or 3)) throw new InputException($"bench lowrank-one: expected 2 or 3 arguments, got {args.Count}; allowed: {allowed}");
+        string allowed = $"lowrank-one SOLVER OUTDIR [R_MIN [unit_time|step]] with SOLVER one of {string.Join(", ", LowRankSolvers)}";
+        if (args.Count is not (2 or 3 or 4)) throw new InputException($"bench lowrank-one: expected 2 to 4 arguments, got {args.Count}; allowed: {allowed}");
         var word = DeckWords.Solver.FirstOrDefault(s => s.Word == args[0]);
         if (word.Word is null) throw new InputException($"bench lowrank-one: solver {args[0]} unknown; allowed: {allowed}");
-        int rMin = args.Count == 3 ? ParseRankFloor(args[2]) : DefaultRankFloors[0];
+        int rMin = args.Count >= 3 ? ParseRankFloor(args[2]) : DefaultRankFloors[0];
+        var per = TruncationScaling.UnitTime;
+        if (args.Count == 4)
+        {
+            var perWord = DeckWords.TruncationPer.FirstOrDefault(p => p.Word == args[3]);
+            if (perWord.Word is null) throw new InputException($"bench lowrank-one: {args[3]} unknown; allowed: {allowed}");
+            per = perWord.Value;
+        }
 
         var writer = OutputWriter.Prepare(args[1]);
-        var o = LowRankOptions(word.Value, rMin);
+        var o = LowRankOptions(word.Value, rMin, per);
         var (r, phi, sim) = Measure(o);
         using var solver = sim.Solver;
         writer.WriteField(sim.Discretisation.Grid, phi, Steps * sim.TimeStep, Steps, o.Problem.Name);
@@ -239,7 +246,7 @@ public static class Benchmarks
 
     /// <summary>The <c>lowrank</c> configuration for one solver: 256² cells, P_29, θ = 1e-2 relative, rank floor
     /// <paramref name="rMin"/> (also the initial rank; ignored by full rank).</summary>
-    public static RunOptions LowRankOptions(SolverKind kind, int rMin) => LineSource(256, 29, kind, 1e-2, rMin);
+    public static RunOptions LowRankOptions(SolverKind kind, int rMin, TruncationScaling per = TruncationScaling.UnitTime) => LineSource(256, 29, kind, 1e-2, rMin, per);
 
     /// <summary><c>bench lowrank [R_MIN ...]</c>: full rank once, then each low-rank solver at each rank floor,
     /// every configuration in a fresh child process so that its peak memory is its own.</summary>
@@ -250,7 +257,7 @@ public static class Benchmarks
         int nMoments = (o.Angular.Order + 1) * (o.Angular.Order + 2) / 2;
         var la = LinearAlgebraProvider.Default;
         w.WriteLine(string.Create(Inv, $"bench lowrank: line source, {o.Grid.Cells[0]} x {o.Grid.Cells[1]} cells, P_{o.Angular.Order} ({nMoments} moments), " +
-                                       $"{Steps} steps, theta = {o.Solver.Truncation.Theta:G3} relative, r_min (= initial rank) {string.Join(", ", floors)}; one child process per run"));
+                                       $"{Steps} steps, theta = {o.Solver.Truncation.Theta:G3} relative per unit time (the default) and per step (earlier versions), r_min (= initial rank) {string.Join(", ", floors)}; one child process per run"));
         w.WriteLine($"linear algebra {la.Name}, {la.Threads} thread(s); {Environment.ProcessorCount} cores");
         w.WriteLine("memory: 'peak' is the process's peak working set; 'solve' is the peak above the working set just before the " +
                     "simulation was built, after a warm-up run of the same solver on 8 cells per axis with P_1 (the runtime, its compiled " +
@@ -260,15 +267,16 @@ public static class Benchmarks
         string dir = Directory.CreateTempSubdirectory("pdlra-bench-lowrank-").FullName;
         try
         {
-            var runs = new List<(string Solver, int? RMin)> { (LowRankSolvers[0], null) };
-            foreach (int rMin in floors)
-                foreach (var kind in LowRankSolvers.Skip(1)) runs.Add((kind, rMin));
+            var runs = new List<(string Solver, int? RMin, string? Per)> { (LowRankSolvers[0], null, null) };
+            foreach (string per in new[] { "unit_time", "step" })
+                foreach (int rMin in floors)
+                    foreach (var kind in LowRankSolvers.Skip(1)) runs.Add((kind, rMin, per));
             var rows = new List<(string Label, BenchmarkResult? Result, double[]? Phi, string? Why)>();
-            foreach (var (kind, rMin) in runs)
+            foreach (var (kind, rMin, per) in runs)
             {
-                string label = rMin is int f ? $"{kind} {f}" : kind;
-                string sub = Path.Combine(dir, label.Replace(' ', '_'));
-                string[] command = rMin is int floor ? ["bench", "lowrank-one", kind, sub, floor.ToString(Inv)] : ["bench", "lowrank-one", kind, sub];
+                string label = rMin is int f ? $"{kind} {f} {(per == "step" ? "/step" : "/t")}" : kind;
+                string sub = Path.Combine(dir, label.Replace(' ', '_').Replace('/', '_'));
+                string[] command = rMin is int floor ? ["bench", "lowrank-one", kind, sub, floor.ToString(Inv), per!] : ["bench", "lowrank-one", kind, sub];
                 var (rc, stdout, stderr) = RunSelf(command);
                 var line = stdout.Split('\n').FirstOrDefault(l => l.StartsWith(ResultPrefix, StringComparison.Ordinal));
                 if (rc == 0 && line is not null)
@@ -287,13 +295,13 @@ public static class Benchmarks
             }
 
             var (_, full, reference, _) = rows[0];
-            w.WriteLine($"{"solver  r_min",-17} {"setup s",7} {"median ms",9} {"mean ms",8} {"rank",4} {"peak MiB",8} {"solve MiB",9} {"GC MiB",7} " +
+            w.WriteLine($"{"solver  r_min  theta per",-24} {"setup s",7} {"median ms",9} {"mean ms",8} {"rank",4} {"peak MiB",8} {"solve MiB",9} {"GC MiB",7} " +
                         $"{"time full/this",14} {"solve mem full/this",19} {"|phi-phi_full|/|phi_full|",25} {"targets",8}");
             foreach (var (label, r, phi, why) in rows)
             {
                 if (r is null)
                 {
-                    w.WriteLine($"{label,-17} {why}");
+                    w.WriteLine($"{label,-24} {why}");
                     continue;
                 }
                 double? difference = reference is null || phi is null ? null : RelativeDifference(phi, reference);
@@ -302,7 +310,7 @@ public static class Benchmarks
                 string Format(double? v, string format) => v is double x ? x.ToString(format, Inv) : "n/a";
                 string verdict = ReferenceEquals(r, full) || difference is null ? "" :
                     timeRatio >= TargetRatio && memoryRatio >= TargetRatio && difference <= TargetDifference ? "met" : "missed";
-                w.WriteLine(string.Create(Inv, $"{label,-17} {r.SetupSeconds,7:F2} {1e3 * r.MedianStep,9:F2} {1e3 * r.MeanStep,8:F2} {r.FinalRank,4} " +
+                w.WriteLine(string.Create(Inv, $"{label,-24} {r.SetupSeconds,7:F2} {1e3 * r.MedianStep,9:F2} {1e3 * r.MeanStep,8:F2} {r.FinalRank,4} " +
                                                $"{MiB(r.PeakWorkingSet),8:F1} {MiB(r.SolveMemory),9:F1} {MiB(r.GcHeap),7:F1} {Format(timeRatio, "F1"),14} " +
                                                $"{Format(memoryRatio, "F1"),19} {Format(difference, "E3"),25} {verdict,8}"));
             }

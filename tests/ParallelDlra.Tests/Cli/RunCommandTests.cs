@@ -57,7 +57,7 @@ public sealed class RunCommandTests : IDisposable
             Assert.True(File.Exists(Path.Combine(outDir, f)), $"{f} missing in {outDir}");
 
         var rows = File.ReadAllLines(Path.Combine(outDir, OutputWriter.DiagnosticsFile));
-        Assert.Equal("step,time,dt,rank,mass,outflow,discarded_tail,orthonormality_defect,wall_s", rows[0]);
+        Assert.Equal("step,time,dt,rank,mass,outflow,discarded_tail,orthonormality_defect,wall_s,absorption,source,mass_defect", rows[0]);
         Assert.Equal(3, rows.Length - 1); // steps 0, 1, 2
 
         var written = DeckReader.Load(Path.Combine(outDir, OutputWriter.DeckFile), []);
