@@ -158,7 +158,8 @@ public abstract class LowRankSolver : ISolver
     private (Block, Matrix<double>, Matrix<double>) InitialFactors(KineticOperator op, double[] phi0, Func<int, int, double> padding)
     {
         int m = op.Basis.Count, n = op.Block.Count;
-        int r = Math.Clamp(Options.InitialRank, Math.Max(1, Options.Truncation.RMin), Math.Min(Options.Truncation.RMax, m));
+        int hi = Math.Min(Options.Truncation.RMax, m);
+        int r = Math.Clamp(Options.InitialRank, Math.Min(Math.Max(1, Options.Truncation.RMin), hi), hi);
         if (Options.Kind == SolverKind.FixedRankBug) r = Math.Min(Options.InitialRank, m);
         r = (int)Math.Min(r, op.Block.Grid.CellCount);   // at most as many orthonormal columns as cells
         Span<double> norm = [phi0.Sum(v => v * v)];
