@@ -89,6 +89,15 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     public void Augmented_bug_2d_has_the_serial_rank_history_on_2_3_4_ranks() =>
         SameAsSerial("linesource", ["grid.cells=[40, 40]", "time.max_steps=10"], 1e-10, 2, 3, 4);
 
+    /// <summary>The SSP steppers of the low-rank solvers (stages as whole Euler DLRA steps, combined on the union of
+    /// the bases) with conservative truncation, and the hohlraum's inflow and materials (issue #12).</summary>
+    [SkippableFact]
+    public void Ssp_steppers_of_the_low_rank_solvers_match_serial_on_2_3_ranks()
+    {
+        SameAsSerial("linesource", ["grid.cells=[36, 30]", "time.max_steps=6", "time.stepper=ssprk2", "solver.conservative=true"], 1e-10, 2, 3);
+        SameAsSerial("hohlraum", ["time.max_steps=4", "angular.order=3", "time.stepper=ssprk3", "solver.type=parallel_bug", "solver.conservative=true"], 1e-10, 3);
+    }
+
     [SkippableFact]
     public void Fixed_rank_bug_2d_matches_serial_on_2_3_4_ranks() =>
         SameAsSerial("linesource", ["grid.cells=[40, 40]", "time.max_steps=10", "solver.type=fixed_rank_bug"], 1e-10, 2, 3, 4);
