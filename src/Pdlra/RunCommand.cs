@@ -16,7 +16,7 @@ namespace ParallelDlra.Cli;
 /// <see cref="MpiFailurePolicy"/>.</para></summary>
 internal static class RunCommand
 {
-    public static int Execute(string deckPath, string[] overrides, TextWriter stdout, TextWriter stderr, string? restart = null)
+    public static int Execute(string deckPath, string[] overrides, TextWriter stdout, TextWriter stderr, string? restart = null, bool overwrite = false)
     {
         var (rank, size) = LaunchEnvironment.Detect();
         Log.Configure(rank, verbose: false, stdout, stderr);
@@ -26,7 +26,7 @@ internal static class RunCommand
             var options = DeckReader.Load(deckPath, overrides);
             var local = NodeLocalRank.FromEnvironment();
             using var backend = ComputeBackends.Create(options.Compute, local.Rank, local.Size);
-            RunDriver.Run(options, new RunContext(SerialCommunicator.Instance, backend, Timers: new PhaseTimers()), deckPath, stdout, restart);
+            RunDriver.Run(options, new RunContext(SerialCommunicator.Instance, backend, Timers: new PhaseTimers()), deckPath, stdout, restart, overwrite);
             return ExitCodes.Done;
         }
 
@@ -38,7 +38,7 @@ internal static class RunCommand
             var local = NodeLocalRank.FromEnvironment();
             using var backend = ComputeBackends.Create(options.Compute, local.Rank, local.Size);
             var context = new RunContext(comm, backend, CartesianDecomposition.Hook(comm), new PhaseTimers());
-            RunDriver.Run(options, context, deckPath, stdout, restart);
+            RunDriver.Run(options, context, deckPath, stdout, restart, overwrite);
             return ExitCodes.Done;
         });
     }

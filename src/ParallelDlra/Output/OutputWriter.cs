@@ -40,25 +40,43 @@ public sealed class OutputWriter
     public string Directory { get; }
 
     /// <summary>Creates <paramref name="directory"/> (with its parents) and checks that a file can be
-    /// written there, so that a bad <c>output.directory</c> fails before any computing.</summary>
-    /// <exception cref="InputException">the folder cannot be created or written; names <c>output.directory</c></exception>
-    public static OutputWriter Prepare(string directory)
+    /// written there and that it has <paramref name="neededBytes"/> free, so that a bad <c>output.directory</c> fails
+    /// before any computing.</summary>
+    /// <exception cref="InputException">the folder cannot be created or written, or is too full; names <c>output.directory</c></exception>
+    public static OutputWriter Prepare(string directory, long neededBytes = 0)
     {
         string full;
+        string probe = "";
         try
         {
             full = Path.GetFullPath(directory);
             System.IO.Directory.CreateDirectory(full);
-            string probe = Path.Combine(full, $".pdlra-write-test-{Environment.ProcessId}");
-            File.WriteAllBytes(probe, []);
+            probe = Path.Combine(full, $".pdlra-write-test-{Environment.ProcessId}");
+            using (var f = new FileStream(probe, FileMode.Create, FileAccess.Write))
+            {
+                f.Write(new byte[64 << 10]);
+                f.Flush(flushToDisk: true);
+            }
             File.Delete(probe);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
+            try { if (probe.Length > 0) File.Delete(probe); } catch (IOException) { }
             throw new InputException($"output.directory = {directory}: cannot be created or written ({e.Message}); " +
-                                     "allowed: a folder this process can create and write to");
+                                     "allowed: a folder this process can create and write to, with free space");
         }
+        long free = FreeBytes(full);
+        if (free >= 0 && free < neededBytes)
+            throw new InputException($"output.directory = {directory}: {free / 1024} KiB free, but the run needs about {neededBytes / 1024} KiB " +
+                                     "(a checkpoint, the field files, diagnostics); allowed: a folder on a file system with that much space");
         return new OutputWriter(full);
+    }
+
+    /// <summary>Free bytes for this user on the file system of <paramref name="path"/> (statvfs), or −1 when unknown.</summary>
+    private static long FreeBytes(string path)
+    {
+        try { return new DriveInfo(path).AvailableFreeSpace; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return -1; }
     }
 
     /// <summary>Full path of an output file.</summary>
@@ -72,11 +90,12 @@ public sealed class OutputWriter
     public IReadOnlyList<string> WriteRun(Simulation simulation, double[]? field = null)
     {
         var o = simulation.Options;
-        List<string> files = [WriteDiagnostics(simulation.History), WriteDiagnosticsHdf5(simulation.History, o), WriteDeck(o)];
+        string runId = simulation.Context.RunId;
+        List<string> files = [WriteDiagnostics(simulation.History), WriteDiagnosticsHdf5(simulation.History, o, runId), WriteDeck(o, runId)];
         if (o.Output.WriteField)
         {
             var last = simulation.History.Count > 0 ? simulation.History[^1] : default;
-            files.AddRange(WriteField(simulation.Discretisation.Grid, field ?? simulation.Solver.ScalarFlux(), last.Time, last.Step, o.Problem.Name));
+            files.AddRange(WriteField(simulation.Discretisation.Grid, field ?? simulation.Solver.ScalarFlux(), last.Time, last.Step, o.Problem.Name, runId));
         }
         return files;
     }
@@ -142,12 +161,13 @@ public sealed class OutputWriter
     /// <summary><c>diagnostics.h5</c>: the history as one dataset per column (step and rank int64, the rest
     /// float64) in the group <c>/diagnostics</c>; attributes name the columns and hold the deck. Rank 0 only,
     /// HDF5's default (serial) driver.</summary>
-    public string WriteDiagnosticsHdf5(IReadOnlyList<StepDiagnostics> history, RunOptions options)
+    public string WriteDiagnosticsHdf5(IReadOnlyList<StepDiagnostics> history, RunOptions options, string runId = "")
     {
         string path = PathOf(DiagnosticsHdf5File);
         using var h5 = Hdf5File.Create(path, Parallel.SerialCommunicator.Instance);
         h5.SetAttribute("/", "format", "pdlra-diagnostics");
         h5.SetAttribute("/", "format_version", 1L);
+        h5.SetAttribute("/", "run_id", runId);
         h5.SetAttribute("/", "columns", "step time dt rank mass outflow discarded_tail orthonormality_defect wall_s");
         h5.SetAttribute("/", "problem", options.Problem.Name);
         h5.SetAttribute("/", "code_version", FieldLayout.CodeVersion);
@@ -157,15 +177,16 @@ public sealed class OutputWriter
     }
 
     /// <summary><c>run.yaml</c>: the resolved options; <c>pdlra run run.yaml</c> repeats the run.</summary>
-    public string WriteDeck(RunOptions options) => WriteText(DeckFile, DeckWriter.ToYaml(options));
+    public string WriteDeck(RunOptions options, string runId = "")
+        => WriteText(DeckFile, (runId.Length > 0 ? $"# run_id: {runId}\n" : "") + DeckWriter.ToYaml(options));
 
     /// <summary><c>phi.csv</c>, <c>phi.bin</c> and <c>phi.json</c> for the whole-grid field
     /// <paramref name="phi"/> (global cell order, x fastest).</summary>
-    public IReadOnlyList<string> WriteField(CartesianGrid grid, ReadOnlySpan<double> phi, double time, int step, string problem)
+    public IReadOnlyList<string> WriteField(CartesianGrid grid, ReadOnlySpan<double> phi, double time, int step, string problem, string runId = "")
     {
         if (phi.Length != grid.CellCount)
             throw new ArgumentException($"the field has {phi.Length} values but the grid {grid.CellCount} cells", nameof(phi));
-        return [WriteFieldCsv(grid, phi), WriteFieldBinary(phi), WriteFieldMetadata(grid, time, step, problem)];
+        return [WriteFieldCsv(grid, phi), WriteFieldBinary(phi), WriteFieldMetadata(grid, time, step, problem, runId)];
     }
 
     private string WriteFieldCsv(CartesianGrid grid, ReadOnlySpan<double> phi)
@@ -212,7 +233,7 @@ public sealed class OutputWriter
         return path;
     }
 
-    private string WriteFieldMetadata(CartesianGrid grid, double time, int step, string problem)
+    private string WriteFieldMetadata(CartesianGrid grid, double time, int step, string problem, string runId)
     {
         string path = PathOf(FieldMetadataFile);
         using (var f = new FileStream(path, FileMode.Create, FileAccess.Write))
@@ -239,6 +260,7 @@ public sealed class OutputWriter
             j.WriteNumber("time", time);
             j.WriteNumber("step", step);
             j.WriteString("problem", problem);
+            j.WriteString("run_id", runId);
             j.WriteEndObject();
         }
         return path;

@@ -130,7 +130,8 @@ public sealed class SnapshotWriter
     }
 
     /// <summary>X (r, n_z, n_y, n_x), S (r, r) and V (n_moments, r), both row-major, under <paramref name="group"/>.</summary>
-    internal static void WriteFactors(Hdf5File h5, string group, Simulation sim, LowRankSolver lr)
+    /// <returns>the rank-local X that was written (column-major n_local × r)</returns>
+    internal static double[] WriteFactors(Hdf5File h5, string group, Simulation sim, LowRankSolver lr)
     {
         var block = sim.Discretisation.Block;
         var x = new double[lr.X.Length];
@@ -140,6 +141,7 @@ public sealed class SnapshotWriter
             FieldLayout.Stack(r, FieldLayout.Count(block)), x);
         h5.WriteReplicated($"{group}/S", [r, r], lr.S.ToRowMajorArray());
         h5.WriteReplicated($"{group}/V", [(ulong)lr.V.RowCount, r], lr.V.ToRowMajorArray());
+        return x;
     }
 
     /// <summary>Self-describing attributes shared by snapshots and checkpoints.</summary>
@@ -149,6 +151,7 @@ public sealed class SnapshotWriter
         var grid = sim.Discretisation.Grid;
         var (origin, spacing) = FieldLayout.Geometry(grid);
         h5.SetAttribute("/", "format_version", 1L);
+        h5.SetAttribute("/", "run_id", sim.Context.RunId);
         h5.SetAttribute("/", "time", time);
         h5.SetAttribute("/", "step", (long)step);
         h5.SetAttribute("/", "rank", (long)sim.Solver.Rank);
