@@ -5,7 +5,18 @@ namespace ParallelDlra.Cli;
 /// <summary>Entry point of <c>pdlra</c>: <c>run</c>, <c>check</c>, <c>info</c>, <c>bench</c>, <c>reconstruct</c>.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => Invoke(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        int code = Invoke(args, Console.Out, Console.Error);
+        if (ParallelDlra.Output.Hdf5File.CloseFailed)
+        {
+            // HDF5 still holds a file it could not close (a full disk): its exit handler would flush it again and may crash.
+            Console.Out.Flush();
+            Console.Error.Flush();
+            ParallelDlra.Interop.LibC.ExitWithoutHandlers(code);
+        }
+        return code;
+    }
 
     /// <summary>Runs the command line in-process (tests call this) and returns the exit code.</summary>
     public static int Invoke(string[] args, TextWriter stdout, TextWriter stderr)

@@ -73,6 +73,7 @@ public sealed class CheckpointStore
     private readonly Simulation _sim;
     private readonly ICommunicator _comm;
     private readonly List<string> _written = [];
+    private long _lastBytes;
 
     public CheckpointStore(Simulation simulation, string directory)
     {
@@ -111,6 +112,7 @@ public sealed class CheckpointStore
     {
         string final = Path.Combine(Directory, FileName(step));
         string tmp = Path.Combine(Directory, TempName(step, _sim.Context.RunId));
+        RefuseWhenFull(step, time);
         try
         {
             WriteFile(tmp, step, time);
@@ -119,6 +121,7 @@ public sealed class CheckpointStore
                 using (var f = new FileStream(tmp, FileMode.Open, FileAccess.ReadWrite)) f.Flush(flushToDisk: true);
                 File.Move(tmp, final, overwrite: true);
                 LibC.FsyncDirectory(Directory);
+                _lastBytes = new FileInfo(final).Length;
             }
         }
         catch (Exception e) when (e is Hdf5Exception or IOException or UnauthorizedAccessException)
@@ -133,6 +136,25 @@ public sealed class CheckpointStore
         if (_comm.Rank == 0) Rotate();
         _comm.Barrier();
         return final;
+    }
+
+    /// <summary>Stops the run before a checkpoint write that would not fit (free space below twice the size of the last
+    /// checkpoint and 64 KiB): decided on rank 0 and shared, so every rank stops alike, and HDF5 never meets a full disk
+    /// in the common case.</summary>
+    private void RefuseWhenFull(int step, double time)
+    {
+        Span<double> v = [0, 0];
+        if (_comm.Rank == 0 && _lastBytes > 0)
+        {
+            try { v[0] = new DriveInfo(Directory).AvailableFreeSpace; v[1] = 2 * _lastBytes + (64 << 10); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { v[0] = v[1] = 0; }
+        }
+        if (_comm.Size > 1) _comm.Broadcast(v);
+        if (v[0] >= v[1]) return;
+        string kept = _written.Count > 0 ? $"{Path.GetFileName(_written[^1])} is kept" : "no earlier checkpoint of this run";
+        throw new SimulationFailure($"step {step} (t = {time.ToString("G6", CultureInfo.InvariantCulture)}): checkpoint {FileName(step)} could not be written " +
+                                    $"in {Directory} (only {(long)v[0] / 1024} KiB free, the last checkpoint took {_lastBytes / 1024} KiB); {kept}; " +
+                                    "free space there (a full disk?) and restart from it");
     }
 
     private void WriteFile(string tmp, int step, double time)
@@ -162,7 +184,19 @@ public sealed class CheckpointStore
         PauseForTests(tmp);
     }
 
-    private static string OneLine(string s) => string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+    /// <summary>A message on one line; of an HDF5 error stack only the system's reason (e.g. "No space left on device").</summary>
+    private static string OneLine(string s)
+    {
+        const string marker = "error message = '";
+        int at = s.IndexOf(marker, StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            int end = s.IndexOf('\'', at + marker.Length);
+            if (end > at) return s[(at + marker.Length)..end];
+        }
+        string flat = string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        return flat.Length > 300 ? flat[..300] + "…" : flat;
+    }
 
     private static void PauseForTests(string file)
     {
@@ -207,7 +241,8 @@ public sealed class CheckpointStore
     [
         ("time", [.. h.Select(d => d.Time)]), ("dt", [.. h.Select(d => d.TimeStep)]), ("mass", [.. h.Select(d => d.Mass)]),
         ("outflow", [.. h.Select(d => d.Outflow)]), ("discarded_tail", [.. h.Select(d => d.DiscardedTail)]),
-        ("orthonormality_defect", [.. h.Select(d => d.OrthonormalityDefect)]), ("wall_s", [.. h.Select(d => d.WallSeconds)]),
+        ("orthonormality_defect", [.. h.Select(d => d.OrthonormalityDefect)]),
+        // not wall_s: each rank has its own clock (rank 0's is stored), so its checksum would differ between ranks
     ];
 
     /// <summary>The datasets of <paramref name="group"/> whose checksum does not match the history read from them.</summary>
