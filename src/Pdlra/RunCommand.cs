@@ -93,13 +93,36 @@ internal static class MpiFailurePolicy
         return code;
     }
 
-    /// <summary>Logs <c>rank N: message</c> and ends the whole job (MPI_Abort).</summary>
+    /// <summary>Logs <c>rank N: message</c> and ends the whole job (MPI_Abort). Only the first rank of the job (on this
+    /// node) to fail prints: when every rank fails alike, one copy of the message, not one per rank.</summary>
     public static void AbortJob(ICommunicator comm, TextWriter stderr, int code, string message)
     {
-        stderr.WriteLine($"rank {comm.Rank}: {message}");
+        if (FirstToReport()) stderr.WriteLine($"rank {comm.Rank}: {message}");
         stderr.Flush();
         Console.Out.Flush();
         comm.Abort(code);
+    }
+
+    /// <summary>Whether this rank is the first of its job on this node to report a failure: an exclusive create of
+    /// <c>pdlra-failure-JOB</c> in the temporary folder (JOB: the launcher's job id). Without a job id: true.</summary>
+    private static bool FirstToReport()
+    {
+        string? job = Environment.GetEnvironmentVariable("PMIX_NAMESPACE") ?? Environment.GetEnvironmentVariable("OMPI_MCA_ess_base_jobid")
+            ?? (Environment.GetEnvironmentVariable("SLURM_JOB_ID") is { } j ? $"{j}.{Environment.GetEnvironmentVariable("SLURM_STEP_ID")}" : null);
+        if (job is null || job.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not '.' and not '-' and not '_')) return true;
+        try
+        {
+            using var claim = new FileStream(Path.Combine(Path.GetTempPath(), $"pdlra-failure-{job}"), FileMode.CreateNew, FileAccess.Write);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // another rank of this job has reported
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
+        }
     }
 
     /// <summary>MPI_Finalize, which waits for every rank; if that takes longer than

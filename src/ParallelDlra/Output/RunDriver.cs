@@ -51,7 +51,7 @@ public static class RunDriver
         bool root = context.Comm.Rank == 0;
 
         // Sized before anything is allocated: the same estimate on every rank (the deck and the rank count only).
-        ResourceEstimate.Refuse(options, context.Comm.Size);
+        ResourceEstimate.Refuse(options, context.Comm);
 
         // Fail on an unusable output folder, or one holding another run's results, before any computing: rank 0
         // checks and shares the outcome, so every rank throws the same InputException (only rank 0 has the message to print).
@@ -121,6 +121,7 @@ public static class RunDriver
             }
             Logger.Info(Inv, $"run id {runId}");
 
+            if (!(tStop > sim.StartTime)) tStop = sim.StartTime + sim.TimeStep; // a restart with no step left to take
             var progress = new ProgressReporter(sim.StartTime, tStop, o.Output.ProgressEvery, ProgressReporter.DetectMode(context.Comm.Rank), terminal);
             int lastCheckpoint = -1;
             var counters = context.Comm.Counters;

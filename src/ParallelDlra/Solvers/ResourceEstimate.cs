@@ -100,10 +100,12 @@ public sealed record ResourceEstimate(int Ranks, long CellsPerRank, int Moments,
     }
 
     /// <summary>Refuses, before anything is allocated, a run that cannot fit: one array beyond .NET's limit, or the
-    /// estimate above the memory available to the rank.</summary>
+    /// estimate above the memory available to a rank — the least available over all ranks (one allreduce), so every
+    /// rank decides alike even when the nodes differ.</summary>
     /// <exception cref="InputException">names the estimate, what is available and what to change</exception>
-    public static void Refuse(RunOptions o, int ranks)
+    public static void Refuse(RunOptions o, Parallel.ICommunicator comm)
     {
+        int ranks = comm.Size;
         var e = Of(o, ranks);
         string change = $"use more ranks (now {ranks}), fewer grid.cells, a lower angular.order (N = {o.Angular.Order})" +
                         (o.Solver.Kind == SolverKind.FullRank ? ", or a low-rank solver.type" : ", or a lower solver.truncation.r_max");
@@ -111,7 +113,13 @@ public sealed record ResourceEstimate(int Ranks, long CellsPerRank, int Moments,
             throw new InputException($"grid.cells = [{string.Join(", ", o.Grid.Cells)}]: {e.CellsPerRank.ToString("N0", Inv)} cells per rank × {e.Columns} columns " +
                                      $"= {e.LargestArrayEntries.ToString("N0", Inv)} entries in one array, beyond the limit of {Array.MaxLength.ToString("N0", Inv)}; allowed: {change}");
         var local = NodeLocalRank.FromEnvironment();
-        if (Available(local.Size ?? 1) is { } a && e.TotalBytes > a.Bytes)
+        var mine = Available(local.Size ?? 1);
+        Span<double> least = [mine?.Bytes ?? double.MaxValue];
+        if (ranks > 1) comm.AllreduceMin(least);
+        (long Bytes, string From)? available = least[0] < double.MaxValue
+            ? ((long)least[0], mine is { } m && (long)least[0] == m.Bytes ? m.From : "the least of the ranks' nodes")
+            : null;
+        if (available is { } a && e.TotalBytes > a.Bytes)
             throw new InputException($"grid.cells = [{string.Join(", ", o.Grid.Cells)}] at P_{o.Angular.Order}: the run needs about {Bytes(e.TotalBytes)} per rank " +
                                      $"(state {Bytes(e.StateBytes)}, work {Bytes(e.WorkBytes)}, output {Bytes(e.OutputBytes)}), but {Bytes(a.Bytes)} is available " +
                                      $"({a.From}); allowed: {change}");
