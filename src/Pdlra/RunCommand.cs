@@ -143,7 +143,7 @@ internal static class MpiFailurePolicy
 }
 
 /// <summary>Deliberate failures for the MPI tests. The one place that reads <c>PDLRA_TEST_FAIL_RANK</c>:
-/// when it holds this process's rank, <c>pdlra run</c> throws before loading the deck (the other ranks go
+/// when it holds this process's rank (or <c>all</c>: every rank), <c>pdlra run</c> throws before loading the deck (the other ranks go
 /// on into their first collective), so the tests can check that one failing rank ends the whole job.</summary>
 internal static class TestFailure
 {
@@ -151,6 +151,8 @@ internal static class TestFailure
 
     public static void ThrowIfRequested(int rank)
     {
+        if (Environment.GetEnvironmentVariable(Variable) == "all")
+            throw new InvalidOperationException($"{Variable}=all: failing on purpose");
         if (int.TryParse(Environment.GetEnvironmentVariable(Variable), out int failing) && failing == rank)
             throw new InvalidOperationException($"{Variable}={failing}: failing on purpose");
     }

@@ -150,4 +150,32 @@ public sealed class GuardTests : IDisposable
         using (var c = Hdf5File.Open(Path.Combine(dir, CheckpointStore.FileName(4)), ParallelDlra.Parallel.SerialCommunicator.Instance))
             Assert.Matches("^sum64:[0-9a-f]{16}$", c.GetString("state/u", DatasetChecksum.Attribute));
     }
+
+    [Theory]
+    [InlineData("time.end=1e-9", "time.end = 1E-09 lies before the checkpoint")]
+    [InlineData("time.max_steps=2", "time.max_steps = 2 lies before the checkpoint")]
+    public void A_restart_whose_end_lies_before_the_checkpoint_is_exit_2_naming_the_key(string set, string expected)
+    {
+        string dir = Path.Combine(_tmp, "c");
+        string[] deck = [JobDeck("planesource"), "--set", "grid.cells=[40]", "--set", "angular.order=3"];
+        Run(0, ["run", .. deck, "--set", "time.max_steps=4", "--set", "output.checkpoint_every=4", "--set", $"output.directory={dir}"]);
+        var (_, stderr) = Run(2, ["run", .. deck, "--set", set, "--set", $"output.directory={Path.Combine(_tmp, "d")}",
+            "--restart", Path.Combine(dir, CheckpointStore.FileName(4))]);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(expected.Replace("1E-09", "1E-09"), stderr.Replace("1e-09", "1E-09"));
+    }
+
+    [Fact]
+    public void Reconstruct_to_an_unwritable_output_names_the_output()
+    {
+        string dir = Path.Combine(_tmp, "r");
+        Run(0, ["run", JobDeck("linesource"), "--set", "grid.cells=[16, 16]", "--set", "angular.order=3", "--set", "solver.truncation.r_min=2", "--set", "solver.rank=5", "--set", "time.max_steps=2",
+            "--set", "output.snapshot_every=2", "--set", "output.store_factors=true", "--set", $"output.directory={dir}"]);
+        string snapshot = Path.Combine(dir, "snapshot_000002.h5");
+        string bad = Path.Combine(_tmp, "no", "such", "folder", "x.h5");
+        var (_, stderr) = Run(2, ["reconstruct", snapshot, "--output", bad]);
+        Assert.StartsWith($"error: --output {bad}: cannot be written", stderr);
+        (_, stderr) = Run(2, ["reconstruct", snapshot, "--output", snapshot]);
+        Assert.StartsWith($"error: --output {snapshot}: is the snapshot itself", stderr);
+    }
 }
