@@ -64,8 +64,7 @@ public static class RunFolder
     {
         if (restart is not null) return;
         var results = Results(directory);
-        if (results.Count == 0) return;
-        if (!overwrite)
+        if (results.Count > 0 && !overwrite)
         {
             string owner = RecordedId(directory) is { } id ? $"run {id}" : "an earlier run";
             throw new InputException($"output.directory = {directory}: holds the results of {owner} ({results.Count} file(s), e.g. " +
@@ -73,6 +72,15 @@ public static class RunFolder
                                      "or --restart CHECKPOINT to continue that run");
         }
         foreach (var f in results) File.Delete(f);
+        // Claim the folder at once (exclusive create), so that a second run started at the same moment is refused too.
+        try
+        {
+            using var claim = new FileStream(Path.Combine(directory, MarkerFile), FileMode.CreateNew, FileAccess.Write);
+        }
+        catch (IOException)
+        {
+            throw new InputException($"output.directory = {directory}: another run has just started there; allowed: another output.directory");
+        }
     }
 
     /// <summary>Writes <c>run.json</c> (temporary name, rename): run id, the run continued, its status.</summary>

@@ -65,6 +65,7 @@ public sealed class SnapshotWriter
             try
             {
                 using var f = Hdf5File.Open(file, SerialCommunicator.Instance);
+                if (f.HasAttribute("/", "physics_hash") && f.GetString("/", "physics_hash") != PhysicsFingerprint.Hash(_sim.Options)) continue; // another deck's
                 _written.Add(new SnapshotRecord(Path.GetFileName(file), s, f.GetDouble("/", "time")));
             }
             catch (Interop.Hdf5Exception) { } // an unreadable leftover is not indexed
