@@ -23,9 +23,10 @@ public sealed record ResourceEstimate(int Ranks, long CellsPerRank, int Moments,
 
     public long TotalBytes => StateBytes + WorkBytes + OutputBytes + RuntimeBytes;
 
-    /// <summary>Disk space the first outputs need: one checkpoint of the whole state, the field files (about 40 bytes a
-    /// cell: phi.csv and phi.bin) and 1 MiB for diagnostics and metadata.</summary>
-    public long DiskBytes => StateBytes * Ranks + 40L * CellsPerRank * Ranks + (1L << 20);
+    /// <summary>Disk space the first outputs need (checked at start): one checkpoint of the whole state when checkpoints
+    /// are asked for, one snapshot (φ and the moments listed, 8 bytes a cell each), the field files (about 40 bytes a
+    /// cell: phi.csv and phi.bin) when written, and 1 MiB for diagnostics and metadata.</summary>
+    public long DiskBytes { get; init; } = 1L << 20;
 
     /// <summary>Largest number of entries of one rank-local array (a stack of <see cref="Columns"/> fields).</summary>
     public long LargestArrayEntries => CellsPerRank * Columns;
@@ -54,7 +55,10 @@ public sealed record ResourceEstimate(int Ranks, long CellsPerRank, int Moments,
             output = state;
         }
         output += 3 * 8L * cells; // φ gathered on rank 0 (the largest rank's share is what matters)
-        return new ResourceEstimate(ranks, local, m, columns, state, work, output);
+        var w = o.Output;
+        long disk = (1L << 20) + (w.CheckpointEvery > 0 ? state * ranks : 0) + (w.Snapshots ? 8L * cells * (1 + w.Moments.Length) : 0)
+                    + (w.WriteField ? 40L * cells : 0);
+        return new ResourceEstimate(ranks, local, m, columns, state, work, output) { DiskBytes = disk };
     }
 
     /// <summary>Memory available to one rank here: the smaller of MemAvailable (/proc/meminfo) and the cgroup's
