@@ -48,7 +48,6 @@ public static class RunDriver
         bool overwrite = false)
     {
         var timers = context.Timers ?? new PhaseTimers();
-        bool root = context.Comm.Rank == 0;
 
         // Sized before anything is allocated: the same estimate on every rank (the deck and the rank count only).
         ResourceEstimate.Refuse(options, context.Comm);
@@ -155,7 +154,17 @@ public static class RunDriver
                 if (snapshots is not null && !snapshots.Has(last.Step))
                     using (timers.Measure(SnapshotPhase)) snapshots.Write(last.Step, last.Time);
                 if (checkpoints is not null && lastCheckpoint != last.Step && last.Step > sim.StartStep)
-                    using (timers.Measure(CheckpointPhase)) checkpoints.Write(last.Step, last.Time);
+                {
+                    try
+                    {
+                        using (timers.Measure(CheckpointPhase)) checkpoints.Write(last.Step, last.Time);
+                    }
+                    catch (SimulationFailure)
+                    {
+                        WritePartial(writer, sim, runId); // a full disk at the last checkpoint
+                        throw;
+                    }
+                }
                 var field = o.Output.WriteField ? OutputWriter.GatherScalarFlux(sim) : null; // collective
                 if (writer is not null)
                 {
