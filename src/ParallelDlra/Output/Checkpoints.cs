@@ -89,7 +89,8 @@ public sealed class CheckpointStore
     {
         if (runId.Length == 0) return;
         string? kept = keep is null ? null : Path.GetFullPath(keep);
-        foreach (var stale in System.IO.Directory.GetFiles(directory, $".checkpoint_*.{runId}.h5.tmp"))
+        foreach (var stale in System.IO.Directory.GetFiles(directory, $".checkpoint_*.{runId}.h5.tmp")
+                     .Concat(System.IO.Directory.GetFiles(directory, $".snapshot_*.{runId}.h5.tmp")))
             if (Path.GetFullPath(stale) != kept) File.Delete(stale);
     }
 

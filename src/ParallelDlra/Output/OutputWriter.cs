@@ -163,17 +163,19 @@ public sealed class OutputWriter
     /// HDF5's default (serial) driver.</summary>
     public string WriteDiagnosticsHdf5(IReadOnlyList<StepDiagnostics> history, RunOptions options, string runId = "")
     {
-        string path = PathOf(DiagnosticsHdf5File);
-        using var h5 = Hdf5File.Create(path, Parallel.SerialCommunicator.Instance);
-        h5.SetAttribute("/", "format", "pdlra-diagnostics");
-        h5.SetAttribute("/", "format_version", 1L);
-        h5.SetAttribute("/", "run_id", runId);
-        h5.SetAttribute("/", "columns", "step time dt rank mass outflow discarded_tail orthonormality_defect wall_s");
-        h5.SetAttribute("/", "problem", options.Problem.Name);
-        h5.SetAttribute("/", "code_version", FieldLayout.CodeVersion);
-        h5.SetAttribute("/", "deck", DeckWriter.ToYaml(options));
-        CheckpointStore.WriteHistory(h5, "diagnostics", history);
-        return path;
+        string tmp = TempOf(DiagnosticsHdf5File);
+        using (var h5 = Hdf5File.Create(tmp, Parallel.SerialCommunicator.Instance))
+        {
+            h5.SetAttribute("/", "format", "pdlra-diagnostics");
+            h5.SetAttribute("/", "format_version", 1L);
+            h5.SetAttribute("/", "run_id", runId);
+            h5.SetAttribute("/", "columns", "step time dt rank mass outflow discarded_tail orthonormality_defect wall_s");
+            h5.SetAttribute("/", "problem", options.Problem.Name);
+            h5.SetAttribute("/", "code_version", FieldLayout.CodeVersion);
+            h5.SetAttribute("/", "deck", DeckWriter.ToYaml(options));
+            CheckpointStore.WriteHistory(h5, "diagnostics", history);
+        }
+        return Commit(tmp, DiagnosticsHdf5File);
     }
 
     /// <summary><c>run.yaml</c>: the resolved options; <c>pdlra run run.yaml</c> repeats the run.</summary>
@@ -191,52 +193,56 @@ public sealed class OutputWriter
 
     private string WriteFieldCsv(CartesianGrid grid, ReadOnlySpan<double> phi)
     {
-        string path = PathOf(FieldCsvFile);
-        using var w = new StreamWriter(path, append: false, new UTF8Encoding(false), 1 << 16);
-        string[] axes = ["x", "y", "z"];
-        w.Write(string.Join(',', axes.Take(grid.Dimension)));
-        w.Write(",phi\n");
-        int dim = grid.Dimension;
-        Span<int> ijk = stackalloc int[3];
-        for (long c = 0; c < phi.Length; c++)
+        string tmp = TempOf(FieldCsvFile);
+        using (var w = new StreamWriter(tmp, append: false, new UTF8Encoding(false), 1 << 16))
         {
-            long rest = c;
-            for (int d = 0; d < dim; d++) { ijk[d] = (int)(rest % grid.Cells[d]); rest /= grid.Cells[d]; }
-            for (int d = 0; d < dim; d++)
+            string[] axes = ["x", "y", "z"];
+            w.Write(string.Join(',', axes.Take(grid.Dimension)));
+            w.Write(",phi\n");
+            int dim = grid.Dimension;
+            Span<int> ijk = stackalloc int[3];
+            for (long c = 0; c < phi.Length; c++)
             {
-                w.Write(R(grid.Center(d, ijk[d])));
-                w.Write(',');
+                long rest = c;
+                for (int d = 0; d < dim; d++) { ijk[d] = (int)(rest % grid.Cells[d]); rest /= grid.Cells[d]; }
+                for (int d = 0; d < dim; d++)
+                {
+                    w.Write(R(grid.Center(d, ijk[d])));
+                    w.Write(',');
+                }
+                w.Write(R(phi[(int)c]));
+                w.Write('\n');
             }
-            w.Write(R(phi[(int)c]));
-            w.Write('\n');
         }
-        return path;
+        return Commit(tmp, FieldCsvFile);
     }
 
     private string WriteFieldBinary(ReadOnlySpan<double> phi)
     {
-        string path = PathOf(FieldBinaryFile);
-        using var f = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        if (BitConverter.IsLittleEndian)
+        string tmp = TempOf(FieldBinaryFile);
+        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
-            f.Write(MemoryMarshal.AsBytes(phi));
-        }
-        else
-        {
-            Span<byte> b = stackalloc byte[8];
-            foreach (double v in phi)
+            if (BitConverter.IsLittleEndian)
             {
-                BinaryPrimitives.WriteDoubleLittleEndian(b, v);
-                f.Write(b);
+                f.Write(MemoryMarshal.AsBytes(phi));
+            }
+            else
+            {
+                Span<byte> b = stackalloc byte[8];
+                foreach (double v in phi)
+                {
+                    BinaryPrimitives.WriteDoubleLittleEndian(b, v);
+                    f.Write(b);
+                }
             }
         }
-        return path;
+        return Commit(tmp, FieldBinaryFile);
     }
 
     private string WriteFieldMetadata(CartesianGrid grid, double time, int step, string problem, string runId)
     {
-        string path = PathOf(FieldMetadataFile);
-        using (var f = new FileStream(path, FileMode.Create, FileAccess.Write))
+        string tmp = TempOf(FieldMetadataFile);
+        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write))
         using (var j = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             j.WriteStartObject();
@@ -263,13 +269,27 @@ public sealed class OutputWriter
             j.WriteString("run_id", runId);
             j.WriteEndObject();
         }
-        return path;
+        return Commit(tmp, FieldMetadataFile);
     }
 
     private string WriteText(string file, string text)
     {
+        string tmp = TempOf(file);
+        File.WriteAllText(tmp, text, new UTF8Encoding(false));
+        return Commit(tmp, file);
+    }
+
+    /// <summary>The temporary name a result file is written under (<c>.NAME.tmp</c>) before <see cref="Commit"/>, so that
+    /// a crash or a full disk in the middle of a write never leaves a half-written file in place of a complete one.</summary>
+    public static string TempName(string file) => "." + file + ".tmp";
+
+    private string TempOf(string file) => PathOf(TempName(file));
+
+    /// <summary>Renames a finished temporary file over <paramref name="file"/> (atomic on POSIX file systems).</summary>
+    private string Commit(string tmp, string file)
+    {
         string path = PathOf(file);
-        File.WriteAllText(path, text, new UTF8Encoding(false));
+        File.Move(tmp, path, overwrite: true);
         return path;
     }
 

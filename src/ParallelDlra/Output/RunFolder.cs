@@ -21,7 +21,9 @@ public static class RunFolder
     [
         MarkerFile, OutputWriter.DeckFile, OutputWriter.DiagnosticsFile, OutputWriter.DiagnosticsHdf5File,
         OutputWriter.FieldCsvFile, OutputWriter.FieldBinaryFile, OutputWriter.FieldMetadataFile,
-        SnapshotWriter.IndexFile, "snapshot_*.h5", "checkpoint_*.h5", ".checkpoint_*.h5.tmp", SnapshotWriter.IndexFile + ".tmp",
+        SnapshotWriter.IndexFile, "snapshot_*.h5", "checkpoint_*.h5", ".checkpoint_*.h5.tmp", ".snapshot_*.h5.tmp", SnapshotWriter.IndexFile + ".tmp",
+        .. new[] { OutputWriter.DeckFile, OutputWriter.DiagnosticsFile, OutputWriter.DiagnosticsHdf5File, OutputWriter.FieldCsvFile,
+            OutputWriter.FieldBinaryFile, OutputWriter.FieldMetadataFile, MarkerFile }.Select(OutputWriter.TempName),
     ];
 
     /// <summary>A new run identifier, made on rank 0 and shared with every rank (collective): UTC start time and 48

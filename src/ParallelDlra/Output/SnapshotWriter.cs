@@ -55,6 +55,9 @@ public sealed class SnapshotWriter
 
     public static string FileName(int step) => $"snapshot_{step:D6}.h5";
 
+    /// <summary>Name a snapshot of run <paramref name="runId"/> is written under before it is renamed into place.</summary>
+    public static string TempName(int step, string runId) => $".snapshot_{step:D6}.{runId}.h5.tmp";
+
     /// <summary>Before a restart at (<paramref name="step"/>, <paramref name="time"/>): indexes the snapshots of
     /// steps ≤ <paramref name="step"/> already in the folder and skips the listed times already reached.</summary>
     public void ResumeAt(int step, double time)
@@ -105,7 +108,8 @@ public sealed class SnapshotWriter
         var moments = o.Output.Moments;
         var names = new List<string> { "phi" };
         names.AddRange(moments.Select(i => $"u_{i}"));
-        using (var h5 = Hdf5File.Create(path, _comm))
+        string tmp = Path.Combine(Directory, TempName(step, _sim.Context.RunId));
+        using (var h5 = Hdf5File.Create(tmp, _comm))
         {
             WriteCommonAttributes(h5, _sim, step, time);
             h5.SetAttribute("/", "format", Format);
@@ -124,6 +128,7 @@ public sealed class SnapshotWriter
                 WriteFactors(h5, "factors", _sim, lr);
             }
         }
+        if (_comm.Rank == 0) File.Move(tmp, path, overwrite: true); // complete, or not there at all
         _written.RemoveAll(r => r.Step >= step);
         _written.Add(new SnapshotRecord(file, step, time));
         if (_comm.Rank == 0) WriteIndex();

@@ -84,19 +84,28 @@ public sealed class DivergenceGuard
     }
 
     /// <summary>Runs one step; a failure of the dense linear algebra inside it (LAPACK refuses NaN/∞ arguments
-    /// with an argument error) becomes a <see cref="SimulationFailure"/> naming the step.</summary>
+    /// with an argument error) becomes a <see cref="SimulationFailure"/> naming the step; any other exception passes.</summary>
     public StepReport Step(int step, double t, Func<StepReport> body)
     {
         try
         {
             return body();
         }
-        catch (Exception e) when (e is ArgumentException or ArithmeticException or LinearAlgebra.LinearAlgebraException)
+        catch (Exception e) when (FromNonFiniteData(e))
         {
             throw Failure($"step {step} (from t = {t.ToString("G6", Inv)})", $"the step failed in the linear algebra ({Flat(e.Message)})",
                 "the state has probably diverged");
         }
     }
+
+    /// <summary>What the linear algebra throws when it meets NaN/∞: LAPACK's argument check ("argument k had an illegal
+    /// value"), a failed factorisation, MathNet's non-convergence or non-finite checks. Other exceptions (a bug) pass.</summary>
+    private static bool FromNonFiniteData(Exception e) => e switch
+    {
+        LinearAlgebra.LinearAlgebraException or NotFiniteNumberException => true,
+        ArgumentException a => a.Message.Contains("had an illegal value", StringComparison.Ordinal),
+        _ => e.GetType().Name == "NonConvergenceException",
+    };
 
     private static SimulationFailure Failure(string at, string what, string why)
         => new($"diverged at {at}: {what}; {why}; the last complete checkpoint and the diagnostics up to here are kept " +

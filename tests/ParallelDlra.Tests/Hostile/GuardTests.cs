@@ -63,6 +63,14 @@ public sealed class GuardTests : IDisposable
     }
 
     [Fact]
+    public void Other_exceptions_inside_a_step_are_not_taken_for_divergence()
+    {
+        var guard = new DivergenceGuard(Options());
+        Assert.Throws<InvalidOperationException>(() => guard.Step(3, 0.3, () => throw new InvalidOperationException("a bug")));
+        Assert.Throws<ArgumentException>(() => guard.Step(3, 0.3, () => throw new ArgumentException("a bug in an argument")));
+    }
+
+    [Fact]
     public void A_run_whose_mass_overflows_mid_run_exits_1_keeping_its_checkpoints_and_the_partial_diagnostics()
     {
         string dir = Path.Combine(_tmp, "overflow");
@@ -147,6 +155,7 @@ public sealed class GuardTests : IDisposable
             using var h5 = Hdf5File.Open(h5file, ParallelDlra.Parallel.SerialCommunicator.Instance);
             Assert.Equal(id, h5.GetString("/", "run_id"));
         }
+        Assert.Empty(Directory.GetFiles(dir, ".*.tmp")); // every result was written under a temporary name and renamed
         using (var c = Hdf5File.Open(Path.Combine(dir, CheckpointStore.FileName(4)), ParallelDlra.Parallel.SerialCommunicator.Instance))
             Assert.Matches("^sum64:[0-9a-f]{16}$", c.GetString("state/u", DatasetChecksum.Attribute));
     }
