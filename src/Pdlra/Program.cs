@@ -81,7 +81,7 @@ public static class Program
         {
             // One line: the first problem (the others usually follow from it) and the usage of the command.
             string more = parsed.Errors.Count > 1 ? $" (and {parsed.Errors.Count - 1} more)" : "";
-            stderr.WriteLine($"error: {Flat(parsed.Errors[0].Message)}{more}; allowed: {Flat(Usage.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith($"pdlra {args[0]}", StringComparison.Ordinal)) ?? "pdlra --help")}");
+            stderr.WriteLine($"error: {Flat(parsed.Errors[0].Message).TrimEnd('.')}{more}; allowed: {Flat(Usage.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith($"pdlra {args[0]}", StringComparison.Ordinal)) ?? "pdlra --help")}");
             return ExitCodes.BadInput;
         }
         return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });

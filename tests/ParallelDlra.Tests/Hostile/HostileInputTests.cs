@@ -112,6 +112,17 @@ public sealed class HostileInputTests : IDisposable
         Cmd("restart a deck", "run", "{deck}", "--set", "output.directory={dir}/out", "--restart", "{deck}");
         Cmd("check --ranks 0", "check", "{deck}", "--ranks", "0");
         Cmd("output under a file", "run", "{deck}", "--set", "output.directory={deck}/out");
+        Cmd("run without a deck", "run");
+        Cmd("--restart without a file", "run", "{deck}", "--restart");
+        Cmd("unknown option", "run", "{deck}", "--bogus");
+        Cmd("--ranks not a number", "check", "{deck}", "--ranks", "x");
+        Cmd("info with an argument", "info", "extra");
+        Cmd("unknown benchmark", "bench", "nonsense");
+        Cmd("reconstruct a missing file", "reconstruct", "{dir}/nothing.h5");
+        Cmd("reconstruct a deck", "reconstruct", "{deck}");
+        Cmd("reconstruct --moments a", "reconstruct", "{deck}", "--moments", "a");
+        Cmd("material map alias bomb", "run", "{deck}", "--set", "output.directory={dir}/out", "--set", "material={file: bomb-values.yaml}");
+        Cmd("material map nested", "run", "{deck}", "--set", "output.directory={dir}/out", "--set", "material={file: nested.yaml}");
         // Raw deck texts.
         Raw("100000 nested [", "nested.yaml");
         Raw("1000 nested flow maps", "maps.yaml");
