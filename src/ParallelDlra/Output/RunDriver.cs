@@ -55,10 +55,11 @@ public static class RunDriver
         // Fail on an unusable output folder, or one holding another run's results, before any computing: rank 0
         // checks and shares the outcome, so every rank throws the same InputException (only rank 0 has the message to print).
         OutputWriter? writer = null;
+        IReadOnlyList<string> replaced = [];
         RootDecides(context.Comm, options, () =>
         {
             writer = OutputWriter.Prepare(options.Output.Directory, ResourceEstimate.Of(options, context.Comm.Size).DiskBytes);
-            RunFolder.Claim(writer.Directory, restart, overwrite);
+            replaced = RunFolder.Claim(writer.Directory, restart, overwrite);
         });
         string runId = RunFolder.NewId(context.Comm);
         context = context with { Timers = timers, RunId = runId };
@@ -114,6 +115,7 @@ public static class RunDriver
             }
             else
             {
+                RootDecides(context.Comm, options, () => { if (writer is not null) RunFolder.Take(writer.Directory, replaced); });
                 if (writer is not null) RunFolder.WriteMarker(writer.Directory, runId, o.Problem.Name, null, null, "running");
                 if (snapshots is not null && snapshots.Due(0, 0.0))
                     using (timers.Measure(SnapshotPhase)) snapshots.Write(0, 0.0);

@@ -59,12 +59,14 @@ public static class RunFolder
         }
     }
 
-    /// <summary>Rank 0, before any computing: refuses a fresh run into a folder with another run's results (unless
-    /// <paramref name="overwrite"/>, which removes them); a restart (<paramref name="restart"/> set) may continue there.</summary>
+    /// <summary>Rank 0, before any computing: refuses a fresh run into a folder with another run's results, unless
+    /// <paramref name="overwrite"/>; a restart (<paramref name="restart"/> set) may continue there. Returns the files a
+    /// fresh run will replace (<see cref="Take"/> removes them once the run is set up, so that bad input found later
+    /// still leaves them).</summary>
     /// <exception cref="InputException">the folder holds results and neither <c>--overwrite</c> nor <c>--restart</c> was given</exception>
-    public static void Claim(string directory, string? restart, bool overwrite)
+    public static IReadOnlyList<string> Claim(string directory, string? restart, bool overwrite)
     {
-        if (restart is not null) return;
+        if (restart is not null) return [];
         var results = Results(directory);
         if (results.Count > 0 && !overwrite)
         {
@@ -73,8 +75,16 @@ public static class RunFolder
                                      $"{Path.GetFileName(results[0])}); allowed: a new or empty folder, --overwrite to replace them, " +
                                      "or --restart CHECKPOINT to continue that run");
         }
-        foreach (var f in results) File.Delete(f);
-        // Claim the folder at once (exclusive create), so that a second run started at the same moment is refused too.
+        return results;
+    }
+
+    /// <summary>Rank 0, for a fresh run just before it writes: removes <paramref name="replaced"/> (what
+    /// <see cref="Claim"/> found, with <c>--overwrite</c>) and claims the folder with an exclusive create of
+    /// <c>run.json</c>, so that a second run started at the same moment is refused.</summary>
+    /// <exception cref="InputException">another run claimed the folder in the meantime</exception>
+    public static void Take(string directory, IReadOnlyList<string> replaced)
+    {
+        foreach (var f in replaced) File.Delete(f);
         try
         {
             using var claim = new FileStream(Path.Combine(directory, MarkerFile), FileMode.CreateNew, FileAccess.Write);

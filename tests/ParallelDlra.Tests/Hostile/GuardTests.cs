@@ -187,4 +187,18 @@ public sealed class GuardTests : IDisposable
         (_, stderr) = Run(2, ["reconstruct", snapshot, "--output", snapshot]);
         Assert.StartsWith($"error: --output {snapshot}: is the snapshot itself", stderr);
     }
+
+    [Fact]
+    public void Overwrite_with_bad_input_found_while_setting_up_keeps_the_old_results()
+    {
+        string dir = Path.Combine(_tmp, "keep");
+        string[] deck = [JobDeck("planesource"), "--set", "grid.cells=[40]", "--set", "angular.order=3", "--set", $"output.directory={dir}"];
+        Run(0, ["run", .. deck, "--set", "time.max_steps=2"]);
+        var before = Directory.GetFiles(dir).Order(StringComparer.Ordinal).ToArray();
+        var (_, stderr) = Run(2, ["run", .. deck, "--set", "material.sigma_a=10000", "--overwrite"]); // unstable: found when the problem is built
+        Assert.StartsWith("error: time.cfl", stderr);
+        Assert.Equal(before, Directory.GetFiles(dir).Order(StringComparer.Ordinal).ToArray());
+        Run(0, ["run", .. deck, "--set", "time.max_steps=3", "--overwrite"]);
+        Assert.Equal(5, File.ReadAllLines(Path.Combine(dir, OutputWriter.DiagnosticsFile)).Length); // header + steps 0..3
+    }
 }
