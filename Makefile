@@ -23,6 +23,7 @@ DEB_PACKAGES := openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev libhdf
                 python3-matplotlib time slurm-wlm munge
 
 RANKS  ?= 2
+RUN_ARGS ?=
 DECK   ?= jobs/linesource.yaml
 CONFIG ?= Release
 
@@ -92,7 +93,7 @@ build: deps native
 	$(DOTNET) build $(SOLUTION) -c $(CONFIG) --nologo
 
 run: build
-	$(MPIEXEC) $(PDLRA) run $(DECK)
+	$(MPIEXEC) $(PDLRA) run $(DECK) $(RUN_ARGS)
 
 test: build
 	@rm -rf $(RESULTS_DIR)

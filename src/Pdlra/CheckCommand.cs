@@ -6,10 +6,14 @@ namespace ParallelDlra.Cli;
 /// options as YAML (every key, defaults filled in). Bad input throws and becomes exit code 2.</summary>
 internal static class CheckCommand
 {
-    public static int Execute(string deckPath, string[] overrides, TextWriter stdout)
+    public static int Execute(string deckPath, string[] overrides, TextWriter stdout, int ranks = 1)
     {
+        if (ranks < 1) throw new InputException($"--ranks {ranks}: not a rank count; allowed: an integer >= 1");
         var options = DeckReader.Load(deckPath, overrides);
         stdout.WriteLine($"# {deckPath}: valid; resolved options ({options.Grid.Dimension}D, P_{options.Angular.Order})");
+        var estimate = ParallelDlra.Solvers.ResourceEstimate.Of(options, ranks);
+        foreach (var line in estimate.Describe(ParallelDlra.Solvers.ResourceEstimate.Available(ranks)))
+            stdout.WriteLine($"# {line}");
         stdout.Write(DeckWriter.ToYaml(options));
         return ExitCodes.Done;
     }

@@ -5,7 +5,18 @@ namespace ParallelDlra.Cli;
 /// <summary>Entry point of <c>pdlra</c>: <c>run</c>, <c>check</c>, <c>info</c>, <c>bench</c>, <c>reconstruct</c>.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => Invoke(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        int code = Invoke(args, Console.Out, Console.Error);
+        if (ParallelDlra.Output.Hdf5File.CloseFailed)
+        {
+            // HDF5 still holds a file it could not close (a full disk): its exit handler would flush it again and may crash.
+            Console.Out.Flush();
+            Console.Error.Flush();
+            ParallelDlra.Interop.LibC.ExitWithoutHandlers(code);
+        }
+        return code;
+    }
 
     /// <summary>Runs the command line in-process (tests call this) and returns the exit code.</summary>
     public static int Invoke(string[] args, TextWriter stdout, TextWriter stderr)
@@ -14,13 +25,14 @@ public static class Program
         var set = new Option<string[]>("--set")
         {
             Description = "override a deck key: --set time.end=0.5 (repeatable)",
-            Arity = ArgumentArity.ZeroOrMore,
+            Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
 
         var restart = new Option<string?>("--restart") { Description = "continue from a checkpoint_NNNNNN.h5 of the same deck (bit-identical on the same rank count)" };
-        var run = new Command("run", "run a deck") { deck, set, restart };
-        run.SetAction(p => Guard(stderr, () => RunCommand.Execute(p.GetValue(deck)!, p.GetValue(set) ?? [], stdout, stderr, p.GetValue(restart))));
+        var overwrite = new Option<bool>("--overwrite") { Description = "replace the results of another run in output.directory (otherwise refused)" };
+        var run = new Command("run", "run a deck") { deck, set, restart, overwrite };
+        run.SetAction(p => Guard(stderr, () => RunCommand.Execute(p.GetValue(deck)!, p.GetValue(set) ?? [], stdout, stderr, p.GetValue(restart), p.GetValue(overwrite))));
 
         var snapshot = new Argument<string>("snapshot") { Description = "a snapshot_NNNNNN.h5 written with output.store_factors" };
         var reconstructOut = new Option<string?>("--output") { Description = "output file (default: SNAPSHOT with _reconstructed before .h5)" };
@@ -28,8 +40,9 @@ public static class Program
         var reconstruct = new Command("reconstruct", "rebuild phi and moments from the low-rank factors X, S, V of a snapshot") { snapshot, reconstructOut, reconstructMoments };
         reconstruct.SetAction(p => Guard(stderr, () => ReconstructCommand.Execute(p.GetValue(snapshot)!, p.GetValue(reconstructOut), p.GetValue(reconstructMoments), stdout)));
 
-        var check = new Command("check", "validate a deck and print the resolved options") { deck, set };
-        check.SetAction(p => Guard(stderr, () => CheckCommand.Execute(p.GetValue(deck)!, p.GetValue(set) ?? [], stdout)));
+        var ranks = new Option<int>("--ranks") { Description = "MPI ranks the memory estimate is for (default 1)", DefaultValueFactory = _ => 1 };
+        var check = new Command("check", "validate a deck, print the resolved options and the memory estimate per rank") { deck, set, ranks };
+        check.SetAction(p => Guard(stderr, () => CheckCommand.Execute(p.GetValue(deck)!, p.GetValue(set) ?? [], stdout, p.GetValue(ranks))));
 
         var info = new Command("info", "version, MPI library, BLAS/LAPACK provider, GPUs");
         info.SetAction(_ => Guard(stderr, () => InfoCommand.Execute(stdout)));
@@ -52,14 +65,39 @@ public static class Program
         selftest.SetAction(p => Guard(stderr, () => SelfTestCommand.Execute(p.GetValue(selftestName)!, stdout, stderr)));
 
         var root = new RootCommand("pdlra: dynamical low-rank approximation of kinetic equations") { run, check, info, bench, reconstruct, selftest };
+        string[] listed = ["run", "check", "reconstruct", "info", "bench"];
+        if (args.Length == 0)
+        {
+            stderr.WriteLine(Usage);
+            return ExitCodes.BadInput;
+        }
+        if (!args[0].StartsWith('-') && !listed.Contains(args[0]) && args[0] != selftest.Name)
+        {
+            stderr.WriteLine($"error: unknown command {args[0]}; allowed: {string.Join(", ", listed)} (pdlra --help)");
+            return ExitCodes.BadInput;
+        }
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var e in parsed.Errors) stderr.WriteLine($"error: {e.Message}");
+            // One line: the first problem (the others usually follow from it) and the usage of the command.
+            string more = parsed.Errors.Count > 1 ? $" (and {parsed.Errors.Count - 1} more)" : "";
+            stderr.WriteLine($"error: {Flat(parsed.Errors[0].Message).TrimEnd('.')}{more}; allowed: {Flat(Usage.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith($"pdlra {args[0]}", StringComparison.Ordinal)) ?? "pdlra --help")}");
             return ExitCodes.BadInput;
         }
         return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
+
+    /// <summary>What <c>pdlra</c> without arguments prints (on standard error, exit code 2).</summary>
+    public const string Usage =
+        "usage: pdlra COMMAND ...\n" +
+        "  pdlra run DECK.yaml [--set key=value ...] [--restart CHECKPOINT.h5] [--overwrite]\n" +
+        "  pdlra check DECK.yaml [--set key=value ...] [--ranks N]\n" +
+        "  pdlra reconstruct SNAPSHOT.h5 [--output F.h5] [--moments 0,1,2]\n" +
+        "  pdlra info\n" +
+        "  pdlra bench fullrank|lowrank|gpu\n" +
+        "pdlra COMMAND --help describes a command; the deck format is in docs/deck.md";
+
+    private static string Flat(string s) => string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
 
     /// <summary>Turns bad input into one line and exit code 2, any other failure into exit code 1. Under MPI
     /// the commands apply <see cref="MpiFailurePolicy"/> inside (rank 0 prints bad input, a failing rank

@@ -21,8 +21,30 @@ internal static class ReconstructCommand
             }
         }
         string target = output ?? Reconstruction.DefaultOutput(snapshot);
+        CheckWritable(snapshot, target, output is null ? "the output (default: next to the snapshot)" : $"--output {output}");
         var (variables, xmf) = Reconstruction.Run(snapshot, target, indices);
         stdout.WriteLine($"wrote {string.Join(", ", variables)} to {target}; index {xmf}");
         return ExitCodes.Done;
+    }
+
+    /// <summary>The output must be a new place in a folder this process can write — never the snapshot itself — so a
+    /// bad --output is named as such before the snapshot is read.</summary>
+    private static void CheckWritable(string snapshot, string target, string what)
+    {
+        string full = Path.GetFullPath(target);
+        if (File.Exists(snapshot) && full == Path.GetFullPath(snapshot))
+            throw new InputException($"{what}: is the snapshot itself; allowed: another file name");
+        string folder = Path.GetDirectoryName(full)!;
+        string probe = Path.Combine(folder, $".pdlra-write-test-{Environment.ProcessId}");
+        try
+        {
+            if (Directory.Exists(full)) throw new IOException("it is a folder");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new InputException($"{what}: cannot be written ({e.Message}); allowed: a file in a folder that exists and can be written");
+        }
     }
 }

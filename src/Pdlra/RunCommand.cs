@@ -16,7 +16,7 @@ namespace ParallelDlra.Cli;
 /// <see cref="MpiFailurePolicy"/>.</para></summary>
 internal static class RunCommand
 {
-    public static int Execute(string deckPath, string[] overrides, TextWriter stdout, TextWriter stderr, string? restart = null)
+    public static int Execute(string deckPath, string[] overrides, TextWriter stdout, TextWriter stderr, string? restart = null, bool overwrite = false)
     {
         var (rank, size) = LaunchEnvironment.Detect();
         Log.Configure(rank, verbose: false, stdout, stderr);
@@ -26,7 +26,7 @@ internal static class RunCommand
             var options = DeckReader.Load(deckPath, overrides);
             var local = NodeLocalRank.FromEnvironment();
             using var backend = ComputeBackends.Create(options.Compute, local.Rank, local.Size);
-            RunDriver.Run(options, new RunContext(SerialCommunicator.Instance, backend, Timers: new PhaseTimers()), deckPath, stdout, restart);
+            RunDriver.Run(options, new RunContext(SerialCommunicator.Instance, backend, Timers: new PhaseTimers()), deckPath, stdout, restart, overwrite);
             return ExitCodes.Done;
         }
 
@@ -38,7 +38,7 @@ internal static class RunCommand
             var local = NodeLocalRank.FromEnvironment();
             using var backend = ComputeBackends.Create(options.Compute, local.Rank, local.Size);
             var context = new RunContext(comm, backend, CartesianDecomposition.Hook(comm), new PhaseTimers());
-            RunDriver.Run(options, context, deckPath, stdout, restart);
+            RunDriver.Run(options, context, deckPath, stdout, restart, overwrite);
             return ExitCodes.Done;
         });
     }
@@ -93,13 +93,36 @@ internal static class MpiFailurePolicy
         return code;
     }
 
-    /// <summary>Logs <c>rank N: message</c> and ends the whole job (MPI_Abort).</summary>
+    /// <summary>Logs <c>rank N: message</c> and ends the whole job (MPI_Abort). Only the first rank of the job (on this
+    /// node) to fail prints: when every rank fails alike, one copy of the message, not one per rank.</summary>
     public static void AbortJob(ICommunicator comm, TextWriter stderr, int code, string message)
     {
-        stderr.WriteLine($"rank {comm.Rank}: {message}");
+        if (FirstToReport()) stderr.WriteLine($"rank {comm.Rank}: {message}");
         stderr.Flush();
         Console.Out.Flush();
         comm.Abort(code);
+    }
+
+    /// <summary>Whether this rank is the first of its job on this node to report a failure: an exclusive create of
+    /// <c>pdlra-failure-JOB</c> in the temporary folder (JOB: the launcher's job id). Without a job id: true.</summary>
+    private static bool FirstToReport()
+    {
+        string? job = Environment.GetEnvironmentVariable("PMIX_NAMESPACE") ?? Environment.GetEnvironmentVariable("OMPI_MCA_ess_base_jobid")
+            ?? (Environment.GetEnvironmentVariable("SLURM_JOB_ID") is { } j ? $"{j}.{Environment.GetEnvironmentVariable("SLURM_STEP_ID")}" : null);
+        if (job is null || job.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not '.' and not '-' and not '_')) return true;
+        try
+        {
+            using var claim = new FileStream(Path.Combine(Path.GetTempPath(), $"pdlra-failure-{job}"), FileMode.CreateNew, FileAccess.Write);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // another rank of this job has reported
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
+        }
     }
 
     /// <summary>MPI_Finalize, which waits for every rank; if that takes longer than
@@ -120,7 +143,7 @@ internal static class MpiFailurePolicy
 }
 
 /// <summary>Deliberate failures for the MPI tests. The one place that reads <c>PDLRA_TEST_FAIL_RANK</c>:
-/// when it holds this process's rank, <c>pdlra run</c> throws before loading the deck (the other ranks go
+/// when it holds this process's rank (or <c>all</c>: every rank), <c>pdlra run</c> throws before loading the deck (the other ranks go
 /// on into their first collective), so the tests can check that one failing rank ends the whole job.</summary>
 internal static class TestFailure
 {
@@ -128,6 +151,8 @@ internal static class TestFailure
 
     public static void ThrowIfRequested(int rank)
     {
+        if (Environment.GetEnvironmentVariable(Variable) == "all")
+            throw new InvalidOperationException($"{Variable}=all: failing on purpose");
         if (int.TryParse(Environment.GetEnvironmentVariable(Variable), out int failing) && failing == rank)
             throw new InvalidOperationException($"{Variable}={failing}: failing on purpose");
     }

@@ -14,7 +14,7 @@ public static partial class DeckReader
     private static readonly string[] AngularKeys = ["method", "order"];
     private static readonly string[] MaterialKeys = ["file", .. MaterialMapReader.MaterialKeys];
     private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
-    private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps"];
+    private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps", "max_mass_growth"];
     private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation"];
     private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "r_min", "r_max"];
     private static readonly string[] ComputeKeys = ["backend", "share_gpus", "accelerator"];
@@ -44,7 +44,7 @@ public static partial class DeckReader
         var root = Section.Root(source, TopKeys);
         var problem = ReadProblem(root.Sub("problem", ProblemKeys, required: true));
         var grid = ReadGrid(root.Sub("grid", GridKeys, required: true));
-        return new RunOptions(
+        var options = new RunOptions(
             problem,
             grid,
             ReadAngular(root.Sub("angular", AngularKeys, required: true), grid.Dimension),
@@ -54,6 +54,8 @@ public static partial class DeckReader
             ReadSolver(root.Sub("solver", SolverKeys)),
             ReadOutput(root.Sub("output", OutputKeys), problem.Name),
             ReadCompute(root.Sub("compute", ComputeKeys)));
+        CheckLimits(root, options);
+        return options;
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]
@@ -183,7 +185,8 @@ public static partial class DeckReader
         int maxSteps = int.MaxValue;
         if (s.Optional("max_steps") is { } m && !m.IsWord("unlimited"))
             maxSteps = m.Int("an integer >= 1 or unlimited", n => n >= 1 ? null : "is not positive");
-        return new TimeOptions(end, cfl, stepper, maxSteps);
+        double growth = s.Optional("max_mass_growth")?.Double("a factor >= 1", v => v >= 1 ? null : "is below 1") ?? TimeOptions.DefaultMaxMassGrowth;
+        return new TimeOptions(end, cfl, stepper, maxSteps, growth);
     }
 
     private static SolverOptions ReadSolver(Section s)

@@ -56,6 +56,7 @@ public static class DeckWriter
         Line(1, $"cfl: {Num(t.Cfl)}");
         Line(1, $"stepper: {DeckWords.Of(DeckWords.Stepper, t.Stepper)}");
         Line(1, $"max_steps: {(t.MaxSteps == int.MaxValue ? "unlimited" : t.MaxSteps.ToString(CultureInfo.InvariantCulture))}");
+        Line(1, $"max_mass_growth: {Num(t.MaxMassGrowth)}");
 
         var s = o.Solver;
         Line(0, "solver:");

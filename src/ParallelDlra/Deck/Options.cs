@@ -153,8 +153,14 @@ public sealed record InitialConditionOptions(InitialKind Kind, ImmutableArray<do
     public override int GetHashCode() => HashCode.Combine(Kind, ValueEquality.Hash(Center), Sigma, Mass, Value);
 }
 
-/// <summary>deck key <c>time</c>. Δt = cfl · (Σ_d ρ(A_d)/Δx_d)^-1, shortened for the last step to hit <see cref="End"/>.</summary>
-public sealed record TimeOptions(double End, double Cfl, TimeStepperKind Stepper, int MaxSteps);
+/// <summary>deck key <c>time</c>. Δt = cfl · (Σ_d ρ(A_d)/Δx_d)^-1, shortened for the last step to hit <see cref="End"/>.
+/// <see cref="MaxMassGrowth"/> (<c>time.max_mass_growth</c>): the run is stopped as diverged when |mass| exceeds this
+/// factor times the most mass the problem can hold (<c>Solvers.DivergenceGuard</c>).</summary>
+public sealed record TimeOptions(double End, double Cfl, TimeStepperKind Stepper, int MaxSteps, double MaxMassGrowth = TimeOptions.DefaultMaxMassGrowth)
+{
+    /// <summary>Default of <c>time.max_mass_growth</c>.</summary>
+    public const double DefaultMaxMassGrowth = 1e3;
+}
 
 /// <summary>deck key <c>solver.truncation</c>: discard the singular-value tail whose ℓ2 norm is ≤ ϑ with
 /// ϑ = θ·Δt (<see cref="TruncationScaling.UnitTime"/>, the default) or θ (<see cref="TruncationScaling.Step"/>),

@@ -32,6 +32,7 @@ internal sealed partial class YamlSource
         var stream = new YamlStream();
         try
         {
+            YamlLimits.Check(text, name, what);
             stream.Load(new StringReader(text));
         }
         catch (YamlException e)
@@ -110,6 +111,7 @@ internal sealed partial class YamlSource
             var stream = new YamlStream();
             try
             {
+                YamlLimits.Check(raw, origin, "value");
                 stream.Load(new StringReader(raw));
             }
             catch (YamlException e)
@@ -182,6 +184,68 @@ internal sealed partial class YamlSource
         var flat = new StringBuilder();
         foreach (char c in message) flat.Append(char.IsControl(c) ? ' ' : c);
         return $"YAML syntax error: {flat.ToString().Trim()}";
+    }
+}
+
+/// <summary>
+/// Limits on what the YAML reader accepts, checked on the parser's event stream before any node is built (issue #18),
+/// so hostile input fails fast with one line: the size of the text, the nesting depth, the number of aliases and the
+/// nodes they would expand to, and keys that are not plain values (a map or list as a key, an alias as a key).
+/// </summary>
+internal static class YamlLimits
+{
+    public const int MaxCharacters = 1 << 20, MaxDepth = 32, MaxAliases = 100, MaxExpandedNodes = 100_000;
+
+    public static void Check(string text, string name, string what)
+    {
+        if (text.Length > MaxCharacters)
+            throw new InputException($"{name}: {text.Length} characters; allowed: a {what} of at most {MaxCharacters} characters");
+        var parser = new Parser(new StringReader(text));
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        var open = new Stack<(bool Mapping, string Anchor, long Start)>();
+        var expectKey = new Stack<bool>();
+        long nodes = 0;
+        int aliases = 0;
+        while (parser.MoveNext())
+        {
+            var ev = parser.Current!;
+            string at = $"{name}:{ev.Start.Line}:{ev.Start.Column}";
+            bool isNode = ev is YamlDotNet.Core.Events.NodeEvent;
+            if (isNode && expectKey.Count > 0 && open.Peek().Mapping)
+            {
+                bool key = expectKey.Pop();
+                expectKey.Push(!key);
+                if (key && ev is not YamlDotNet.Core.Events.Scalar)
+                    throw new InputException($"{at}: a key that is {(ev is YamlDotNet.Core.Events.AnchorAlias ? "an alias" : "a map or a list")}; allowed: plain keys (words)");
+            }
+            switch (ev)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                    if (open.Count >= MaxDepth)
+                        throw new InputException($"{at}: nesting deeper than {MaxDepth} levels; allowed: a {what} nested at most {MaxDepth} deep");
+                    var anchor = ((YamlDotNet.Core.Events.NodeEvent)ev).Anchor;
+                    open.Push((ev is YamlDotNet.Core.Events.MappingStart, anchor.IsEmpty ? "" : anchor.Value, nodes));
+                    expectKey.Push(true);
+                    nodes++;
+                    break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    var (_, name2, start) = open.Pop();
+                    expectKey.Pop();
+                    if (name2.Length > 0) sizes[name2] = nodes - start;
+                    break;
+                case YamlDotNet.Core.Events.Scalar sc:
+                    nodes++;
+                    if (!sc.Anchor.IsEmpty) sizes[sc.Anchor.Value] = 1;
+                    break;
+                case YamlDotNet.Core.Events.AnchorAlias alias:
+                    if (++aliases > MaxAliases)
+                        throw new InputException($"{at}: more than {MaxAliases} aliases; allowed: at most {MaxAliases} aliases (*name) in a {what}");
+                    nodes += sizes.GetValueOrDefault(alias.Value.Value, 1);
+                    break;
+            }
+            if (nodes > MaxExpandedNodes)
+                throw new InputException($"{at}: the {what} expands to more than {MaxExpandedNodes} values (aliases of large anchors); allowed: at most {MaxExpandedNodes}");
+        }
     }
 }
 

@@ -50,6 +50,13 @@ internal static partial class LibC
     [LibraryImport("libc.so.6")]
     private static partial int close(int fd);
 
+    [LibraryImport("libc.so.6", EntryPoint = "_exit")]
+    private static partial void ExitNow(int status);
+
+    /// <summary>Ends the process at once with <paramref name="status"/>, without the native exit handlers (after a
+    /// failed HDF5 close, whose handler may crash); flush managed output first.</summary>
+    public static void ExitWithoutHandlers(int status) => ExitNow(status);
+
     /// <summary>fsync(2) of the directory <paramref name="path"/>; a no-op off Linux.</summary>
     public static void FsyncDirectory(string path)
     {

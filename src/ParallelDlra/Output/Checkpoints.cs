@@ -47,8 +47,9 @@ public static class PhysicsFingerprint
     public static string Hash(RunOptions o) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Text(o))));
 }
 
-/// <summary>The state a checkpoint restores: where the run stood and its diagnostics so far.</summary>
-public sealed record CheckpointState(string File, int Step, double Time, IReadOnlyList<StepDiagnostics> History);
+/// <summary>The state a checkpoint restores: where the run stood and its diagnostics so far, and the run that wrote it
+/// (<see cref="RunId"/>, "" for a file of an older pdlra).</summary>
+public sealed record CheckpointState(string File, int Step, double Time, IReadOnlyList<StepDiagnostics> History, string RunId = "");
 
 /// <summary>
 /// Checkpoints of the whole state (docs/output.md): <c>checkpoint_NNNNNN.h5</c> with the full-rank moments u or the
@@ -71,6 +72,8 @@ public sealed class CheckpointStore
 
     private readonly Simulation _sim;
     private readonly ICommunicator _comm;
+    private readonly List<string> _written = [];
+    private long _lastBytes;
 
     public CheckpointStore(Simulation simulation, string directory)
     {
@@ -79,54 +82,121 @@ public sealed class CheckpointStore
         Directory = directory;
     }
 
-    /// <summary>Removes the temporary files of checkpoint writes that were interrupted (never read); rank 0
-    /// calls this at the start of every run.</summary>
-    public static void RemoveInterrupted(string directory)
+    /// <summary>Removes the temporary files of interrupted checkpoint writes of run <paramref name="runId"/> (the run a
+    /// restart continues; it is not running any more) — never another run's, never <paramref name="keep"/> (the
+    /// restart source). Rank 0.</summary>
+    public static void RemoveInterrupted(string directory, string runId, string? keep = null)
     {
-        foreach (var stale in System.IO.Directory.GetFiles(directory, ".checkpoint_*.h5.tmp")) File.Delete(stale);
+        if (runId.Length == 0) return;
+        string? kept = keep is null ? null : Path.GetFullPath(keep);
+        foreach (var stale in System.IO.Directory.GetFiles(directory, $".checkpoint_*.{runId}.h5.tmp")
+                     .Concat(System.IO.Directory.GetFiles(directory, $".snapshot_*.{runId}.h5.tmp")))
+            if (Path.GetFullPath(stale) != kept) File.Delete(stale);
     }
 
     public string Directory { get; }
 
+    /// <summary>The checkpoints this run has written and not yet pruned, oldest first.</summary>
+    public IReadOnlyList<string> Written => _written;
+
     public static string FileName(int step) => $"checkpoint_{step:D6}.h5";
+
+    /// <summary>Name of the temporary file of a checkpoint write of run <paramref name="runId"/>.</summary>
+    public static string TempName(int step, string runId) => $".checkpoint_{step:D6}.{runId}.h5.tmp";
 
     public bool Due(int step) => _sim.Options.Output.CheckpointEvery > 0 && step % _sim.Options.Output.CheckpointEvery == 0;
 
-    /// <summary>Writes the checkpoint of the current state after <paramref name="step"/> (collective).</summary>
+    /// <summary>Writes the checkpoint of the current state after <paramref name="step"/> (collective), with a checksum on
+    /// every dataset. A write that fails (a full disk) removes its temporary file and throws
+    /// <see cref="SimulationFailure"/>; the checkpoints written before stay.</summary>
     public string Write(int step, double time)
     {
         string final = Path.Combine(Directory, FileName(step));
-        string tmp = Path.Combine(Directory, "." + FileName(step) + ".tmp");
-        var disc = _sim.Discretisation;
-        using (var h5 = Hdf5File.Create(tmp, _comm))
+        string tmp = Path.Combine(Directory, TempName(step, _sim.Context.RunId));
+        RefuseWhenFull(step, time);
+        try
         {
-            SnapshotWriter.WriteCommonAttributes(h5, _sim, step, time);
-            h5.SetAttribute("/", "format", Format);
-            h5.SetAttribute("/", "physics", PhysicsFingerprint.Text(_sim.Options));
-            h5.CreateGroup("state");
-            if (_sim.Solver is LowRankSolver lr)
+            WriteFile(tmp, step, time);
+            if (_comm.Rank == 0)
             {
-                SnapshotWriter.WriteFactors(h5, "state", _sim, lr);
+                using (var f = new FileStream(tmp, FileMode.Open, FileAccess.ReadWrite)) f.Flush(flushToDisk: true);
+                File.Move(tmp, final, overwrite: true);
+                LibC.FsyncDirectory(Directory);
+                _lastBytes = new FileInfo(final).Length;
             }
-            else
-            {
-                var u = _sim.Solver.Moments();
-                ulong m = (ulong)disc.Basis.Count;
-                h5.WriteBlock("state/u", FieldLayout.Stack(m, FieldLayout.GlobalDims(disc.Grid)), FieldLayout.Stack(0, FieldLayout.Start(disc.Block)),
-                    FieldLayout.Stack(m, FieldLayout.Count(disc.Block)), u);
-            }
-            WriteHistory(h5, "diagnostics", _sim.History);
-            PauseForTests(tmp);
         }
-        if (_comm.Rank == 0)
+        catch (Exception e) when (e is Hdf5Exception or IOException or UnauthorizedAccessException)
         {
-            using (var f = new FileStream(tmp, FileMode.Open, FileAccess.ReadWrite)) f.Flush(flushToDisk: true);
-            File.Move(tmp, final, overwrite: true);
-            LibC.FsyncDirectory(Directory);
-            Rotate();
+            if (_comm.Rank == 0) try { File.Delete(tmp); } catch (IOException) { }
+            string kept = _written.Count > 0 ? $"{Path.GetFileName(_written[^1])} is kept" : "no earlier checkpoint of this run";
+            throw new SimulationFailure($"step {step} (t = {time.ToString("G6", CultureInfo.InvariantCulture)}): checkpoint {FileName(step)} could not be written " +
+                                        $"in {Directory} ({OneLine(e.Message)}); {kept}; free space there (a full disk?) and restart from it");
         }
+        _written.Remove(final);
+        _written.Add(final);
+        if (_comm.Rank == 0) Rotate();
         _comm.Barrier();
         return final;
+    }
+
+    /// <summary>Stops the run before a checkpoint write that would not fit (free space below twice the size of the last
+    /// checkpoint and 64 KiB): decided on rank 0 and shared, so every rank stops alike, and HDF5 never meets a full disk
+    /// in the common case.</summary>
+    private void RefuseWhenFull(int step, double time)
+    {
+        Span<double> v = [0, 0];
+        if (_comm.Rank == 0 && _lastBytes > 0)
+        {
+            try { v[0] = new DriveInfo(Directory).AvailableFreeSpace; v[1] = 2 * _lastBytes + (64 << 10); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { v[0] = v[1] = 0; }
+        }
+        if (_comm.Size > 1) _comm.Broadcast(v);
+        if (v[0] >= v[1]) return;
+        string kept = _written.Count > 0 ? $"{Path.GetFileName(_written[^1])} is kept" : "no earlier checkpoint of this run";
+        throw new SimulationFailure($"step {step} (t = {time.ToString("G6", CultureInfo.InvariantCulture)}): checkpoint {FileName(step)} could not be written " +
+                                    $"in {Directory} (only {(long)v[0] / 1024} KiB free, the last checkpoint took {_lastBytes / 1024} KiB); {kept}; " +
+                                    "free space there (a full disk?) and restart from it");
+    }
+
+    private void WriteFile(string tmp, int step, double time)
+    {
+        var disc = _sim.Discretisation;
+        using var h5 = Hdf5File.Create(tmp, _comm);
+        SnapshotWriter.WriteCommonAttributes(h5, _sim, step, time);
+        h5.SetAttribute("/", "format", Format);
+        h5.SetAttribute("/", "physics", PhysicsFingerprint.Text(_sim.Options));
+        h5.CreateGroup("state");
+        if (_sim.Solver is LowRankSolver lr)
+        {
+            var x = SnapshotWriter.WriteFactors(h5, "state", _sim, lr);
+            DatasetChecksum.Store(h5, "state/X", DatasetChecksum.Distributed(x, lr.Rank, disc.Block, _comm));
+            DatasetChecksum.Store(h5, "state/S", DatasetChecksum.Replicated(lr.S.ToRowMajorArray()));
+            DatasetChecksum.Store(h5, "state/V", DatasetChecksum.Replicated(lr.V.ToRowMajorArray()));
+        }
+        else
+        {
+            var u = _sim.Solver.Moments();
+            ulong m = (ulong)disc.Basis.Count;
+            h5.WriteBlock("state/u", FieldLayout.Stack(m, FieldLayout.GlobalDims(disc.Grid)), FieldLayout.Stack(0, FieldLayout.Start(disc.Block)),
+                FieldLayout.Stack(m, FieldLayout.Count(disc.Block)), u);
+            DatasetChecksum.Store(h5, "state/u", DatasetChecksum.Distributed(u, (int)m, disc.Block, _comm));
+        }
+        WriteHistory(h5, "diagnostics", _sim.History);
+        PauseForTests(tmp);
+    }
+
+    /// <summary>A message on one line; of an HDF5 error stack only the system's reason (e.g. "No space left on device").</summary>
+    private static string OneLine(string s)
+    {
+        const string marker = "error message = '";
+        int at = s.IndexOf(marker, StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            int end = s.IndexOf('\'', at + marker.Length);
+            if (end > at) return s[(at + marker.Length)..end];
+        }
+        string flat = string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        return flat.Length > 300 ? flat[..300] + "…" : flat;
     }
 
     private static void PauseForTests(string file)
@@ -137,11 +207,15 @@ public sealed class CheckpointStore
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
     }
 
-    /// <summary>Keeps the newest <c>output.checkpoint_keep</c> checkpoints.</summary>
+    /// <summary>Keeps the newest <c>output.checkpoint_keep</c> of the checkpoints this run wrote (in the order written);
+    /// another run's checkpoints — the restart source among them — are never removed.</summary>
     private void Rotate()
     {
-        var all = System.IO.Directory.GetFiles(Directory, "checkpoint_*.h5").Order(StringComparer.Ordinal).ToList();
-        foreach (var old in all.Take(Math.Max(0, all.Count - _sim.Options.Output.CheckpointKeep))) File.Delete(old);
+        while (_written.Count > _sim.Options.Output.CheckpointKeep)
+        {
+            File.Delete(_written[0]);
+            _written.RemoveAt(0);
+        }
     }
 
     /// <summary>One dataset per column of the diagnostics (step and rank int64, the rest float64) under <paramref name="group"/>.</summary>
@@ -161,6 +235,28 @@ public sealed class CheckpointStore
         h5.WriteReplicated($"{group}/absorption", n, history.Select(d => d.Absorption).ToArray());
         h5.WriteReplicated($"{group}/source", n, history.Select(d => d.Source).ToArray());
         h5.WriteReplicated($"{group}/mass_defect", n, history.Select(d => d.MassDefect).ToArray());
+        foreach (var (name, values) in DoubleColumns(history))
+            DatasetChecksum.Store(h5, $"{group}/{name}", DatasetChecksum.Replicated(values));
+        DatasetChecksum.Store(h5, $"{group}/step", DatasetChecksum.Replicated(history.Select(d => (long)d.Step).ToArray()));
+        DatasetChecksum.Store(h5, $"{group}/rank", DatasetChecksum.Replicated(history.Select(d => (long)d.Rank).ToArray()));
+    }
+
+    private static IEnumerable<(string Name, double[] Values)> DoubleColumns(IReadOnlyList<StepDiagnostics> h) =>
+    [
+        ("time", [.. h.Select(d => d.Time)]), ("dt", [.. h.Select(d => d.TimeStep)]), ("mass", [.. h.Select(d => d.Mass)]),
+        ("outflow", [.. h.Select(d => d.Outflow)]), ("discarded_tail", [.. h.Select(d => d.DiscardedTail)]),
+        ("orthonormality_defect", [.. h.Select(d => d.OrthonormalityDefect)]), ("absorption", [.. h.Select(d => d.Absorption)]),
+        ("source", [.. h.Select(d => d.Source)]), ("mass_defect", [.. h.Select(d => d.MassDefect)]),
+        // not wall_s: each rank has its own clock (rank 0's is stored), so its checksum would differ between ranks
+    ];
+
+    /// <summary>The datasets of <paramref name="group"/> whose checksum does not match the history read from them.</summary>
+    private static IEnumerable<string> BadHistoryColumns(Hdf5File h5, string group, IReadOnlyList<StepDiagnostics> history)
+    {
+        foreach (var (name, values) in DoubleColumns(history))
+            if (!DatasetChecksum.Verify(h5, $"{group}/{name}", DatasetChecksum.Replicated(values), out _)) yield return $"{group}/{name}";
+        if (!DatasetChecksum.Verify(h5, $"{group}/step", DatasetChecksum.Replicated(history.Select(d => (long)d.Step).ToArray()), out _)) yield return $"{group}/step";
+        if (!DatasetChecksum.Verify(h5, $"{group}/rank", DatasetChecksum.Replicated(history.Select(d => (long)d.Rank).ToArray()), out _)) yield return $"{group}/rank";
     }
 
     internal static List<StepDiagnostics> ReadHistory(Hdf5File h5, string group)
@@ -174,21 +270,28 @@ public sealed class CheckpointStore
         var tail = h5.ReadAll($"{group}/discarded_tail");
         var orthonormality = h5.ReadAll($"{group}/orthonormality_defect");
         var wall = h5.ReadAll($"{group}/wall_s");
-        var absorption = h5.ReadAll($"{group}/absorption");
-        var source = h5.ReadAll($"{group}/source");
-        var defect = h5.ReadAll($"{group}/mass_defect");
+        // Written since issue #12; a checkpoint of an earlier version has none (zeros: no rates, no defect recorded).
+        double[] Optional(string name) => h5.Exists($"{group}/{name}") ? h5.ReadAll($"{group}/{name}") : new double[step.Length];
+        var absorption = Optional("absorption");
+        var source = Optional("source");
+        var defect = Optional("mass_defect");
         return [.. Enumerable.Range(0, step.Length).Select(i => new StepDiagnostics((int)step[i], time[i], dt[i], (int)rank[i], mass[i], outflow[i], tail[i], wall[i],
             orthonormality[i], absorption[i], source[i], defect[i]))];
     }
 
     /// <summary>Reads checkpoint <paramref name="file"/> into the freshly built <paramref name="sim"/> (solver state
-    /// replaced bit for bit, then <see cref="Simulation.Resume"/>). Every rank calls this.</summary>
-    /// <exception cref="InputException">missing, truncated or foreign file, or a checkpoint of other physics</exception>
+    /// replaced bit for bit, then <see cref="Simulation.Resume"/>). Every rank calls this. Verifies the checksum of
+    /// every dataset, then the restored state itself (finite mass, orthonormal bases), and that the deck's
+    /// <c>time.end</c> and <c>time.max_steps</c> do not lie before the checkpoint.</summary>
+    /// <exception cref="InputException">missing, truncated, corrupted or foreign file, a checkpoint of other physics, or
+    /// a deck that ends before it</exception>
     public static CheckpointState Load(string file, Simulation sim)
     {
         string full = Path.GetFullPath(file);
         string what = $"--restart {file}";
         const string allowed = "allowed: a checkpoint_NNNNNN.h5 written by pdlra run for this deck's physics";
+        if (full.EndsWith(".tmp", StringComparison.Ordinal))
+            throw new InputException($"{what}: the temporary file of a checkpoint write that did not complete (it is kept); {allowed}");
         if (!File.Exists(full)) throw new InputException($"{what}: file not found; {allowed}");
         if (!Hdf5File.IsHdf5(full)) throw new InputException($"{what}: not an HDF5 file (truncated or foreign); {allowed}");
         try
@@ -207,37 +310,78 @@ public sealed class CheckpointStore
             }
             int step = (int)h5.GetInt64("/", "step");
             double time = h5.GetDouble("/", "time");
+            string runId = h5.HasAttribute("/", "run_id") ? h5.GetString("/", "run_id") : "";
+            var t = sim.Options.Time;
+            if (t.End < time * (1 - 1e-12))
+                throw new InputException($"{what}: time.end = {t.End:R} lies before the checkpoint (t = {time:R}, step {step}); allowed: time.end >= {time:R}");
+            if (t.MaxSteps < step)
+                throw new InputException($"{what}: time.max_steps = {t.MaxSteps} lies before the checkpoint (step {step}); allowed: time.max_steps >= {step}");
+
             var disc = sim.Discretisation;
             var block = disc.Block;
+            var comm = sim.Context.Comm;
+            void Verify(string dataset, string computed)
+            {
+                if (!DatasetChecksum.Verify(h5, dataset, computed, out string stored))
+                    throw new InputException($"{what}: corrupted: the checksum of /{dataset} does not match (stored {stored}, read {computed}); {allowed}");
+            }
             if (sim.Solver is LowRankSolver lr)
             {
                 var sDims = h5.Dims("state/S");
                 int r = (int)sDims[0];
                 var x = h5.ReadBlock("state/X", FieldLayout.Stack(0, FieldLayout.Start(block)), FieldLayout.Stack((ulong)r, FieldLayout.Count(block)));
-                var s = Matrix<double>.Build.DenseOfRowMajor(r, r, h5.ReadAll("state/S"));
-                var v = Matrix<double>.Build.DenseOfRowMajor(disc.Basis.Count, r, h5.ReadAll("state/V"));
+                var sValues = h5.ReadAll("state/S");
+                var vValues = h5.ReadAll("state/V");
+                Verify("state/X", DatasetChecksum.Distributed(x, r, block, comm));
+                Verify("state/S", DatasetChecksum.Replicated(sValues));
+                Verify("state/V", DatasetChecksum.Replicated(vValues));
+                var s = Matrix<double>.Build.DenseOfRowMajor(r, r, sValues);
+                var v = Matrix<double>.Build.DenseOfRowMajor(disc.Basis.Count, r, vValues);
                 lr.RestoreFactors(x, s, v);
             }
             else if (sim.Solver is FullRankSolver fr)
             {
                 ulong m = (ulong)disc.Basis.Count;
-                fr.RestoreMoments(h5.ReadBlock("state/u", FieldLayout.Stack(0, FieldLayout.Start(block)), FieldLayout.Stack(m, FieldLayout.Count(block))));
+                var u = h5.ReadBlock("state/u", FieldLayout.Stack(0, FieldLayout.Start(block)), FieldLayout.Stack(m, FieldLayout.Count(block)));
+                Verify("state/u", DatasetChecksum.Distributed(u, (int)m, block, comm));
+                fr.RestoreMoments(u);
             }
             else
             {
                 throw new InputException($"{what}: solver {sim.Solver.Name} cannot be restored");
             }
             var history = ReadHistory(h5, "diagnostics");
+            if (BadHistoryColumns(h5, "diagnostics", history).FirstOrDefault() is { } bad)
+                throw new InputException($"{what}: corrupted: the checksum of /{bad} does not match; {allowed}");
+            if (history.Count == 0 || history[^1].Step != step)
+                throw new InputException($"{what}: corrupted: the diagnostics do not end at step {step}; {allowed}");
+            CheckRestored(sim, history[^1], what, allowed);
             sim.Resume(step, time, history);
-            return new CheckpointState(full, step, time, history);
+            return new CheckpointState(full, step, time, history, runId);
         }
         catch (Hdf5Exception e)
         {
-            throw new InputException($"{what}: unreadable checkpoint ({e.Message}); {allowed}");
+            throw new InputException($"{what}: unreadable checkpoint ({OneLine(e.Message)}); {allowed}");
         }
         catch (ArgumentException e)
         {
-            throw new InputException($"{what}: the stored state does not fit this deck ({e.Message}); {allowed}");
+            throw new InputException($"{what}: the stored state does not fit this deck ({OneLine(e.Message)}); {allowed}");
         }
+    }
+
+    /// <summary>Cheap sanity checks of the restored state (collective): a finite mass equal to the one recorded at the
+    /// checkpoint's step (to rounding), and bases orthonormal to 1e-8 (or no worse than recorded).</summary>
+    private static void CheckRestored(Simulation sim, StepDiagnostics recorded, string what, string allowed)
+    {
+        var b = sim.Solver.Balance(recorded.Time);
+        if (!double.IsFinite(b.Mass) || !double.IsFinite(b.OrthonormalityDefect))
+            throw new InputException($"{what}: corrupted: the restored state has non-finite values (mass {b.Mass}); {allowed}");
+        double defectLimit = Math.Max(1e-8, 10 * recorded.OrthonormalityDefect);
+        if (b.OrthonormalityDefect > defectLimit)
+            throw new InputException($"{what}: corrupted: the restored bases are not orthonormal (defect {b.OrthonormalityDefect:G3}, " +
+                                     $"recorded {recorded.OrthonormalityDefect:G3}); {allowed}");
+        double scale = Math.Max(Math.Abs(recorded.Mass), 1e-300);
+        if (Math.Abs(b.Mass - recorded.Mass) > 1e-8 * scale + 1e-300)
+            throw new InputException($"{what}: corrupted: the restored mass {b.Mass:G9} differs from the recorded {recorded.Mass:G9}; {allowed}");
     }
 }

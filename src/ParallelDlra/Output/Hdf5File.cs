@@ -93,8 +93,14 @@ internal sealed class Hdf5File : IDisposable
         long file = _file;
         _file = 0;
         if (_dxpl != H5P_DEFAULT) H5Pclose(_dxpl);
-        Check(H5Fclose(file), $"H5Fclose({Path})");
+        int status = H5Fclose(file);
+        if (status < 0) CloseFailed = true;
+        Check(status, $"H5Fclose({Path})");
     }
+
+    /// <summary>Set when closing a file failed (e.g. a full disk): the HDF5 library then still holds the file, and
+    /// its exit handler would try to flush it again and may crash, so <c>pdlra</c> ends without running it.</summary>
+    public static bool CloseFailed { get; private set; }
 
     // ---- groups -----------------------------------------------------------------------------------
 

@@ -41,25 +41,43 @@ public sealed class OutputWriter
     public string Directory { get; }
 
     /// <summary>Creates <paramref name="directory"/> (with its parents) and checks that a file can be
-    /// written there, so that a bad <c>output.directory</c> fails before any computing.</summary>
-    /// <exception cref="InputException">the folder cannot be created or written; names <c>output.directory</c></exception>
-    public static OutputWriter Prepare(string directory)
+    /// written there and that it has <paramref name="neededBytes"/> free, so that a bad <c>output.directory</c> fails
+    /// before any computing.</summary>
+    /// <exception cref="InputException">the folder cannot be created or written, or is too full; names <c>output.directory</c></exception>
+    public static OutputWriter Prepare(string directory, long neededBytes = 0)
     {
         string full;
+        string probe = "";
         try
         {
             full = Path.GetFullPath(directory);
             System.IO.Directory.CreateDirectory(full);
-            string probe = Path.Combine(full, $".pdlra-write-test-{Environment.ProcessId}");
-            File.WriteAllBytes(probe, []);
+            probe = Path.Combine(full, $".pdlra-write-test-{Environment.ProcessId}");
+            using (var f = new FileStream(probe, FileMode.Create, FileAccess.Write))
+            {
+                f.Write(new byte[64 << 10]);
+                f.Flush(flushToDisk: true);
+            }
             File.Delete(probe);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
+            try { if (probe.Length > 0) File.Delete(probe); } catch (IOException) { }
             throw new InputException($"output.directory = {directory}: cannot be created or written ({e.Message}); " +
-                                     "allowed: a folder this process can create and write to");
+                                     "allowed: a folder this process can create and write to, with free space");
         }
+        long free = FreeBytes(full);
+        if (free >= 0 && free < neededBytes)
+            throw new InputException($"output.directory = {directory}: {free / 1024} KiB free, but the run needs about {neededBytes / 1024} KiB " +
+                                     "(a checkpoint, the field files, diagnostics); allowed: a folder on a file system with that much space");
         return new OutputWriter(full);
+    }
+
+    /// <summary>Free bytes for this user on the file system of <paramref name="path"/> (statvfs), or −1 when unknown.</summary>
+    private static long FreeBytes(string path)
+    {
+        try { return new DriveInfo(path).AvailableFreeSpace; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return -1; }
     }
 
     /// <summary>Full path of an output file.</summary>
@@ -73,11 +91,12 @@ public sealed class OutputWriter
     public IReadOnlyList<string> WriteRun(Simulation simulation, double[]? field = null)
     {
         var o = simulation.Options;
-        List<string> files = [WriteDiagnostics(simulation.History), WriteDiagnosticsHdf5(simulation.History, o), WriteDeck(o)];
+        string runId = simulation.Context.RunId;
+        List<string> files = [WriteDiagnostics(simulation.History), WriteDiagnosticsHdf5(simulation.History, o, runId), WriteDeck(o, runId)];
         if (o.Output.WriteField)
         {
             var last = simulation.History.Count > 0 ? simulation.History[^1] : default;
-            files.AddRange(WriteField(simulation.Discretisation.Grid, field ?? simulation.Solver.ScalarFlux(), last.Time, last.Step, o.Problem.Name));
+            files.AddRange(WriteField(simulation.Discretisation.Grid, field ?? simulation.Solver.ScalarFlux(), last.Time, last.Step, o.Problem.Name, runId));
         }
         return files;
     }
@@ -143,80 +162,88 @@ public sealed class OutputWriter
     /// <summary><c>diagnostics.h5</c>: the history as one dataset per column (step and rank int64, the rest
     /// float64) in the group <c>/diagnostics</c>; attributes name the columns and hold the deck. Rank 0 only,
     /// HDF5's default (serial) driver.</summary>
-    public string WriteDiagnosticsHdf5(IReadOnlyList<StepDiagnostics> history, RunOptions options)
+    public string WriteDiagnosticsHdf5(IReadOnlyList<StepDiagnostics> history, RunOptions options, string runId = "")
     {
-        string path = PathOf(DiagnosticsHdf5File);
-        using var h5 = Hdf5File.Create(path, Parallel.SerialCommunicator.Instance);
-        h5.SetAttribute("/", "format", "pdlra-diagnostics");
-        h5.SetAttribute("/", "format_version", 1L);
-        h5.SetAttribute("/", "columns", "step time dt rank mass outflow discarded_tail orthonormality_defect wall_s absorption source mass_defect");
-        h5.SetAttribute("/", "problem", options.Problem.Name);
-        h5.SetAttribute("/", "code_version", FieldLayout.CodeVersion);
-        h5.SetAttribute("/", "deck", DeckWriter.ToYaml(options));
-        CheckpointStore.WriteHistory(h5, "diagnostics", history);
-        return path;
+        string tmp = TempOf(DiagnosticsHdf5File);
+        using (var h5 = Hdf5File.Create(tmp, Parallel.SerialCommunicator.Instance))
+        {
+            h5.SetAttribute("/", "format", "pdlra-diagnostics");
+            h5.SetAttribute("/", "format_version", 1L);
+            h5.SetAttribute("/", "run_id", runId);
+            h5.SetAttribute("/", "columns", "step time dt rank mass outflow discarded_tail orthonormality_defect wall_s absorption source mass_defect");
+            h5.SetAttribute("/", "problem", options.Problem.Name);
+            h5.SetAttribute("/", "code_version", FieldLayout.CodeVersion);
+            h5.SetAttribute("/", "deck", DeckWriter.ToYaml(options));
+            CheckpointStore.WriteHistory(h5, "diagnostics", history);
+        }
+        return Commit(tmp, DiagnosticsHdf5File);
     }
 
     /// <summary><c>run.yaml</c>: the resolved options; <c>pdlra run run.yaml</c> repeats the run.</summary>
-    public string WriteDeck(RunOptions options) => WriteText(DeckFile, DeckWriter.ToYaml(options));
+    public string WriteDeck(RunOptions options, string runId = "")
+        => WriteText(DeckFile, (runId.Length > 0 ? $"# run_id: {runId}\n" : "") + DeckWriter.ToYaml(options));
 
     /// <summary><c>phi.csv</c>, <c>phi.bin</c> and <c>phi.json</c> for the whole-grid field
     /// <paramref name="phi"/> (global cell order, x fastest).</summary>
-    public IReadOnlyList<string> WriteField(CartesianGrid grid, ReadOnlySpan<double> phi, double time, int step, string problem)
+    public IReadOnlyList<string> WriteField(CartesianGrid grid, ReadOnlySpan<double> phi, double time, int step, string problem, string runId = "")
     {
         if (phi.Length != grid.CellCount)
             throw new ArgumentException($"the field has {phi.Length} values but the grid {grid.CellCount} cells", nameof(phi));
-        return [WriteFieldCsv(grid, phi), WriteFieldBinary(phi), WriteFieldMetadata(grid, time, step, problem)];
+        return [WriteFieldCsv(grid, phi), WriteFieldBinary(phi), WriteFieldMetadata(grid, time, step, problem, runId)];
     }
 
     private string WriteFieldCsv(CartesianGrid grid, ReadOnlySpan<double> phi)
     {
-        string path = PathOf(FieldCsvFile);
-        using var w = new StreamWriter(path, append: false, new UTF8Encoding(false), 1 << 16);
-        string[] axes = ["x", "y", "z"];
-        w.Write(string.Join(',', axes.Take(grid.Dimension)));
-        w.Write(",phi\n");
-        int dim = grid.Dimension;
-        Span<int> ijk = stackalloc int[3];
-        for (long c = 0; c < phi.Length; c++)
+        string tmp = TempOf(FieldCsvFile);
+        using (var w = new StreamWriter(tmp, append: false, new UTF8Encoding(false), 1 << 16))
         {
-            long rest = c;
-            for (int d = 0; d < dim; d++) { ijk[d] = (int)(rest % grid.Cells[d]); rest /= grid.Cells[d]; }
-            for (int d = 0; d < dim; d++)
+            string[] axes = ["x", "y", "z"];
+            w.Write(string.Join(',', axes.Take(grid.Dimension)));
+            w.Write(",phi\n");
+            int dim = grid.Dimension;
+            Span<int> ijk = stackalloc int[3];
+            for (long c = 0; c < phi.Length; c++)
             {
-                w.Write(R(grid.Center(d, ijk[d])));
-                w.Write(',');
+                long rest = c;
+                for (int d = 0; d < dim; d++) { ijk[d] = (int)(rest % grid.Cells[d]); rest /= grid.Cells[d]; }
+                for (int d = 0; d < dim; d++)
+                {
+                    w.Write(R(grid.Center(d, ijk[d])));
+                    w.Write(',');
+                }
+                w.Write(R(phi[(int)c]));
+                w.Write('\n');
             }
-            w.Write(R(phi[(int)c]));
-            w.Write('\n');
         }
-        return path;
+        return Commit(tmp, FieldCsvFile);
     }
 
     private string WriteFieldBinary(ReadOnlySpan<double> phi)
     {
-        string path = PathOf(FieldBinaryFile);
-        using var f = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        if (BitConverter.IsLittleEndian)
+        string tmp = TempOf(FieldBinaryFile);
+        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
-            f.Write(MemoryMarshal.AsBytes(phi));
-        }
-        else
-        {
-            Span<byte> b = stackalloc byte[8];
-            foreach (double v in phi)
+            if (BitConverter.IsLittleEndian)
             {
-                BinaryPrimitives.WriteDoubleLittleEndian(b, v);
-                f.Write(b);
+                f.Write(MemoryMarshal.AsBytes(phi));
+            }
+            else
+            {
+                Span<byte> b = stackalloc byte[8];
+                foreach (double v in phi)
+                {
+                    BinaryPrimitives.WriteDoubleLittleEndian(b, v);
+                    f.Write(b);
+                }
             }
         }
-        return path;
+        return Commit(tmp, FieldBinaryFile);
     }
 
-    private string WriteFieldMetadata(CartesianGrid grid, double time, int step, string problem)
+    private string WriteFieldMetadata(CartesianGrid grid, double time, int step, string problem, string runId)
     {
-        string path = PathOf(FieldMetadataFile);
-        using (var f = new FileStream(path, FileMode.Create, FileAccess.Write))
+        string tmp = TempOf(FieldMetadataFile);
+        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write))
         using (var j = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             j.WriteStartObject();
@@ -240,15 +267,30 @@ public sealed class OutputWriter
             j.WriteNumber("time", time);
             j.WriteNumber("step", step);
             j.WriteString("problem", problem);
+            j.WriteString("run_id", runId);
             j.WriteEndObject();
         }
-        return path;
+        return Commit(tmp, FieldMetadataFile);
     }
 
     private string WriteText(string file, string text)
     {
+        string tmp = TempOf(file);
+        File.WriteAllText(tmp, text, new UTF8Encoding(false));
+        return Commit(tmp, file);
+    }
+
+    /// <summary>The temporary name a result file is written under (<c>.NAME.tmp</c>) before <see cref="Commit"/>, so that
+    /// a crash or a full disk in the middle of a write never leaves a half-written file in place of a complete one.</summary>
+    public static string TempName(string file) => "." + file + ".tmp";
+
+    private string TempOf(string file) => PathOf(TempName(file));
+
+    /// <summary>Renames a finished temporary file over <paramref name="file"/> (atomic on POSIX file systems).</summary>
+    private string Commit(string tmp, string file)
+    {
         string path = PathOf(file);
-        File.WriteAllText(path, text, new UTF8Encoding(false));
+        File.Move(tmp, path, overwrite: true);
         return path;
     }
 

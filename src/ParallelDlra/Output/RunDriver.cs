@@ -43,29 +43,26 @@ public static class RunDriver
     /// <param name="terminal">where a live progress bar is drawn (default <see cref="Console.Out"/>)</param>
     /// <exception cref="InputException">bad input, e.g. an <c>output.directory</c> that cannot be written</exception>
     /// <param name="restart">a checkpoint to continue from (<c>pdlra run DECK --restart FILE</c>), or null</param>
-    public static RunSummary Run(RunOptions options, RunContext context, string source, TextWriter? terminal = null, string? restart = null)
+    /// <param name="overwrite">replace the results of another run in <c>output.directory</c> (<c>--overwrite</c>)</param>
+    public static RunSummary Run(RunOptions options, RunContext context, string source, TextWriter? terminal = null, string? restart = null,
+        bool overwrite = false)
     {
         var timers = context.Timers ?? new PhaseTimers();
-        context = context with { Timers = timers };
-        bool root = context.Comm.Rank == 0;
 
-        // Fail on an unusable output folder before any computing: rank 0 checks and shares the outcome,
-        // so every rank throws the same InputException (only rank 0 has the message to print).
+        // Sized before anything is allocated: the same estimate on every rank (the deck and the rank count only).
+        ResourceEstimate.Refuse(options, context.Comm);
+
+        // Fail on an unusable output folder, or one holding another run's results, before any computing: rank 0
+        // checks and shares the outcome, so every rank throws the same InputException (only rank 0 has the message to print).
         OutputWriter? writer = null;
-        InputException? bad = null;
-        if (root)
+        IReadOnlyList<string> replaced = [];
+        RootDecides(context.Comm, options, () =>
         {
-            try { writer = OutputWriter.Prepare(options.Output.Directory); }
-            catch (InputException e) { bad = e; }
-        }
-        if (context.Comm.Size > 1)
-        {
-            Span<double> ok = [bad is null ? 1.0 : 0.0];
-            context.Comm.Broadcast(ok);
-            if (ok[0] == 0.0 && bad is null) bad = new InputException($"output.directory = {options.Output.Directory}: rank 0 cannot write there");
-        }
-        if (bad is not null) throw bad;
-        if (writer is not null) CheckpointStore.RemoveInterrupted(writer.Directory);
+            writer = OutputWriter.Prepare(options.Output.Directory, ResourceEstimate.Of(options, context.Comm.Size).DiskBytes);
+            replaced = RunFolder.Claim(writer.Directory, restart, overwrite);
+        });
+        string runId = RunFolder.NewId(context.Comm);
+        context = context with { Timers = timers, RunId = runId };
         // HDF5 is needed for diagnostics.h5 (and snapshots, checkpoints, restarts): fail before computing.
         _ = Interop.LibHdf5.Ids;
 
@@ -99,32 +96,54 @@ public static class RunDriver
             SnapshotWriter.Validate(sim);
             var snapshots = o.Output.Snapshots ? new SnapshotWriter(sim, directory) : null;
             var checkpoints = o.Output.CheckpointEvery > 0 ? new CheckpointStore(sim, directory) : null;
+            string? parent = null;
             if (restart is not null)
             {
                 CheckpointState state;
                 using (timers.Measure(SetupPhase))
                     state = CheckpointStore.Load(restart, sim);
+                RootDecides(context.Comm, options, () =>
+                {
+                    if (writer is null) return;
+                    CheckpointStore.RemoveInterrupted(writer.Directory, state.RunId, restart);
+                    if (!overwrite && checkpoints is not null) RefuseReplacing(writer.Directory, o, sim, state);
+                });
                 snapshots?.ResumeAt(state.Step, state.Time);
+                parent = state.RunId;
+                if (writer is not null) RunFolder.WriteMarker(writer.Directory, runId, o.Problem.Name, state.RunId, state.File, "running");
                 Logger.Info(Inv, $"restart from {state.File}: step {state.Step}, t = {state.Time:R}, rank {sim.Solver.Rank}");
             }
-            else if (snapshots is not null && snapshots.Due(0, 0.0))
+            else
             {
-                using (timers.Measure(SnapshotPhase)) snapshots.Write(0, 0.0);
+                RootDecides(context.Comm, options, () => { if (writer is not null) RunFolder.Take(writer.Directory, replaced); });
+                if (writer is not null) RunFolder.WriteMarker(writer.Directory, runId, o.Problem.Name, null, null, "running");
+                if (snapshots is not null && snapshots.Due(0, 0.0))
+                    using (timers.Measure(SnapshotPhase)) snapshots.Write(0, 0.0);
             }
+            Logger.Info(Inv, $"run id {runId}");
 
+            if (!(tStop > sim.StartTime)) tStop = sim.StartTime + sim.TimeStep; // a restart with no step left to take
             var progress = new ProgressReporter(sim.StartTime, tStop, o.Output.ProgressEvery, ProgressReporter.DetectMode(context.Comm.Rank), terminal);
             int lastCheckpoint = -1;
             var counters = context.Comm.Counters;
             long loopCalls0 = counters.CollectiveCalls, loopBytes0 = counters.CollectiveBytes;
-            using (timers.Measure(LoopPhase))
-                sim.Run(d =>
-                {
-                    progress.Report(new ProgressSample(d.Time, d.Step, d.TimeStep, d.Mass, d.Rank));
-                    if (snapshots is not null && snapshots.Due(d.Step, d.Time))
-                        using (timers.Measure(SnapshotPhase)) snapshots.Write(d.Step, d.Time);
-                    if (checkpoints is not null && checkpoints.Due(d.Step))
-                        using (timers.Measure(CheckpointPhase)) { checkpoints.Write(d.Step, d.Time); lastCheckpoint = d.Step; }
-                });
+            try
+            {
+                using (timers.Measure(LoopPhase))
+                    sim.Run(d =>
+                    {
+                        progress.Report(new ProgressSample(d.Time, d.Step, d.TimeStep, d.Mass, d.Rank));
+                        if (snapshots is not null && snapshots.Due(d.Step, d.Time))
+                            using (timers.Measure(SnapshotPhase)) snapshots.Write(d.Step, d.Time);
+                        if (checkpoints is not null && checkpoints.Due(d.Step))
+                            using (timers.Measure(CheckpointPhase)) { checkpoints.Write(d.Step, d.Time); lastCheckpoint = d.Step; }
+                    });
+            }
+            catch (SimulationFailure)
+            {
+                WritePartial(writer, sim, runId);
+                throw;
+            }
             long loopCalls = counters.CollectiveCalls - loopCalls0, loopBytes = counters.CollectiveBytes - loopBytes0;
             var first = sim.History[0];
             var last = sim.History[^1];
@@ -137,7 +156,17 @@ public static class RunDriver
                 if (snapshots is not null && !snapshots.Has(last.Step))
                     using (timers.Measure(SnapshotPhase)) snapshots.Write(last.Step, last.Time);
                 if (checkpoints is not null && lastCheckpoint != last.Step && last.Step > sim.StartStep)
-                    using (timers.Measure(CheckpointPhase)) checkpoints.Write(last.Step, last.Time);
+                {
+                    try
+                    {
+                        using (timers.Measure(CheckpointPhase)) checkpoints.Write(last.Step, last.Time);
+                    }
+                    catch (SimulationFailure)
+                    {
+                        WritePartial(writer, sim, runId); // a full disk at the last checkpoint
+                        throw;
+                    }
+                }
                 var field = o.Output.WriteField ? OutputWriter.GatherScalarFlux(sim) : null; // collective
                 if (writer is not null)
                 {
@@ -147,6 +176,7 @@ public static class RunDriver
                 }
             }
 
+            if (writer is not null) RunFolder.WriteMarker(writer.Directory, runId, o.Problem.Name, parent, restart is null ? null : Path.GetFullPath(restart), "done");
             var summary = new RunSummary(last.Step, last.Time, first.Mass, last.Mass, timers.Wall, files, timers);
             LogSummary(summary, writer);
             // Rank 0's own counts (every rank does the same collectives); per step: the time loop only.
@@ -160,6 +190,58 @@ public static class RunDriver
         finally
         {
             sim.Solver.Dispose();
+        }
+    }
+
+    /// <summary>Runs <paramref name="check"/> on rank 0 and shares whether it threw <see cref="InputException"/>, so that
+    /// every rank throws (only rank 0 has the message; the others' name <c>output.directory</c>).</summary>
+    private static void RootDecides(Parallel.ICommunicator comm, RunOptions options, Action check)
+    {
+        InputException? bad = null;
+        if (comm.Rank == 0)
+        {
+            try { check(); }
+            catch (InputException e) { bad = e; }
+        }
+        if (comm.Size > 1)
+        {
+            Span<double> ok = [bad is null ? 1.0 : 0.0];
+            comm.Broadcast(ok);
+            if (ok[0] == 0.0 && bad is null) bad = new InputException($"output.directory = {options.Output.Directory}: refused on rank 0");
+        }
+        if (bad is not null) throw bad;
+    }
+
+    /// <summary>A restart must not replace a checkpoint of an earlier run: refuses when a file it will write exists.</summary>
+    private static void RefuseReplacing(string directory, RunOptions o, Simulation sim, CheckpointState state)
+    {
+        int last = ExpectedSteps(o.Time, sim.TimeStep), every = o.Output.CheckpointEvery;
+        var steps = new List<int> { last };
+        for (long k = ((long)state.Step / every + 1) * every; k <= last; k += every) steps.Add((int)k);
+        foreach (int step in steps.Where(k => k > state.Step))
+        {
+            string path = Path.Combine(directory, CheckpointStore.FileName(step));
+            if (File.Exists(path) && Path.GetFullPath(path) != state.File)
+                throw new InputException($"output.directory = {directory}: the restart would replace {CheckpointStore.FileName(step)} of an earlier run; " +
+                                         "allowed: another output.directory, or --overwrite to replace it");
+        }
+    }
+
+    /// <summary>After a run stopped on purpose: the diagnostics up to the failing step and the resolved deck (rank 0); the
+    /// checkpoints already written stay. A second failure here (a full disk) is logged, not thrown over the first.</summary>
+    private static void WritePartial(OutputWriter? writer, Simulation sim, string runId)
+    {
+        if (writer is null) return;
+        try
+        {
+            writer.WriteDiagnostics(sim.History);
+            writer.WriteDiagnosticsHdf5(sim.History, sim.Options, runId);
+            writer.WriteDeck(sim.Options, runId);
+            RunFolder.WriteMarker(writer.Directory, runId, sim.Options.Problem.Name, null, null, "failed");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Interop.Hdf5Exception)
+        {
+            Logger.Warn($"the partial diagnostics could not be written: {e.Message}");
         }
     }
 

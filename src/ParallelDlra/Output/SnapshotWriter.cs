@@ -55,6 +55,9 @@ public sealed class SnapshotWriter
 
     public static string FileName(int step) => $"snapshot_{step:D6}.h5";
 
+    /// <summary>Name a snapshot of run <paramref name="runId"/> is written under before it is renamed into place.</summary>
+    public static string TempName(int step, string runId) => $".snapshot_{step:D6}.{runId}.h5.tmp";
+
     /// <summary>Before a restart at (<paramref name="step"/>, <paramref name="time"/>): indexes the snapshots of
     /// steps ≤ <paramref name="step"/> already in the folder and skips the listed times already reached.</summary>
     public void ResumeAt(int step, double time)
@@ -65,6 +68,7 @@ public sealed class SnapshotWriter
             try
             {
                 using var f = Hdf5File.Open(file, SerialCommunicator.Instance);
+                if (f.HasAttribute("/", "physics_hash") && f.GetString("/", "physics_hash") != PhysicsFingerprint.Hash(_sim.Options)) continue; // another deck's
                 _written.Add(new SnapshotRecord(Path.GetFileName(file), s, f.GetDouble("/", "time")));
             }
             catch (Interop.Hdf5Exception) { } // an unreadable leftover is not indexed
@@ -104,7 +108,8 @@ public sealed class SnapshotWriter
         var moments = o.Output.Moments;
         var names = new List<string> { "phi" };
         names.AddRange(moments.Select(i => $"u_{i}"));
-        using (var h5 = Hdf5File.Create(path, _comm))
+        string tmp = Path.Combine(Directory, TempName(step, _sim.Context.RunId));
+        using (var h5 = Hdf5File.Create(tmp, _comm))
         {
             WriteCommonAttributes(h5, _sim, step, time);
             h5.SetAttribute("/", "format", Format);
@@ -123,6 +128,7 @@ public sealed class SnapshotWriter
                 WriteFactors(h5, "factors", _sim, lr);
             }
         }
+        if (_comm.Rank == 0) File.Move(tmp, path, overwrite: true); // complete, or not there at all
         _written.RemoveAll(r => r.Step >= step);
         _written.Add(new SnapshotRecord(file, step, time));
         if (_comm.Rank == 0) WriteIndex();
@@ -130,7 +136,8 @@ public sealed class SnapshotWriter
     }
 
     /// <summary>X (r, n_z, n_y, n_x), S (r, r) and V (n_moments, r), both row-major, under <paramref name="group"/>.</summary>
-    internal static void WriteFactors(Hdf5File h5, string group, Simulation sim, LowRankSolver lr)
+    /// <returns>the rank-local X that was written (column-major n_local × r)</returns>
+    internal static double[] WriteFactors(Hdf5File h5, string group, Simulation sim, LowRankSolver lr)
     {
         var block = sim.Discretisation.Block;
         var x = new double[lr.X.Length];
@@ -140,6 +147,7 @@ public sealed class SnapshotWriter
             FieldLayout.Stack(r, FieldLayout.Count(block)), x);
         h5.WriteReplicated($"{group}/S", [r, r], lr.S.ToRowMajorArray());
         h5.WriteReplicated($"{group}/V", [(ulong)lr.V.RowCount, r], lr.V.ToRowMajorArray());
+        return x;
     }
 
     /// <summary>Self-describing attributes shared by snapshots and checkpoints.</summary>
@@ -149,6 +157,7 @@ public sealed class SnapshotWriter
         var grid = sim.Discretisation.Grid;
         var (origin, spacing) = FieldLayout.Geometry(grid);
         h5.SetAttribute("/", "format_version", 1L);
+        h5.SetAttribute("/", "run_id", sim.Context.RunId);
         h5.SetAttribute("/", "time", time);
         h5.SetAttribute("/", "step", (long)step);
         h5.SetAttribute("/", "rank", (long)sim.Solver.Rank);

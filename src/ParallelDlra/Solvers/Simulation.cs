@@ -20,9 +20,10 @@ public readonly record struct StepDiagnostics(int Step, double Time, double Time
 /// <summary>Everything a run needs besides the deck: the communicator, the backend and how the grid is
 /// split (the parallel layer supplies a block and a halo exchange; a serial run owns the whole grid).
 /// <see cref="Timers"/>, when set, collects the phase timings of the run: the driver times setup, time
-/// loop and output; solvers and integrators may add finer phases to the same instance.</summary>
+/// loop and output; solvers and integrators may add finer phases to the same instance. <see cref="RunId"/> names the run
+/// in every file it writes (set by the driver, the same on every rank).</summary>
 public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Func<CartesianGrid, bool[], (GridBlock Block, IHaloExchange Halo)>? Decompose = null,
-    PhaseTimers? Timers = null)
+    PhaseTimers? Timers = null, string RunId = "")
 {
     public static RunContext Serial(PhaseTimers? timers = null) => new(SerialCommunicator.Instance, new CpuBackend(), Timers: timers);
 }
@@ -67,6 +68,7 @@ public sealed class Simulation
                                      $"lower time.cfl to at most {Math.Floor(largest * 1000) / 1000:G3} or refine the grid");
         }
         var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block);
+        DivergenceGuard.CheckInitial(options, phi0, context.Comm);
         Solver = SolverFactory.Create(options, Discretisation, context, phi0);
     }
 
@@ -110,17 +112,19 @@ public sealed class Simulation
             foreach (var h in History) _checks.Account(h);
         }
         var clock = Stopwatch.StartNew();
+        var guard = new DivergenceGuard(Options);
         if (History.Count == 0)
         {
             var b0 = Solver.Balance(0.0);
             var first = new StepDiagnostics(0, 0.0, 0.0, Solver.Rank, b0.Mass, b0.Outflow, 0.0, 0.0, b0.OrthonormalityDefect, b0.Absorption, b0.Source);
-            _checks.Verify(first);
             History.Add(first);
         }
+        guard.Check(History[0]);
+        if (History.Count == 1) _checks.Verify(History[0]);
         for (int step = StartStep + 1; step <= Options.Time.MaxSteps && t < end * (1 - 1e-12); step++)
         {
             double dt = Math.Min(TimeStep, end - t);
-            var report = Solver.Step(t, dt);
+            var report = guard.Step(step, t, () => Solver.Step(t, dt));
             t += dt;
             if (end - t <= end * 1e-12) t = end;
             var balance = Solver.Balance(t);
@@ -128,8 +132,9 @@ public sealed class Simulation
             double defect = previous.MassDefect + (balance.Mass - previous.Mass - report.MassChange);
             var diag = new StepDiagnostics(step, t, dt, report.Rank, balance.Mass, balance.Outflow, report.DiscardedTail, wall0 + clock.Elapsed.TotalSeconds,
                 balance.OrthonormalityDefect, balance.Absorption, balance.Source, defect);
+            History.Add(diag);   // the partial diagnostics written after a failure include this row
+            guard.Check(diag); // before the callback: a diverged state is never checkpointed
             _checks.Verify(diag);
-            History.Add(diag);
             progress?.Invoke(diag);
         }
     }

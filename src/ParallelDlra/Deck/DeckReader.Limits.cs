@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace ParallelDlra.Deck;
+
+// Limits that depend on several keys at once (issue #18), checked when the deck is read — so by <c>pdlra check</c> as
+// well as <c>pdlra run</c> — and reported like every other deck error (one line, file:line:column, the key):
+// the cell count (32-bit indices), extents and spacings that overflow or underflow, P_0 with a low-rank solver,
+// r_min and an explicit solver.rank above n_moments, output.moments beyond n_moments.
+public static partial class DeckReader
+{
+    /// <summary>Most cells a grid may have (cell indices are 32-bit).</summary>
+    public const long MaxCells = int.MaxValue;
+
+    /// <summary>Largest |coordinate| and box length allowed; the smallest cell width.</summary>
+    public const double MaxCoordinate = 1e100, MinSpacing = 1e-100;
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>n_moments of P_N: N + 1 (1D), (N + 1)(N + 2)/2 (2D), (N + 1)² (3D) — as <c>Angular.PnBasis</c> builds them.</summary>
+    public static int MomentCount(int dimension, int order) => dimension switch
+    {
+        1 => order + 1,
+        2 => (order + 1) * (order + 2) / 2,
+        _ => (order + 1) * (order + 1),
+    };
+
+    private static void CheckLimits(Section root, RunOptions o)
+    {
+        var grid = root.Sub("grid", GridKeys);
+        var cellsValue = grid.Optional("cells")!;
+        long cells = o.Grid.Cells.Aggregate(1L, (a, n) => a * n);
+        if (cells > MaxCells)
+            throw cellsValue.Error($"makes {cells.ToString("N0", Inv)} cells, more than {MaxCells.ToString("N0", Inv)} (cell indices are 32-bit)",
+                "a product of the cell counts of at most 2^31 − 1; split a larger problem differently or coarsen it");
+
+        var extentItems = grid.Optional("extent")!.List("one [min, max] per dimension");
+        for (int d = 0; d < o.Grid.Dimension; d++)
+        {
+            var e = o.Grid.Extent[d];
+            const string allowed = "|min|, |max| and max − min at most 1e100, and (max − min)/cells at least 1e-100";
+            if (Math.Abs(e.Min) > MaxCoordinate || Math.Abs(e.Max) > MaxCoordinate || !(e.Length <= MaxCoordinate))
+                throw extentItems[d].Error("is too large (the cell width and Δt would overflow)", allowed);
+            double h = e.Length / o.Grid.Cells[d];
+            if (!(h >= MinSpacing))
+                throw extentItems[d].Error($"gives a cell width of {h.ToString("G3", Inv)} (with {o.Grid.Cells[d]} cells), which underflows", allowed);
+        }
+
+        int m = MomentCount(o.Grid.Dimension, o.Angular.Order);
+        var angularOrder = root.Sub("angular", AngularKeys).Optional("order")!;
+        var solver = root.Sub("solver", SolverKeys);
+        if (o.Solver.Kind != SolverKind.FullRank)
+        {
+            string solverWord = DeckWords.Of(DeckWords.Solver, o.Solver.Kind);
+            if (m < 2)
+                throw angularOrder.Error($"gives {m} moment, too few for the low-rank solver {solverWord}",
+                    "angular.order >= 1 with a low-rank solver, or solver.type: full_rank for P_0");
+            var truncation = solver.Sub("truncation", TruncationKeys);
+            if (o.Solver.Truncation.RMin > m)
+            {
+                string problem = $"is larger than n_moments = {m} of P_{o.Angular.Order} in {o.Grid.Dimension}D";
+                string allowed = $"1 <= r_min <= {m} (n_moments), or a higher angular.order";
+                throw truncation.Optional("r_min") is { } rMin
+                    ? rMin.Error(problem, allowed)
+                    : angularOrder.Error($"gives n_moments = {m}, below solver.truncation.r_min = {o.Solver.Truncation.RMin} (its default)", allowed);
+            }
+            if (solver.Optional("rank") is { } rank && o.Solver.InitialRank > m)
+                throw rank.Error($"is larger than n_moments = {m} of P_{o.Angular.Order} in {o.Grid.Dimension}D", $"1 <= rank <= {m}");
+        }
+
+        var output = root.Sub("output", OutputKeys);
+        if (output.Optional("moments") is { } moments)
+        {
+            var items = moments.List("moment indices");
+            for (int i = 0; i < o.Output.Moments.Length && i < items.Count; i++)
+                if (o.Output.Moments[i] >= m)
+                    throw items.First(v => v.Int("moment indices") == o.Output.Moments[i])
+                        .Error($"is not below n_moments = {m} of P_{o.Angular.Order} in {o.Grid.Dimension}D", $"0 <= i < {m}");
+        }
+    }
+}
