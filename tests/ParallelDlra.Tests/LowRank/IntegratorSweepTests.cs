@@ -118,6 +118,26 @@ public sealed class IntegratorSweepTests(ITestOutputHelper output)
         output.WriteLine($"worst: orthonormality {worstDefect:E2}, mass defect {worstMass:E2}, difference at r = n_moments {worstExact:E2}");
     }
 
+    /// <summary>The deck of issue #12 that destroyed the augmented BUG's bases: 50² line source, P_7 (36 moments),
+    /// conservative truncation, r_min 8, θ = 1e-12 — the rank races 8 → 13 → 26 → 36 and the padding taken again in the
+    /// step the rank reached its cap lay in X0 already (defect 0.1 → 20, mass 1 → 1e5, exit 0). Now the bases stay
+    /// orthonormal to 1e-12 and the mass balance holds to 1e-12.</summary>
+    [Theory]
+    [InlineData(SolverKind.AugmentedBug)]
+    [InlineData(SolverKind.ParallelBug)]
+    public void Rank_racing_to_its_cap_keeps_the_bases_and_the_mass(SolverKind kind)
+    {
+        var o = Support.TestDecks.Uniform([50, 50], [[-1.5, 1.5], [-1.5, 1.5]], 7, 1.0, 0.0, BoundaryKind.Vacuum,
+            Support.TestDecks.Gaussian(2, 0.03), 1.0, solver: kind, maxSteps: 12);
+        o = o with { Solver = o.Solver with { InitialRank = 8, Conservative = true, Truncation = new TruncationOptions(1e-12, ToleranceKind.Relative, 8, 100, TruncationScaling.Step) } };
+        var sim = Run(o);
+        double defect = sim.History.Max(h => h.OrthonormalityDefect), mass = MassDefect(sim);
+        output.WriteLine($"{kind}: ranks {string.Join(" ", sim.History.Select(h => h.Rank))}; orthonormality {defect:E2}, mass defect {mass:E2}");
+        Assert.Equal(36, sim.History[^1].Rank);
+        Assert.True(defect <= 1e-12, $"orthonormality defect {defect:E2}");
+        Assert.True(mass <= 1e-12, $"mass defect {mass:E2}");
+    }
+
     /// <summary>The fixed-rank BUG is exact at r = n_moments only where the spatial basis is complete too
     /// (n_cells = r): its S-step starts from the projection of u0 onto the new basis.</summary>
     [Theory]
