@@ -43,7 +43,7 @@ public sealed class IntegratorTests(ITestOutputHelper output)
         var low = Run(LineSource(cells, order, 0.3, kind, 1e-15, m, m, m));
         double diff = RelativeDifference(low.Solver.Moments(), full.Solver.Moments());
         output.WriteLine($"{kind}: relative difference of u {diff:E3} after {low.History.Count - 1} steps");
-        Assert.True(diff <= 1e-10, $"{kind} differs from full rank by {diff:E3}");
+        Assert.True(diff <= 1e-12, $"{kind} differs from full rank by {diff:E3}");   // rounding: measured ≤ 5e-15 (issue #12)
     }
 
     /// <summary>A state that decays towards zero (strong absorption, vacuum faces, long time: the factors reach
