@@ -22,7 +22,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>MPI is a dependency (`make deps` installs it): without it these tests fail, they do not skip.</summary>
-    private static void SkipWithoutMpi()
+    private static void RequireMpi()
     {
         var why = MpiLauncher.Unavailable();
         Assert.True(why is null, $"{why} — run `make deps` (installs openmpi-bin libopenmpi-dev) and `make build`");
@@ -46,7 +46,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
 
     private void SameAsSerial(string deck, string[] sets, double tolerance, params int[] rankCounts)
     {
-        SkipWithoutMpi();
+        RequireMpi();
         var (serial, serialRanks) = RunDeck(deck, 1, sets);
         double scale = serial.Max(Math.Abs);
         Assert.True(scale > 0, "the serial field is zero: a useless comparison");
@@ -101,7 +101,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     [SkippableFact]
     public void Tall_skinny_qr_on_1_to_4_ranks_meets_its_accuracy_at_every_condition_number()
     {
-        SkipWithoutMpi();
+        RequireMpi();
         foreach (int k in new[] { 1, 2, 3, 4 })
         {
             var r = MpiLauncher.Run(k, ["selftest", "qr"], Limit);
@@ -114,7 +114,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     [SkippableFact]
     public void Halo_exchange_is_exact_on_uneven_1d_2d_3d_decompositions_periodic_and_vacuum()
     {
-        SkipWithoutMpi();
+        RequireMpi();
         foreach (int k in new[] { 2, 3, 4 })
         {
             var r = MpiLauncher.Run(k, ["selftest", "halo"], Limit);
@@ -127,7 +127,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     [SkippableFact]
     public void A_grid_that_cannot_be_split_ends_every_rank_with_exit_2_and_one_message()
     {
-        SkipWithoutMpi();
+        RequireMpi();
         var r = MpiLauncher.Run(4, ["run", Path.Combine(TestDecks.RepositoryRoot(), "jobs", "planesource.yaml"),
             "--set", "grid.cells=[3]", "--set", $"output.directory={Path.Combine(tmp, "unsplittable")}"], TimeSpan.FromSeconds(30));
         output.WriteLine(r.ToString());
@@ -142,7 +142,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     [SkippableFact]
     public void A_rank_that_throws_aborts_the_whole_job_quickly_with_its_rank_and_message()
     {
-        SkipWithoutMpi();
+        RequireMpi();
         var r = MpiLauncher.Run(3, ["run", Path.Combine(TestDecks.RepositoryRoot(), "jobs", "linesource.yaml"),
             "--set", "grid.cells=[30, 30]", "--set", $"output.directory={Path.Combine(tmp, "fail")}"], TimeSpan.FromSeconds(30),
             new Dictionary<string, string> { ["PDLRA_TEST_FAIL_RANK"] = "1" });
