@@ -146,9 +146,7 @@ public sealed class BoundaryTests(ITestOutputHelper output)
             double predicted = -h[k].TimeStep * (h[k - 1].Outflow + 0.1 * h[k - 1].Mass);
             Assert.True(Math.Abs(h[k].Mass - h[k - 1].Mass - predicted) <= 1e-13, $"step {k}: ΔM {h[k].Mass - h[k - 1].Mass:E6} vs {predicted:E6}");
         }
-        // The first step: from zero, only the inflow source acts, ΔM = Δt·(inflow through the face of length 1),
-        // inflow current of an isotropic half-range flux: φ_in·(∫_{μ>0} μ dΩ)/|S| = φ_in/4 in 2D (|S| = 4π, ∫ = π)
-        // for the exact flux; the P_N Roe flux gives ½(A_00 + |A|_00)·g0·√|S| instead: compare with the constant.
+        // The first step from zero: only the inflow acts, so the outflow is negative (mass enters) and the mass rises.
         Assert.True(h[1].Mass > 0 && h[0].Outflow < 0, $"first step: mass {h[1].Mass:E3}, outflow {h[0].Outflow:E3}");
     }
 
