@@ -9,6 +9,7 @@ namespace ParallelDlra.Tests.Kinetic;
 
 /// <summary>The full-rank P_N solver against the published plane-source and line-source solutions
 /// (Ganapol; Garrett and Hauck 2013), σ_s = σ_t = 1, t = 1.</summary>
+[Trait("Category", "Slow")]   // a refinement study: left out of `make mutate` and of quick runs (--filter Category!=Slow)
 public sealed class BenchmarkProblemTests(ITestOutputHelper output)
 {
     /// <summary>Relative L1 error of φ on 0 ≤ x ≤ 0.8 for the plane source on n cells with P_N.</summary>

@@ -11,6 +11,7 @@ namespace ParallelDlra.Tests.Kinetic;
 /// <summary>Order of accuracy against a manufactured solution u(x, t) = s(x, t)·gᵀ on a periodic box:
 /// s = cos(t)·(1 + ½ Π_d sin(2π x_d)), all moments excited through g. The matching source
 /// S = s_t g + Σ_d ∂_d s A_d g + s (σ_t g − σ_s g_0 e_0) is itself separable.</summary>
+[Trait("Category", "Slow")]   // a refinement study: left out of `make mutate` and of quick runs (--filter Category!=Slow)
 public sealed class ManufacturedSolutionTests(ITestOutputHelper output)
 {
     private static double Shape(ReadOnlySpan<double> x)

@@ -84,6 +84,7 @@ public sealed class IntegratorTests(ITestOutputHelper output)
         Assert.Throws<ArithmeticException>(() => SmallSvd.Of(MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(2, 2, double.NaN)));
     }
 
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(SolverKind.AugmentedBug)]
     [InlineData(SolverKind.ParallelBug)]
@@ -103,6 +104,7 @@ public sealed class IntegratorTests(ITestOutputHelper output)
 
     /// <summary>A rank floor keeps room for the rank to grow (it can at most double per step): at θ = 1e-2
     /// the difference to full rank drops by more than an order of magnitude from r_min = 2 to r_min = 20.</summary>
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(SolverKind.AugmentedBug)]
     [InlineData(SolverKind.ParallelBug)]

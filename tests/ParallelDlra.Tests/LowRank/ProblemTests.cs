@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace ParallelDlra.Tests.LowRank;
 
 /// <summary>The job decks' problems solved with DLRA beside the full-rank reference.</summary>
+[Trait("Category", "Slow")]   // a refinement study: left out of `make mutate` and of quick runs (--filter Category!=Slow)
 public sealed class ProblemTests(ITestOutputHelper output)
 {
     private static double RelativeDifference(double[] a, double[] b) =>
