@@ -33,6 +33,8 @@ for file in ${MUTATE_FILES:-Angular/PnBasis.cs Kinetic/KineticOperator.cs LowRan
       --configuration Release --concurrency "${MUTATE_CONCURRENCY:-2}" --reporter cleartext --reporter json --reporter html \
       --output "$out/$name" --skip-version-check ) > "$out/$name.log" 2>&1
   rc=$?
+  # A Stryker run that was stopped (the time box) leaves the original assembly renamed: put it back.
+  for f in tests/ParallelDlra.Tests/bin/*/*/*.stryker-unchanged; do [ -e "$f" ] && mv -f "$f" "${f%.stryker-unchanged}"; done
   score=$(grep -Eo 'The final mutation score is [0-9.]+ ?%' "$out/$name.log" | tail -1)
   [ $rc -eq 124 ] && score="timed out after ${MUTATE_TIMEOUT:-1800} s"
   [ -n "$score" ] || { score="failed (exit $rc): see $out/$name.log"; status=1; }

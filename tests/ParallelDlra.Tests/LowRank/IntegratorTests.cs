@@ -25,8 +25,7 @@ public sealed class IntegratorTests(ITestOutputHelper output)
         return sim;
     }
 
-    private static double RelativeDifference(double[] a, double[] b) =>
-        Math.Sqrt(a.Zip(b).Sum(p => (p.First - p.Second) * (p.First - p.Second)) / b.Sum(v => v * v));
+    private static double RelativeDifference(double[] a, double[] b) => PhiFiles.RelativeDifference(a, b);
 
     /// <summary>With r = n_moments and no truncation the augmented and parallel BUG are exact for the
     /// forward-Euler full-rank step (the K-step is the full step, and it lies in the augmented basis). The
@@ -100,6 +99,27 @@ public sealed class IntegratorTests(ITestOutputHelper output)
             Assert.All(sim.History.Skip(1), h => Assert.True(h.OrthonormalityDefect <= 1e-12, $"step {h.Step}: orthonormality defect {h.OrthonormalityDefect:E2}"));
         }
         for (int i = 1; i < diffs.Count; i++) Assert.True(diffs[i] < diffs[i - 1], "difference does not decrease with θ");
+    }
+
+    /// <summary>The size of the difference at small θ, not only its trend. Each step discards a singular-value tail
+    /// of ℓ2 norm ≤ θ‖S‖ (relative tolerance), and the rank-adaptive BUG's global error is bounded by the sum of the
+    /// per-step truncations plus the step's own (here zero: r_max = n_moments reproduces full rank) — Ceruti, Kusch
+    /// and Lubich, BIT 62 (2022), Theorem 2 (robust error bound, error ≤ c(ε + h) + n·ϑ). So with
+    /// c = 1 the relative difference of u to full rank after n steps is at most n·θ: asserted at θ = 1e-4.
+    /// Fails today (4.4e-2 measured for the line source below, issue #12: the rank does not adapt); to be enabled
+    /// with the fix of #12.</summary>
+    [Theory(Skip = "issue #12: at θ = 1e-4 the difference to full rank is still 4.4e-2; enable with its fix")]
+    [InlineData(SolverKind.AugmentedBug)]
+    [InlineData(SolverKind.ParallelBug)]
+    public void At_small_theta_the_difference_to_full_rank_is_at_most_steps_times_theta_after_issue_12(SolverKind kind)
+    {
+        const double theta = 1e-4;
+        var full = Run(LineSource(40, 9, 0.5, SolverKind.FullRank, 1e-2, 1, 55, 10));
+        var sim = Run(LineSource(40, 9, 0.5, kind, theta, 2, 55, 10));
+        int steps = sim.History.Count - 1;
+        double diff = RelativeDifference(sim.Solver.Moments(), full.Solver.Moments());
+        output.WriteLine($"{kind} θ = {theta:E0}: {steps} steps, final rank {sim.Solver.Rank}, relative difference of u {diff:E3}, bound n·θ = {steps * theta:E3}");
+        Assert.True(diff <= steps * theta, $"difference {diff:E3} above n·θ = {steps * theta:E3}");
     }
 
     /// <summary>A rank floor keeps room for the rank to grow (it can at most double per step): at θ = 1e-2

@@ -37,9 +37,8 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
         var r = MpiLauncher.Run(ranks, args, Limit);
         output.WriteLine($"{deck} on {ranks} rank(s): exit {r.ExitCode} in {r.Elapsed.TotalSeconds:F1} s");
         Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString());
-        var bytes = File.ReadAllBytes(Path.Combine(dir, OutputWriter.FieldBinaryFile));
-        var phi = new double[bytes.Length / 8];
-        Buffer.BlockCopy(bytes, 0, phi, 0, bytes.Length);
+        Assert.True(r.Stdout.Contains($"; {ranks} rank(s)"), $"the log does not say it ran on {ranks} rank(s):\n{r.Stdout}");
+        var phi = PhiFiles.ReadDoubles(Path.Combine(dir, OutputWriter.FieldBinaryFile));
         var rows = File.ReadAllLines(Path.Combine(dir, OutputWriter.DiagnosticsFile)).Skip(1).Select(l => l.Split(',')[3]).ToArray();
         return (phi, rows);
     }
@@ -148,7 +147,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
             new Dictionary<string, string> { ["PDLRA_TEST_FAIL_RANK"] = "1" });
         output.WriteLine(r.ToString());
         Assert.False(r.TimedOut, r.ToString());
-        Assert.NotEqual(0, r.ExitCode);
+        Assert.True(r.ExitCode == 1, $"exit {r.ExitCode}, expected 1 (a failure during the run, README exit codes)\n{r}");
         var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("rank ", StringComparison.Ordinal)).ToList();
         Assert.Single(lines);
         Assert.Equal("rank 1: InvalidOperationException: PDLRA_TEST_FAIL_RANK=1: failing on purpose", lines[0]);
