@@ -106,6 +106,25 @@ public sealed class SnapshotTests : IDisposable
         Assert.Contains("cells=576", stdout);
     }
 
+    /// <summary>ParaView sees each value where it belongs: a non-square grid (24 × 16 cells on [−1.5, 1.5] × [−0.5, 1.5])
+    /// with a pulse off centre, and every cell of the last snapshot located by its centre in ParaView's dataset must
+    /// hold the φ of phi.bin (swapped XDMF dimensions, a wrong origin or spacing would put other values there).</summary>
+    [Fact]
+    public void Pvpython_finds_each_cells_phi_at_its_position_on_an_asymmetric_non_square_grid()
+    {
+        string pvpython = RequireTool("pvpython", "paraview python3-paraview");
+        string dir = Path.Combine(tmp, "asym");
+        Run(0, "run", JobDeck("linesource"), "--set", "grid.cells=[24, 16]", "--set", "grid.extent=[[-1.5, 1.5], [-0.5, 1.5]]",
+            "--set", "initial.center=[0.4, 0.3]", "--set", "initial.sigma=0.3", "--set", "angular.order=3", "--set", "solver.type=full_rank",
+            "--set", "time.max_steps=4", "--set", "output.snapshot_every=2", "--set", $"output.directory={dir}");
+        string script = Path.Combine(Support.TestDecks.RepositoryRoot(), "postprocess", "check_xdmf.py");
+        string xmf = Path.GetFullPath(Path.Combine(dir, SnapshotWriter.IndexFile));
+        var (code, stdout, stderr) = Spawn(pvpython, [script, xmf, "--steps", "3", "--arrays", "phi,u_1,u_2", "--probe", Path.Combine(dir, "phi.bin"),
+            "--cells", "24,16", "--extent=-1.5,1.5,-0.5,1.5"]);
+        Assert.True(code == 0, $"check_xdmf.py exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("probe: 384 cells located by their centres match phi.bin", stdout);
+    }
+
     [Fact]
     public void Pvbatch_under_xvfb_renders_a_snapshot_to_png()
     {
