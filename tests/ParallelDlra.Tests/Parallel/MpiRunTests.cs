@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace ParallelDlra.Tests.Parallel;
 
-/// <summary>Real MPI runs of the built pdlra under <c>mpiexec -n k</c> (skipped without mpiexec or the shim):
+/// <summary>Real MPI runs of the built pdlra under <c>mpiexec -n k</c> (failing, not skipping, without mpiexec or the shim):
 /// the same decks on 1–4 ranks give the serial results; halo exchange on uneven decompositions; bad input
 /// and a failing rank end every rank quickly with one clear message. Small grids and few steps, so the
 /// whole class stays well under two minutes on two cores.</summary>
