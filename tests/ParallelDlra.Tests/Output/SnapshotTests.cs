@@ -139,6 +139,18 @@ public sealed class SnapshotTests : IDisposable
         var bytes = File.ReadAllBytes(png);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
         Assert.True(bytes.Length > 4000, $"PNG of {bytes.Length} bytes: nothing drawn?");
+        // What is in it: the requested size, and a coloured field (a blank or single-colour image has a handful of
+        // colours; the Viridis-coloured pulse, colour bar and title give hundreds: 354 measured on every 7th pixel).
+        const string stats = "import sys\nfrom vtkmodules.vtkIOImage import vtkPNGReader\nr = vtkPNGReader(); r.SetFileName(sys.argv[1]); r.Update()\n" +
+                             "img = r.GetOutput(); a = img.GetPointData().GetScalars()\n" +
+                             "cols = set(tuple(int(a.GetComponent(i, k)) for k in range(3)) for i in range(0, a.GetNumberOfTuples(), 7))\n" +
+                             "d = img.GetDimensions()\nprint(f'png {d[0]}x{d[1]} colours {len(cols)}')\n";
+        var (sc, sout, serr) = Spawn(RequireTool("pvpython", "paraview python3-paraview"), ["-c", stats, png]);
+        Assert.True(sc == 0, $"reading the PNG: exit {sc}\n{sout}\n{serr}");
+        var m = System.Text.RegularExpressions.Regex.Match(sout, @"png (\d+)x(\d+) colours (\d+)");
+        Assert.True(m.Success, sout);
+        Assert.Equal("400x360", $"{m.Groups[1].Value}x{m.Groups[2].Value}");
+        Assert.True(int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) >= 64, $"only {m.Groups[3].Value} colours: no coloured field drawn");
     }
 
     [Fact]
