@@ -7,6 +7,7 @@
 #   make test    build + unit tests; prints "N passed, N failed[, N skipped]"
 #   make bench   build + `pdlra bench fullrank` and `pdlra bench lowrank`
 #   make bench-io  write bandwidth of collective HDF5 snapshots and checkpoints on $(RANKS) ranks
+#   make mutate  mutation testing (Stryker.NET, a local dotnet tool) of core files with the fast tests; not part of make test
 #   make render  PNG of a snapshot: XMF=out/x/snapshots.xmf [PNG=snapshot.png] [INDEX=-1] (pvbatch under xvfb)
 #   make clean   remove build outputs
 
@@ -45,7 +46,7 @@ MPI_SHIM    := $(NATIVE_DIR)/libpdlra_mpi.so
 MPIEXEC_ROOT := $(if $(filter 0,$(shell id -u)),--allow-run-as-root,)
 MPIEXEC      ?= mpiexec $(MPIEXEC_ROOT) --oversubscribe -n $(RANKS)
 
-.PHONY: deps native build run test bench bench-io render clean
+.PHONY: deps native build run test bench bench-io render mutate clean
 
 deps:
 	@if ! command -v dpkg-query >/dev/null 2>&1; then \
@@ -109,6 +110,10 @@ bench: build
 
 bench-io: build
 	python3 jobs/bench/io_bandwidth.py --ranks $(RANKS)
+
+# MUTATE_FILES (paths under src/ParallelDlra/), MUTATE_TIMEOUT (s per file), MUTATE_CONCURRENCY: see tests/mutation/run.sh.
+mutate: build
+	tests/mutation/run.sh
 
 XMF   ?= out/linesource/snapshots.xmf
 PNG   ?= $(basename $(XMF)).png

@@ -83,6 +83,17 @@ public sealed class SlurmTests(ITestOutputHelper log)
             Assert.All(phi, v => Assert.True(double.IsFinite(v)));
             double mass = double.Parse(diagnostics[^1].Split(',')[4], CultureInfo.InvariantCulture);
             Assert.InRange(mass, 0.99, 1.01);
+
+            // The job's φ is the φ of the same deck run directly (serially, in this process): decompositions agree to
+            // rounding (README: 1–4 ranks to 1e-12 for every solver).
+            var deck = ParallelDlra.Deck.DeckReader.Load(Path.Combine(repo, jobEnv["PDLRA_DECK"]), [.. jobEnv["PDLRA_SET"].Split(';')]);
+            var direct = new ParallelDlra.Solvers.Simulation(deck, ParallelDlra.Solvers.RunContext.Serial());
+            direct.Run();
+            var serial = direct.Solver.ScalarFlux();
+            direct.Solver.Dispose();
+            double scale = serial.Max(Math.Abs), worst = serial.Zip(phi, (a, b) => Math.Abs(a - b)).Max();
+            log.WriteLine($"SLURM job φ vs direct serial run: max difference {worst / scale:E2} of max |φ|");
+            Assert.True(worst <= 1e-12 * scale, $"SLURM job φ differs from the direct run by {worst / scale:E2} of max |φ|");
         }
         finally
         {

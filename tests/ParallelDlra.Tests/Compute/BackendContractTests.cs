@@ -10,10 +10,12 @@ namespace ParallelDlra.Tests.Compute;
 
 /// <summary>
 /// The contract of <see cref="IComputeBackend"/>, written once and run per backend (the derived classes):
-/// every operation on small uneven 1D/2D/3D blocks against <see cref="CpuBackend"/>, equal within
-/// 1e-12 (relative to the size of the values), plus the QR contract (orthonormal Q, R with a non-negative
-/// diagonal, QR = A, also for a rank-deficient A). A derived class whose backend is unavailable returns
-/// null with a reason, and every test skips with it.
+/// every operation on small uneven 1D/2D/3D blocks against an independent oracle (<see cref="ContractOracle"/>:
+/// naive loops over the multi-index for stencils, shifts and faces, MathNet dense products for the small-matrix
+/// operations, MathNet's QR for R) and against hand-computed small cases, equal within 1e-12 (relative to the
+/// size of the values), plus the QR contract (orthonormal Q, R with a non-negative diagonal, QR = A, also for a
+/// rank-deficient A). No test compares a backend with another instance of itself or with the CPU backend.
+/// A derived class whose backend is unavailable returns null with a reason, and every test skips with it.
 /// </summary>
 public abstract class BackendContractTests
 {
@@ -24,8 +26,6 @@ public abstract class BackendContractTests
 
     /// <summary>Why <see cref="Backend"/> is null.</summary>
     protected virtual string SkipReason => "backend unavailable";
-
-    private static readonly CpuBackend Reference = new();
 
     private IComputeBackend B
     {
@@ -84,24 +84,26 @@ public abstract class BackendContractTests
         Close(expected.ToColumnMajorArray(), actual.ToColumnMajorArray(), tolerance);
     }
 
-    /// <summary>Runs <paramref name="operation"/> on the backend under test and on the reference from the same
-    /// inputs, then compares the output blocks.</summary>
-    private void Compare(int rows, int[] columns, int seed, Action<IComputeBackend, Block[]> operation, params int[] outputs)
+    /// <summary>Runs <paramref name="operation"/> on the backend under test, <paramref name="oracle"/> on the same
+    /// inputs as column-major arrays (it overwrites the arrays it changes), then compares the output blocks.</summary>
+    private void Compare(int rows, int[] columns, int seed, Action<IComputeBackend, Block[]> operation, Action<double[][]> oracle, params int[] outputs)
     {
         var inputs = columns.Select((c, k) => Random(rows * c, seed + k)).ToArray();
         var mine = inputs.Select((v, k) => Make(B, rows, columns[k], v)).ToArray();
-        var theirs = inputs.Select((v, k) => Make(Reference, rows, columns[k], v)).ToArray();
+        var expected = inputs.Select(v => (double[])v.Clone()).ToArray();
         try
         {
             operation(B, mine);
-            operation(Reference, theirs);
-            foreach (int k in outputs) Close(Get(Reference, theirs[k]), Get(B, mine[k]));
+            oracle(expected);
+            foreach (int k in outputs) Close(expected[k], Get(B, mine[k]));
         }
         finally
         {
-            foreach (var b in mine.Concat(theirs)) b.Dispose();
+            foreach (var b in mine) b.Dispose();
         }
     }
+
+    private static Matrix<double> Dense(int rows, double[] columnMajor) => Matrix<double>.Build.Dense(rows, columnMajor.Length / rows, columnMajor);
 
     [SkippableFact]
     public void Allocate_gives_zeros_and_upload_download_round_trip()
@@ -122,11 +124,16 @@ public abstract class BackendContractTests
     [SkippableFact]
     public void Axpby_and_copy_columns_agree()
     {
-        Compare(301, [4, 4], 10, (be, b) => be.Axpby(0.7, b[0], -1.3, b[1]), 1);
-        Compare(301, [4, 4], 11, (be, b) => be.Axpby(0.0, b[1], 0.5, b[1]), 1); // in place, as TSQR scales
-        Compare(123, [5, 6], 12, (be, b) => be.CopyColumns(b[0], 1, b[1], 2, 3), 1);
-        Compare(123, [6], 13, (be, b) => be.CopyColumns(b[0], 0, b[0], 2, 3), 0); // overlapping, one block
-        Compare(123, [6], 14, (be, b) => be.CopyColumns(b[0], 3, b[0], 1, 3), 0);
+        Compare(301, [4, 4], 10, (be, b) => be.Axpby(0.7, b[0], -1.3, b[1]), v => ContractOracle.Axpby(0.7, v[0], -1.3, v[1]), 1);
+        Compare(301, [4, 4], 11, (be, b) => be.Axpby(0.0, b[1], 0.5, b[1]), v => ContractOracle.Axpby(0.0, v[1], 0.5, v[1]), 1); // in place, as TSQR scales
+        Compare(123, [5, 6], 12, (be, b) => be.CopyColumns(b[0], 1, b[1], 2, 3), v => ContractOracle.CopyColumns(123, v[0], 1, v[1], 2, 3), 1);
+        Compare(123, [6], 13, (be, b) => be.CopyColumns(b[0], 0, b[0], 2, 3), v => ContractOracle.CopyColumns(123, v[0], 0, v[0], 2, 3), 0); // overlapping, one block
+        Compare(123, [6], 14, (be, b) => be.CopyColumns(b[0], 3, b[0], 1, 3), v => ContractOracle.CopyColumns(123, v[0], 3, v[0], 1, 3), 0);
+        // By hand: y ← 2·x − y on two rows.
+        using var x = Make(B, 2, 1, [1.0, -3.0]);
+        using var y = Make(B, 2, 1, [0.5, 4.0]);
+        B.Axpby(2.0, x, -1.0, y);
+        Assert.Equal(new[] { 1.5, -10.0 }, Get(B, y));
     }
 
     [SkippableTheory]
@@ -140,8 +147,32 @@ public abstract class BackendContractTests
         for (int axis = 0; axis < cells.Length; axis++)
         {
             var op = new StencilOperator(axis, 0.3 + axis, -1.1, 0.45 * (axis + 1));
-            Compare(block.Count, [columns, columns], 20 + axis, (be, b) => be.ApplySpatial(op, block, b[0], halo, -0.8, b[1]), 1);
+            Compare(block.Count, [columns, columns], 20 + axis, (be, b) => be.ApplySpatial(op, block, b[0], halo, -0.8, b[1]),
+                v => ContractOracle.Stencil(op, cells, v[0], halo.Ghost, -0.8, v[1]), 1);
         }
+    }
+
+    /// <summary>By hand: 1D, three cells x = (1, 2, 4), ghosts 10 (x_min) and 20 (x_max), D = (1, −2, 3):
+    /// (D x)_0 = 10 − 2 + 6 = 14, (D x)_1 = 1 − 4 + 12 = 9, (D x)_2 = 2 − 8 + 60 = 54; y ← y + ½ D x from y = 1.
+    /// 2D, 2 × 2 cells along y (stride 2) with ghosts (5, 6) below and (7, 8) above, D = (1, 0, −1).</summary>
+    [SkippableFact]
+    public void A_stencil_by_hand()
+    {
+        var block = Block([3]);
+        var halo = new Halo(block, 1);
+        halo.Ghost[0][0] = 10; halo.Ghost[1][0] = 20;
+        using var x = Make(B, 3, 1, [1.0, 2.0, 4.0]);
+        using var y = Make(B, 3, 1, [1.0, 1.0, 1.0]);
+        B.ApplySpatial(new StencilOperator(0, 1.0, -2.0, 3.0), block, x, halo, 0.5, y);
+        Assert.Equal(new[] { 8.0, 5.5, 28.0 }, Get(B, y));
+
+        var square = Block([2, 2]);
+        var h2 = new Halo(square, 1);
+        h2.Ghost[2][0] = 5; h2.Ghost[2][1] = 6; h2.Ghost[3][0] = 7; h2.Ghost[3][1] = 8;
+        using var x2 = Make(B, 4, 1, [1.0, 2.0, 3.0, 4.0]);   // (i, j) = (0,0), (1,0), (0,1), (1,1)
+        using var y2 = B.Allocate(4, 1);
+        B.ApplySpatial(new StencilOperator(1, 1.0, 0.0, -1.0), square, x2, h2, 1.0, y2);
+        Assert.Equal(new[] { 5.0 - 3.0, 6.0 - 4.0, 1.0 - 7.0, 2.0 - 8.0 }, Get(B, y2));
     }
 
     [SkippableTheory]
@@ -150,8 +181,8 @@ public abstract class BackendContractTests
     {
         var block = Block(cells);
         var op = new DiagonalOperator(Random(block.Count, 30));
-        Compare(block.Count, [2, 2], 31, (be, b) => be.ApplySpatial(op, block, b[0], null, 1.7, b[1]), 1);
-        Compare(block.Count, [2, 2], 32, (be, b) => be.ApplySpatial(op, block, b[0], null, -0.25, b[1]), 1);
+        Compare(block.Count, [2, 2], 31, (be, b) => be.ApplySpatial(op, block, b[0], null, 1.7, b[1]), v => ContractOracle.Diagonal(op.Weights, v[0], 1.7, v[1]), 1);
+        Compare(block.Count, [2, 2], 32, (be, b) => be.ApplySpatial(op, block, b[0], null, -0.25, b[1]), v => ContractOracle.Diagonal(op.Weights, v[0], -0.25, v[1]), 1);
     }
 
     [SkippableTheory]
@@ -164,7 +195,13 @@ public abstract class BackendContractTests
         var sparse = Matrix<double>.Build.Dense(6, 5);
         sparse[0, 0] = 1.5; sparse[3, 1] = -2.0; sparse[5, 4] = 0.25; sparse[2, 4] = 1.0;
         foreach (var m in new[] { dense, sparse })
-            Compare(211, [6, 5], 41, (be, b) => be.MultiplySmall(b[0], m, alpha, beta, b[1]), 1);
+            Compare(211, [6, 5], 41, (be, b) => be.MultiplySmall(b[0], m, alpha, beta, b[1]),
+                v => v[1] = (alpha * Dense(211, v[0]) * m + beta * Dense(211, v[1])).ToColumnMajorArray(), 1);
+        // By hand: [1 2; 3 4]·[0 1; 1 0] = [2 1; 4 3], times 2, plus 1·y.
+        using var x = Make(B, 2, 2, [1.0, 3.0, 2.0, 4.0]);
+        using var y = Make(B, 2, 2, [1.0, 1.0, 1.0, 1.0]);
+        B.MultiplySmall(x, Matrix<double>.Build.DenseOfArray(new[,] { { 0.0, 1.0 }, { 1.0, 0.0 } }), 2.0, 1.0, y);
+        Assert.Equal(new[] { 5.0, 9.0, 3.0, 7.0 }, Get(B, y));
     }
 
     [SkippableTheory]
@@ -178,11 +215,18 @@ public abstract class BackendContractTests
         var yv = Random(rows * q, 51);
         using var x = Make(B, rows, p, xv);
         using var y = Make(B, rows, q, yv);
-        using var rx = Make(Reference, rows, p, xv);
-        using var ry = Make(Reference, rows, q, yv);
         var g = B.Gram(x, y);
-        Close(Reference.Gram(rx, ry), g);
+        Close(ContractOracle.Gram(rows, xv, yv), g);
         Assert.Equal(g.ToColumnMajorArray(), B.Gram(x, y).ToColumnMajorArray()); // bitwise, run to run
+    }
+
+    [SkippableFact]
+    public void Gram_by_hand()
+    {
+        using var x = Make(B, 3, 2, [1.0, 2.0, 3.0, 0.0, -1.0, 1.0]);
+        using var y = Make(B, 3, 1, [4.0, 5.0, 6.0]);
+        var g = B.Gram(x, y);
+        Assert.Equal(new[] { 32.0, 1.0 }, g.ToColumnMajorArray());   // 4 + 10 + 18, 0 − 5 + 6
     }
 
     /// <summary>Products with shifted views (AddShiftedProducts, ShiftGram) equal the same products with the
@@ -211,15 +255,16 @@ public abstract class BackendContractTests
                 using var expected = Make(B, block.Count, q, zv);
                 B.MultiplySmall(copy, m, 1.0, 1.0, expected);
                 Close(Get(B, expected), Get(B, y));
-                using var rx = Make(Reference, block.Count, p, xv);
-                using var ry = Make(Reference, block.Count, q, zv);
-                Reference.AddShiftedProducts(block, rx, halo, [shift], ry);
-                Close(Get(Reference, ry), Get(B, y));
+                // The oracle: the shifted copy by a loop over the multi-index, the product by MathNet.
+                var shifted = new double[block.Count * p];
+                ContractOracle.Stencil(shift.Shift, cells, xv, halo.Ghost, 1.0, shifted);
+                Close((Dense(block.Count, zv) + Dense(block.Count, shifted) * m).ToColumnMajorArray(), Get(B, y));
                 // xᵀ(S x) and zᵀ(S x).
                 Close(B.Gram(x, copy), B.ShiftGram(block, x, x, halo, axis, direction));
                 using var z = Make(B, block.Count, q, zv);
                 Close(B.Gram(z, copy), B.ShiftGram(block, z, x, halo, axis, direction));
-                Close(Reference.ShiftGram(block, rx, rx, halo, axis, direction), B.ShiftGram(block, x, x, halo, axis, direction));
+                Close(ContractOracle.Gram(block.Count, xv, shifted), B.ShiftGram(block, x, x, halo, axis, direction));
+                Close(ContractOracle.Gram(block.Count, zv, shifted), B.ShiftGram(block, z, x, halo, axis, direction));
             }
     }
 
@@ -251,7 +296,11 @@ public abstract class BackendContractTests
     {
         var q = Random(157, 60);
         double[] c = [0.5, 0.0, -2.0, 1.25];
-        Compare(157, [4], 61, (be, b) => be.AddOuter(q, c, -0.75, b[0]), 0);
+        Compare(157, [4], 61, (be, b) => be.AddOuter(q, c, -0.75, b[0]),
+            v => { for (int j = 0; j < 4; j++) for (int i = 0; i < 157; i++) v[0][j * 157 + i] += -0.75 * q[i] * c[j]; }, 0);
+        using var y = B.Allocate(2, 2);
+        B.AddOuter([1.0, 2.0], [3.0, -1.0], 2.0, y);
+        Assert.Equal(new[] { 6.0, 12.0, -2.0, -4.0 }, Get(B, y));
     }
 
     [SkippableFact]
@@ -259,10 +308,12 @@ public abstract class BackendContractTests
     {
         var values = Random(2000 * 3, 70);
         using var x = Make(B, 2000, 3, values);
-        using var rx = Make(Reference, 2000, 3, values);
-        Close(Reference.ColumnSums(rx), B.ColumnSums(x));
+        Close(ContractOracle.ColumnSums(2000, values, null), B.ColumnSums(x));
         int[] rows = [5, 1999, 0, 17, 17, 640];
-        Close(Reference.ColumnSums(rx, rows), B.ColumnSums(x, rows));
+        Close(ContractOracle.ColumnSums(2000, values, rows), B.ColumnSums(x, rows));
+        using var small = Make(B, 3, 2, [1.0, 2.0, 4.0, -1.0, 0.5, 8.0]);
+        Assert.Equal(new[] { 7.0, 7.5 }, B.ColumnSums(small));
+        Assert.Equal(new[] { 5.0, 7.0 }, B.ColumnSums(small, [2, 0]));
         Assert.Equal(new double[3], B.ColumnSums(x, []));
     }
 
@@ -273,14 +324,20 @@ public abstract class BackendContractTests
         var block = Block(cells);
         var values = Random(block.Count * 2, 80);
         using var x = Make(B, block.Count, 2, values);
-        using var rx = Make(Reference, block.Count, 2, values);
         for (int f = 0; f < 2 * block.Dimension; f++)
         {
-            var expected = new double[block.FaceCount(f) * 2];
+            var expected = ContractOracle.Face(cells, values, 2, f);
             var actual = new double[expected.Length];
-            Reference.PackFace(block, rx, f, expected);
             B.PackFace(block, x, f, actual);
             Assert.Equal(expected, actual);
+        }
+        if (cells.SequenceEqual([17, 13]))
+        {
+            // By hand: the x_max face of a 17 × 13 block holds cells (16, j) = 16 + 17 j, j = 0..12, per column.
+            var face = new double[13 * 2];
+            B.PackFace(block, x, 1, face);
+            for (int j = 0; j < 13; j++) Assert.Equal(values[16 + 17 * j], face[j]);
+            for (int j = 0; j < 13; j++) Assert.Equal(values[block.Count + 16 + 17 * j], face[13 + j]);
         }
     }
 
@@ -297,7 +354,6 @@ public abstract class BackendContractTests
             for (int i = 0; i < rows; i++) { a[3 * rows + i] = a[i] + a[rows + i]; a[5 * rows + i] = 0.0; }
         }
         using var x = Make(B, rows, p, a);
-        using var rx = Make(Reference, rows, p, a);
         int hostBefore = (B as IlgpuBackend)?.QrCounts.OnHost ?? 0;
         var r = B.LocalQr(x);
         var q = Matrix<double>.Build.Dense(rows, p, Get(B, x));
@@ -309,7 +365,8 @@ public abstract class BackendContractTests
         }
         Close(Matrix<double>.Build.Dense(rows, p, a), q * r, 1e-13);
         if (B is IlgpuBackend gpu) Assert.Equal(rankDeficient ? 1 : 0, gpu.QrCounts.OnHost - hostBefore);
-        var rr = Reference.LocalQr(rx);
+        // The oracle: MathNet's Householder QR with the signs made non-negative on R's diagonal.
+        var (qq, rr) = ContractOracle.Qr(Matrix<double>.Build.Dense(rows, p, a));
         if (rankDeficient)
         {
             // Q's columns past the rank are arbitrary; R is determined (up to rounding) where A has full rank.
@@ -317,7 +374,18 @@ public abstract class BackendContractTests
             return;
         }
         Close(rr, r);
-        Close(Get(Reference, rx), Get(B, x));
+        Close(qq.ToColumnMajorArray(), Get(B, x));
+    }
+
+    /// <summary>By hand: A = [3 1; 4 2; 0 2] gives q_1 = (0.6, 0.8, 0), R = [5 2.2; 0 √4.16].</summary>
+    [SkippableFact]
+    public void Local_qr_by_hand()
+    {
+        using var a = Make(B, 3, 2, [3.0, 4.0, 0.0, 1.0, 2.0, 2.0]);
+        var r = B.LocalQr(a);
+        Close(Matrix<double>.Build.DenseOfArray(new[,] { { 5.0, 2.2 }, { 0.0, Math.Sqrt(4.16) } }), r, 1e-14);
+        var q = Get(B, a);
+        Close(new[] { 0.6, 0.8, 0.0, -0.32 / Math.Sqrt(4.16), 0.24 / Math.Sqrt(4.16), 2.0 / Math.Sqrt(4.16) }, q, 1e-14);
     }
 
     [SkippableFact]

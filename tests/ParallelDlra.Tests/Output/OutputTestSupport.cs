@@ -79,11 +79,7 @@ internal static class OutputTestSupport
         return h5.ReadAll("phi");
     }
 
-    public static double[] ReadDoubles(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        return [.. Enumerable.Range(0, bytes.Length / 8).Select(i => BitConverter.ToDouble(bytes, 8 * i))];
-    }
+    public static double[] ReadDoubles(string path) => PhiFiles.ReadDoubles(path);
 
     /// <summary>The diagnostics rows without the wall-clock column (wall_s, the 9th).</summary>
     public static string[] DiagnosticsWithoutWall(string directory)

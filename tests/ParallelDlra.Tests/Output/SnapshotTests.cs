@@ -106,6 +106,25 @@ public sealed class SnapshotTests : IDisposable
         Assert.Contains("cells=576", stdout);
     }
 
+    /// <summary>ParaView sees each value where it belongs: a non-square grid (24 × 16 cells on [−1.5, 1.5] × [−0.5, 1.5])
+    /// with a pulse off centre, and every cell of the last snapshot located by its centre in ParaView's dataset must
+    /// hold the φ of phi.bin (swapped XDMF dimensions, a wrong origin or spacing would put other values there).</summary>
+    [Fact]
+    public void Pvpython_finds_each_cells_phi_at_its_position_on_an_asymmetric_non_square_grid()
+    {
+        string pvpython = RequireTool("pvpython", "paraview python3-paraview");
+        string dir = Path.Combine(tmp, "asym");
+        Run(0, "run", JobDeck("linesource"), "--set", "grid.cells=[24, 16]", "--set", "grid.extent=[[-1.5, 1.5], [-0.5, 1.5]]",
+            "--set", "initial.center=[0.4, 0.3]", "--set", "initial.sigma=0.3", "--set", "angular.order=3", "--set", "solver.type=full_rank",
+            "--set", "time.max_steps=4", "--set", "output.snapshot_every=2", "--set", $"output.directory={dir}");
+        string script = Path.Combine(Support.TestDecks.RepositoryRoot(), "postprocess", "check_xdmf.py");
+        string xmf = Path.GetFullPath(Path.Combine(dir, SnapshotWriter.IndexFile));
+        var (code, stdout, stderr) = Spawn(pvpython, [script, xmf, "--steps", "3", "--arrays", "phi,u_1,u_2", "--probe", Path.Combine(dir, "phi.bin"),
+            "--cells", "24,16", "--extent=-1.5,1.5,-0.5,1.5"]);
+        Assert.True(code == 0, $"check_xdmf.py exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("probe: 384 cells located by their centres match phi.bin", stdout);
+    }
+
     [Fact]
     public void Pvbatch_under_xvfb_renders_a_snapshot_to_png()
     {
@@ -120,6 +139,18 @@ public sealed class SnapshotTests : IDisposable
         var bytes = File.ReadAllBytes(png);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
         Assert.True(bytes.Length > 4000, $"PNG of {bytes.Length} bytes: nothing drawn?");
+        // What is in it: the requested size, and a coloured field (a blank or single-colour image has a handful of
+        // colours; the Viridis-coloured pulse, colour bar and title give hundreds: 354 measured on every 7th pixel).
+        const string stats = "import sys\nfrom vtkmodules.vtkIOImage import vtkPNGReader\nr = vtkPNGReader(); r.SetFileName(sys.argv[1]); r.Update()\n" +
+                             "img = r.GetOutput(); a = img.GetPointData().GetScalars()\n" +
+                             "cols = set(tuple(int(a.GetComponent(i, k)) for k in range(3)) for i in range(0, a.GetNumberOfTuples(), 7))\n" +
+                             "d = img.GetDimensions()\nprint(f'png {d[0]}x{d[1]} colours {len(cols)}')\n";
+        var (sc, sout, serr) = Spawn(RequireTool("pvpython", "paraview python3-paraview"), ["-c", stats, png]);
+        Assert.True(sc == 0, $"reading the PNG: exit {sc}\n{sout}\n{serr}");
+        var m = System.Text.RegularExpressions.Regex.Match(sout, @"png (\d+)x(\d+) colours (\d+)");
+        Assert.True(m.Success, sout);
+        Assert.Equal("400x360", $"{m.Groups[1].Value}x{m.Groups[2].Value}");
+        Assert.True(int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) >= 64, $"only {m.Groups[3].Value} colours: no coloured field drawn");
     }
 
     [Fact]

@@ -9,7 +9,9 @@ using static ParallelDlra.Tests.Output.OutputTestSupport;
 namespace ParallelDlra.Tests.Parallel;
 
 /// <summary>Parallel HDF5 output of a real multi-rank run (collective MPI-IO writes of each rank's block),
-/// read by the real tools, and checkpoints restarted on the same and on other rank counts.</summary>
+/// read by the real tools, and checkpoints restarted on the same and on other rank counts. In the MPI collection:
+/// one MPI job at a time on the machine (two cores), like <see cref="MpiRunTests"/>.</summary>
+[Collection("MPI launches")]
 public sealed class MpiOutputTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(120);
@@ -32,6 +34,7 @@ public sealed class MpiOutputTests(ITestOutputHelper output) : IDisposable
         var r = MpiLauncher.Run(ranks, args, Limit);
         output.WriteLine($"{name}: {ranks} rank(s), exit {r.ExitCode} in {r.Elapsed.TotalSeconds:F1} s");
         Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString());
+        Assert.True(r.Stdout.Contains($"; {ranks} rank(s)"), $"the log does not say it ran on {ranks} rank(s):\n{r.Stdout}");
         return dir;
     }
 

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace ParallelDlra.Tests.Parallel;
 
-/// <summary>Real MPI runs of the built pdlra under <c>mpiexec -n k</c> (skipped without mpiexec or the shim):
+/// <summary>Real MPI runs of the built pdlra under <c>mpiexec -n k</c> (failing, not skipping, without mpiexec or the shim):
 /// the same decks on 1–4 ranks give the serial results; halo exchange on uneven decompositions; bad input
 /// and a failing rank end every rank quickly with one clear message. Small grids and few steps, so the
 /// whole class stays well under two minutes on two cores.</summary>
@@ -22,7 +22,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>MPI is a dependency (`make deps` installs it): without it these tests fail, they do not skip.</summary>
-    private static void SkipWithoutMpi()
+    private static void RequireMpi()
     {
         var why = MpiLauncher.Unavailable();
         Assert.True(why is null, $"{why} — run `make deps` (installs openmpi-bin libopenmpi-dev) and `make build`");
@@ -37,16 +37,15 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
         var r = MpiLauncher.Run(ranks, args, Limit);
         output.WriteLine($"{deck} on {ranks} rank(s): exit {r.ExitCode} in {r.Elapsed.TotalSeconds:F1} s");
         Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString());
-        var bytes = File.ReadAllBytes(Path.Combine(dir, OutputWriter.FieldBinaryFile));
-        var phi = new double[bytes.Length / 8];
-        Buffer.BlockCopy(bytes, 0, phi, 0, bytes.Length);
+        Assert.True(r.Stdout.Contains($"; {ranks} rank(s)"), $"the log does not say it ran on {ranks} rank(s):\n{r.Stdout}");
+        var phi = PhiFiles.ReadDoubles(Path.Combine(dir, OutputWriter.FieldBinaryFile));
         var rows = File.ReadAllLines(Path.Combine(dir, OutputWriter.DiagnosticsFile)).Skip(1).Select(l => l.Split(',')[3]).ToArray();
         return (phi, rows);
     }
 
     private void SameAsSerial(string deck, string[] sets, double tolerance, params int[] rankCounts)
     {
-        SkipWithoutMpi();
+        RequireMpi();
         var (serial, serialRanks) = RunDeck(deck, 1, sets);
         double scale = serial.Max(Math.Abs);
         Assert.True(scale > 0, "the serial field is zero: a useless comparison");
@@ -110,7 +109,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     [SkippableFact]
     public void Tall_skinny_qr_on_1_to_4_ranks_meets_its_accuracy_at_every_condition_number()
     {
-        SkipWithoutMpi();
+        RequireMpi();
         foreach (int k in new[] { 1, 2, 3, 4 })
         {
             var r = MpiLauncher.Run(k, ["selftest", "qr"], Limit);
@@ -123,7 +122,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     [SkippableFact]
     public void Halo_exchange_is_exact_on_uneven_1d_2d_3d_decompositions_periodic_and_vacuum()
     {
-        SkipWithoutMpi();
+        RequireMpi();
         foreach (int k in new[] { 2, 3, 4 })
         {
             var r = MpiLauncher.Run(k, ["selftest", "halo"], Limit);
@@ -136,7 +135,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     [SkippableFact]
     public void A_grid_that_cannot_be_split_ends_every_rank_with_exit_2_and_one_message()
     {
-        SkipWithoutMpi();
+        RequireMpi();
         var r = MpiLauncher.Run(4, ["run", Path.Combine(TestDecks.RepositoryRoot(), "jobs", "planesource.yaml"),
             "--set", "grid.cells=[3]", "--set", $"output.directory={Path.Combine(tmp, "unsplittable")}"], TimeSpan.FromSeconds(30));
         output.WriteLine(r.ToString());
@@ -151,13 +150,13 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     [SkippableFact]
     public void A_rank_that_throws_aborts_the_whole_job_quickly_with_its_rank_and_message()
     {
-        SkipWithoutMpi();
+        RequireMpi();
         var r = MpiLauncher.Run(3, ["run", Path.Combine(TestDecks.RepositoryRoot(), "jobs", "linesource.yaml"),
             "--set", "grid.cells=[30, 30]", "--set", $"output.directory={Path.Combine(tmp, "fail")}"], TimeSpan.FromSeconds(30),
             new Dictionary<string, string> { ["PDLRA_TEST_FAIL_RANK"] = "1" });
         output.WriteLine(r.ToString());
         Assert.False(r.TimedOut, r.ToString());
-        Assert.NotEqual(0, r.ExitCode);
+        Assert.True(r.ExitCode == 1, $"exit {r.ExitCode}, expected 1 (a failure during the run, README exit codes)\n{r}");
         var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("rank ", StringComparison.Ordinal)).ToList();
         Assert.Single(lines);
         Assert.Equal("rank 1: InvalidOperationException: PDLRA_TEST_FAIL_RANK=1: failing on purpose", lines[0]);
