@@ -1,3 +1,4 @@
+using ParallelDlra.Angular;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Compute;
 using ParallelDlra.Deck;
@@ -153,8 +154,10 @@ public abstract class LowRankSolver : ISolver
         return TruncateAndAdopt(xTilde, vHat, sHat, dt);
     }
 
-    /// <summary>Rank-one factors of the isotropic initial condition u0 = φ0 e0ᵀ/√|S|, padded to the initial
-    /// rank with deterministic functions of the global cell index (the same on any decomposition).</summary>
+    /// <summary>Rank-one factors of the isotropic initial condition u0 = φ0 ιᵀ/norm (the velocity space's isotropic
+    /// state), padded to the initial rank with deterministic functions of the global cell index (the same on any
+    /// decomposition). V0's first column is the mass direction d (conservative truncation keeps V's first column),
+    /// completed by coordinate vectors (<see cref="Truncation.Complete"/>).</summary>
     private (Block, Matrix<double>, Matrix<double>) InitialFactors(KineticOperator op, double[] phi0, Func<int, int, double> padding)
     {
         int m = op.Basis.Count, n = op.Block.Count;
@@ -177,9 +180,25 @@ public abstract class LowRankSolver : ISolver
             }
         }
         var rFactor = Orthonormalize(x);
+        var v0 = InitialAngularBasis(op.Basis, r);
+        var iota = op.Basis.Isotropic;
+        var inV0 = VelocitySpaces.RowCombination(v0, iota.Direction);   // V0ᵀι: ι ∈ span(V0)
         var d = Matrix<double>.Build.Dense(r, r);
-        d[0, 0] = norm[0] > 0 ? 1.0 / op.Basis.IsotropicMomentNorm : 0.0;   // u0 = φ0 e0ᵀ/√|S| (or 0)
-        return (x, rFactor * d, Matrix<double>.Build.DenseIdentity(m, r));
+        for (int j = 0; j < r; j++) d[0, j] = norm[0] > 0 ? inV0[j] / iota.Norm : 0.0;   // u0 = φ0 ιᵀ/norm (or 0)
+        return (x, rFactor * d, v0);
+    }
+
+    /// <summary>[d, coordinate vectors orthogonalised against it] (n_moments × r): the mass direction first; the
+    /// isotropic direction must lie in its span (it is d for P_N).</summary>
+    private static Matrix<double> InitialAngularBasis(IVelocitySpace basis, int r)
+    {
+        var d = Matrix<double>.Build.Dense(basis.Count, 1, basis.Mass.Direction);
+        var v0 = Truncation.Complete(d, r);
+        var iota = Vector<double>.Build.Dense(basis.Isotropic.Direction);
+        var residual = iota - v0 * VelocitySpaces.RowCombination(v0, basis.Isotropic.Direction);
+        if (residual.L2Norm() > 1e-12)
+            throw new NotSupportedException("the isotropic direction of this velocity space is not in the initial angular basis");
+        return v0;
     }
 
     // ---- substeps ---------------------------------------------------------------------------------
@@ -478,7 +497,8 @@ public abstract class LowRankSolver : ISolver
     /// the mass of conservative truncation included (≈ the defect per step). When the defect of the last balance
     /// exceeds <see cref="RestoreAbove"/>, the bases are made orthonormal again without changing u = X S Vᵀ:
     /// X ← X Rx⁻¹, V ← V Rv⁻¹, S ← Rx S Rvᵀ with Rxᵀ Rx = w XᵀX (that balance's allreduced Gram: no collective,
-    /// the same decision on every rank) and Rvᵀ Rv = VᵀV. V's first column stays e_0 exactly (Rv[0, 0] = 1).</summary>
+    /// the same decision on every rank) and Rvᵀ Rv = VᵀV. V's first column (the conserved direction) stays itself
+    /// exactly (Rv[0, 0] = 1).</summary>
     private void RestoreOrthonormality()
     {
         var identity = Matrix<double>.Build.DenseIdentity(Rank);
@@ -530,7 +550,7 @@ public abstract class LowRankSolver : ISolver
         Backend.Gram(X, X).AsColumnMajorArray().CopyTo(packed, gram);
         for (int j = 0; j < sources.Count; j++) packed[source + j] = Operator.SourceSum(sources[j], t);
         Comm.AllreduceSum(packed);
-        var sv = S * V.Row(0);   // S Vᵀe0
+        var sv = S * Operator.Basis.Mass.In(V);   // S Vᵀd, d the mass direction
         double mass = Operator.MassWeight * Vector<double>.Build.Dense(packed[..r]).DotProduct(sv);
         double rate = 0;
         for (int f = 0; f < faces.Count; f++)
@@ -540,7 +560,7 @@ public abstract class LowRankSolver : ISolver
         }
         double absorbed = _absorption is null ? 0.0 : Operator.MassWeight * Vector<double>.Build.Dense(packed[absorption..gram]).DotProduct(sv);
         double emitted = 0.0;
-        for (int j = 0; j < sources.Count; j++) emitted += Operator.MassWeight * sources[j].Angular[0] * packed[source + j];
+        for (int j = 0; j < sources.Count; j++) emitted += Operator.MassWeight * Operator.EmissionWeight(sources[j]) * packed[source + j];
         var gramX = Matrix<double>.Build.Dense(r, r, packed[gram..source]) * Weight;
         var gx = gramX - Matrix<double>.Build.DenseIdentity(r);
         var gv = V.TransposeThisAndMultiply(V) - Matrix<double>.Build.DenseIdentity(V.ColumnCount);
@@ -552,7 +572,8 @@ public abstract class LowRankSolver : ISolver
 
     public double[] ScalarFlux()
     {
-        var coefficient = (S * V.Row(0) * Operator.Basis.IsotropicMomentNorm).ToColumnMatrix();
+        var mass = Operator.Basis.Mass;
+        var coefficient = (S * mass.In(V) * mass.Norm).ToColumnMatrix();   // φ is the mass density
         using var phi = Backend.Allocate(X.Rows, 1);
         Backend.MultiplySmall(X, coefficient, 1.0, 0.0, phi);
         var result = new double[X.Rows];

@@ -168,7 +168,9 @@ public sealed class SnapshotWriter
         h5.SetAttribute("/", "origin_xyz", origin);
         h5.SetAttribute("/", "spacing_xyz", spacing);
         h5.SetAttribute("/", "n_moments", (long)sim.Discretisation.Basis.Count);
-        h5.SetAttribute("/", "isotropic_moment_norm", sim.Discretisation.Basis.IsotropicMomentNorm);
+        h5.SetAttribute("/", "isotropic_moment_norm", sim.Discretisation.Basis.Mass.Norm);
+        // φ = isotropic_moment_norm · phi_directionᵀ u: the velocity space's mass, for `pdlra reconstruct`.
+        h5.SetAttribute("/", "phi_direction", sim.Discretisation.Basis.Mass.Direction);
         h5.SetAttribute("/", "mpi_ranks", (long)sim.Context.Comm.Size);
         h5.SetAttribute("/", "layout", "fields (n_z, n_y, n_x), C order, x fastest; 1D/2D padded with 1; stacks (k, n_z, n_y, n_x)");
         h5.SetAttribute("/", "code_version", FieldLayout.CodeVersion);

@@ -29,7 +29,7 @@ public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Fun
 }
 
 /// <summary>The assembled problem of a deck: grid block, angular basis, operator.</summary>
-public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloExchange Halo, PnBasis Basis, KineticOperator Operator)
+public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloExchange Halo, IVelocitySpace Basis, KineticOperator Operator)
 {
     public static Discretisation Build(RunOptions o, RunContext ctx)
     {
@@ -153,7 +153,7 @@ public static class SolverFactory
     private static ISolver Build(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) => o.Solver.Kind switch
     {
         SolverKind.FullRank => new FullRankSolver(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper,
-            InitialCondition.Moments(phi0, disc.Basis.Count, disc.Basis.IsotropicMomentNorm)),
+            InitialCondition.Moments(phi0, disc.Basis)),
         SolverKind.AugmentedBug => new LowRank.AugmentedBug(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc)),
         SolverKind.ParallelBug => new LowRank.ParallelBug(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc)),
         SolverKind.FixedRankBug => new LowRank.FixedRankBug(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc)),
