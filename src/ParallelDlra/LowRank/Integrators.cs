@@ -89,9 +89,7 @@ public sealed class FixedRankBug(KineticOperator op, IComputeBackend backend, IH
         var k1 = KStep(t, dt, X, S, AngularGalerkin(V));
         ScaleToUnitMagnitude(k1);   // only its range is used: the scale does not matter
         var (x1, _, _) = SignificantDirections(k1, 0.0, Rank);
-        var mBuf = Backend.Gram(x1, X).AsColumnMajorArray();
-        Comm.AllreduceSum(mBuf);
-        var m = Matrix<double>.Build.Dense(Rank, Rank, mBuf) * Weight;
+        var m = DistributedSums.WeightedGram(Backend, Comm, x1, X, Weight);
         var l1 = LStep(t, dt, Galerkin(X, times), S, V);
         // V1 = orth(L1), completed deterministically when L1 is rank deficient.
         var (lU, lS, _) = SmallSvd.Of(l1);

@@ -165,8 +165,7 @@ public abstract class LowRankSolver : ISolver
         int r = Math.Clamp(Options.InitialRank, Math.Min(Math.Max(1, Options.Truncation.RMin), hi), hi);
         if (Options.Kind == SolverKind.FixedRankBug) r = Math.Min(Options.InitialRank, m);
         r = (int)Math.Min(r, op.Block.Grid.CellCount);   // at most as many orthonormal columns as cells
-        Span<double> norm = [phi0.Sum(v => v * v)];
-        Comm.AllreduceSum(norm);
+        Span<double> norm = [DistributedSums.Sum(Comm, phi0.Sum(v => v * v))];
         var x = Backend.Allocate(n, r);
         var column = new double[n];
         using (var staging = Backend.Allocate(n, 1))   // one column at a time: no second n_cells × r array
@@ -414,10 +413,8 @@ public abstract class LowRankSolver : ISolver
     /// <summary>y ← y − X0 (w X0ᵀ y); returns the removed coefficients w X0ᵀ y (one allreduce).</summary>
     private Matrix<double> ProjectOut(Block x0, Block y)
     {
-        var buf = Backend.Gram(x0, y).AsColumnMajorArray();
-        Comm.AllreduceSum(buf);
+        var proj = DistributedSums.WeightedGram(Backend, Comm, x0, y, Weight);
         OrthonormalisationCollectives++;
-        var proj = Matrix<double>.Build.Dense(x0.Columns, y.Columns, buf) * Weight;
         Backend.MultiplySmall(x0, proj, -1.0, 1.0, y);
         return proj;
     }
@@ -549,7 +546,7 @@ public abstract class LowRankSolver : ISolver
         if (_absorption is not null) Backend.Gram(_absorption, X).AsColumnMajorArray().CopyTo(packed, absorption);
         Backend.Gram(X, X).AsColumnMajorArray().CopyTo(packed, gram);
         for (int j = 0; j < sources.Count; j++) packed[source + j] = Operator.SourceSum(sources[j], t);
-        Comm.AllreduceSum(packed);
+        DistributedSums.Complete(Comm, packed);
         var sv = S * Operator.Basis.Mass.In(V);   // S Vᵀd, d the mass direction
         double mass = Operator.MassWeight * Vector<double>.Build.Dense(packed[..r]).DotProduct(sv);
         double rate = 0;

@@ -107,7 +107,7 @@ public sealed class FullRankSolver : ISolver
         for (int f = 0; f < faces.Count; f++) _backend.ColumnSums(u, faces[f].Cells).CopyTo(packed, 1 + f * m);
         if (_absorption is not null) packed[absorption] = mass.Along(_backend.Gram(_absorption, u).ToColumnMajorArray());   // σ_aᵀu: 1 × n_moments
         for (int j = 0; j < sources.Count; j++) packed[source + j] = _op.SourceSum(sources[j], t);
-        _comm.AllreduceSum(packed);
+        DistributedSums.Complete(_comm, packed);
         double rate = 0.0;
         for (int f = 0; f < faces.Count; f++)
         {

@@ -54,8 +54,7 @@ public sealed class Simulation
         Discretisation = Discretisation.Build(options, context);
         var op = Discretisation.Operator;
         TimeStep = op.TimeStep(options.Time.Cfl);
-        Span<double> sigma = [op.LocalSigmaTMax];
-        context.Comm.AllreduceMax(sigma);
+        Span<double> sigma = [DistributedSums.Max(context.Comm, op.LocalSigmaTMax)];
         // Von Neumann, forward Euler (SSP-RK2 is a convex combination of Euler steps): the checkerboard mode is
         // multiplied by 1 − Δt·(rate + σ_t) per step (rate: KineticOperator.CheckerboardRate), so |·| ≤ 1 needs
         // Δt·(rate + σ_t) ≤ 2. Δt is proportional to cfl, which gives the largest stable cfl.
