@@ -31,7 +31,8 @@ public abstract class LowRankSolver : ISolver
         Projections = new KroneckerProjections(op, backend, halo, comm);
         Qr = new TallSkinnyQr(backend, comm, op.Block.Grid.CellVolume, options.Qr);
         Padding = padding;
-        (X, S, V) = InitialFactors(op, phi0, padding);
+        var (x0, s0, v0) = InitialFactors(op, phi0, padding);
+        Factors = new LowRankFactors(x0, s0, v0);
         if (op.Absorption is { } sigmaA)
         {
             _absorption = backend.Allocate(op.Block.Count, 1);
@@ -83,12 +84,15 @@ public abstract class LowRankSolver : ISolver
     protected KineticOperator Operator => Projections.Operator;
     protected double Weight => Projections.Weight;
 
+    /// <summary>The state u ≈ X S Vᵀ, as one value (the solver steps it).</summary>
+    public LowRankFactors Factors { get; }
+
     /// <summary>X: n_cells × r (local rows), Xᵀ W X = I.</summary>
-    public Block X { get; protected set; }
+    public Block X { get => Factors.X; protected set => Factors.X = value; }
     /// <summary>S: r × r.</summary>
-    public Matrix<double> S { get; protected set; }
+    public Matrix<double> S { get => Factors.S; protected set => Factors.S = value; }
     /// <summary>V: n_moments × r, VᵀV = I.</summary>
-    public Matrix<double> V { get; protected set; }
+    public Matrix<double> V { get => Factors.V; protected set => Factors.V = value; }
 
     /// <summary>Collects the time of each substep when set (K-step, L-step, S-step, augmentation, truncation).</summary>
     public PhaseTimers? Timers { get; set; }
@@ -576,6 +580,33 @@ public abstract class LowRankSolver : ISolver
         var result = new double[X.Rows];
         Backend.Download(phi, result);
         return result;
+    }
+
+    public double[] Moments(IReadOnlyList<int> indices)
+    {
+        int n = X.Rows, k = indices.Count;
+        var result = new double[n * k];
+        var coefficients = Matrix<double>.Build.Dense(Rank, k);
+        for (int c = 0; c < k; c++) coefficients.SetColumn(c, S * V.Row(indices[c]));   // u_i = X (S V(i,:)ᵀ)
+        using var u = Backend.Allocate(n, k);
+        Backend.MultiplySmall(X, coefficients, 1.0, 0.0, u);
+        Backend.Download(u, result);
+        return result;
+    }
+
+    public SolverStateKind StateKind => SolverStateKind.Factors;
+
+    public SolverState Save()
+    {
+        var x = new double[X.Length];
+        Backend.Download(X, x);
+        return new FactorsState(x, S.Clone(), V.Clone());
+    }
+
+    public void Restore(SolverState state)
+    {
+        if (state is not FactorsState f) throw new ArgumentException($"{Name} keeps low-rank factors, not a {state.GetType().Name}", nameof(state));
+        RestoreFactors(f.X, f.S, f.V);
     }
 
     /// <summary>The dense u = X S Vᵀ: a debugging aid only (it costs the full n_cells × n_moments memory).</summary>

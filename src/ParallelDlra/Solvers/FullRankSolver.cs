@@ -1,4 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
+using ParallelDlra.Mesh;
 using ParallelDlra.Compute;
 using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
@@ -129,6 +130,25 @@ public sealed class FullRankSolver : ISolver
         var all = new double[_u.Length];
         _backend.Download(_u, all);
         return all;
+    }
+
+    public double[] Moments(IReadOnlyList<int> indices)
+    {
+        var all = Moments();
+        int n = _u.Rows, k = indices.Count;
+        var result = new double[n * k];
+        for (int c = 0; c < k; c++) Array.Copy(all, indices[c] * n, result, c * n, n);
+        return result;
+    }
+
+    public SolverStateKind StateKind => SolverStateKind.Moments;
+
+    public SolverState Save() => new MomentsState(Moments());
+
+    public void Restore(SolverState state)
+    {
+        if (state is not MomentsState m) throw new ArgumentException($"{Name} keeps the moments u, not a {state.GetType().Name}", nameof(state));
+        RestoreMoments(m.U);
     }
 
     /// <summary>Replaces the state by <paramref name="moments"/> (rank-local u, n_cells × n_moments, column-major),
