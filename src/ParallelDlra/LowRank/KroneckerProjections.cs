@@ -1,4 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
+using ParallelDlra.Mesh;
 using ParallelDlra.Compute;
 using ParallelDlra.Kinetic;
 using ParallelDlra.LinearAlgebra;
