@@ -7,6 +7,7 @@ using ParallelDlra.Deck;
 using ParallelDlra.Interop;
 using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Output;
 

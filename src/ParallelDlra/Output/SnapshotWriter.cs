@@ -4,6 +4,7 @@ using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Deck;
 using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Output;
 

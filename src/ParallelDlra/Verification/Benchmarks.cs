@@ -10,6 +10,7 @@ using ParallelDlra.LinearAlgebra;
 using ParallelDlra.Output;
 using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Verification;
 

@@ -4,6 +4,7 @@ using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
 using ParallelDlra.Verification;
 using Xunit;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Tests.Compute;
 

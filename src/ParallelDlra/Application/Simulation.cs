@@ -7,15 +7,9 @@ using ParallelDlra.Kinetic;
 using ParallelDlra.Mesh;
 using ParallelDlra.Parallel;
 using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
 
-namespace ParallelDlra.Solvers;
-
-/// <summary>One row of the diagnostics time series (docs/output.md). Outflow, Absorption and Source are the rates
-/// at the state of this row, i.e. at the start of the next step; MassDefect is M_k − M_0 − Σ_{j≤k} ΔM_j with ΔM_j the
-/// mass change that step j's stage rates imply (<see cref="StepReport.MassChange"/>): zero to rounding where the
-/// solver conserves.</summary>
-public readonly record struct StepDiagnostics(int Step, double Time, double TimeStep, int Rank, double Mass, double Outflow, double DiscardedTail, double WallSeconds,
-    double OrthonormalityDefect = 0.0, double Absorption = 0.0, double Source = 0.0, double MassDefect = 0.0);
+namespace ParallelDlra.Application;
 
 /// <summary>Everything a run needs besides the deck: the communicator, the backend and how the grid is
 /// split (the parallel layer supplies a block and a halo exchange; a serial run owns the whole grid).
