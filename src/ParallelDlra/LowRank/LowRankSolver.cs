@@ -20,9 +20,9 @@ namespace ParallelDlra.LowRank;
 /// </summary>
 public abstract class LowRankSolver : ISolver
 {
-    protected LowRankSolver(KineticOperator op, IComputeBackend backend, IHaloExchange halo, ICommunicator comm,
-        TimeStepperKind stepper, SolverOptions options, double[] phi0, Func<int, int, double> padding)
+    protected LowRankSolver(LowRankSetup setup)
     {
+        var (op, backend, halo, comm, stepper, options, phi0, padding) = setup;
         Backend = backend;
         Comm = comm;
         Options = options;
