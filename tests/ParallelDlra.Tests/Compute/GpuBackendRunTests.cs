@@ -2,6 +2,7 @@ using ParallelDlra.Compute;
 using ParallelDlra.Deck;
 using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
+using ParallelDlra.Cli;
 using ParallelDlra.Verification;
 using Xunit;
 using ParallelDlra.Application;

@@ -2,6 +2,7 @@ using ParallelDlra.Deck;
 using ParallelDlra.Output;
 using ParallelDlra.Tests.Parallel;
 using ParallelDlra.Tests.Support;
+using ParallelDlra.Cli;
 using ParallelDlra.Verification;
 using Xunit;
 using Xunit.Abstractions;

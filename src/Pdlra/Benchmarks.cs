@@ -12,7 +12,7 @@ using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
 using ParallelDlra.Application;
 
-namespace ParallelDlra.Verification;
+namespace ParallelDlra.Cli;
 
 /// <summary>One benchmark of <c>pdlra bench NAME [ARGS]</c>.</summary>
 /// <param name="Name">the name on the command line</param>
