@@ -50,7 +50,7 @@ public static class Program
         var bench = new Command("bench", "benchmarks (figures printed, nothing asserted)");
         var which = new Argument<string>("name")
         {
-            Description = $"benchmark name: {string.Join(", ", ParallelDlra.Verification.Benchmarks.Listed)}",
+            Description = $"benchmark name: {string.Join(", ", Benchmarks.Listed)}",
             DefaultValueFactory = _ => "fullrank",
         };
         var benchArgs = new Argument<string[]>("args") { Description = "arguments of the benchmark, if any", Arity = ArgumentArity.ZeroOrMore };

@@ -4,6 +4,7 @@ using ParallelDlra.Diagnostics;
 using ParallelDlra.Output;
 using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Cli;
 

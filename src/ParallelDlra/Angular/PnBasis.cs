@@ -21,7 +21,7 @@ namespace ParallelDlra.Angular;
 /// assembled column by column in O(n_moments) work. The tests compare against <see cref="QuadratureFlux"/>.</para>
 /// <para>Instances are immutable and thread-safe; matrices returned by the accessors are fresh copies.</para>
 /// </remarks>
-public sealed class PnBasis
+public sealed class PnBasis : IVelocitySpace
 {
     private const int MaxOrder1D = 400, MaxOrder2D = 60, MaxOrder3D = 30;
 
@@ -56,6 +56,11 @@ public sealed class PnBasis
         Moments = Array.AsReadOnly(_moments);
         SphereMeasure = dimension == 1 ? 2.0 : 4.0 * Math.PI;
         IsotropicMomentNorm = Math.Sqrt(SphereMeasure);
+        // m_0 = 1/√|S| is the only moment with a nonzero integral: φ = √|S| u_0, and the isotropic ψ = φ/|S| has u = (φ/√|S|) e_0.
+        var e0 = new double[_moments.Length];
+        e0[0] = 1.0;
+        Conserved = [new ConservedQuantity("mass", e0, IsotropicMomentNorm)];
+        Isotropic = new IsotropicState((double[])e0.Clone(), IsotropicMomentNorm);
 
         _flux = new Matrix<double>[dimension];
         _spectral = new Lazy<(Matrix<double>, double)>[dimension];
@@ -97,6 +102,35 @@ public sealed class PnBasis
 
     /// <summary>∫ m_0 dΩ = √|S|, so the scalar flux is φ = √|S| u_0.</summary>
     public double IsotropicMomentNorm { get; }
+
+    /// <summary>The mass: direction e_0 (moment l = 0), norm √|S|.</summary>
+    public IReadOnlyList<ConservedQuantity> Conserved { get; }
+
+    /// <summary>The mass (the first conserved quantity).</summary>
+    public ConservedQuantity Mass => Conserved[0];
+
+    /// <summary>The isotropic state: e_0 / √|S| per unit scalar flux.</summary>
+    public IsotropicState Isotropic { get; }
+
+    /// <summary>Isotropic scattering keeps moment l = 0 only: e_0 e_0ᵀ (sparse, a fresh copy).</summary>
+    public Matrix<double> ScatteringProjector
+    {
+        get
+        {
+            var p = Matrix<double>.Build.Sparse(Count, Count);
+            p[0, 0] = 1.0;
+            return p;
+        }
+    }
+
+    /// <summary>The mass direction of a P_N basis of <paramref name="count"/> moments (e_0), for files that store
+    /// only n_moments (snapshots written before the velocity-space seam).</summary>
+    public static double[] MassDirection(int count)
+    {
+        var e0 = new double[count];
+        if (count > 0) e0[0] = 1.0;
+        return e0;
+    }
 
     /// <summary>A_d = ∫ Ω_d m mᵀ dΩ for spatial direction d = 0..Dimension−1 (exactly symmetric).</summary>
     public Matrix<double> Flux(int d) => _flux[CheckDirection(d)].Clone();

@@ -1,5 +1,4 @@
 using MathNet.Numerics.LinearAlgebra;
-using ParallelDlra.Kinetic;
 using ParallelDlra.Mesh;
 
 namespace ParallelDlra.Compute;

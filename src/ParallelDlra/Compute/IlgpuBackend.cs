@@ -3,7 +3,6 @@ using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using MathNet.Numerics.LinearAlgebra;
-using ParallelDlra.Kinetic;
 using ParallelDlra.LinearAlgebra;
 using ParallelDlra.Mesh;
 

@@ -5,7 +5,7 @@ namespace ParallelDlra.Kinetic;
 
 /// <summary>
 /// A small angular matrix B (n_moments × n_moments) prepared for products B·Y with tall Y
-/// (n_moments × r): a multiple of the identity, sparse rows (A_d has at most six nonzeros a row, e_0e_0ᵀ one)
+/// (n_moments × r): a multiple of the identity, sparse rows (P_N's A_d has at most six nonzeros a row, its scattering projector one)
 /// or dense (|A_d|, through BLAS). Built once per operator term; the product costs what the structure allows.
 /// </summary>
 public sealed class AngularMatrix

@@ -36,14 +36,15 @@ public sealed class KineticOperator
     private readonly List<SourceTerm> _sources = [];
     private readonly List<FaceOutflow> _outflows = [];
 
-    public KineticOperator(GridBlock block, PnBasis basis, MaterialMap materials, IReadOnlyList<BoundaryFace> faces, FluxKind flux)
+    public KineticOperator(GridBlock block, IVelocitySpace basis, MaterialMap materials, IReadOnlyList<BoundaryFace> faces, FluxKind flux)
     {
         if (basis.Dimension != block.Dimension) throw new ArgumentException("angular basis and grid have different dimensions");
         Block = block;
         Basis = basis;
         Flux = flux;
         int n = block.Count, m = basis.Count;
-        double sqrtS = basis.IsotropicMomentNorm;
+        var mass = basis.Mass;             // the outflow and the balance measure the mass
+        var isotropic = basis.Isotropic;   // inflow and sources are isotropic
 
         // Transport: per axis a central difference ⊗ A_d and a numerical-diffusion second difference ⊗ D_d.
         for (int d = 0; d < block.Dimension; d++)
@@ -66,10 +67,10 @@ public sealed class KineticOperator
                 double s = side == 0 ? -1.0 : 1.0;                  // outward normal
                 var cells = block.OnPhysicalBoundary[f] ? block.FaceCells(f) : [];
                 long globalFaceCells = block.Grid.CellCount / block.Grid.Cells[d];
-                // Mass leaves through moment 0 only, so the outflow needs row 0 of its matrix:
-                // outflow = [s A (u + g) + D (u − g)]/2, with g = 0 on a vacuum face.
-                var a0 = a.Row(0);
-                var d0 = diffusion.Row(0);
+                // The mass leaving is its direction d applied to the face flux, so the outflow needs dᵀA and dᵀD:
+                // outflow = dᵀ[s A (u + g) + D (u − g)]/2, with g = 0 on a vacuum face.
+                var a0 = VelocitySpaces.RowCombination(a, mass.Direction);
+                var d0 = VelocitySpaces.RowCombination(diffusion, mass.Direction);
                 var weights = ((a0 * s + d0) * 0.5).ToArray();
                 double constant = 0.0;
                 switch (faces[f].Kind)
@@ -85,22 +86,25 @@ public sealed class KineticOperator
                     }
                     case BoundaryKind.Inflow:
                     {
-                        // g = g0 e0 on the face: a source G g on its cells.
-                        double g0 = faces[f].InflowScalarFlux / sqrtS;
-                        var ghostSource = (a.Column(0) * (-0.5 * s / h) + diffusion.Column(0) * (0.5 / h)) * g0;
+                        // g = g0 ι on the face (ι the isotropic direction): a source G g on its cells.
+                        double g0 = faces[f].InflowScalarFlux / isotropic.Norm;
+                        var iota = isotropic.Direction;
+                        var ghostSource = (VelocitySpaces.ColumnCombination(a, iota) * (-0.5 * s / h) + VelocitySpaces.ColumnCombination(diffusion, iota) * (0.5 / h)) * g0;
                         var indicator = Indicator(n, cells);
                         _sources.Add(new($"inflow {FaceName(f)}", ghostSource.ToArray(), _ => indicator, false, Boundary: true));
-                        constant = 0.5 * (s * a[0, 0] - diffusion[0, 0]) * g0 * globalFaceCells; // the whole face's, on every rank
+                        constant = 0.5 * (s * VelocitySpaces.Bilinear(mass.Direction, a, iota) - VelocitySpaces.Bilinear(mass.Direction, diffusion, iota))
+                                   * g0 * globalFaceCells; // the whole face's, on every rank
                         break;
                     }
                 }
                 double area = block.Grid.FaceArea(d);
-                for (int k = 0; k < m; k++) weights[k] *= area * sqrtS;
-                _outflows.Add(new(f, cells, weights, constant * area * sqrtS));
+                for (int k = 0; k < m; k++) weights[k] *= area * mass.Norm;
+                _outflows.Add(new(f, cells, weights, constant * area * mass.Norm));
             }
         }
 
-        // Collisions: −σ_t u + σ_s e0 e0ᵀ u, and the isotropic source Q/|S| → moment 0 gets Q/√|S|.
+        // Collisions: −σ_t u + σ_s P u (P the velocity space's scattering projector), and the isotropic source
+        // Q/|S| → coefficients (Q / norm) ι.
         var sigmaT = new double[n];
         var sigmaS = new double[n];
         var sigmaA = new double[n];
@@ -113,7 +117,7 @@ public sealed class KineticOperator
             sigmaT[c] = -mat.SigmaT;
             sigmaS[c] = mat.SigmaS;
             sigmaA[c] = mat.SigmaA;
-            source[c] = mat.Source / sqrtS;
+            source[c] = mat.Source / isotropic.Norm;
             LocalSigmaTMax = Math.Max(LocalSigmaTMax, mat.SigmaT);
         }
         // Which terms exist is decided on the whole grid, so every rank of a decomposition has the same list.
@@ -124,20 +128,16 @@ public sealed class KineticOperator
         if (anyAbsorption) _terms.Add(new("absorption", new DiagonalOperator(sigmaT), Matrix<double>.Build.SparseIdentity(m)));
         if (anyScattering)
         {
-            var e0 = Matrix<double>.Build.Sparse(m, m);
-            e0[0, 0] = 1.0;
-            _terms.Add(new("scattering", new DiagonalOperator(sigmaS), e0));
+            _terms.Add(new("scattering", new DiagonalOperator(sigmaS), basis.ScatteringProjector));
         }
         if (anySource)
         {
-            var c0 = new double[m];
-            c0[0] = 1.0;
-            _sources.Add(new("isotropic source", c0, _ => source, false));
+            _sources.Add(new("isotropic source", (double[])isotropic.Direction.Clone(), _ => source, false));
         }
     }
 
     public GridBlock Block { get; }
-    public PnBasis Basis { get; }
+    public IVelocitySpace Basis { get; }
     public FluxKind Flux { get; }
     public IReadOnlyList<KroneckerTerm> Terms => _terms;
     public IReadOnlyList<SourceTerm> Sources => _sources;
@@ -150,7 +150,8 @@ public sealed class KineticOperator
     /// <summary>The sources emitting in the volume (not the ghost values of inflow faces, which the outflow counts).</summary>
     public IReadOnlyList<SourceTerm> VolumeSources => [.. _sources.Where(s => !s.Boundary)];
 
-    /// <summary>Σ_i q_i(t) over the rank-local cells of a source: its emission rate is MassWeight·c₀·(the sum over ranks).</summary>
+    /// <summary>Σ_i q_i(t) over the rank-local cells of a source: its emission rate is MassWeight·(dᵀc)·(the sum over
+    /// ranks), d the mass direction (<see cref="EmissionWeight"/>).</summary>
     public double SourceSum(SourceTerm source, double t)
     {
         double sum = 0.0;
@@ -197,8 +198,11 @@ public sealed class KineticOperator
 
     private double? _checkerboardRate;
 
-    /// <summary>Mass weight: M(u) = CellVolume · √|S| · Σ_i u_i0.</summary>
-    public double MassWeight => Block.Grid.CellVolume * Basis.IsotropicMomentNorm;
+    /// <summary>Mass weight: M(u) = CellVolume · norm · Σ_i dᵀu_i with the velocity space's mass (direction d, norm).</summary>
+    public double MassWeight => Block.Grid.CellVolume * Basis.Mass.Norm;
+
+    /// <summary>dᵀc of a source's angular vector c: the mass it emits per unit of its spatial sum and of <see cref="MassWeight"/>.</summary>
+    public double EmissionWeight(SourceTerm source) => Basis.Mass.Along(source.Angular);
 
     /// <summary>Whether σ_t, σ_s and Q are nonzero anywhere on the whole grid (every rank computes the same).</summary>
     private static (bool Absorption, bool Scattering, bool Source, bool SigmaA) GlobalPresence(CartesianGrid grid, MaterialMap materials)

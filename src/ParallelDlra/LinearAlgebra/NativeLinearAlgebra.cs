@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using ParallelDlra.Interop;
-using static ParallelDlra.Interop.CblasConstants;
+using static ParallelDlra.LinearAlgebra.CblasConstants;
 
 namespace ParallelDlra.LinearAlgebra;
 

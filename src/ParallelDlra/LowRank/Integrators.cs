@@ -13,9 +13,7 @@ namespace ParallelDlra.LowRank;
 /// X̂ = orth([K(t1), X0]), V̂ = orth([L(t1), V0]) of width ≤ 2r, a Galerkin S-step on them from
 /// Ŝ0 = X̂ᵀX0 S0 V0ᵀV̂, then truncation of Ŝ(t1).
 /// </summary>
-public sealed class AugmentedBug(KineticOperator op, IComputeBackend backend, IHaloExchange halo, ICommunicator comm,
-    TimeStepperKind stepper, SolverOptions options, double[] phi0, Func<int, int, double> padding)
-    : LowRankSolver(op, backend, halo, comm, stepper, options, phi0, padding)
+public sealed class AugmentedBug(LowRankSetup setup) : LowRankSolver(setup)
 {
     public override string Name => Options.Conservative ? "augmented BUG (conservative truncation)" : "augmented BUG";
 
@@ -42,9 +40,7 @@ public sealed class AugmentedBug(KineticOperator op, IComputeBackend backend, IH
 /// factors (they could run concurrently and share the Galerkin coefficients of X0), then
 /// Ŝ(t1) = [[S̄(t1), L(t1)ᵀṼ], [X̃ᵀW K(t1), 0]] on X̂ = [X0, X̃], V̂ = [V0, Ṽ] is truncated.
 /// </summary>
-public sealed class ParallelBug(KineticOperator op, IComputeBackend backend, IHaloExchange halo, ICommunicator comm,
-    TimeStepperKind stepper, SolverOptions options, double[] phi0, Func<int, int, double> padding)
-    : LowRankSolver(op, backend, halo, comm, stepper, options, phi0, padding)
+public sealed class ParallelBug(LowRankSetup setup) : LowRankSolver(setup)
 {
     public override string Name => Options.Conservative ? "parallel BUG (conservative truncation)" : "parallel BUG";
 
@@ -74,9 +70,7 @@ public sealed class ParallelBug(KineticOperator op, IComputeBackend backend, IHa
 /// dynamical low-rank approximation", BIT 62, 2022): X1 = orth(K(t1)), V1 = orth(L(t1)), and a Galerkin
 /// S-step from (X1ᵀ W X0) S0 (V0ᵀV1); the rank never changes.
 /// </summary>
-public sealed class FixedRankBug(KineticOperator op, IComputeBackend backend, IHaloExchange halo, ICommunicator comm,
-    TimeStepperKind stepper, SolverOptions options, double[] phi0, Func<int, int, double> padding)
-    : LowRankSolver(op, backend, halo, comm, stepper, options, phi0, padding)
+public sealed class FixedRankBug(LowRankSetup setup) : LowRankSolver(setup)
 {
     public override string Name => "fixed-rank BUG";
 
@@ -89,9 +83,7 @@ public sealed class FixedRankBug(KineticOperator op, IComputeBackend backend, IH
         var k1 = KStep(t, dt, X, S, AngularGalerkin(V));
         ScaleToUnitMagnitude(k1);   // only its range is used: the scale does not matter
         var (x1, _, _) = SignificantDirections(k1, 0.0, Rank);
-        var mBuf = Backend.Gram(x1, X).AsColumnMajorArray();
-        Comm.AllreduceSum(mBuf);
-        var m = Matrix<double>.Build.Dense(Rank, Rank, mBuf) * Weight;
+        var m = DistributedSums.WeightedGram(Backend, Comm, x1, X, Weight);
         var l1 = LStep(t, dt, Galerkin(X, times), S, V);
         // V1 = orth(L1), completed deterministically when L1 is rank deficient.
         var (lU, lS, _) = SmallSvd.Of(l1);

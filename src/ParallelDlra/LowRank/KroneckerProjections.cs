@@ -1,4 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
+using ParallelDlra.Mesh;
 using ParallelDlra.Compute;
 using ParallelDlra.Kinetic;
 using ParallelDlra.LinearAlgebra;
@@ -56,11 +57,9 @@ public sealed class KroneckerProjections
         for (int k = 0; k < op.Terms.Count; k++)
         {
             if (op.Terms[k].Spatial is not DiagonalOperator diag) continue;
-            Span<double> lo = [diag.Weights.Length > 0 ? diag.Weights.Min() : double.PositiveInfinity];
-            Span<double> hi = [diag.Weights.Length > 0 ? diag.Weights.Max() : double.NegativeInfinity];
-            comm.AllreduceMin(lo);
-            comm.AllreduceMax(hi);
-            if (lo[0] == hi[0]) _constant[k] = lo[0];
+            double lo = DistributedSums.Min(comm, diag.Weights.Length > 0 ? diag.Weights.Min() : double.PositiveInfinity);
+            double hi = DistributedSums.Max(comm, diag.Weights.Length > 0 ? diag.Weights.Max() : double.NegativeInfinity);
+            if (lo == hi) _constant[k] = lo;
         }
         _axes = [.. op.Terms.Select(t => t.Spatial).OfType<StencilOperator>().Select(s => s.Axis).Distinct().Order()];
     }
@@ -164,8 +163,7 @@ public sealed class KroneckerProjections
                 : _backend.ShiftGram(_op.Block, parts[b], parts[a], halos[a]!, axis, +1).Transpose();
             block.ToColumnMajorArray().CopyTo(packed, offset);
         }
-        _comm.AllreduceSum(packed);
-        for (int i = 0; i < packed.Length; i++) packed[i] *= Weight;
+        DistributedSums.Complete(_comm, packed, Weight);   // every cell sum of the basis: one allreduce
 
         // Assemble the weighted sums of X̂ from the blocks (and the known ones).
         var shifts = new Matrix<double>[_axes.Length];

@@ -1,3 +1,4 @@
+using ParallelDlra.Angular;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Compute;
 using ParallelDlra.Deck;
@@ -19,9 +20,9 @@ namespace ParallelDlra.LowRank;
 /// </summary>
 public abstract class LowRankSolver : ISolver
 {
-    protected LowRankSolver(KineticOperator op, IComputeBackend backend, IHaloExchange halo, ICommunicator comm,
-        TimeStepperKind stepper, SolverOptions options, double[] phi0, Func<int, int, double> padding)
+    protected LowRankSolver(LowRankSetup setup)
     {
+        var (op, backend, halo, comm, stepper, options, phi0, padding) = setup;
         Backend = backend;
         Comm = comm;
         Options = options;
@@ -30,7 +31,8 @@ public abstract class LowRankSolver : ISolver
         Projections = new KroneckerProjections(op, backend, halo, comm);
         Qr = new TallSkinnyQr(backend, comm, op.Block.Grid.CellVolume, options.Qr);
         Padding = padding;
-        (X, S, V) = InitialFactors(op, phi0, padding);
+        var (x0, s0, v0) = InitialFactors(op, phi0, padding);
+        Factors = new LowRankFactors(x0, s0, v0);
         if (op.Absorption is { } sigmaA)
         {
             _absorption = backend.Allocate(op.Block.Count, 1);
@@ -82,12 +84,15 @@ public abstract class LowRankSolver : ISolver
     protected KineticOperator Operator => Projections.Operator;
     protected double Weight => Projections.Weight;
 
+    /// <summary>The state u ≈ X S Vᵀ, as one value (the solver steps it).</summary>
+    public LowRankFactors Factors { get; }
+
     /// <summary>X: n_cells × r (local rows), Xᵀ W X = I.</summary>
-    public Block X { get; protected set; }
+    public Block X { get => Factors.X; protected set => Factors.X = value; }
     /// <summary>S: r × r.</summary>
-    public Matrix<double> S { get; protected set; }
+    public Matrix<double> S { get => Factors.S; protected set => Factors.S = value; }
     /// <summary>V: n_moments × r, VᵀV = I.</summary>
-    public Matrix<double> V { get; protected set; }
+    public Matrix<double> V { get => Factors.V; protected set => Factors.V = value; }
 
     /// <summary>Collects the time of each substep when set (K-step, L-step, S-step, augmentation, truncation).</summary>
     public PhaseTimers? Timers { get; set; }
@@ -153,8 +158,10 @@ public abstract class LowRankSolver : ISolver
         return TruncateAndAdopt(xTilde, vHat, sHat, dt);
     }
 
-    /// <summary>Rank-one factors of the isotropic initial condition u0 = φ0 e0ᵀ/√|S|, padded to the initial
-    /// rank with deterministic functions of the global cell index (the same on any decomposition).</summary>
+    /// <summary>Rank-one factors of the isotropic initial condition u0 = φ0 ιᵀ/norm (the velocity space's isotropic
+    /// state), padded to the initial rank with deterministic functions of the global cell index (the same on any
+    /// decomposition). V0's first column is the mass direction d (conservative truncation keeps V's first column),
+    /// completed by coordinate vectors (<see cref="Truncation.Complete"/>).</summary>
     private (Block, Matrix<double>, Matrix<double>) InitialFactors(KineticOperator op, double[] phi0, Func<int, int, double> padding)
     {
         int m = op.Basis.Count, n = op.Block.Count;
@@ -162,8 +169,7 @@ public abstract class LowRankSolver : ISolver
         int r = Math.Clamp(Options.InitialRank, Math.Min(Math.Max(1, Options.Truncation.RMin), hi), hi);
         if (Options.Kind == SolverKind.FixedRankBug) r = Math.Min(Options.InitialRank, m);
         r = (int)Math.Min(r, op.Block.Grid.CellCount);   // at most as many orthonormal columns as cells
-        Span<double> norm = [phi0.Sum(v => v * v)];
-        Comm.AllreduceSum(norm);
+        Span<double> norm = [DistributedSums.Sum(Comm, phi0.Sum(v => v * v))];
         var x = Backend.Allocate(n, r);
         var column = new double[n];
         using (var staging = Backend.Allocate(n, 1))   // one column at a time: no second n_cells × r array
@@ -177,9 +183,25 @@ public abstract class LowRankSolver : ISolver
             }
         }
         var rFactor = Orthonormalize(x);
+        var v0 = InitialAngularBasis(op.Basis, r);
+        var iota = op.Basis.Isotropic;
+        var inV0 = VelocitySpaces.RowCombination(v0, iota.Direction);   // V0ᵀι: ι ∈ span(V0)
         var d = Matrix<double>.Build.Dense(r, r);
-        d[0, 0] = norm[0] > 0 ? 1.0 / op.Basis.IsotropicMomentNorm : 0.0;   // u0 = φ0 e0ᵀ/√|S| (or 0)
-        return (x, rFactor * d, Matrix<double>.Build.DenseIdentity(m, r));
+        for (int j = 0; j < r; j++) d[0, j] = norm[0] > 0 ? inV0[j] / iota.Norm : 0.0;   // u0 = φ0 ιᵀ/norm (or 0)
+        return (x, rFactor * d, v0);
+    }
+
+    /// <summary>[d, coordinate vectors orthogonalised against it] (n_moments × r): the mass direction first; the
+    /// isotropic direction must lie in its span (it is d for P_N).</summary>
+    private static Matrix<double> InitialAngularBasis(IVelocitySpace basis, int r)
+    {
+        var d = Matrix<double>.Build.Dense(basis.Count, 1, basis.Mass.Direction);
+        var v0 = Truncation.Complete(d, r);
+        var iota = Vector<double>.Build.Dense(basis.Isotropic.Direction);
+        var residual = iota - v0 * VelocitySpaces.RowCombination(v0, basis.Isotropic.Direction);
+        if (residual.L2Norm() > 1e-12)
+            throw new NotSupportedException("the isotropic direction of this velocity space is not in the initial angular basis");
+        return v0;
     }
 
     // ---- substeps ---------------------------------------------------------------------------------
@@ -395,10 +417,8 @@ public abstract class LowRankSolver : ISolver
     /// <summary>y ← y − X0 (w X0ᵀ y); returns the removed coefficients w X0ᵀ y (one allreduce).</summary>
     private Matrix<double> ProjectOut(Block x0, Block y)
     {
-        var buf = Backend.Gram(x0, y).AsColumnMajorArray();
-        Comm.AllreduceSum(buf);
+        var proj = DistributedSums.WeightedGram(Backend, Comm, x0, y, Weight);
         OrthonormalisationCollectives++;
-        var proj = Matrix<double>.Build.Dense(x0.Columns, y.Columns, buf) * Weight;
         Backend.MultiplySmall(x0, proj, -1.0, 1.0, y);
         return proj;
     }
@@ -478,7 +498,8 @@ public abstract class LowRankSolver : ISolver
     /// the mass of conservative truncation included (≈ the defect per step). When the defect of the last balance
     /// exceeds <see cref="RestoreAbove"/>, the bases are made orthonormal again without changing u = X S Vᵀ:
     /// X ← X Rx⁻¹, V ← V Rv⁻¹, S ← Rx S Rvᵀ with Rxᵀ Rx = w XᵀX (that balance's allreduced Gram: no collective,
-    /// the same decision on every rank) and Rvᵀ Rv = VᵀV. V's first column stays e_0 exactly (Rv[0, 0] = 1).</summary>
+    /// the same decision on every rank) and Rvᵀ Rv = VᵀV. V's first column (the conserved direction) stays itself
+    /// exactly (Rv[0, 0] = 1).</summary>
     private void RestoreOrthonormality()
     {
         var identity = Matrix<double>.Build.DenseIdentity(Rank);
@@ -529,8 +550,8 @@ public abstract class LowRankSolver : ISolver
         if (_absorption is not null) Backend.Gram(_absorption, X).AsColumnMajorArray().CopyTo(packed, absorption);
         Backend.Gram(X, X).AsColumnMajorArray().CopyTo(packed, gram);
         for (int j = 0; j < sources.Count; j++) packed[source + j] = Operator.SourceSum(sources[j], t);
-        Comm.AllreduceSum(packed);
-        var sv = S * V.Row(0);   // S Vᵀe0
+        DistributedSums.Complete(Comm, packed);
+        var sv = S * Operator.Basis.Mass.In(V);   // S Vᵀd, d the mass direction
         double mass = Operator.MassWeight * Vector<double>.Build.Dense(packed[..r]).DotProduct(sv);
         double rate = 0;
         for (int f = 0; f < faces.Count; f++)
@@ -540,7 +561,7 @@ public abstract class LowRankSolver : ISolver
         }
         double absorbed = _absorption is null ? 0.0 : Operator.MassWeight * Vector<double>.Build.Dense(packed[absorption..gram]).DotProduct(sv);
         double emitted = 0.0;
-        for (int j = 0; j < sources.Count; j++) emitted += Operator.MassWeight * sources[j].Angular[0] * packed[source + j];
+        for (int j = 0; j < sources.Count; j++) emitted += Operator.MassWeight * Operator.EmissionWeight(sources[j]) * packed[source + j];
         var gramX = Matrix<double>.Build.Dense(r, r, packed[gram..source]) * Weight;
         var gx = gramX - Matrix<double>.Build.DenseIdentity(r);
         var gv = V.TransposeThisAndMultiply(V) - Matrix<double>.Build.DenseIdentity(V.ColumnCount);
@@ -552,12 +573,40 @@ public abstract class LowRankSolver : ISolver
 
     public double[] ScalarFlux()
     {
-        var coefficient = (S * V.Row(0) * Operator.Basis.IsotropicMomentNorm).ToColumnMatrix();
+        var mass = Operator.Basis.Mass;
+        var coefficient = (S * mass.In(V) * mass.Norm).ToColumnMatrix();   // φ is the mass density
         using var phi = Backend.Allocate(X.Rows, 1);
         Backend.MultiplySmall(X, coefficient, 1.0, 0.0, phi);
         var result = new double[X.Rows];
         Backend.Download(phi, result);
         return result;
+    }
+
+    public double[] Moments(IReadOnlyList<int> indices)
+    {
+        int n = X.Rows, k = indices.Count;
+        var result = new double[n * k];
+        var coefficients = Matrix<double>.Build.Dense(Rank, k);
+        for (int c = 0; c < k; c++) coefficients.SetColumn(c, S * V.Row(indices[c]));   // u_i = X (S V(i,:)ᵀ)
+        using var u = Backend.Allocate(n, k);
+        Backend.MultiplySmall(X, coefficients, 1.0, 0.0, u);
+        Backend.Download(u, result);
+        return result;
+    }
+
+    public SolverStateKind StateKind => SolverStateKind.Factors;
+
+    public SolverState Save()
+    {
+        var x = new double[X.Length];
+        Backend.Download(X, x);
+        return new FactorsState(x, S.Clone(), V.Clone());
+    }
+
+    public void Restore(SolverState state)
+    {
+        if (state is not FactorsState f) throw new ArgumentException($"{Name} keeps low-rank factors, not a {state.GetType().Name}", nameof(state));
+        RestoreFactors(f.X, f.S, f.V);
     }
 
     /// <summary>The dense u = X S Vᵀ: a debugging aid only (it costs the full n_cells × n_moments memory).</summary>

@@ -17,8 +17,10 @@ public sealed record TruncationResult(Matrix<double> Px, Matrix<double> S, Matri
 /// means the same on every grid and step size) or θ per step, times ‖Ŝ‖_F when relative
 /// (<see cref="TruncationOptions.Tolerance"/>).
 /// The conservative variant (Einkemmer, Kusch and Schotthöfer 2024) requires V̂'s first column to be the
-/// isotropic moment e_0: that column of Ŝ is kept exactly and only the rest is truncated, so the
-/// truncation does not change the mass.
+/// conserved direction d of the velocity space (<c>IVelocitySpace.Mass</c>; the low-rank solver puts it there at
+/// the start and every step keeps it first): that column of Ŝ is kept exactly and only the rest is truncated, so
+/// the truncation does not change the conserved quantity. (Truncation sees only the position in V̂, never a
+/// velocity-space index.)
 /// The decision depends only on replicated data (Ŝ), so every rank takes the same one.
 /// </summary>
 public static class Truncation
@@ -39,7 +41,7 @@ public static class Truncation
             return new(px, s1, pvFull, tail);
         }
 
-        // Ŝ = [ŝ0, Ŝ⊥] with V̂ = [e0, Ṽ]: truncate Ŝ⊥ = P Σ Qᵀ, keep ŝ0.
+        // Ŝ = [ŝ0, Ŝ⊥] with V̂ = [d, Ṽ] (d the conserved direction, V̂'s first column): truncate Ŝ⊥ = P Σ Qᵀ, keep ŝ0.
         var s0 = sHat.Column(0);
         int rPerp = 0, kPerp = 0;
         double discarded = 0;
@@ -55,7 +57,7 @@ public static class Truncation
             p = u.SubMatrix(0, a, 0, kPerp);
             q = Complete(vt.SubMatrix(0, kPerp, 0, b - 1).Transpose(), rPerp);
         }
-        // X̂ [ŝ0, P Σ] [e0, Ṽ Q]ᵀ: an orthonormal basis Qc of span[ŝ0, P] (completed to 1 + r⊥ columns) and
+        // X̂ [ŝ0, P Σ] [d, Ṽ Q]ᵀ: an orthonormal basis Qc of span[ŝ0, P] (completed to 1 + r⊥ columns) and
         // S1 = Qcᵀ [ŝ0, P Σ, 0] (the completed directions carry zero coefficients). Qc's first column is ŝ0/‖ŝ0‖
         // itself and the rest is orthogonal to it, so Qc Qcᵀ ŝ0 = ŝ0 to rounding: the mass is kept exactly. (An
         // SVD of [ŝ0, P] would drop ŝ0's part outside span(P) with the weak directions when ŝ0 nearly lies in it.)
@@ -64,7 +66,7 @@ public static class Truncation
         for (int j = 0; j < kPerp; j++) c.SetColumn(1 + j, p.Column(j) * sig[j]);
         var qc = Complete(ConservedFirst(s0, p), 1 + rPerp);
         var pv = Matrix<double>.Build.Dense(b, 1 + rPerp);
-        pv[0, 0] = 1.0;
+        pv[0, 0] = 1.0;   // d stays V1's first column
         if (rPerp > 0) pv.SetSubMatrix(1, 1, q);
         return new(qc, qc.TransposeThisAndMultiply(c), pv, discarded);
     }

@@ -5,9 +5,9 @@ using MathNet.Numerics.LinearAlgebra;
 using NLog;
 using ParallelDlra.Deck;
 using ParallelDlra.Interop;
-using ParallelDlra.LowRank;
 using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Output;
 
@@ -166,20 +166,24 @@ public sealed class CheckpointStore
         h5.SetAttribute("/", "format", Format);
         h5.SetAttribute("/", "physics", PhysicsFingerprint.Text(_sim.Options));
         h5.CreateGroup("state");
-        if (_sim.Solver is LowRankSolver lr)
+        switch (_sim.Solver.Save())
         {
-            var x = SnapshotWriter.WriteFactors(h5, "state", _sim, lr);
-            DatasetChecksum.Store(h5, "state/X", DatasetChecksum.Distributed(x, lr.Rank, disc.Block, _comm));
-            DatasetChecksum.Store(h5, "state/S", DatasetChecksum.Replicated(lr.S.ToRowMajorArray()));
-            DatasetChecksum.Store(h5, "state/V", DatasetChecksum.Replicated(lr.V.ToRowMajorArray()));
-        }
-        else
-        {
-            var u = _sim.Solver.Moments();
+            case FactorsState f:
+                SnapshotWriter.WriteFactors(h5, "state", _sim, f);
+                DatasetChecksum.Store(h5, "state/X", DatasetChecksum.Distributed(f.X, f.Rank, disc.Block, _comm));
+                DatasetChecksum.Store(h5, "state/S", DatasetChecksum.Replicated(f.S.ToRowMajorArray()));
+                DatasetChecksum.Store(h5, "state/V", DatasetChecksum.Replicated(f.V.ToRowMajorArray()));
+                break;
+            case MomentsState { U: var u }:
+            {
             ulong m = (ulong)disc.Basis.Count;
             h5.WriteBlock("state/u", FieldLayout.Stack(m, FieldLayout.GlobalDims(disc.Grid)), FieldLayout.Stack(0, FieldLayout.Start(disc.Block)),
                 FieldLayout.Stack(m, FieldLayout.Count(disc.Block)), u);
             DatasetChecksum.Store(h5, "state/u", DatasetChecksum.Distributed(u, (int)m, disc.Block, _comm));
+                break;
+            }
+            case var other:
+                throw new NotSupportedException($"checkpoints of a {other.GetType().Name} are not written yet");
         }
         WriteHistory(h5, "diagnostics", _sim.History);
         PauseForTests(tmp);
@@ -325,7 +329,7 @@ public sealed class CheckpointStore
                 if (!DatasetChecksum.Verify(h5, dataset, computed, out string stored))
                     throw new InputException($"{what}: corrupted: the checksum of /{dataset} does not match (stored {stored}, read {computed}); {allowed}");
             }
-            if (sim.Solver is LowRankSolver lr)
+            if (sim.Solver.StateKind == SolverStateKind.Factors)
             {
                 var sDims = h5.Dims("state/S");
                 int r = (int)sDims[0];
@@ -337,14 +341,14 @@ public sealed class CheckpointStore
                 Verify("state/V", DatasetChecksum.Replicated(vValues));
                 var s = Matrix<double>.Build.DenseOfRowMajor(r, r, sValues);
                 var v = Matrix<double>.Build.DenseOfRowMajor(disc.Basis.Count, r, vValues);
-                lr.RestoreFactors(x, s, v);
+                sim.Solver.Restore(new FactorsState(x, s, v));
             }
-            else if (sim.Solver is FullRankSolver fr)
+            else if (sim.Solver.StateKind == SolverStateKind.Moments)
             {
                 ulong m = (ulong)disc.Basis.Count;
                 var u = h5.ReadBlock("state/u", FieldLayout.Stack(0, FieldLayout.Start(block)), FieldLayout.Stack(m, FieldLayout.Count(block)));
                 Verify("state/u", DatasetChecksum.Distributed(u, (int)m, block, comm));
-                fr.RestoreMoments(u);
+                sim.Solver.Restore(new MomentsState(u));
             }
             else
             {

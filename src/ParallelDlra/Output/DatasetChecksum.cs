@@ -63,7 +63,7 @@ public static class DatasetChecksum
         if (comm.Size > 1)
         {
             Span<double> limbs = [sum & 0xFFFF, (sum >> 16) & 0xFFFF, (sum >> 32) & 0xFFFF, sum >> 48];
-            comm.AllreduceSum(limbs);
+            Parallel.DistributedSums.Complete(comm, limbs);   // exact: integers below 2^53
             sum = 0;
             for (int k = 0; k < 4; k++) sum += (ulong)limbs[k] << (16 * k);
         }

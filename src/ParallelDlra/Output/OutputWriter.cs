@@ -7,6 +7,7 @@ using System.Text.Json;
 using ParallelDlra.Deck;
 using ParallelDlra.Mesh;
 using ParallelDlra.Solvers;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Output;
 

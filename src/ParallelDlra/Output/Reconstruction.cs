@@ -14,7 +14,7 @@ namespace ParallelDlra.Output;
 public static class Reconstruction
 {
     private static readonly string[] CopiedAttributes = ["time", "step", "rank", "solver", "problem", "dimension", "cells", "origin_xyz", "spacing_xyz",
-        "n_moments", "isotropic_moment_norm", "code_version", "physics_hash", "deck"];
+        "n_moments", "isotropic_moment_norm", "phi_direction", "code_version", "physics_hash", "deck"];
 
     /// <summary>Default output name: <c>snapshot_000010_reconstructed.h5</c> beside the snapshot.</summary>
     public static string DefaultOutput(string snapshot)
@@ -51,6 +51,10 @@ public static class Reconstruction
             var s = Matrix<double>.Build.DenseOfRowMajor(r, r, src.ReadAll("factors/S"));
             var v = Matrix<double>.Build.DenseOfRowMajor(m, r, src.ReadAll("factors/V"));
             double norm = src.GetDouble("/", "isotropic_moment_norm");
+            // φ = norm · dᵀu with the mass direction d of the velocity space that wrote the snapshot (snapshots written
+            // before the velocity-space seam store none: they are P_N's).
+            var phiDirection = src.HasAttribute("/", "phi_direction") ? src.GetDoubles("/", "phi_direction") : Angular.PnBasis.MassDirection(m);
+            if (phiDirection.Length != m) throw new InputException($"{what}: phi_direction has {phiDirection.Length} entries for n_moments = {m}");
 
             double[] Field(Vector<double> c)
             {
@@ -75,7 +79,7 @@ public static class Reconstruction
                 dst.SetAttribute("/", "format_version", 1L);
                 dst.SetAttribute("/", "variables", string.Join(" ", names));
                 dst.SetAttribute("/", "reconstructed_from", Path.GetFullPath(snapshot));
-                dst.WriteBlock("phi", dims, zero, dims, Field(s * v.Row(0) * norm));
+                dst.WriteBlock("phi", dims, zero, dims, Field(s * Angular.VelocitySpaces.RowCombination(v, phiDirection) * norm));
                 foreach (int i in wanted) dst.WriteBlock($"u_{i}", dims, zero, dims, Field(s * v.Row(i)));
             }
 
@@ -109,7 +113,7 @@ public static class Reconstruction
         switch (name)
         {
             case "time" or "isotropic_moment_norm": dst.SetAttribute("/", name, src.GetDouble("/", name)); break;
-            case "origin_xyz" or "spacing_xyz": dst.SetAttribute("/", name, src.GetDoubles("/", name)); break;
+            case "origin_xyz" or "spacing_xyz" or "phi_direction": dst.SetAttribute("/", name, src.GetDoubles("/", name)); break;
             case "step" or "rank" or "dimension" or "n_moments": dst.SetAttribute("/", name, src.GetInt64("/", name)); break;
             case "cells": dst.SetAttribute("/", name, src.GetDoubles("/", name).Select(c => (long)c).ToArray()); break;
             default: dst.SetAttribute("/", name, src.GetString("/", name)); break;

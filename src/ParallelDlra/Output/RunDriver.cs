@@ -4,6 +4,7 @@ using ParallelDlra.Deck;
 using ParallelDlra.Diagnostics;
 using ParallelDlra.LinearAlgebra;
 using ParallelDlra.Solvers;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Output;
 

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Deck;
-using ParallelDlra.LowRank;
 using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Output;
 
@@ -122,10 +122,10 @@ public sealed class SnapshotWriter
                 for (int k = 0; k < moments.Length; k++)
                     h5.WriteBlock($"u_{moments[k]}", dims, start, count, u.AsSpan(k * n, n));
             }
-            if (o.Output.StoreFactors && solver is LowRankSolver lr)
+            if (o.Output.StoreFactors && solver.StateKind == SolverStateKind.Factors && solver.Save() is FactorsState f)
             {
                 h5.CreateGroup("factors");
-                WriteFactors(h5, "factors", _sim, lr);
+                WriteFactors(h5, "factors", _sim, f);
             }
         }
         if (_comm.Rank == 0) File.Move(tmp, path, overwrite: true); // complete, or not there at all
@@ -136,18 +136,14 @@ public sealed class SnapshotWriter
     }
 
     /// <summary>X (r, n_z, n_y, n_x), S (r, r) and V (n_moments, r), both row-major, under <paramref name="group"/>.</summary>
-    /// <returns>the rank-local X that was written (column-major n_local × r)</returns>
-    internal static double[] WriteFactors(Hdf5File h5, string group, Simulation sim, LowRankSolver lr)
+    internal static void WriteFactors(Hdf5File h5, string group, Simulation sim, FactorsState f)
     {
         var block = sim.Discretisation.Block;
-        var x = new double[lr.X.Length];
-        sim.Context.Backend.Download(lr.X, x);
-        ulong r = (ulong)lr.Rank;
+        ulong r = (ulong)f.Rank;
         h5.WriteBlock($"{group}/X", FieldLayout.Stack(r, FieldLayout.GlobalDims(block.Grid)), FieldLayout.Stack(0, FieldLayout.Start(block)),
-            FieldLayout.Stack(r, FieldLayout.Count(block)), x);
-        h5.WriteReplicated($"{group}/S", [r, r], lr.S.ToRowMajorArray());
-        h5.WriteReplicated($"{group}/V", [(ulong)lr.V.RowCount, r], lr.V.ToRowMajorArray());
-        return x;
+            FieldLayout.Stack(r, FieldLayout.Count(block)), f.X);
+        h5.WriteReplicated($"{group}/S", [r, r], f.S.ToRowMajorArray());
+        h5.WriteReplicated($"{group}/V", [(ulong)f.V.RowCount, r], f.V.ToRowMajorArray());
     }
 
     /// <summary>Self-describing attributes shared by snapshots and checkpoints.</summary>
@@ -168,7 +164,9 @@ public sealed class SnapshotWriter
         h5.SetAttribute("/", "origin_xyz", origin);
         h5.SetAttribute("/", "spacing_xyz", spacing);
         h5.SetAttribute("/", "n_moments", (long)sim.Discretisation.Basis.Count);
-        h5.SetAttribute("/", "isotropic_moment_norm", sim.Discretisation.Basis.IsotropicMomentNorm);
+        h5.SetAttribute("/", "isotropic_moment_norm", sim.Discretisation.Basis.Mass.Norm);
+        // φ = isotropic_moment_norm · phi_directionᵀ u: the velocity space's mass, for `pdlra reconstruct`.
+        h5.SetAttribute("/", "phi_direction", sim.Discretisation.Basis.Mass.Direction);
         h5.SetAttribute("/", "mpi_ranks", (long)sim.Context.Comm.Size);
         h5.SetAttribute("/", "layout", "fields (n_z, n_y, n_x), C order, x fastest; 1D/2D padded with 1; stacks (k, n_z, n_y, n_x)");
         h5.SetAttribute("/", "code_version", FieldLayout.CodeVersion);
@@ -231,22 +229,6 @@ internal static class FieldValues
     /// For a low-rank solver u_i = X (S V(i,:)ᵀ), without forming the dense u.</summary>
     public static double[] Moments(Simulation sim, IReadOnlyList<int> indices)
     {
-        int n = sim.Discretisation.Block.Count, k = indices.Count;
-        var result = new double[n * k];
-        if (sim.Solver is LowRankSolver lr)
-        {
-            var coefficients = Matrix<double>.Build.Dense(lr.Rank, k);
-            for (int c = 0; c < k; c++) coefficients.SetColumn(c, lr.S * lr.V.Row(indices[c]));
-            var backend = sim.Context.Backend;
-            using var u = backend.Allocate(n, k);
-            backend.MultiplySmall(lr.X, coefficients, 1.0, 0.0, u);
-            backend.Download(u, result);
-        }
-        else
-        {
-            var all = sim.Solver.Moments();
-            for (int c = 0; c < k; c++) Array.Copy(all, indices[c] * n, result, c * n, n);
-        }
-        return result;
+        return sim.Solver.Moments(indices);
     }
 }

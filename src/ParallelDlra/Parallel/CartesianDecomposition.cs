@@ -123,7 +123,7 @@ public sealed class CartesianDecomposition
     /// <summary>Neighbours of every face of <paramref name="rank"/> (see <see cref="Neighbour"/>).</summary>
     public int[] Neighbours(int rank) => [.. Enumerable.Range(0, 2 * Dims.Length).Select(f => Neighbour(rank, f))];
 
-    /// <summary>The <see cref="Solvers.RunContext.Decompose"/> hook of an MPI run: this rank's block and
+    /// <summary>The <c>Application.RunContext.Decompose</c> hook of an MPI run: this rank's block and
     /// an <see cref="MpiHaloExchange"/>.</summary>
     public static Func<CartesianGrid, bool[], (GridBlock Block, IHaloExchange Halo)> Hook(MpiCommunicator comm) => (grid, periodic) =>
     {

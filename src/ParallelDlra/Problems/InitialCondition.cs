@@ -1,4 +1,5 @@
 using MathNet.Numerics;
+using ParallelDlra.Angular;
 using ParallelDlra.Deck;
 using ParallelDlra.Mesh;
 
@@ -6,7 +7,7 @@ namespace ParallelDlra.Problems;
 
 /// <summary>Initial scalar flux φ0 on the rank-local cells as cell averages (so a Gaussian pulse carries
 /// its mass exactly even when barely resolved). The initial angular flux is isotropic, ψ0 = φ0/|S|,
-/// so u0 = φ0 e_0ᵀ/√|S| is separable: rank one.</summary>
+/// so u0 = (φ0 / norm) ιᵀ is separable (ι the velocity space's isotropic direction): rank one.</summary>
 public static class InitialCondition
 {
     public static double[] ScalarFlux(InitialConditionOptions ic, GridBlock block)
@@ -47,11 +48,19 @@ public static class InitialCondition
         return phi;
     }
 
-    /// <summary>Full moment matrix u0 (n_cells × n_moments, column-major) of an isotropic φ0.</summary>
-    public static double[] Moments(double[] phi, int moments, double isotropicMomentNorm)
+    /// <summary>Full coefficient matrix u0 (n_cells × n_moments, column-major) of an isotropic φ0: u0 = (φ0 / norm) ιᵀ
+    /// with the velocity space's isotropic state (ι, norm).</summary>
+    public static double[] Moments(double[] phi, IVelocitySpace space)
     {
-        var u = new double[phi.Length * moments];
-        for (int i = 0; i < phi.Length; i++) u[i] = phi[i] / isotropicMomentNorm;
+        var iota = space.Isotropic;
+        int n = phi.Length;
+        var u = new double[n * space.Count];
+        for (int a = 0; a < space.Count; a++)
+        {
+            double da = iota.Direction[a];
+            if (da == 0.0) continue;
+            for (int i = 0; i < n; i++) u[a * n + i] = phi[i] / iota.Norm * da;
+        }
         return u;
     }
 }

@@ -58,8 +58,7 @@ public sealed class DivergenceGuard
         double bad = 0;
         foreach (double v in phi0)
             if (!double.IsFinite(v)) { bad = 1; break; }
-        Span<double> flag = [bad];
-        comm.AllreduceMax(flag);
+        Span<double> flag = [Parallel.DistributedSums.Max(comm, bad)];
         if (flag[0] == 0) return;
         var ic = options.Initial;
         throw new InputException($"initial: the initial scalar flux overflows float64 (initial.type = {DeckWords.Of(DeckWords.Initial, ic.Kind)}, " +

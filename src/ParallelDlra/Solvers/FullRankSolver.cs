@@ -1,4 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
+using ParallelDlra.Mesh;
 using ParallelDlra.Compute;
 using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
@@ -94,7 +95,7 @@ public sealed class FullRankSolver : ISolver
     }
 
     /// <summary>The balance of the moments <paramref name="u"/> at time t with one allreduce of
-    /// [Σ_i u_i0, per physical face Σ_{i ∈ face} u_i (all moments), Σ_i σ_a,i u_i0, source sums].</summary>
+    /// [Σ_i dᵀu_i, per physical face Σ_{i ∈ face} u_i (all moments), Σ_i σ_a,i dᵀu_i, source sums], d the mass direction.</summary>
     private SolverBalance Balance(Block u, double t)
     {
         int m = _op.Basis.Count;
@@ -102,11 +103,12 @@ public sealed class FullRankSolver : ISolver
         var sources = _op.VolumeSources;
         int absorption = 1 + faces.Count * m, source = absorption + 1;
         var packed = new double[source + sources.Count];
-        packed[0] = _backend.ColumnSums(u)[0];
+        var mass = _op.Basis.Mass;
+        packed[0] = mass.Along(_backend.ColumnSums(u));
         for (int f = 0; f < faces.Count; f++) _backend.ColumnSums(u, faces[f].Cells).CopyTo(packed, 1 + f * m);
-        if (_absorption is not null) packed[absorption] = _backend.Gram(_absorption, u)[0, 0];
+        if (_absorption is not null) packed[absorption] = mass.Along(_backend.Gram(_absorption, u).ToColumnMajorArray());   // σ_aᵀu: 1 × n_moments
         for (int j = 0; j < sources.Count; j++) packed[source + j] = _op.SourceSum(sources[j], t);
-        _comm.AllreduceSum(packed);
+        DistributedSums.Complete(_comm, packed);
         double rate = 0.0;
         for (int f = 0; f < faces.Count; f++)
         {
@@ -114,16 +116,13 @@ public sealed class FullRankSolver : ISolver
             rate += faces[f].Constant; // the whole face's: added once, after the sum over ranks
         }
         double emitted = 0.0;
-        for (int j = 0; j < sources.Count; j++) emitted += _op.MassWeight * sources[j].Angular[0] * packed[source + j];
+        for (int j = 0; j < sources.Count; j++) emitted += _op.MassWeight * _op.EmissionWeight(sources[j]) * packed[source + j];
         return new SolverBalance(packed[0] * _op.MassWeight, rate, 0.0, packed[absorption] * _op.MassWeight, emitted);
     }
 
     public double[] ScalarFlux()
     {
-        var u0 = new double[_u.Rows];
-        var all = Moments();
-        for (int i = 0; i < u0.Length; i++) u0[i] = all[i] * _op.Basis.IsotropicMomentNorm;
-        return u0;
+        return _op.Basis.Mass.Density(Moments(), _u.Rows);   // φ is the mass density
     }
 
     public double[] Moments()
@@ -131,6 +130,25 @@ public sealed class FullRankSolver : ISolver
         var all = new double[_u.Length];
         _backend.Download(_u, all);
         return all;
+    }
+
+    public double[] Moments(IReadOnlyList<int> indices)
+    {
+        var all = Moments();
+        int n = _u.Rows, k = indices.Count;
+        var result = new double[n * k];
+        for (int c = 0; c < k; c++) Array.Copy(all, indices[c] * n, result, c * n, n);
+        return result;
+    }
+
+    public SolverStateKind StateKind => SolverStateKind.Moments;
+
+    public SolverState Save() => new MomentsState(Moments());
+
+    public void Restore(SolverState state)
+    {
+        if (state is not MomentsState m) throw new ArgumentException($"{Name} keeps the moments u, not a {state.GetType().Name}", nameof(state));
+        RestoreMoments(m.U);
     }
 
     /// <summary>Replaces the state by <paramref name="moments"/> (rank-local u, n_cells × n_moments, column-major),

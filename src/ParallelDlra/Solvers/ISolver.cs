@@ -47,4 +47,18 @@ public interface ISolver : IDisposable
 
     /// <summary>The rank-local moments u (n_cells × n_moments, column-major); a debugging aid for DLRA.</summary>
     double[] Moments();
+
+    /// <summary>The coefficients u_i, i ∈ <paramref name="indices"/>, of the rank-local cells (n_cells × k,
+    /// column-major); a low-rank solver forms X (S V(i,:)ᵀ) without the dense u.</summary>
+    double[] Moments(IReadOnlyList<int> indices);
+
+    /// <summary>What <see cref="Save"/> returns: the layout of a checkpoint of this solver.</summary>
+    SolverStateKind StateKind { get; }
+
+    /// <summary>A host copy of the rank-local state (checkpoints, stored factors).</summary>
+    SolverState Save();
+
+    /// <summary>Replaces the state by <paramref name="state"/>, bit for bit (a restart).</summary>
+    /// <exception cref="ArgumentException">a state of another kind or shape</exception>
+    void Restore(SolverState state);
 }

@@ -119,7 +119,7 @@ public sealed record ResourceEstimate(int Ranks, long CellsPerRank, int Moments,
         var local = NodeLocalRank.FromEnvironment();
         var mine = Available(local.Size ?? 1);
         Span<double> least = [mine?.Bytes ?? double.MaxValue];
-        if (ranks > 1) comm.AllreduceMin(least);
+        if (ranks > 1) least[0] = Parallel.DistributedSums.Min(comm, least[0]);
         (long Bytes, string From)? available = least[0] < double.MaxValue
             ? ((long)least[0], mine is { } m && (long)least[0] == m.Bytes ? m.From : "the least of the ranks' nodes")
             : null;

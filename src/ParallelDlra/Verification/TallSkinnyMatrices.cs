@@ -168,7 +168,7 @@ public static class QrChecks
                 for (int r = 0; r < q.Rows; r++) s += local[r + q.Rows * i] * local[r + q.Rows * j];
                 g[i + p * j] = s;
             }
-        comm.AllreduceSum(g);
+        Parallel.DistributedSums.Complete(comm, g);
         double worst = 0;
         for (int j = 0; j < p; j++)
             for (int i = 0; i <= j; i++) worst = Math.Max(worst, Math.Abs(weight * g[i + p * j] - (i == j ? 1.0 : 0.0)));
@@ -188,7 +188,7 @@ public static class QrChecks
             sums[0] += d * d;
             sums[1] += a[i] * a[i];
         }
-        comm.AllreduceSum(sums);
+        Parallel.DistributedSums.Complete(comm, sums);
         return Math.Sqrt(sums[0] / sums[1]);
     }
 

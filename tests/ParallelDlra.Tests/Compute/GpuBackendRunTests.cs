@@ -2,8 +2,10 @@ using ParallelDlra.Compute;
 using ParallelDlra.Deck;
 using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
+using ParallelDlra.Cli;
 using ParallelDlra.Verification;
 using Xunit;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Tests.Compute;
 

@@ -4,6 +4,7 @@ using ParallelDlra.Tests.Support;
 using ParallelDlra.Verification;
 using Xunit;
 using Xunit.Abstractions;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Tests.Kinetic;
 

@@ -5,6 +5,7 @@ using ParallelDlra.Kinetic;
 using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
 using Xunit.Abstractions;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Tests.Kinetic;
 

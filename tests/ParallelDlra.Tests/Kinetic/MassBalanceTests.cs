@@ -2,6 +2,7 @@ using ParallelDlra.Deck;
 using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
 using Xunit;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Tests.Kinetic;
 

@@ -4,6 +4,7 @@ using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Tests.Kinetic;
 

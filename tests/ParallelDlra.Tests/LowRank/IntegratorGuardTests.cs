@@ -4,6 +4,7 @@ using ParallelDlra.LowRank;
 using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
 using Xunit;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Tests.LowRank;
 

@@ -3,6 +3,7 @@ using ParallelDlra.Deck;
 using ParallelDlra.Solvers;
 using Xunit;
 using Xunit.Abstractions;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Tests.LowRank;
 

@@ -4,6 +4,7 @@ using ParallelDlra.Tests.Kinetic;
 using ParallelDlra.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
+using ParallelDlra.Application;
 
 namespace ParallelDlra.Tests.LowRank;
 

@@ -1,4 +1,4 @@
-namespace ParallelDlra.Interop;
+namespace ParallelDlra.LinearAlgebra;
 
 /// <summary>Turns LAPACK(E) status codes into exceptions, in one place.</summary>
 internal static class NativeStatus
@@ -19,7 +19,7 @@ internal static class NativeStatus
             WorkMemoryError or TransposeMemoryError =>
                 new OutOfMemoryException($"{function}: LAPACKE could not allocate its work space (info = {info})"),
             < 0 => new ArgumentException($"{function}: argument {-info} had an illegal value (info = {info})"),
-            _ => new LinearAlgebra.LinearAlgebraException(function, info, $"{function}: {positiveMeaning} (info = {info})"),
+            _ => new LinearAlgebraException(function, info, $"{function}: {positiveMeaning} (info = {info})"),
         };
     }
 }

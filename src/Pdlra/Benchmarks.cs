@@ -10,8 +10,9 @@ using ParallelDlra.LinearAlgebra;
 using ParallelDlra.Output;
 using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
+using ParallelDlra.Application;
 
-namespace ParallelDlra.Verification;
+namespace ParallelDlra.Cli;
 
 /// <summary>One benchmark of <c>pdlra bench NAME [ARGS]</c>.</summary>
 /// <param name="Name">the name on the command line</param>

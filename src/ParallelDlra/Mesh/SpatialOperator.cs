@@ -1,4 +1,4 @@
-namespace ParallelDlra.Kinetic;
+namespace ParallelDlra.Mesh;
 
 /// <summary>A sparse spatial operator D acting on the columns of an n_cells-long block. Never stored
 /// dense: a three-point stencil along one axis, or a diagonal.</summary>

@@ -7,15 +7,9 @@ using ParallelDlra.Kinetic;
 using ParallelDlra.Mesh;
 using ParallelDlra.Parallel;
 using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
 
-namespace ParallelDlra.Solvers;
-
-/// <summary>One row of the diagnostics time series (docs/output.md). Outflow, Absorption and Source are the rates
-/// at the state of this row, i.e. at the start of the next step; MassDefect is M_k − M_0 − Σ_{j≤k} ΔM_j with ΔM_j the
-/// mass change that step j's stage rates imply (<see cref="StepReport.MassChange"/>): zero to rounding where the
-/// solver conserves.</summary>
-public readonly record struct StepDiagnostics(int Step, double Time, double TimeStep, int Rank, double Mass, double Outflow, double DiscardedTail, double WallSeconds,
-    double OrthonormalityDefect = 0.0, double Absorption = 0.0, double Source = 0.0, double MassDefect = 0.0);
+namespace ParallelDlra.Application;
 
 /// <summary>Everything a run needs besides the deck: the communicator, the backend and how the grid is
 /// split (the parallel layer supplies a block and a halo exchange; a serial run owns the whole grid).
@@ -29,7 +23,7 @@ public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Fun
 }
 
 /// <summary>The assembled problem of a deck: grid block, angular basis, operator.</summary>
-public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloExchange Halo, PnBasis Basis, KineticOperator Operator)
+public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloExchange Halo, IVelocitySpace Basis, KineticOperator Operator)
 {
     public static Discretisation Build(RunOptions o, RunContext ctx)
     {
@@ -54,8 +48,7 @@ public sealed class Simulation
         Discretisation = Discretisation.Build(options, context);
         var op = Discretisation.Operator;
         TimeStep = op.TimeStep(options.Time.Cfl);
-        Span<double> sigma = [op.LocalSigmaTMax];
-        context.Comm.AllreduceMax(sigma);
+        Span<double> sigma = [DistributedSums.Max(context.Comm, op.LocalSigmaTMax)];
         // Von Neumann, forward Euler (SSP-RK2 is a convex combination of Euler steps): the checkerboard mode is
         // multiplied by 1 − Δt·(rate + σ_t) per step (rate: KineticOperator.CheckerboardRate), so |·| ≤ 1 needs
         // Δt·(rate + σ_t) ≤ 2. Δt is proportional to cfl, which gives the largest stable cfl.
@@ -150,13 +143,16 @@ public static class SolverFactory
         return solver;
     }
 
+    private static LowRank.LowRankSetup Setup(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) =>
+        new(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc));
+
     private static ISolver Build(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) => o.Solver.Kind switch
     {
         SolverKind.FullRank => new FullRankSolver(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper,
-            InitialCondition.Moments(phi0, disc.Basis.Count, disc.Basis.IsotropicMomentNorm)),
-        SolverKind.AugmentedBug => new LowRank.AugmentedBug(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc)),
-        SolverKind.ParallelBug => new LowRank.ParallelBug(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc)),
-        SolverKind.FixedRankBug => new LowRank.FixedRankBug(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc)),
+            InitialCondition.Moments(phi0, disc.Basis)),
+        SolverKind.AugmentedBug => new LowRank.AugmentedBug(Setup(o, disc, ctx, phi0)),
+        SolverKind.ParallelBug => new LowRank.ParallelBug(Setup(o, disc, ctx, phi0)),
+        SolverKind.FixedRankBug => new LowRank.FixedRankBug(Setup(o, disc, ctx, phi0)),
         _ => throw new InputException($"solver.type = {o.Solver.Kind}: not available in this build"),
     };
 
