@@ -1,3 +1,4 @@
+using ParallelDlra.Application;
 using ParallelDlra.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,3 +1,4 @@
+using ParallelDlra.Application;
 using ParallelDlra.Cli;
 using ParallelDlra.Deck;
 using ParallelDlra.Output;
@@ -93,7 +94,7 @@ public sealed class RunCommandTests : IDisposable
         List<string> sets = ["time.max_steps=2", "solver.type=full_rank", "time.stepper=euler", $"output.directory={Path.Combine(tmp, name)}"];
         if (SmallerGrids.TryGetValue(name, out var cells)) sets.Add($"grid.cells={cells}");
         var o = DeckReader.Load(deck, [.. sets]);
-        var sim = new ParallelDlra.Solvers.Simulation(o, ParallelDlra.Solvers.RunContext.Serial());
+        var sim = new ParallelDlra.Application.Simulation(o, ParallelDlra.Application.RunContext.Serial());
         var block = sim.Discretisation.Block;
         double volume = sim.Discretisation.Grid.CellVolume;
         var sigmaA = new double[block.Count];

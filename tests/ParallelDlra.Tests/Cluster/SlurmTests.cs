@@ -1,3 +1,4 @@
+using ParallelDlra.Application;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -87,7 +88,7 @@ public sealed class SlurmTests(ITestOutputHelper log)
             // The job's φ is the φ of the same deck run directly (serially, in this process): decompositions agree to
             // rounding (README: 1–4 ranks to 1e-12 for every solver).
             var deck = ParallelDlra.Deck.DeckReader.Load(Path.Combine(repo, jobEnv["PDLRA_DECK"]), [.. jobEnv["PDLRA_SET"].Split(';')]);
-            var direct = new ParallelDlra.Solvers.Simulation(deck, ParallelDlra.Solvers.RunContext.Serial());
+            var direct = new ParallelDlra.Application.Simulation(deck, ParallelDlra.Application.RunContext.Serial());
             direct.Run();
             var serial = direct.Solver.ScalarFlux();
             direct.Solver.Dispose();

@@ -1,3 +1,4 @@
+using ParallelDlra.Mesh;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Kinetic;
 

@@ -1,3 +1,4 @@
+using ParallelDlra.Application;
 using System.Collections.Immutable;
 using ParallelDlra.Deck;
 using ParallelDlra.Solvers;

@@ -1,3 +1,4 @@
+using ParallelDlra.Application;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
@@ -83,7 +84,7 @@ public sealed class ManufacturedIntegratorTests(ITestOutputHelper output)
                 disc.Operator.AddSource(new SourceTerm($"mms transport {j} {d}", (basis.Flux(d) * h[j]).ToArray(), t => [.. dqd.Select(v => alpha[jj](t) * v)], true));
             }
         }
-        var phi0 = q[0].Select(v => v * basis.IsotropicMomentNorm).ToArray();
+        var phi0 = q[0].Select(v => v * ((ParallelDlra.Angular.PnBasis)basis).IsotropicMomentNorm).ToArray();
         using var solver = SolverFactory.Create(o, disc, ctx, phi0);
         double time = 0, dt = disc.Operator.TimeStep(cfl);
         while (time < end - 1e-14)

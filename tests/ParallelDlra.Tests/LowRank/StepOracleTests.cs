@@ -1,3 +1,4 @@
+using ParallelDlra.Application;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Deck;
 using ParallelDlra.LowRank;
