@@ -317,21 +317,27 @@ public abstract class LowRankSolver : ISolver
         if (keep == c && width <= c && !weak) return (a, r, null);   // every direction resolved: Q itself, a = Q R
         Block kept;
         Matrix<double> coefficients;
-        if (keep == c) (kept, coefficients) = (a, r);
+        if (keep == c && !weak) (kept, coefficients) = (a, r);
         else
         {
+            // Rotated to the singular directions of R (ordered), so that the weak ones are the last columns.
             var u = rU.SubMatrix(0, c, 0, keep);
-            kept = Backend.Allocate(a.Rows, keep);
-            if (keep > 0) Backend.MultiplySmall(a, u, 1.0, 0.0, kept);
-            a.Dispose();
+            kept = Backend.Recombine(a, u);   // a·U in a's storage (a consumed): no second n_cells × c block
             coefficients = u.TransposeThisAndMultiply(r);
         }
         Matrix<double>? along = null;
         if (weak)
         {
-            // kept = X0 C + Q2 R2  ⇒  a = X0 (C·coefficients) + Q2 (R2·coefficients).
-            along = ProjectOut(orthogonalTo!, kept) * coefficients;
-            coefficients = Orthonormalize(kept) * coefficients;
+            // Only the weak columns (singular values below WeakDirection·reference; the last ones, the SVD orders them)
+            // need the pass: w = X0 C + Q2 R2  ⇒  a = strong·coef_s + X0 (C·coef_w) + Q2 (R2·coef_w). Q2 stays orthogonal
+            // to the strong columns (they and w are orthonormal, and C is at rounding level relative to them).
+            int first = Array.FindIndex(rS, v => v < WeakDirection * reference), kw = keep - first;
+            using var w = Backend.Allocate(kept.Rows, kw);
+            Backend.CopyColumns(kept, first, w, 0, kw);
+            var weakCoefficients = coefficients.SubMatrix(first, kw, 0, c);
+            along = ProjectOut(orthogonalTo!, w) * weakCoefficients;
+            coefficients.SetSubMatrix(first, 0, Orthonormalize(w) * weakCoefficients);
+            Backend.CopyColumns(w, 0, kept, first, kw);
         }
         if (width <= keep) return (kept, coefficients, along);
 
@@ -506,10 +512,7 @@ public abstract class LowRankSolver : ISolver
         if (_lastGram is { } g && g.Version == _version && (g.Gram - identity).Enumerate().Max(Math.Abs) > RestoreAbove)
         {
             var rx = g.Gram.Cholesky().Factor.Transpose();   // upper triangular, Rxᵀ Rx = G
-            var restored = Backend.Allocate(X.Rows, X.Columns);
-            Backend.MultiplySmall(X, rx.Inverse(), 1.0, 0.0, restored);
-            X.Dispose();
-            X = restored;
+            X = Backend.Recombine(X, rx.Inverse());   // in X's storage: no new n_cells × r block
             S = rx * S;
             _version++;
         }
