@@ -148,7 +148,9 @@ public sealed class KineticOperator
     public double[]? Absorption { get; }
 
     /// <summary>The sources emitting in the volume (not the ghost values of inflow faces, which the outflow counts).</summary>
-    public IReadOnlyList<SourceTerm> VolumeSources => [.. _sources.Where(s => !s.Boundary)];
+    public IReadOnlyList<SourceTerm> VolumeSources => _volumeSources ??= [.. _sources.Where(s => !s.Boundary)];
+
+    private SourceTerm[]? _volumeSources;
 
     /// <summary>Σ_i q_i(t) over the rank-local cells of a source: its emission rate is MassWeight·(dᵀc)·(the sum over
     /// ranks), d the mass direction (<see cref="EmissionWeight"/>).</summary>
@@ -163,7 +165,11 @@ public sealed class KineticOperator
     public double LocalSigmaTMax { get; }
 
     /// <summary>Adds a separable source (e.g. the source of a manufactured solution).</summary>
-    public void AddSource(SourceTerm source) => _sources.Add(source);
+    public void AddSource(SourceTerm source)
+    {
+        _sources.Add(source);
+        _volumeSources = null;
+    }
 
     /// <summary>Δt = cfl / Σ_d ρ(A_d)/Δx_d: the CFL condition of the explicit upwind scheme.</summary>
     public double TimeStep(double cfl)

@@ -51,7 +51,7 @@ public sealed class DefaultSettingsTests(ITestOutputHelper output)
     /// relative per unit time, r_min 2), cells and N doubled twice. θ per step made DLRA worse with every refinement
     /// (φ 8 % → 38 % → 96 % off full rank at 1000/2000/4000 cells, P_63/127/255, measured 2026-12-01). Per unit time the
     /// difference stays three orders of magnitude below the budget θ·t = 1e-2 on every grid (measured 5.1e-6, 1.0e-5,
-    /// 1.3e-5 here; 1.3e-5, 1.8e-5, 2.9e-5 at 1000–4000 cells): bounded by θ·t/100, and at most 2.5× per doubling —
+    /// 1.3e-5 here; 1.3e-5, 1.8e-5, 2.9e-5 at 1000–4000 cells): bounded by θ·t, and at most 2.5× per doubling —
     /// not strictly flat: the relative tolerance follows ‖u‖, which grows with N here (the uncollided flux is a δ in
     /// angle); with an absolute θ the same runs give 3.4e-6, 3.4e-6, 4.0e-6.</summary>
     [Fact]
@@ -68,7 +68,10 @@ public sealed class DefaultSettingsTests(ITestOutputHelper output)
             output.WriteLine($"{cells} cells, P_{order}: augmented BUG at the defaults {diffs[^1]:E3} off full rank (φ); " +
                              $"ranks {sim.History.Skip(1).Min(h => h.Rank)}..{sim.History.Max(h => h.Rank)}");
         }
-        Assert.All(diffs, d => Assert.True(d <= 1e-4, $"difference {d:E3} above θ·t/100"));
+        // The budget of θ per unit time (Ceruti, Kusch and Lubich: the sum of the truncation tolerances, θ·t = 1e-2).
+        Assert.All(diffs, d => Assert.True(d <= 1e-2, $"difference {d:E3} above the budget θ·t"));
+        // A regression bound on the measured growth (2.0× and 1.26×, see above), not a theory: the letter of issue #12
+        // ("does not grow") is not met, and this keeps the growth from getting worse unnoticed.
         for (int i = 1; i < diffs.Count; i++)
             Assert.True(diffs[i] <= 2.5 * diffs[i - 1], $"difference grew from {diffs[i - 1]:E3} to {diffs[i]:E3} on refinement");
     }
