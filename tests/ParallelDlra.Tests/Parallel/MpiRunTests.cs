@@ -137,7 +137,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     {
         RequireMpi();
         var r = MpiLauncher.Run(4, ["run", Path.Combine(TestDecks.RepositoryRoot(), "jobs", "planesource.yaml"),
-            "--set", "grid.cells=[3]", "--set", $"output.directory={Path.Combine(tmp, "unsplittable")}"], TimeSpan.FromSeconds(30));
+            "--set", "grid.cells=[3]", "--set", $"output.directory={Path.Combine(tmp, "unsplittable")}"], TimeSpan.FromSeconds(90));
         output.WriteLine(r.ToString());
         Assert.False(r.TimedOut, r.ToString());
         Assert.Equal(2, r.ExitCode);
@@ -152,7 +152,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     {
         RequireMpi();
         var r = MpiLauncher.Run(3, ["run", Path.Combine(TestDecks.RepositoryRoot(), "jobs", "linesource.yaml"),
-            "--set", "grid.cells=[30, 30]", "--set", $"output.directory={Path.Combine(tmp, "fail")}"], TimeSpan.FromSeconds(30),
+            "--set", "grid.cells=[30, 30]", "--set", $"output.directory={Path.Combine(tmp, "fail")}"], TimeSpan.FromSeconds(90),
             new Dictionary<string, string> { ["PDLRA_TEST_FAIL_RANK"] = "1" });
         output.WriteLine(r.ToString());
         Assert.False(r.TimedOut, r.ToString());
