@@ -16,7 +16,7 @@ public static partial class DeckReader
     private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps", "max_mass_growth"];
     private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation"];
-    private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "r_min", "r_max"];
+    private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "relative_to", "r_min", "r_max"];
     private static readonly string[] ComputeKeys = ["backend", "share_gpus", "accelerator"];
     private static readonly string[] OutputKeys = ["directory", "progress_every", "write_field", "snapshot_every", "snapshot_times",
         "moments", "store_factors", "checkpoint_every", "checkpoint_keep"];
@@ -207,6 +207,7 @@ public static partial class DeckReader
         double theta = t.Optional("theta")?.Double("theta > 0", v => v > 0 ? null : "is not positive") ?? 1e-2;
         var tolerance = t.Optional("tolerance")?.Word("tolerance kind", DeckWords.Tolerance) ?? ToleranceKind.Relative;
         var per = t.Optional("per")?.Word("what theta is measured against", DeckWords.TruncationPer) ?? TruncationScaling.UnitTime;
+        var relativeTo = t.Optional("relative_to")?.Word("what a relative theta is relative to", DeckWords.RelativeTo) ?? RelativeScale.Solution;
         var rMinValue = t.Optional("r_min");
         var rMaxValue = t.Optional("r_max");
         int rMin = rMinValue?.Int("r_min >= 1", n => n >= 1 ? null : "is not positive") ?? 2;
@@ -218,7 +219,7 @@ public static partial class DeckReader
                 ? rMinValue.Error($"is larger than solver.truncation.r_max = {rMax}", allowed)
                 : rMaxValue!.Error($"is smaller than solver.truncation.r_min = {rMin}", allowed);
         }
-        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per), conservative, qr);
+        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per, relativeTo), conservative, qr);
     }
 
     private static ComputeOptions ReadCompute(Section s)

@@ -26,6 +26,9 @@ internal static class DeckWords
     public static readonly (string Word, TruncationScaling Value)[] TruncationPer =
         [("unit_time", TruncationScaling.UnitTime), ("step", TruncationScaling.Step)];
 
+    public static readonly (string Word, RelativeScale Value)[] RelativeTo =
+        [("solution", RelativeScale.Solution), ("density", RelativeScale.Density)];
+
     public static readonly (string Word, InitialKind Value)[] Initial =
         [("zero", InitialKind.Zero), ("gaussian", InitialKind.Gaussian), ("constant", InitialKind.Constant)];
 

@@ -69,6 +69,7 @@ public static class DeckWriter
         Line(2, $"theta: {Num(s.Truncation.Theta)}");
         Line(2, $"tolerance: {DeckWords.Of(DeckWords.Tolerance, s.Truncation.Kind)}");
         Line(2, $"per: {DeckWords.Of(DeckWords.TruncationPer, s.Truncation.Per)}");
+        Line(2, $"relative_to: {DeckWords.Of(DeckWords.RelativeTo, s.Truncation.RelativeTo)}");
         Line(2, $"r_min: {s.Truncation.RMin}");
         Line(2, $"r_max: {s.Truncation.RMax}");
 

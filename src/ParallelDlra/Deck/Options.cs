@@ -29,6 +29,12 @@ public enum ToleranceKind { Relative, Absolute }
 /// earlier versions).</summary>
 public enum TruncationScaling { UnitTime, Step }
 
+/// <summary>What a relative tolerance is relative to: the whole solution (‖Ŝ‖_F = ‖u‖, the norm of every
+/// coefficient, angular detail included) or its density (‖Ŝ V̂ᵀd‖ = ‖u d‖, d the mass direction: the part that
+/// is the scalar flux φ). ‖u‖ grows with the angular resolution where ψ is peaked in angle (the uncollided flux
+/// of a pulse), so θ relative to it loosens as N is refined; the density's norm does not depend on N.</summary>
+public enum RelativeScale { Solution, Density }
+
 /// <summary>How a tall-skinny block is orthonormalised (<c>ParallelDlra.Parallel.TallSkinnyQr</c>):
 /// Householder TSQR (never breaks down), CholeskyQR2 (two Gram passes, κ up to about u^(-1/2)) or
 /// shifted CholeskyQR3 (a shifted pass first, κ up to about u^(-1)). The Cholesky variants fall back
@@ -164,8 +170,9 @@ public sealed record TimeOptions(double End, double Cfl, TimeStepperKind Stepper
 
 /// <summary>deck key <c>solver.truncation</c>: discard the singular-value tail whose ℓ2 norm is ≤ ϑ with
 /// ϑ = θ·Δt (<see cref="TruncationScaling.UnitTime"/>, the default) or θ (<see cref="TruncationScaling.Step"/>),
-/// times ‖Ŝ‖_F when relative, keeping a rank in [RMin, RMax].</summary>
-public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMin, int RMax, TruncationScaling Per = TruncationScaling.UnitTime)
+/// times ‖Ŝ‖_F (or the density's norm, <see cref="RelativeScale"/>) when relative, keeping a rank in [RMin, RMax].</summary>
+public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMin, int RMax, TruncationScaling Per = TruncationScaling.UnitTime,
+    RelativeScale RelativeTo = RelativeScale.Solution)
 {
     /// <summary>The tolerance ϑ on the ℓ2 norm of the discarded singular values of one truncation in a step of
     /// length <paramref name="dt"/>, for a matrix of Frobenius norm <paramref name="norm"/>.</summary>

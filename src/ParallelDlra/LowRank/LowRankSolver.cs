@@ -460,7 +460,8 @@ public abstract class LowRankSolver : ISolver
     {
         using var _ = Phase("truncation");
         var options = FixedRank ? Options.Truncation with { RMin = Rank, RMax = Rank } : Options.Truncation;
-        var t = Truncation.Truncate(sHat, options, Options.Conservative, dt);
+        double density = options.RelativeTo == RelativeScale.Density ? (sHat * Operator.Basis.Mass.In(vHat)).L2Norm() : double.NaN;
+        var t = Truncation.Truncate(sHat, options, Options.Conservative, dt, density);
         int r = X.Columns, kx = xTilde.Columns;
         // X1 = X0 Px[0:r] + X̃ Px[r:], in X0's storage where it has room (X0 is consumed).
         X = Backend.Recombine(X, t.Px.SubMatrix(0, r, 0, t.Rank), xTilde, kx > 0 ? t.Px.SubMatrix(r, kx, 0, t.Rank) : null);
