@@ -8,14 +8,14 @@ namespace ParallelDlra.Kinetic;
 
 /// <summary>
 /// The separable problem F(u) = Σ_k D_k u B_kᵀ + Σ_j q_j c_jᵀ of a <see cref="KineticOperator"/> behind the problem
-/// interface: the DLRA projections are <see cref="KroneckerProjections"/> (built on first use: its setup has
-/// collectives, which a full-rank run does not need), the full-rank right-hand side applies every term to u, and the
+/// interface: the DLRA projections are <see cref="KroneckerProjections"/> (built here: its setup has collectives, so
+/// every rank builds it at the same point, before the time loop), the full-rank right-hand side applies every term to u, and the
 /// stability limit, outflow and balance terms are the operator's. The code of both is the code the solvers held
 /// before the interface existed, moved, so every result is bit for bit the same.
 /// </summary>
 public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend, IHaloExchange haloExchange, ICommunicator comm) : IKineticProblem
 {
-    private KroneckerProjections? _projections;
+    private readonly KroneckerProjections _projections = new(op, backend, haloExchange, comm);
     private Matrix<double>[]? _angularTransposed;
     private Halo? _halo;
 
@@ -23,7 +23,7 @@ public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend
     public KineticOperator Operator => op;
 
     /// <summary>The DLRA projections of the operator.</summary>
-    public KroneckerProjections Projections => _projections ??= new KroneckerProjections(op, backend, haloExchange, comm);
+    public KroneckerProjections Projections => _projections;
 
     public GridBlock Block => op.Block;
     public IVelocitySpace Basis => op.Basis;

@@ -271,4 +271,13 @@ public sealed class QuadratureReactionTests(ITestOutputHelper output)
         var again = DeckReader.Parse(DeckWriter.ToYaml(o), "written.yaml", ".", []);
         Assert.Equal(o.Reaction, again.Reaction);
     }
+
+    [Fact]
+    public void Model_deck_reads_and_round_trips()
+    {
+        string path = Path.Combine(TestDecks.RepositoryRoot(), "jobs", "models", "reaction.yaml");
+        var o = DeckReader.Load(path, []);
+        Assert.NotNull(o.Reaction);
+        Assert.Equal(o, DeckReader.Parse(DeckWriter.ToYaml(o), "roundtrip.yaml", Path.GetDirectoryName(path)!, []));
+    }
 }

@@ -121,7 +121,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
             // (measured: 1 vs 2 ranks differ by 1e-10 at rank 10 with the loss, 3e-15 without it; 1e-15 at rank 4).
             ["solver.type=fixed_rank_bug", "solver.conservative=false", "solver.rank=4"],
         ];
-        foreach (var sets in solvers) SameAsSerial("reaction", [.. sets, "time.max_steps=12"], 1e-12, 2);
+        foreach (var sets in solvers) SameAsSerial("models/reaction", [.. sets, "time.max_steps=12"], 1e-12, 2);
     }
 
     [SkippableFact]
