@@ -22,9 +22,14 @@ public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Fun
     public static RunContext Serial(PhaseTimers? timers = null) => new(SerialCommunicator.Instance, new CpuBackend(), Timers: timers);
 }
 
-/// <summary>The assembled problem of a deck: grid block, angular basis, operator.</summary>
+/// <summary>The assembled problem of a deck: grid block, angular basis, operator, and the problem the solvers
+/// consume (<see cref="IKineticProblem"/>: the operator's Kronecker sum, plus a nonlinear reaction when the deck has
+/// <c>reaction</c>).</summary>
 public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloExchange Halo, IVelocitySpace Basis, KineticOperator Operator)
 {
+    /// <summary>What the solvers consume: right-hand sides, Galerkin coefficients, stability limit, balance terms.</summary>
+    public required IKineticProblem Problem { get; init; }
+
     public static Discretisation Build(RunOptions o, RunContext ctx)
     {
         var grid = new CartesianGrid(o.Grid.Cells, o.Grid.Extent);
@@ -33,7 +38,10 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         var (block, halo) = ctx.Decompose?.Invoke(grid, periodic) ?? (whole, new SerialHaloExchange(whole, periodic));
         var basis = PnBasis.Create(grid.Dimension, o.Angular.Order);
         var op = new KineticOperator(block, basis, o.Material.Map, o.Grid.Faces, o.Solver.Flux);
-        return new Discretisation(grid, block, halo, basis, op);
+        IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
+        if (o.Reaction is { } reaction)
+            problem = new QuadratureReactionProblem(problem, basis.Quadrature(reaction.QuadraturePoints), reaction.Kappa, ctx.Backend, ctx.Comm);
+        return new Discretisation(grid, block, halo, basis, op) { Problem = problem };
     }
 }
 
@@ -46,11 +54,11 @@ public sealed class Simulation
         Options = options;
         Context = context;
         Discretisation = Discretisation.Build(options, context);
-        var op = Discretisation.Operator;
+        var op = Discretisation.Problem;
         TimeStep = op.TimeStep(options.Time.Cfl);
         Span<double> sigma = [DistributedSums.Max(context.Comm, op.LocalSigmaTMax)];
         // Von Neumann, forward Euler (SSP-RK2 is a convex combination of Euler steps): the checkerboard mode is
-        // multiplied by 1 − Δt·(rate + σ_t) per step (rate: KineticOperator.CheckerboardRate), so |·| ≤ 1 needs
+        // multiplied by 1 − Δt·(rate + σ_t) per step (rate: IKineticProblem.CheckerboardRate), so |·| ≤ 1 needs
         // Δt·(rate + σ_t) ≤ 2. Δt is proportional to cfl, which gives the largest stable cfl.
         double cfl = options.Time.Cfl, rate = op.CheckerboardRate(), growth = TimeStep * (rate + sigma[0]);
         if (growth > 2.0 * (1 + 1e-12))
@@ -144,11 +152,11 @@ public static class SolverFactory
     }
 
     private static LowRank.LowRankSetup Setup(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) =>
-        new(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc));
+        new(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc));
 
     private static ISolver Build(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) => o.Solver.Kind switch
     {
-        SolverKind.FullRank => new FullRankSolver(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper,
+        SolverKind.FullRank => new FullRankSolver(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper,
             InitialCondition.Moments(phi0, disc.Basis)),
         SolverKind.AugmentedBug => new LowRank.AugmentedBug(Setup(o, disc, ctx, phi0)),
         SolverKind.ParallelBug => new LowRank.ParallelBug(Setup(o, disc, ctx, phi0)),

@@ -8,7 +8,7 @@ namespace ParallelDlra.Deck;
 /// <c>--set</c>), the dotted key and what is allowed.</summary>
 public static partial class DeckReader
 {
-    private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output", "compute"];
+    private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output", "compute", "reaction"];
     private static readonly string[] ProblemKeys = ["name", "description"];
     private static readonly string[] GridKeys = ["cells", "extent", "boundary", "inflow_phi"];
     private static readonly string[] AngularKeys = ["method", "order"];
@@ -18,6 +18,7 @@ public static partial class DeckReader
     private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation"];
     private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "relative_to", "r_min", "r_max"];
     private static readonly string[] ComputeKeys = ["backend", "share_gpus", "accelerator"];
+    private static readonly string[] ReactionKeys = ["kappa", "quadrature_points"];
     private static readonly string[] OutputKeys = ["directory", "progress_every", "write_field", "snapshot_every", "snapshot_times",
         "moments", "store_factors", "checkpoint_every", "checkpoint_keep"];
 
@@ -54,6 +55,7 @@ public static partial class DeckReader
             ReadSolver(root.Sub("solver", SolverKeys)),
             ReadOutput(root.Sub("output", OutputKeys), problem.Name),
             ReadCompute(root.Sub("compute", ComputeKeys)));
+        if (root.Optional("reaction") is not null) options = options with { Reaction = ReadReaction(root.Sub("reaction", ReactionKeys), grid.Dimension, options.Angular.Order) };
         CheckLimits(root, options);
         return options;
     }
@@ -220,6 +222,17 @@ public static partial class DeckReader
                 : rMaxValue!.Error($"is smaller than solver.truncation.r_min = {rMin}", allowed);
         }
         return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per, relativeTo), conservative, qr);
+    }
+
+    /// <summary>reaction: κ ≥ 0 and the quadrature points per polar direction (default N + 2; at least N + 1, so that
+    /// the rule integrates every product of two P_N moments exactly).</summary>
+    private static ReactionOptions ReadReaction(Section s, int dim, int order)
+    {
+        double kappa = s.Required("kappa", "kappa >= 0").Double("kappa >= 0", v => v >= 0 ? null : "is negative");
+        int max = dim == 1 ? 2 * MaxOrder[0] : 2 * MaxOrder[dim - 1];
+        string allowed = $"an integer in {order + 1}..{max} (angular.order + 1 or more)";
+        int points = s.Optional("quadrature_points")?.Int(allowed, n => n < order + 1 ? "is below angular.order + 1" : n > max ? "is too large" : null) ?? order + 2;
+        return new ReactionOptions(kappa, points);
     }
 
     private static ComputeOptions ReadCompute(Section s)

@@ -42,6 +42,13 @@ public static class DeckWriter
             Line(1, $"source: {Num(m.Source)}");
         }
 
+        if (o.Reaction is { } reaction)
+        {
+            Line(0, "reaction:");
+            Line(1, $"kappa: {Num(reaction.Kappa)}");
+            Line(1, $"quadrature_points: {reaction.QuadraturePoints.ToString(CultureInfo.InvariantCulture)}");
+        }
+
         var ic = o.Initial;
         Line(0, "initial:");
         Line(1, $"type: {DeckWords.Of(DeckWords.Initial, ic.Kind)}");

@@ -64,7 +64,15 @@ public sealed record RunOptions(
 {
     /// <summary>deck key <c>compute</c> (defaults when the deck has none).</summary>
     public ComputeOptions Compute { get; init; } = Compute ?? ComputeOptions.Default;
+
+    /// <summary>deck key <c>reaction</c>: a nonlinear reaction term; null (a linear problem) when the deck has none.</summary>
+    public ReactionOptions? Reaction { get; init; }
 }
+
+/// <summary>deck key <c>reaction</c>: the nonlinear loss −κ |ψ| ψ added to the transport equation, evaluated by a
+/// velocity quadrature with <see cref="QuadraturePoints"/> points per polar direction (<c>reaction.kappa</c>,
+/// <c>reaction.quadrature_points</c>).</summary>
+public sealed record ReactionOptions(double Kappa, int QuadraturePoints);
 
 /// <summary>deck key <c>problem</c>.</summary>
 public sealed record ProblemOptions(string Name, string Description);
