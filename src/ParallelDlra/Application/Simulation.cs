@@ -36,13 +36,24 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         var periodic = Enumerable.Range(0, grid.Dimension).Select(d => o.Grid.Faces[2 * d].Kind == BoundaryKind.Periodic).ToArray();
         var whole = grid.WholeBlock();
         var (block, halo) = ctx.Decompose?.Invoke(grid, periodic) ?? (whole, new SerialHaloExchange(whole, periodic));
-        var basis = PnBasis.Create(grid.Dimension, o.Angular.Order);
+        var basis = VelocitySpace(o.Angular, grid.Dimension);
         var op = new KineticOperator(block, basis, o.Material.Map, o.Grid.Faces, o.Solver.Flux);
         IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
         if (o.Reaction is { } reaction)
             problem = new QuadratureReactionProblem(problem, basis.Quadrature(reaction.QuadraturePoints), reaction.Kappa, ctx.Backend, ctx.Comm);
         return new Discretisation(grid, block, halo, basis, op) { Problem = problem };
     }
+
+    /// <summary>The velocity space of <c>angular</c>: P_N, or S_N on its quadrature.</summary>
+    public static IVelocitySpace VelocitySpace(AngularOptions angular, int dimension) => angular.Method switch
+    {
+        AngularMethod.Sn => angular.Quadrature switch
+        {
+            QuadratureKind.ProductGaussLegendre => DiscreteOrdinates.ProductGaussLegendre(dimension, angular.Order),
+            _ => throw new InputException($"angular.quadrature = {angular.Quadrature}: not available in this build"),
+        },
+        _ => PnBasis.Create(dimension, angular.Order),
+    };
 }
 
 /// <summary>The time loop: Δt from the CFL number, the chosen solver, diagnostics every step and a

@@ -11,7 +11,7 @@ public static partial class DeckReader
     private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output", "compute", "reaction"];
     private static readonly string[] ProblemKeys = ["name", "description"];
     private static readonly string[] GridKeys = ["cells", "extent", "boundary", "inflow_phi"];
-    private static readonly string[] AngularKeys = ["method", "order"];
+    private static readonly string[] AngularKeys = ["method", "order", "quadrature"];
     private static readonly string[] MaterialKeys = ["file", .. MaterialMapReader.MaterialKeys];
     private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps", "max_mass_growth"];
@@ -131,11 +131,25 @@ public static partial class DeckReader
 
     private static AngularOptions ReadAngular(Section s, int dim)
     {
-        s.Optional("method")?.Word("angular method", [("pn", 0)]);
+        var method = s.Optional("method")?.Word("angular method", DeckWords.Angular) ?? AngularMethod.Pn;
+        if (method == AngularMethod.Sn) return ReadOrdinates(s, dim);
+        if (s.Optional("quadrature") is { } q)
+            throw q.Error("is set but angular.method is pn (a quadrature belongs to S_N)", "angular.method: sn with a quadrature, or no angular.quadrature");
         int max = MaxOrder[dim - 1];
         string allowed = $"0 <= N <= {max} in {dim}D";
         int order = s.Required("order", allowed).Int(allowed, n => n < 0 ? "is negative" : n > max ? $"is too large for {dim}D" : null);
         return new AngularOptions(order);
+    }
+
+    /// <summary>S_N: the quadrature and the orders it offers (<c>Angular.Quadratures.ProductGaussLegendre</c>: an even
+    /// number N of Gauss–Legendre nodes in μ, at most the P_N limit of the dimension).</summary>
+    private static AngularOptions ReadOrdinates(Section s, int dim)
+    {
+        var quadrature = s.Optional("quadrature")?.Word("quadrature", DeckWords.Quadrature) ?? QuadratureKind.ProductGaussLegendre;
+        int max = MaxOrder[dim - 1];
+        string allowed = $"an even N with 2 <= N <= {max} in {dim}D for product_gauss_legendre (N nodes in μ, 2N azimuths)";
+        int order = s.Required("order", allowed).Int(allowed, n => n < 2 ? "is below 2" : n > max ? $"is too large for {dim}D" : n % 2 != 0 ? "is odd" : null);
+        return new AngularOptions(order, AngularMethod.Sn, quadrature);
     }
 
     private static MaterialOptions ReadMaterial(Section s, int dim, string baseDirectory)

@@ -6,6 +6,10 @@ internal static class DeckWords
     public static readonly (string Word, BoundaryKind Value)[] Boundary =
         [("vacuum", BoundaryKind.Vacuum), ("periodic", BoundaryKind.Periodic), ("reflective", BoundaryKind.Reflective), ("inflow", BoundaryKind.Inflow)];
 
+    public static readonly (string Word, AngularMethod Value)[] Angular = [("pn", AngularMethod.Pn), ("sn", AngularMethod.Sn)];
+
+    public static readonly (string Word, QuadratureKind Value)[] Quadrature = [("product_gauss_legendre", QuadratureKind.ProductGaussLegendre)];
+
     public static readonly (string Word, FluxKind Value)[] Flux = [("roe", FluxKind.Roe), ("rusanov", FluxKind.Rusanov)];
 
     public static readonly (string Word, TimeStepperKind Value)[] Stepper =

@@ -25,8 +25,9 @@ public static class DeckWriter
         Line(1, $"inflow_phi: {Num(inflow ?? 1.0)}");
 
         Line(0, "angular:");
-        Line(1, "method: pn");
+        Line(1, $"method: {DeckWords.Of(DeckWords.Angular, o.Angular.Method)}");
         Line(1, $"order: {o.Angular.Order}");
+        if (o.Angular.Method == AngularMethod.Sn) Line(1, $"quadrature: {DeckWords.Of(DeckWords.Quadrature, o.Angular.Quadrature)}");
 
         Line(0, "material:");
         if (o.Material.MapFile is { } file)

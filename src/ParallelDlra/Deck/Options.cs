@@ -99,8 +99,19 @@ public sealed record GridOptions(ImmutableArray<int> Cells, ImmutableArray<Inter
     public override int GetHashCode() => HashCode.Combine(ValueEquality.Hash(Cells), ValueEquality.Hash(Extent), ValueEquality.Hash(Faces));
 }
 
-/// <summary>deck key <c>angular</c>: P_N with order N.</summary>
-public sealed record AngularOptions(int Order);
+/// <summary>The angular discretisation (deck key <c>angular.method</c>): spherical harmonics or discrete ordinates.</summary>
+public enum AngularMethod { Pn, Sn }
+
+/// <summary>The ordinate set of S_N (deck key <c>angular.quadrature</c>).</summary>
+public enum QuadratureKind { ProductGaussLegendre }
+
+/// <summary>deck key <c>angular</c>: P_N with order N, or S_N with the quadrature <paramref name="Quadrature"/> of
+/// order N (for the product Gauss–Legendre set: N Gauss–Legendre nodes in μ, 2N azimuths).</summary>
+public sealed record AngularOptions(int Order, AngularMethod Method = AngularMethod.Pn, QuadratureKind Quadrature = QuadratureKind.ProductGaussLegendre)
+{
+    /// <summary>"P_N" or "S_N (quadrature)", for messages.</summary>
+    public string Describe() => Method == AngularMethod.Pn ? $"P_{Order}" : $"S_{Order} ({DeckWords.Of(DeckWords.Quadrature, Quadrature)})";
+}
 
 /// <summary>Cross sections and isotropic source of one material: σ_s, σ_a (σ_t = σ_s + σ_a) and
 /// the total emission density Q (per unit volume, integrated over directions).</summary>

@@ -81,7 +81,10 @@ public sealed class KineticOperator
                         var r = basis.Reflection(d);
                         var ghost = a * (-0.5 * s / h) + diffusion * (0.5 / h);
                         _terms.Add(new($"reflection {FaceName(f)}", new DiagonalOperator(Indicator(n, cells)), ghost * r));
-                        for (int k = 0; k < m; k++) weights[k] = 0.5 * (s * a0[k] * (1.0 + r[k, k]) + d0[k] * (1.0 - r[k, k]));
+                        if (IsDiagonal(r))
+                            for (int k = 0; k < m; k++) weights[k] = 0.5 * (s * a0[k] * (1.0 + r[k, k]) + d0[k] * (1.0 - r[k, k]));
+                        else   // a permutation of ordinates (S_N): dᵀ[s A (I + R) + D (I − R)]/2
+                            weights = ((a0 + r.TransposeThisAndMultiply(a0)) * (0.5 * s) + (d0 - r.TransposeThisAndMultiply(d0)) * 0.5).ToArray();
                         break;
                     }
                     case BoundaryKind.Inflow:
@@ -228,6 +231,8 @@ public sealed class KineticOperator
         }
         return (a, sc, q, sa);
     }
+
+    private static bool IsDiagonal(Matrix<double> r) => r.EnumerateIndexed(Zeros.AllowSkip).All(e => e.Item1 == e.Item2 || e.Item3 == 0.0);
 
     /// <summary>1 on the given local cells, 0 elsewhere.</summary>
     private static double[] Indicator(int n, int[] cells)

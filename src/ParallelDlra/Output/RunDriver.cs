@@ -82,7 +82,7 @@ public static class RunDriver
             var disc = sim.Discretisation;
             int expected = ExpectedSteps(o.Time, sim.TimeStep);
             var la = LinearAlgebraProvider.Default;
-            Logger.Info(Inv, $"angular P_{o.Angular.Order}, n_moments = {disc.Basis.Count}; n_cells = {disc.Grid.CellCount}; " +
+            Logger.Info(Inv, $"angular {o.Angular.Describe()}, n_moments = {disc.Basis.Count}; n_cells = {disc.Grid.CellCount}; " +
                              $"solver {sim.Solver.Name} ({DeckWords.Of(DeckWords.Solver, o.Solver.Kind)}, flux {DeckWords.Of(DeckWords.Flux, o.Solver.Flux)}, " +
                              $"stepper {DeckWords.Of(DeckWords.Stepper, o.Time.Stepper)})");
             Logger.Info(Inv, $"time end {o.Time.End:G6}, cfl {o.Time.Cfl:G4}, Δt = {sim.TimeStep:E4}, {expected} steps expected" +
