@@ -461,7 +461,7 @@ public abstract class LowRankSolver : ISolver
     {
         using var _ = Phase("truncation");
         var options = FixedRank ? Options.Truncation with { RMin = Rank, RMax = Rank } : Options.Truncation;
-        double density = options.RelativeTo == RelativeScale.Density ? (sHat * Operator.Basis.Mass.In(vHat)).L2Norm() : double.NaN;
+        double density = options.RelativeTo == RelativeScale.Density ? (sHat * Problem.Basis.Mass.In(vHat)).L2Norm() : double.NaN;
         var t = Truncation.Truncate(sHat, options, Options.Conservative, dt, density);
         int r = X.Columns, kx = xTilde.Columns;
         // X1 = X0 Px[0:r] + X̃ Px[r:], in X0's storage where it has room (X0 is consumed).
