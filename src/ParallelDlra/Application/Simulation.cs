@@ -31,7 +31,15 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         var periodic = Enumerable.Range(0, grid.Dimension).Select(d => o.Grid.Faces[2 * d].Kind == BoundaryKind.Periodic).ToArray();
         var whole = grid.WholeBlock();
         var (block, halo) = ctx.Decompose?.Invoke(grid, periodic) ?? (whole, new SerialHaloExchange(whole, periodic));
-        var basis = PnBasis.Create(grid.Dimension, o.Angular.Order);
+        IVelocitySpace basis = PnBasis.Create(grid.Dimension, o.Angular.Order);
+        if (o.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin } u)
+        {
+            // Stochastic Galerkin: angle ⊗ chaos, the mean material and the fluctuation terms (Uncertainty/).
+            var sg = new Uncertainty.StochasticGalerkinTerms(u, basis);
+            var sgOperator = new KineticOperator(block, sg.Space, sg.MeanMaterials(o.Material.Map), o.Grid.Faces, o.Solver.Flux);
+            sg.AddTo(sgOperator, o.Material.Map);
+            return new Discretisation(grid, block, halo, sg.Space, sgOperator);
+        }
         var op = new KineticOperator(block, basis, o.Material.Map, o.Grid.Faces, o.Solver.Flux);
         return new Discretisation(grid, block, halo, basis, op);
     }

@@ -8,7 +8,7 @@ namespace ParallelDlra.Deck;
 /// <c>--set</c>), the dotted key and what is allowed.</summary>
 public static partial class DeckReader
 {
-    private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output", "compute"];
+    private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output", "compute", "uncertainty"];
     private static readonly string[] ProblemKeys = ["name", "description"];
     private static readonly string[] GridKeys = ["cells", "extent", "boundary", "inflow_phi"];
     private static readonly string[] AngularKeys = ["method", "order"];
@@ -54,6 +54,7 @@ public static partial class DeckReader
             ReadSolver(root.Sub("solver", SolverKeys)),
             ReadOutput(root.Sub("output", OutputKeys), problem.Name),
             ReadCompute(root.Sub("compute", ComputeKeys)));
+        options = options with { Uncertainty = ReadUncertainty(root, options.Material) };
         CheckLimits(root, options);
         return options;
     }

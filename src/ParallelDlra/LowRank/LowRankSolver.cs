@@ -38,7 +38,11 @@ public abstract class LowRankSolver : ISolver
             _absorption = backend.Allocate(op.Block.Count, 1);
             backend.Upload(sigmaA, _absorption);
         }
+        _extraAbsorption = [.. op.ExtraAbsorption.Select(e => { var b = backend.Allocate(op.Block.Count, 1); backend.Upload(e.Sigma, b); return b; })];
     }
+
+    /// <summary>The σ of <see cref="KineticOperator.ExtraAbsorption"/> on the local cells.</summary>
+    private readonly Block[] _extraAbsorption;
 
     /// <summary>σ_a on the local cells (n_cells × 1), for the absorption rate of the balance; null without absorption.</summary>
     private readonly Block? _absorption;
@@ -547,12 +551,14 @@ public abstract class LowRankSolver : ISolver
         var faces = Operator.Outflows;
         var sources = Operator.VolumeSources;
         int absorption = r + faces.Count * r, gram = absorption + (_absorption is null ? 0 : r), source = gram + r * r;
-        var packed = new double[source + sources.Count];
+        int extra = source + sources.Count;
+        var packed = new double[extra + _extraAbsorption.Length * r];
         Backend.ColumnSums(X).CopyTo(packed, 0);
         for (int f = 0; f < faces.Count; f++) Backend.ColumnSums(X, faces[f].Cells).CopyTo(packed, r + f * r);
         if (_absorption is not null) Backend.Gram(_absorption, X).AsColumnMajorArray().CopyTo(packed, absorption);
         Backend.Gram(X, X).AsColumnMajorArray().CopyTo(packed, gram);
         for (int j = 0; j < sources.Count; j++) packed[source + j] = Operator.SourceSum(sources[j], t);
+        for (int e = 0; e < _extraAbsorption.Length; e++) Backend.Gram(_extraAbsorption[e], X).AsColumnMajorArray().CopyTo(packed, extra + e * r);
         DistributedSums.Complete(Comm, packed);
         var sv = S * Operator.Basis.Mass.In(V);   // S Vᵀd, d the mass direction
         double mass = Operator.MassWeight * Vector<double>.Build.Dense(packed[..r]).DotProduct(sv);
@@ -563,6 +569,11 @@ public abstract class LowRankSolver : ISolver
             rate += sums.DotProduct(S * V.TransposeThisAndMultiply(Vector<double>.Build.Dense(faces[f].Weights))) + faces[f].Constant;
         }
         double absorbed = _absorption is null ? 0.0 : Operator.MassWeight * Vector<double>.Build.Dense(packed[absorption..gram]).DotProduct(sv);
+        for (int e = 0; e < _extraAbsorption.Length; e++)
+        {
+            var sw = S * VelocitySpaces.RowCombination(V, Operator.ExtraAbsorption[e].Direction);   // S Vᵀw
+            absorbed += Operator.MassWeight * Vector<double>.Build.Dense(packed.AsSpan(extra + e * r, r).ToArray()).DotProduct(sw);
+        }
         double emitted = 0.0;
         for (int j = 0; j < sources.Count; j++) emitted += Operator.MassWeight * Operator.EmissionWeight(sources[j]) * packed[source + j];
         var gramX = Matrix<double>.Build.Dense(r, r, packed[gram..source]) * Weight;
@@ -627,6 +638,7 @@ public abstract class LowRankSolver : ISolver
     {
         X.Dispose();
         _absorption?.Dispose();
+        foreach (var b in _extraAbsorption) b.Dispose();
         GC.SuppressFinalize(this);
     }
 }
