@@ -71,7 +71,11 @@ public sealed class Simulation
         var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block);
         DivergenceGuard.CheckInitial(options, phi0, context.Comm);
         Solver = SolverFactory.Create(options, Discretisation, context, phi0);
+        _filter = Uncertainty.ChaosFilter.For(Discretisation.Basis, options.Uncertainty);
     }
+
+    /// <summary>The filter of filtered stochastic Galerkin, applied after every step; null without one.</summary>
+    private readonly Uncertainty.ChaosFilter? _filter;
 
     public RunOptions Options { get; }
     public RunContext Context { get; }
@@ -125,7 +129,12 @@ public sealed class Simulation
         for (int step = StartStep + 1; step <= Options.Time.MaxSteps && t < end * (1 - 1e-12); step++)
         {
             double dt = Math.Min(TimeStep, end - t);
-            var report = guard.Step(step, t, () => Solver.Step(t, dt));
+            var report = guard.Step(step, t, () =>
+            {
+                var r = Solver.Step(t, dt);
+                _filter?.Apply(Solver);   // the mean mode is untouched: the mass change stays r.MassChange
+                return r;
+            });
             t += dt;
             if (end - t <= end * 1e-12) t = end;
             var balance = Solver.Balance(t);
