@@ -37,6 +37,14 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         var whole = grid.WholeBlock();
         var (block, halo) = ctx.Decompose?.Invoke(grid, periodic) ?? (whole, new SerialHaloExchange(whole, periodic));
         var basis = VelocitySpace(o.Angular, grid.Dimension);
+        if (o.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin } sgOptions)
+        {
+            // Stochastic Galerkin: angle ⊗ chaos, the mean material and the fluctuation terms (Uncertainty/).
+            var sg = new Uncertainty.StochasticGalerkinTerms(sgOptions, basis);
+            var sgOperator = new KineticOperator(block, sg.Space, sg.MeanMaterials(o.Material.Map), o.Grid.Faces, o.Solver.Flux);
+            sg.AddTo(sgOperator, o.Material.Map);
+            return new Discretisation(grid, block, halo, sg.Space, sgOperator) { Problem = new KroneckerProblem(sgOperator, ctx.Backend, halo, ctx.Comm) };
+        }
         var op = new KineticOperator(block, basis, o.Material.Map, o.Grid.Faces, o.Solver.Flux);
         IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
         if (o.Reaction is { } reaction)
@@ -82,7 +90,11 @@ public sealed class Simulation
         var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block);
         DivergenceGuard.CheckInitial(options, phi0, context.Comm);
         Solver = SolverFactory.Create(options, Discretisation, context, phi0);
+        _filter = Uncertainty.ChaosFilter.For(Discretisation.Basis, options.Uncertainty);
     }
+
+    /// <summary>The filter of filtered stochastic Galerkin, applied after every step; null without one.</summary>
+    private readonly Uncertainty.ChaosFilter? _filter;
 
     public RunOptions Options { get; }
     public RunContext Context { get; }
@@ -136,7 +148,12 @@ public sealed class Simulation
         for (int step = StartStep + 1; step <= Options.Time.MaxSteps && t < end * (1 - 1e-12); step++)
         {
             double dt = Math.Min(TimeStep, end - t);
-            var report = guard.Step(step, t, () => Solver.Step(t, dt));
+            var report = guard.Step(step, t, () =>
+            {
+                var r = Solver.Step(t, dt);
+                _filter?.Apply(Solver);   // the mean mode is untouched: the mass change stays r.MassChange
+                return r;
+            });
             t += dt;
             if (end - t <= end * 1e-12) t = end;
             var balance = Solver.Balance(t);

@@ -32,6 +32,16 @@ public static partial class DeckReader
         _ => MomentCount(dimension, angular.Order),
     };
 
+    /// <summary>The number of coefficients per cell of the velocity space a deck builds: <see cref="AngularCount"/>, times
+    /// the number of chaos modes for stochastic Galerkin.</summary>
+    public static int CoefficientCount(RunOptions o)
+    {
+        int m = AngularCount(o.Grid.Dimension, o.Angular);
+        if (o.Uncertainty is not { Method: UncertaintyMethod.StochasticGalerkin } u) return m;
+        long modes = u.IndexSet == ChaosIndexSet.Tensor ? (long)Math.Pow(u.Degree + 1, u.Parameters.Length) : Binomial(u.Degree + u.Parameters.Length, u.Parameters.Length);
+        return (int)Math.Min(int.MaxValue, m * modes);
+    }
+
     private static void CheckLimits(Section root, RunOptions o)
     {
         var grid = root.Sub("grid", GridKeys);
@@ -53,7 +63,7 @@ public static partial class DeckReader
                 throw extentItems[d].Error($"gives a cell width of {h.ToString("G3", Inv)} (with {o.Grid.Cells[d]} cells), which underflows", allowed);
         }
 
-        int m = AngularCount(o.Grid.Dimension, o.Angular);
+        int m = CoefficientCount(o);
         var angularOrder = root.Sub("angular", AngularKeys).Optional("order")!;
         var solver = root.Sub("solver", SolverKeys);
         if (o.Solver.Kind != SolverKind.FullRank)

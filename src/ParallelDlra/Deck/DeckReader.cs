@@ -8,7 +8,7 @@ namespace ParallelDlra.Deck;
 /// <c>--set</c>), the dotted key and what is allowed.</summary>
 public static partial class DeckReader
 {
-    private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output", "compute", "reaction"];
+    private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output", "compute", "reaction", "uncertainty"];
     private static readonly string[] ProblemKeys = ["name", "description"];
     private static readonly string[] GridKeys = ["cells", "extent", "boundary", "inflow_phi"];
     private static readonly string[] AngularKeys = ["method", "order", "quadrature"];
@@ -56,6 +56,7 @@ public static partial class DeckReader
             ReadOutput(root.Sub("output", OutputKeys), problem.Name),
             ReadCompute(root.Sub("compute", ComputeKeys)));
         if (root.Optional("reaction") is not null) options = options with { Reaction = ReadReaction(root.Sub("reaction", ReactionKeys), grid.Dimension, options.Angular.Order) };
+        options = options with { Uncertainty = ReadUncertainty(root, options.Material) };
         CheckLimits(root, options);
         return options;
     }

@@ -47,3 +47,18 @@ internal static class DeckWords
     public static string Of<T>((string Word, T Value)[] words, T value) where T : struct, Enum
         => words.First(w => EqualityComparer<T>.Default.Equals(w.Value, value)).Word;
 }
+
+/// <summary>The deck's words of the <c>uncertainty</c> section.</summary>
+internal static class UncertaintyWords
+{
+    public static readonly (string Word, UncertaintyMethod Value)[] Method =
+        [("stochastic_galerkin", UncertaintyMethod.StochasticGalerkin), ("collocation", UncertaintyMethod.Collocation), ("monte_carlo", UncertaintyMethod.MonteCarlo)];
+
+    public static readonly (string Word, ParameterDistribution Value)[] Distribution =
+        [("uniform", ParameterDistribution.Uniform), ("normal", ParameterDistribution.Normal)];
+
+    public static readonly (string Word, ChaosIndexSet Value)[] IndexSet = [("tensor", ChaosIndexSet.Tensor), ("total_degree", ChaosIndexSet.TotalDegree)];
+
+    public static readonly (string Key, UncertainTarget Value)[] Targets =
+        [("sigma_s", UncertainTarget.SigmaS), ("sigma_a", UncertainTarget.SigmaA), ("source", UncertainTarget.Source)];
+}

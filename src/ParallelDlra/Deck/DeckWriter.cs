@@ -96,7 +96,38 @@ public static class DeckWriter
         Line(1, $"backend: {DeckWords.Of(DeckWords.Backend, o.Compute.Backend)}");
         Line(1, $"share_gpus: {(o.Compute.ShareGpus ? "true" : "false")}");
         Line(1, $"accelerator: {DeckWords.Of(DeckWords.Accelerator, o.Compute.Accelerator)}");
+        if (o.Uncertainty is { } u) WriteUncertainty(u, Line);
         return w.ToString();
+    }
+
+    private static void WriteUncertainty(UncertaintyOptions u, Action<int, string> line)
+    {
+        line(0, "uncertainty:");
+        line(1, $"method: {DeckWords.Of(UncertaintyWords.Method, u.Method)}");
+        line(1, "parameters:");
+        foreach (var p in u.Parameters)
+            line(2, p.Distribution == ParameterDistribution.Uniform
+                ? $"- {{distribution: uniform, min: {Num(p.A)}, max: {Num(p.B)}}}"
+                : $"- {{distribution: normal, mean: {Num(p.A)}, std: {Num(p.B)}}}");
+        line(1, $"degree: {u.Degree}");
+        line(1, $"index_set: {DeckWords.Of(UncertaintyWords.IndexSet, u.IndexSet)}");
+        line(1, $"filter: {{strength: {Num(u.FilterStrength)}}}");
+        line(1, $"groups: {u.Groups}");
+        line(1, $"nodes: {u.Nodes}");
+        line(1, $"samples: {u.Samples}");
+        line(1, $"seed: {u.Seed}");
+        foreach (var (key, target) in UncertaintyWords.Targets)
+        {
+            var inputs = u.On(target).ToArray();
+            if (inputs.Length == 0) continue;
+            line(1, $"{key}:");
+            foreach (var i in inputs)
+                line(2, "- {" + string.Join(", ", new[]
+                {
+                    i.Mean is double m ? $"mean: {Num(m)}" : null, $"spread: {Num(i.Spread)}", $"parameter: {i.Parameter}",
+                    i.Region is { } r ? $"region: {Quote(r)}" : null,
+                }.Where(x => x is not null)) + "}");
+        }
     }
 
     private static string Describe(Material m) => $"sigma_s={Num(m.SigmaS)} sigma_a={Num(m.SigmaA)} source={Num(m.Source)}";

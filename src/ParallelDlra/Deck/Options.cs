@@ -67,6 +67,9 @@ public sealed record RunOptions(
 
     /// <summary>deck key <c>reaction</c>: a nonlinear reaction term; null (a linear problem) when the deck has none.</summary>
     public ReactionOptions? Reaction { get; init; }
+
+    /// <summary>deck key <c>uncertainty</c>: random parameters and the uncertain inputs; null for a deterministic run.</summary>
+    public UncertaintyOptions? Uncertainty { get; init; }
 }
 
 /// <summary>deck key <c>reaction</c>: the nonlinear loss −κ |ψ| ψ added to the transport equation, evaluated by a
@@ -148,6 +151,15 @@ public sealed record MaterialRegion(string Name, Material Material, ImmutableArr
 /// material and regions; a cell takes the material of the last region containing its centre.</summary>
 public sealed record MaterialMap(string Name, int Dimension, Material Background, ImmutableArray<MaterialRegion> Regions)
 {
+    /// <summary>The name of the region whose material <see cref="At"/> gives at the point, "background" outside every region.</summary>
+    public string RegionAt(ReadOnlySpan<double> point)
+    {
+        for (int i = Regions.Length - 1; i >= 0; i--)
+            foreach (var box in Regions[i].Boxes)
+                if (box.Contains(point)) return Regions[i].Name;
+        return "background";
+    }
+
     public Material At(ReadOnlySpan<double> point)
     {
         for (int i = Regions.Length - 1; i >= 0; i--)

@@ -38,7 +38,11 @@ public abstract class LowRankSolver : ISolver
             _absorption = backend.Allocate(problem.Block.Count, 1);
             backend.Upload(sigmaA, _absorption);
         }
+        _extraAbsorption = [.. problem.ExtraAbsorption.Select(e => { var b = backend.Allocate(problem.Block.Count, 1); backend.Upload(e.Sigma, b); return b; })];
     }
+
+    /// <summary>The σ of <see cref="IKineticProblem.ExtraAbsorption"/> on the local cells.</summary>
+    private readonly Block[] _extraAbsorption;
 
     /// <summary>σ_a on the local cells (n_cells × 1), for the absorption rate of the balance; null without absorption.</summary>
     private readonly Block? _absorption;
@@ -549,12 +553,14 @@ public abstract class LowRankSolver : ISolver
         var faces = Problem.Outflows;
         var sources = Problem.VolumeSources;
         int absorption = r + faces.Count * r, gram = absorption + (_absorption is null ? 0 : r), source = gram + r * r;
-        var packed = new double[source + sources.Count];
+        int extra = source + sources.Count;
+        var packed = new double[extra + _extraAbsorption.Length * r];
         Backend.ColumnSums(X).CopyTo(packed, 0);
         for (int f = 0; f < faces.Count; f++) Backend.ColumnSums(X, faces[f].Cells).CopyTo(packed, r + f * r);
         if (_absorption is not null) Backend.Gram(_absorption, X).AsColumnMajorArray().CopyTo(packed, absorption);
         Backend.Gram(X, X).AsColumnMajorArray().CopyTo(packed, gram);
         for (int j = 0; j < sources.Count; j++) packed[source + j] = Problem.SourceSum(sources[j], t);
+        for (int e = 0; e < _extraAbsorption.Length; e++) Backend.Gram(_extraAbsorption[e], X).AsColumnMajorArray().CopyTo(packed, extra + e * r);
         if (Problem.HasNonlinearLoss) packed = [.. packed, Problem.LocalNonlinearLoss(t, X, S.TransposeAndMultiply(V))];
         DistributedSums.Complete(Comm, packed);
         var sv = S * Problem.Basis.Mass.In(V);   // S Vᵀd, d the mass direction
@@ -566,6 +572,11 @@ public abstract class LowRankSolver : ISolver
             rate += sums.DotProduct(S * V.TransposeThisAndMultiply(Vector<double>.Build.Dense(faces[f].Weights))) + faces[f].Constant;
         }
         double absorbed = _absorption is null ? 0.0 : Problem.MassWeight * Vector<double>.Build.Dense(packed[absorption..gram]).DotProduct(sv);
+        for (int e = 0; e < _extraAbsorption.Length; e++)
+        {
+            var sw = S * VelocitySpaces.RowCombination(V, Problem.ExtraAbsorption[e].Direction);   // S Vᵀw
+            absorbed += Problem.MassWeight * Vector<double>.Build.Dense(packed.AsSpan(extra + e * r, r).ToArray()).DotProduct(sw);
+        }
         if (Problem.HasNonlinearLoss) absorbed += packed[^1];   // the nonlinear loss counts as absorption
         double emitted = 0.0;
         for (int j = 0; j < sources.Count; j++) emitted += Problem.MassWeight * Problem.EmissionWeight(sources[j]) * packed[source + j];
@@ -631,6 +642,7 @@ public abstract class LowRankSolver : ISolver
     {
         X.Dispose();
         _absorption?.Dispose();
+        foreach (var b in _extraAbsorption) b.Dispose();
         GC.SuppressFinalize(this);
     }
 }

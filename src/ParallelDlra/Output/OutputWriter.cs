@@ -105,10 +105,13 @@ public sealed class OutputWriter
     /// <summary>Collective: gathers the rank-local φ of every rank into global cell order (x fastest) on
     /// rank 0 (one allgather of the block shapes, one gatherv of the values). Returns the whole field on
     /// rank 0 and null elsewhere; in a one-rank run it returns the solver's field.</summary>
-    public static double[]? GatherScalarFlux(Simulation simulation)
+    public static double[]? GatherScalarFlux(Simulation simulation) => GatherField(simulation, simulation.Solver.ScalarFlux());
+
+    /// <summary>Collective: a rank-local field of the simulation's block gathered into global cell order on rank 0
+    /// (null elsewhere; the local field itself in a one-rank run).</summary>
+    public static double[]? GatherField(Simulation simulation, double[] local)
     {
         var comm = simulation.Context.Comm;
-        var local = simulation.Solver.ScalarFlux();
         if (comm.Size == 1) return local;
         var block = simulation.Discretisation.Block;
         var grid = simulation.Discretisation.Grid;
@@ -274,7 +277,7 @@ public sealed class OutputWriter
         return Commit(tmp, FieldMetadataFile);
     }
 
-    private string WriteText(string file, string text)
+    internal string WriteText(string file, string text)
     {
         string tmp = TempOf(file);
         File.WriteAllText(tmp, text, new UTF8Encoding(false));

@@ -108,6 +108,8 @@ public sealed class SnapshotWriter
         var moments = o.Output.Moments;
         var names = new List<string> { "phi" };
         names.AddRange(moments.Select(i => $"u_{i}"));
+        var statistics = disc.Basis is Uncertainty.StochasticGalerkinSpace sg ? Uncertainty.ChaosStatistics.Of(solver, sg) : null;
+        if (statistics is not null) names.AddRange(UncertaintyOutput.SnapshotFields);
         string tmp = Path.Combine(Directory, TempName(step, _sim.Context.RunId));
         using (var h5 = Hdf5File.Create(tmp, _comm))
         {
@@ -121,6 +123,12 @@ public sealed class SnapshotWriter
                 int n = disc.Block.Count;
                 for (int k = 0; k < moments.Length; k++)
                     h5.WriteBlock($"u_{moments[k]}", dims, start, count, u.AsSpan(k * n, n));
+            }
+            if (statistics is not null)
+            {
+                h5.WriteBlock("phi_mean", dims, start, count, statistics.Mean);
+                h5.WriteBlock("phi_var", dims, start, count, statistics.Variance);
+                h5.WriteBlock("phi_std", dims, start, count, statistics.StandardDeviation);
             }
             if (o.Output.StoreFactors && solver.StateKind == SolverStateKind.Factors && solver.Save() is FactorsState f)
             {
@@ -180,6 +188,7 @@ public sealed class SnapshotWriter
         var grid = _sim.Discretisation.Grid;
         var names = new List<string> { "phi" };
         names.AddRange(_sim.Options.Output.Moments.Select(i => $"u_{i}"));
+        if (_sim.Discretisation.Basis is Uncertainty.StochasticGalerkinSpace) names.AddRange(UncertaintyOutput.SnapshotFields);
         string xml = Xdmf(grid, _written, names);
         string path = Path.Combine(Directory, IndexFile);
         string tmp = path + ".tmp";

@@ -1,3 +1,4 @@
+using ParallelDlra.Angular;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Mesh;
 using ParallelDlra.Compute;
@@ -44,7 +45,11 @@ public sealed class FullRankSolver : ISolver
             _absorption = backend.Allocate(n, 1);
             backend.Upload(sigmaA, _absorption);
         }
+        _extraAbsorption = [.. problem.ExtraAbsorption.Select(e => { var b = backend.Allocate(n, 1); backend.Upload(e.Sigma, b); return b; })];
     }
+
+    /// <summary>The σ of <see cref="IKineticProblem.ExtraAbsorption"/> on the local cells.</summary>
+    private readonly Block[] _extraAbsorption;
 
     /// <summary>σ_a on the local cells (n_cells × 1) for the absorption rate; null without absorption.</summary>
     private readonly Block? _absorption;
@@ -85,14 +90,18 @@ public sealed class FullRankSolver : ISolver
         var faces = _op.Outflows;
         var sources = _op.VolumeSources;
         int absorption = 1 + faces.Count * m, source = absorption + 1;
-        var packed = new double[source + sources.Count];
+        int extra = source + sources.Count;
+        var packed = new double[extra + _extraAbsorption.Length];
         var mass = _op.Basis.Mass;
         packed[0] = mass.Along(_backend.ColumnSums(u));
         for (int f = 0; f < faces.Count; f++) _backend.ColumnSums(u, faces[f].Cells).CopyTo(packed, 1 + f * m);
         if (_absorption is not null) packed[absorption] = mass.Along(_backend.Gram(_absorption, u).ToColumnMajorArray());   // σ_aᵀu: 1 × n_moments
         for (int j = 0; j < sources.Count; j++) packed[source + j] = _op.SourceSum(sources[j], t);
+        for (int e = 0; e < _extraAbsorption.Length; e++)
+            packed[extra + e] = VelocitySpaces.Dot(_op.ExtraAbsorption[e].Direction, _backend.Gram(_extraAbsorption[e], u).ToColumnMajorArray());
         if (_op.HasNonlinearLoss) packed = [.. packed, _op.LocalNonlinearLoss(t, u, Matrix<double>.Build.DenseIdentity(m))];
         DistributedSums.Complete(_comm, packed);
+        for (int e = 0; e < _extraAbsorption.Length; e++) packed[absorption] += packed[extra + e];
         double rate = 0.0;
         for (int f = 0; f < faces.Count; f++)
         {
@@ -153,5 +162,6 @@ public sealed class FullRankSolver : ISolver
         _f.Dispose();
         _stage?.Dispose();
         _absorption?.Dispose();
+        foreach (var b in _extraAbsorption) b.Dispose();
     }
 }

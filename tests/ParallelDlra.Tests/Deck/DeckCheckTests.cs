@@ -23,9 +23,10 @@ public class DeckCheckTests
     }
 
     [Fact]
-    public void ThereAreSevenJobDecks()
+    public void ThereAreNineJobDecks()
         => Assert.Equal(
-            ["hohlraum.yaml", "lattice.yaml", "lattice3d.yaml", "linesource.yaml", "linesource_fullrank.yaml", "planesource.yaml", "pointsource3d.yaml"],
+            ["hohlraum.yaml", "lattice.yaml", "lattice3d.yaml", "linesource.yaml", "linesource_fullrank.yaml", "linesource_uq.yaml", "planesource.yaml",
+             "planesource_uq.yaml", "pointsource3d.yaml"],
             JobDecks().Select(Path.GetFileName));
 
     [Theory]
