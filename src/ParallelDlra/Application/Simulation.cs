@@ -45,7 +45,10 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
             sg.AddTo(sgOperator, o.Material.Map);
             return new Discretisation(grid, block, halo, sg.Space, sgOperator) { Problem = new KroneckerProblem(sgOperator, ctx.Backend, halo, ctx.Comm) };
         }
-        var op = new KineticOperator(block, basis, o.Material.Map, o.Grid.Faces, o.Solver.Flux);
+        // Thermal radiative transfer: the operator streams only; absorption, emission and the source are the
+        // implicit per-cell exchange of the thermal solver (SolverFactory).
+        var streamed = o.Problem.Model == ProblemModel.Thermal ? new MaterialMap("streaming", grid.Dimension, new Material(0, 0, 0), []) : o.Material.Map;
+        var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux);
         IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
         if (o.Reaction is { } reaction)
             problem = new QuadratureReactionProblem(problem, basis.Quadrature(reaction.QuadraturePoints), reaction.Kappa, ctx.Backend, ctx.Comm);
@@ -176,7 +179,18 @@ public static class SolverFactory
     {
         var solver = Build(o, disc, ctx, phi0);
         if (solver is LowRank.LowRankSolver low) low.Timers = ctx.Timers;
+        if (o.Problem.Model == ProblemModel.Thermal) solver = Thermal(o, disc, ctx, solver);
         return solver;
+    }
+
+    /// <summary>The thermal model around a radiation solver over the streaming operator (docs/design.md, "Thermal
+    /// radiative transfer").</summary>
+    private static ISolver Thermal(RunOptions o, Discretisation disc, RunContext ctx, ISolver radiation)
+    {
+        var thermal = o.Material.Thermal ?? throw new InputException("material.thermal is missing; allowed: a section with heat_capacity > 0 (required with problem.model: thermal)");
+        var exchange = Problems.Thermal.ThermalExchange.Build(disc.Block, o.Material.Map, thermal);
+        var e0 = Enumerable.Repeat(thermal.InitialEnergy, disc.Block.Count).ToArray();
+        return new Solvers.Thermal.ThermalSolver(radiation, exchange, e0, ctx.Comm, disc.Grid.CellVolume, disc.Basis.Mass.Norm);
     }
 
     private static LowRank.LowRankSetup Setup(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) =>

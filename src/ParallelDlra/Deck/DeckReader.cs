@@ -9,10 +9,10 @@ namespace ParallelDlra.Deck;
 public static partial class DeckReader
 {
     private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output", "compute", "reaction", "uncertainty"];
-    private static readonly string[] ProblemKeys = ["name", "description"];
+    private static readonly string[] ProblemKeys = ["name", "description", "model"];
     private static readonly string[] GridKeys = ["cells", "extent", "boundary", "inflow_phi"];
     private static readonly string[] AngularKeys = ["method", "order", "quadrature"];
-    private static readonly string[] MaterialKeys = ["file", .. MaterialMapReader.MaterialKeys];
+    private static readonly string[] MaterialKeys = ["file", "thermal", .. MaterialMapReader.MaterialKeys];
     private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps", "max_mass_growth"];
     private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation"];
@@ -45,11 +45,12 @@ public static partial class DeckReader
         var root = Section.Root(source, TopKeys);
         var problem = ReadProblem(root.Sub("problem", ProblemKeys, required: true));
         var grid = ReadGrid(root.Sub("grid", GridKeys, required: true));
+        var materialSection = root.Sub("material", MaterialKeys);
         var options = new RunOptions(
             problem,
             grid,
             ReadAngular(root.Sub("angular", AngularKeys, required: true), grid.Dimension),
-            ReadMaterial(root.Sub("material", MaterialKeys), grid.Dimension, baseDirectory),
+            ReadMaterial(materialSection, grid.Dimension, baseDirectory) with { Thermal = ReadThermal(root, materialSection, problem) },
             ReadInitial(root.Sub("initial", InitialKeys), grid.Dimension),
             ReadTime(root.Sub("time", TimeKeys, required: true)),
             ReadSolver(root.Sub("solver", SolverKeys)),
@@ -57,7 +58,16 @@ public static partial class DeckReader
             ReadCompute(root.Sub("compute", ComputeKeys)));
         if (root.Optional("reaction") is not null) options = options with { Reaction = ReadReaction(root.Sub("reaction", ReactionKeys), grid.Dimension, options.Angular.Order) };
         options = options with { Uncertainty = ReadUncertainty(root, options.Material) };
+        if (options.Reaction is not null)
+        {
+            // The reaction's velocity quadrature is built on the P_N basis of a deterministic problem.
+            if (options.Angular.Method != AngularMethod.Pn)
+                throw root.Sub("angular", AngularKeys).Optional("method")!.Error("is not supported with a reaction section", "pn with reaction");
+            if (root.Optional("uncertainty") is { } uq)
+                throw uq.Error("is not supported with a reaction section", "no uncertainty section with reaction");
+        }
         CheckLimits(root, options);
+        CheckThermal(root, options);
         return options;
     }
 
@@ -69,7 +79,8 @@ public static partial class DeckReader
         const string nameAllowed = "letters, digits, _ and - (it names the output folder)";
         string name = s.Required("name", nameAllowed).Text(nameAllowed, n => NamePattern().IsMatch(n) ? null : "has characters outside [A-Za-z0-9_-]");
         string description = s.Optional("description")?.Text("any text") ?? "";
-        return new ProblemOptions(name, description);
+        var model = s.Optional("model")?.Word("model", DeckWords.Model) ?? ProblemModel.Kinetic;
+        return new ProblemOptions(name, description, model);
     }
 
     private static GridOptions ReadGrid(Section s)

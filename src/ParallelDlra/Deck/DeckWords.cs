@@ -41,6 +41,8 @@ internal static class DeckWords
 
     public static readonly (string Word, AcceleratorKind Value)[] Accelerator = [("cuda", AcceleratorKind.Cuda), ("cpu", AcceleratorKind.Cpu)];
 
+    public static readonly (string Word, ProblemModel Value)[] Model = [("kinetic", ProblemModel.Kinetic), ("thermal", ProblemModel.Thermal)];
+
     /// <summary>Face names in the order of <see cref="GridOptions.Faces"/>.</summary>
     public static readonly string[] Faces = ["x_min", "x_max", "y_min", "y_max", "z_min", "z_max"];
 

@@ -15,6 +15,7 @@ public static class DeckWriter
         Line(0, "problem:");
         Line(1, $"name: {Quote(o.Problem.Name)}");
         Line(1, $"description: {Quote(o.Problem.Description)}");
+        if (o.Problem.Model != ProblemModel.Kinetic) Line(1, $"model: {DeckWords.Of(DeckWords.Model, o.Problem.Model)}");
 
         var g = o.Grid;
         Line(0, "grid:");
@@ -41,6 +42,13 @@ public static class DeckWriter
             Line(1, $"sigma_s: {Num(m.SigmaS)}");
             Line(1, $"sigma_a: {Num(m.SigmaA)}");
             Line(1, $"source: {Num(m.Source)}");
+        }
+        if (o.Material.Thermal is { } th)
+        {
+            Line(1, "thermal:");
+            Line(2, $"heat_capacity: {Num(th.HeatCapacity)}");
+            Line(2, $"initial_energy: {Num(th.InitialEnergy)}");
+            Line(2, $"source_until: {(double.IsPositiveInfinity(th.SourceUntil) ? "always" : Num(th.SourceUntil))}");
         }
 
         if (o.Reaction is { } reaction)

@@ -77,8 +77,12 @@ public sealed record RunOptions(
 /// <c>reaction.quadrature_points</c>).</summary>
 public sealed record ReactionOptions(double Kappa, int QuadraturePoints);
 
+/// <summary>What a deck models (deck key <c>problem.model</c>): linear kinetics (the default), or thermal radiative
+/// transfer — radiation coupled to a material energy field by absorption and emission (<see cref="ThermalOptions"/>).</summary>
+public enum ProblemModel { Kinetic, Thermal }
+
 /// <summary>deck key <c>problem</c>.</summary>
-public sealed record ProblemOptions(string Name, string Description);
+public sealed record ProblemOptions(string Name, string Description, ProblemModel Model = ProblemModel.Kinetic);
 
 /// <summary>A closed interval [Min, Max] of one coordinate.</summary>
 public readonly record struct Interval(double Min, double Max)
@@ -177,7 +181,19 @@ public sealed record MaterialMap(string Name, int Dimension, Material Background
 
 /// <summary>deck key <c>material</c>: either a material map file from <c>meshes/</c> (path resolved
 /// against the deck's folder, stored here absolute) or uniform values, both resolved into <see cref="Map"/>.</summary>
-public sealed record MaterialOptions(string? MapFile, MaterialMap Map);
+public sealed record MaterialOptions(string? MapFile, MaterialMap Map)
+{
+    /// <summary>deck key <c>material.thermal</c>: the material energy law of <c>problem.model: thermal</c> (null otherwise).</summary>
+    public ThermalOptions? Thermal { get; init; }
+}
+
+/// <summary>deck key <c>material.thermal</c> (with <c>problem.model: thermal</c>): the material energy e(x, t) exchanges
+/// energy with the radiation by absorption and emission, ∂e/∂t = σ_a (φ − B), and emits σ_a B isotropically, with the
+/// linear (Su–Olson) closure e = C·B: a heat capacity c_v ∝ T³ makes e ∝ T⁴ ∝ B. <see cref="HeatCapacity"/> is C (> 0;
+/// the Su–Olson benchmark in its dimensionless form has C = 1, e = V). σ_a and the external source Q (emission density
+/// integrated over directions) are the material map's <c>sigma_a</c> and <c>source</c>; the source is on while
+/// t ≤ <see cref="SourceUntil"/>. <see cref="InitialEnergy"/>: e at t = 0, uniform.</summary>
+public sealed record ThermalOptions(double HeatCapacity, double InitialEnergy = 0.0, double SourceUntil = double.PositiveInfinity);
 
 /// <summary>deck key <c>initial</c>. Gaussian: φ(x) = mass · N(center, σ² I) (unit integral times mass);
 /// Constant: φ = value everywhere. The initial angular flux is isotropic: ψ = φ / |S|.</summary>

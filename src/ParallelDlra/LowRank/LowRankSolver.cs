@@ -18,7 +18,7 @@ namespace ParallelDlra.LowRank;
 /// the state at the start of the step and truncated again, so what an Euler step guarantees (exactness at
 /// r = n_moments, conservation) holds for every stepper.
 /// </summary>
-public abstract class LowRankSolver : ISolver
+public abstract class LowRankSolver : ISolver, IRelaxable
 {
     protected LowRankSolver(LowRankSetup setup)
     {
@@ -475,6 +475,44 @@ public abstract class LowRankSolver : ISolver
         V = vHat * t.Pv;
         _version++;
         return new StepReport(Rank, t.DiscardedTail);
+    }
+
+    /// <summary>A per-cell relaxation of the mass density (<see cref="IRelaxable"/>) with V fixed: with K = X S and
+    /// g = Vᵀd, K' = diag(c) K + (φ'/norm − c ∘ Kg) gᵀ is u' V for u' = the relaxed u (exactly so when d ∈ span V, as
+    /// conservative truncation keeps it); X̂ = [X, X̃] with X̃ the part of K' outside span(X) (<see cref="AugmentX"/>,
+    /// deterministic padding for weak directions), Ŝ = X̂ᵀW K' ((r + k) × r) on V̂ = V, truncated as every step (V's
+    /// first column d is kept exactly by conservative truncation, and with it the new φ').</summary>
+    public StepReport Relax(CellRelaxation relax, double dt)
+    {
+        using var _ = Phase("relaxation");
+        int n = X.Rows, r = Rank;
+        var mass = Problem.Basis.Mass;
+        var g = mass.In(V);   // Vᵀd
+        var k = Backend.Allocate(n, r);
+        Backend.MultiplySmall(X, S, 1.0, 0.0, k);
+        var kh = new double[n * r];
+        Backend.Download(k, kh);
+        var phi = new double[n];
+        for (int j = 0; j < r; j++)
+        {
+            double gj = g[j];
+            if (gj == 0.0) continue;
+            for (int i = 0; i < n; i++) phi[i] += kh[j * n + i] * gj;
+        }
+        var along = (double[])phi.Clone();   // dᵀu_i = (K g)_i
+        for (int i = 0; i < n; i++) phi[i] *= mass.Norm;
+        var damping = new double[n];
+        relax(phi, damping);
+        for (int j = 0; j < r; j++)
+        {
+            double gj = g[j];
+            var column = kh.AsSpan(j * n, n);
+            if (gj == 0.0) for (int i = 0; i < n; i++) column[i] *= damping[i];
+            else for (int i = 0; i < n; i++) column[i] = damping[i] * (column[i] - along[i] * gj) + phi[i] / mass.Norm * gj;
+        }
+        Backend.Upload(kh, k);
+        var (xTilde, coefficients) = AugmentX(X, k);   // consumes K' (its storage may become X̃)
+        return TruncateAndAdopt(xTilde, V, coefficients, dt);
     }
 
     /// <summary>Replaces the factors, bit for bit (a restart from a checkpoint): <paramref name="x"/> the rank-local

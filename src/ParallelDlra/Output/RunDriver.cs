@@ -173,9 +173,10 @@ public static class RunDriver
                 }
                 var field = o.Output.WriteField ? OutputWriter.GatherScalarFlux(sim) : null; // collective
                 var uqFiles = uq?.Write(writer) ?? []; // collective
+                var extra = o.Output.WriteField ? OutputWriter.GatherSpatialFields(sim) : null; // collective
                 if (writer is not null)
                 {
-                    var written = writer.WriteRun(sim, field).ToList();
+                    var written = writer.WriteRun(sim, field, extra).ToList();
                     written.AddRange(uqFiles);
                     if (snapshots is not null) written.Add(writer.PathOf(SnapshotWriter.IndexFile));
                     files = written;

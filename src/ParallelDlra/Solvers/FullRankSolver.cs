@@ -10,7 +10,7 @@ namespace ParallelDlra.Solvers;
 
 /// <summary>The full-rank reference: evolves all n_cells × n_moments moments u with the same
 /// discretisation the low-rank integrators use, du/dt = Σ_k D_k u B_kᵀ + Σ_j q_j c_jᵀ.</summary>
-public sealed class FullRankSolver : ISolver
+public sealed class FullRankSolver : ISolver, IRelaxable
 {
     private readonly IKineticProblem _op;
     private readonly IComputeBackend _backend;
@@ -134,6 +134,30 @@ public sealed class FullRankSolver : ISolver
         var result = new double[n * k];
         for (int c = 0; c < k; c++) Array.Copy(all, indices[c] * n, result, c * n, n);
         return result;
+    }
+
+    /// <summary>u_i ← c_i (u_i − (dᵀu_i) d) + (φ'_i/norm) d per cell (<see cref="IRelaxable"/>), on a host copy of u.</summary>
+    public StepReport Relax(CellRelaxation relax, double dt)
+    {
+        var u = Moments();
+        int n = _u.Rows, m = _u.Columns;
+        var mass = _op.Basis.Mass;
+        var direction = mass.Direction;
+        var phi = mass.Density(u, n);
+        var along = new double[n];
+        for (int i = 0; i < n; i++) along[i] = phi[i] / mass.Norm;   // dᵀu_i
+        var damping = new double[n];
+        relax(phi, damping);
+        for (int a = 0; a < m; a++)
+        {
+            double da = direction[a];
+            var column = u.AsSpan(a * n, n);
+            if (da == 0.0) for (int i = 0; i < n; i++) column[i] *= damping[i];
+            else for (int i = 0; i < n; i++) column[i] = damping[i] * (column[i] - along[i] * da) + phi[i] / mass.Norm * da;
+        }
+        _backend.Upload(u, _u);
+        _version++;
+        return new StepReport(Rank, 0.0);
     }
 
     public SolverStateKind StateKind => SolverStateKind.Moments;
