@@ -219,7 +219,7 @@ public sealed record TimeOptions(double End, double Cfl, TimeStepperKind Stepper
 /// ϑ = θ·Δt (<see cref="TruncationScaling.UnitTime"/>, the default) or θ (<see cref="TruncationScaling.Step"/>),
 /// times ‖Ŝ‖_F (or the density's norm, <see cref="RelativeScale"/>) when relative, keeping a rank in [RMin, RMax].</summary>
 public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMin, int RMax, TruncationScaling Per = TruncationScaling.UnitTime,
-    RelativeScale RelativeTo = RelativeScale.Solution)
+    RelativeScale RelativeTo = RelativeScale.Density)
 {
     /// <summary>The tolerance ϑ on the ℓ2 norm of the discarded singular values of one truncation in a step of
     /// length <paramref name="dt"/>, for a matrix of Frobenius norm <paramref name="norm"/>.</summary>

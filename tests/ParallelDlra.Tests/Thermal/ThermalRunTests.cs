@@ -117,6 +117,10 @@ public sealed class ThermalRunTests(ITestOutputHelper output) : IDisposable
         { "SSP-RK stepper", Thermal + "  stepper: ssprk2\n", ["time.stepper = ssprk2 is not supported with problem.model: thermal"] },
         { "scattering", Thermal.Replace("  sigma_a: 1\n", "  sigma_a: 1\n  sigma_s: 1\n"), ["material.sigma_s = 1 is not zero"] },
         { "unknown model", Thermal.Replace("model: thermal", "model: marshak"), ["problem.model = marshak is not a known model", "kinetic | thermal"] },
+        { "discrete ordinates", Thermal.Replace("  order: 3\n", "  method: sn\n  order: 4\n"), ["angular.method = sn is not supported with problem.model: thermal"] },
+        { "stochastic Galerkin", Thermal + "uncertainty:\n  parameters:\n    - {distribution: uniform, min: -1, max: 1}\n  degree: 2\n  sigma_a: {mean: 1, spread: 0.5, parameter: 0}\n",
+            ["uncertainty", "is not supported with problem.model: thermal"] },
+        { "a reaction", Thermal + "reaction: {kappa: 1}\n", ["reaction", "is not supported with problem.model: thermal"] },
     };
 
     [Theory]
