@@ -25,13 +25,13 @@ public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Fun
 /// <summary>The assembled problem of a deck: grid block, angular basis, operator.</summary>
 public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloExchange Halo, IVelocitySpace Basis, KineticOperator Operator)
 {
-    public static Discretisation Build(RunOptions o, RunContext ctx)
+    public static Discretisation Build(RunOptions o, RunContext ctx, IVelocitySpace? basis = null)
     {
         var grid = new CartesianGrid(o.Grid.Cells, o.Grid.Extent);
         var periodic = Enumerable.Range(0, grid.Dimension).Select(d => o.Grid.Faces[2 * d].Kind == BoundaryKind.Periodic).ToArray();
         var whole = grid.WholeBlock();
         var (block, halo) = ctx.Decompose?.Invoke(grid, periodic) ?? (whole, new SerialHaloExchange(whole, periodic));
-        var basis = VelocitySpace(o.Angular, grid.Dimension);
+        basis ??= VelocitySpace(o.Angular, grid.Dimension);
         var op = new KineticOperator(block, basis, o.Material.Map, o.Grid.Faces, o.Solver.Flux);
         return new Discretisation(grid, block, halo, basis, op);
     }
@@ -44,6 +44,7 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
             QuadratureKind.ProductGaussLegendre => DiscreteOrdinates.ProductGaussLegendre(dimension, angular.Order),
             _ => throw new InputException($"angular.quadrature = {angular.Quadrature}: not available in this build"),
         },
+        _ when angular.Filter is { } filter => new FilteredPn(PnBasis.Create(dimension, angular.Order), filter),
         _ => PnBasis.Create(dimension, angular.Order),
     };
 }
@@ -63,11 +64,12 @@ public sealed class Simulation
         // Von Neumann, forward Euler (SSP-RK2 is a convex combination of Euler steps): the checkerboard mode is
         // multiplied by 1 − Δt·(rate + σ_t) per step (rate: KineticOperator.CheckerboardRate), so |·| ≤ 1 needs
         // Δt·(rate + σ_t) ≤ 2. Δt is proportional to cfl, which gives the largest stable cfl.
-        double cfl = options.Time.Cfl, rate = op.CheckerboardRate(), growth = TimeStep * (rate + sigma[0]);
+        double cfl = options.Time.Cfl, rate = op.CheckerboardRate(), growth = TimeStep * (rate + sigma[0] + op.DampingMax);
         if (growth > 2.0 * (1 + 1e-12))
         {
             double largest = 2.0 * cfl / growth;
-            throw new InputException($"time.cfl = {cfl}: Δt = {TimeStep:G4} times (the upwind damping {rate:G4} + the largest σ_t = {sigma[0]:G4}) " +
+            throw new InputException($"time.cfl = {cfl}: Δt = {TimeStep:G4} times (the upwind damping {rate:G4} + the largest σ_t = {sigma[0]:G4}" +
+                                     (op.DampingMax > 0 ? $" + the largest filter rate {op.DampingMax:G4}" : "") + ") " +
                                      $"is {growth:G4}, above 2, so the explicit step is unstable (transport and collisions together); " +
                                      $"lower time.cfl to at most {Math.Floor(largest * 1000) / 1000:G3} or refine the grid");
         }
@@ -148,6 +150,13 @@ public sealed class Simulation
 public static class SolverFactory
 {
     public static ISolver Create(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0)
+    {
+        var solver = CreateInner(o, disc, ctx, phi0);
+        return o.Angular.Rotation is null ? solver : new RotatedOrdinatesSolver(o, disc, ctx, solver);
+    }
+
+    /// <summary>The solver of one discretisation (for rS_N: of one offset of the ordinates).</summary>
+    public static ISolver CreateInner(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0)
     {
         var solver = Build(o, disc, ctx, phi0);
         if (solver is LowRank.LowRankSolver low) low.Timers = ctx.Timers;

@@ -75,6 +75,15 @@ public static partial class DeckReader
                 throw rank.Error($"is larger than n_moments = {m} of {o.Angular.Describe()} in {o.Grid.Dimension}D", $"1 <= rank <= {m}");
         }
 
+        if (o.Angular.Rotation is not null)
+        {
+            var rotation = root.Sub("angular", AngularKeys).Optional("rotation")!;
+            if (o.Grid.Faces.Any(f => f.Kind == BoundaryKind.Reflective))
+                throw rotation.Error("is set with a reflective face (the mirror image of a rotated ordinate is not an ordinate)", "vacuum, periodic or inflow faces with angular.rotation");
+            if (o.Output.CheckpointEvery > 0)
+                throw rotation.Error("is set with output.checkpoint_every (a checkpoint does not hold the rotation yet)", "output.checkpoint_every: 0 with angular.rotation");
+        }
+
         var output = root.Sub("output", OutputKeys);
         if (output.Optional("moments") is { } moments)
         {
