@@ -53,6 +53,7 @@ public sealed class FilteredPn : IVelocitySpace
     public IReadOnlyList<ConservedQuantity> Conserved => Basis.Conserved;
     public IsotropicState Isotropic => Basis.Isotropic;
     public Matrix<double> ScatteringProjector => Basis.ScatteringProjector;
+    public VelocityQuadrature Quadrature(int points) => ((IVelocitySpace)Basis).Quadrature(points);
 
     /// <summary>diag(σ_ℓ) (sparse; null when σ_f = 0).</summary>
     public Matrix<double>? Damping => Filter.Strength == 0.0 ? null

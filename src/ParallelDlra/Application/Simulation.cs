@@ -22,9 +22,16 @@ public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Fun
     public static RunContext Serial(PhaseTimers? timers = null) => new(SerialCommunicator.Instance, new CpuBackend(), Timers: timers);
 }
 
-/// <summary>The assembled problem of a deck: grid block, angular basis, operator.</summary>
+/// <summary>The assembled problem of a deck: grid block, angular basis, operator, and the problem the solvers
+/// consume (<see cref="IKineticProblem"/>: the operator's Kronecker sum, plus a nonlinear reaction when the deck has
+/// <c>reaction</c>).</summary>
 public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloExchange Halo, IVelocitySpace Basis, KineticOperator Operator)
 {
+    /// <summary>What the solvers consume: right-hand sides, Galerkin coefficients, stability limit, balance terms.</summary>
+    public required IKineticProblem Problem { get; init; }
+
+    /// <summary>The discretisation of a deck; <paramref name="basis"/> replaces the deck's velocity space (rS_N: the
+    /// ordinates of the current turn).</summary>
     public static Discretisation Build(RunOptions o, RunContext ctx, IVelocitySpace? basis = null)
     {
         var grid = new CartesianGrid(o.Grid.Cells, o.Grid.Extent);
@@ -32,8 +39,22 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         var whole = grid.WholeBlock();
         var (block, halo) = ctx.Decompose?.Invoke(grid, periodic) ?? (whole, new SerialHaloExchange(whole, periodic));
         basis ??= VelocitySpace(o.Angular, grid.Dimension);
-        var op = new KineticOperator(block, basis, o.Material.Map, o.Grid.Faces, o.Solver.Flux);
-        return new Discretisation(grid, block, halo, basis, op);
+        if (o.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin } sgOptions)
+        {
+            // Stochastic Galerkin: angle ⊗ chaos, the mean material and the fluctuation terms (Uncertainty/).
+            var sg = new Uncertainty.StochasticGalerkinTerms(sgOptions, basis);
+            var sgOperator = new KineticOperator(block, sg.Space, sg.MeanMaterials(o.Material.Map), o.Grid.Faces, o.Solver.Flux);
+            sg.AddTo(sgOperator, o.Material.Map);
+            return new Discretisation(grid, block, halo, sg.Space, sgOperator) { Problem = new KroneckerProblem(sgOperator, ctx.Backend, halo, ctx.Comm) };
+        }
+        // Thermal radiative transfer: the operator streams only; absorption, emission and the source are the
+        // implicit per-cell exchange of the thermal solver (SolverFactory).
+        var streamed = o.Problem.Model == ProblemModel.Thermal ? new MaterialMap("streaming", grid.Dimension, new Material(0, 0, 0), []) : o.Material.Map;
+        var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux);
+        IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
+        if (o.Reaction is { } reaction)
+            problem = new QuadratureReactionProblem(problem, basis.Quadrature(reaction.QuadraturePoints), reaction.Kappa, ctx.Backend, ctx.Comm);
+        return new Discretisation(grid, block, halo, basis, op) { Problem = problem };
     }
 
     /// <summary>The velocity space of <c>angular</c>: P_N, or S_N on its quadrature.</summary>
@@ -58,25 +79,29 @@ public sealed class Simulation
         Options = options;
         Context = context;
         Discretisation = Discretisation.Build(options, context);
-        var op = Discretisation.Operator;
+        var op = Discretisation.Problem;
         TimeStep = op.TimeStep(options.Time.Cfl);
         Span<double> sigma = [DistributedSums.Max(context.Comm, op.LocalSigmaTMax)];
         // Von Neumann, forward Euler (SSP-RK2 is a convex combination of Euler steps): the checkerboard mode is
-        // multiplied by 1 − Δt·(rate + σ_t) per step (rate: KineticOperator.CheckerboardRate), so |·| ≤ 1 needs
+        // multiplied by 1 − Δt·(rate + σ_t) per step (rate: IKineticProblem.CheckerboardRate), so |·| ≤ 1 needs
         // Δt·(rate + σ_t) ≤ 2. Δt is proportional to cfl, which gives the largest stable cfl.
-        double cfl = options.Time.Cfl, rate = op.CheckerboardRate(), growth = TimeStep * (rate + sigma[0] + op.DampingMax);
+        double cfl = options.Time.Cfl, rate = op.CheckerboardRate(), growth = TimeStep * (rate + sigma[0] + Discretisation.Operator.DampingMax);
         if (growth > 2.0 * (1 + 1e-12))
         {
             double largest = 2.0 * cfl / growth;
             throw new InputException($"time.cfl = {cfl}: Δt = {TimeStep:G4} times (the upwind damping {rate:G4} + the largest σ_t = {sigma[0]:G4}" +
-                                     (op.DampingMax > 0 ? $" + the largest filter rate {op.DampingMax:G4}" : "") + ") " +
+                                     (Discretisation.Operator.DampingMax > 0 ? $" + the largest filter rate {Discretisation.Operator.DampingMax:G4}" : "") + ") " +
                                      $"is {growth:G4}, above 2, so the explicit step is unstable (transport and collisions together); " +
                                      $"lower time.cfl to at most {Math.Floor(largest * 1000) / 1000:G3} or refine the grid");
         }
         var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block);
         DivergenceGuard.CheckInitial(options, phi0, context.Comm);
         Solver = SolverFactory.Create(options, Discretisation, context, phi0);
+        _filter = Uncertainty.ChaosFilter.For(Discretisation.Basis, options.Uncertainty);
     }
+
+    /// <summary>The filter of filtered stochastic Galerkin, applied after every step; null without one.</summary>
+    private readonly Uncertainty.ChaosFilter? _filter;
 
     public RunOptions Options { get; }
     public RunContext Context { get; }
@@ -130,7 +155,12 @@ public sealed class Simulation
         for (int step = StartStep + 1; step <= Options.Time.MaxSteps && t < end * (1 - 1e-12); step++)
         {
             double dt = Math.Min(TimeStep, end - t);
-            var report = guard.Step(step, t, () => Solver.Step(t, dt));
+            var report = guard.Step(step, t, () =>
+            {
+                var r = Solver.Step(t, dt);
+                _filter?.Apply(Solver);   // the mean mode is untouched: the mass change stays r.MassChange
+                return r;
+            });
             t += dt;
             if (end - t <= end * 1e-12) t = end;
             var balance = Solver.Balance(t);
@@ -160,15 +190,26 @@ public static class SolverFactory
     {
         var solver = Build(o, disc, ctx, phi0);
         if (solver is LowRank.LowRankSolver low) low.Timers = ctx.Timers;
+        if (o.Problem.Model == ProblemModel.Thermal) solver = Thermal(o, disc, ctx, solver);
         return solver;
     }
 
+    /// <summary>The thermal model around a radiation solver over the streaming operator (docs/design.md, "Thermal
+    /// radiative transfer").</summary>
+    private static ISolver Thermal(RunOptions o, Discretisation disc, RunContext ctx, ISolver radiation)
+    {
+        var thermal = o.Material.Thermal ?? throw new InputException("material.thermal is missing; allowed: a section with heat_capacity > 0 (required with problem.model: thermal)");
+        var exchange = Problems.Thermal.ThermalExchange.Build(disc.Block, o.Material.Map, thermal);
+        var e0 = Enumerable.Repeat(thermal.InitialEnergy, disc.Block.Count).ToArray();
+        return new Solvers.Thermal.ThermalSolver(radiation, exchange, e0, ctx.Comm, disc.Grid.CellVolume, disc.Basis.Mass.Norm);
+    }
+
     private static LowRank.LowRankSetup Setup(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) =>
-        new(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc));
+        new(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc));
 
     private static ISolver Build(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) => o.Solver.Kind switch
     {
-        SolverKind.FullRank => new FullRankSolver(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper,
+        SolverKind.FullRank => new FullRankSolver(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper,
             InitialCondition.Moments(phi0, disc.Basis)),
         SolverKind.AugmentedBug => new LowRank.AugmentedBug(Setup(o, disc, ctx, phi0)),
         SolverKind.ParallelBug => new LowRank.ParallelBug(Setup(o, disc, ctx, phi0)),

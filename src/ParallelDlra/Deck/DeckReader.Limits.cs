@@ -32,6 +32,16 @@ public static partial class DeckReader
         _ => MomentCount(dimension, angular.Order),
     };
 
+    /// <summary>The number of coefficients per cell of the velocity space a deck builds: <see cref="AngularCount"/>, times
+    /// the number of chaos modes for stochastic Galerkin.</summary>
+    public static int CoefficientCount(RunOptions o)
+    {
+        int m = AngularCount(o.Grid.Dimension, o.Angular);
+        if (o.Uncertainty is not { Method: UncertaintyMethod.StochasticGalerkin } u) return m;
+        long modes = u.IndexSet == ChaosIndexSet.Tensor ? (long)Math.Pow(u.Degree + 1, u.Parameters.Length) : Binomial(u.Degree + u.Parameters.Length, u.Parameters.Length);
+        return (int)Math.Min(int.MaxValue, m * modes);
+    }
+
     private static void CheckLimits(Section root, RunOptions o)
     {
         var grid = root.Sub("grid", GridKeys);
@@ -53,7 +63,7 @@ public static partial class DeckReader
                 throw extentItems[d].Error($"gives a cell width of {h.ToString("G3", Inv)} (with {o.Grid.Cells[d]} cells), which underflows", allowed);
         }
 
-        int m = AngularCount(o.Grid.Dimension, o.Angular);
+        int m = CoefficientCount(o);
         var angularOrder = root.Sub("angular", AngularKeys).Optional("order")!;
         var solver = root.Sub("solver", SolverKeys);
         if (o.Solver.Kind != SolverKind.FullRank)
@@ -80,9 +90,15 @@ public static partial class DeckReader
             var rotation = root.Sub("angular", AngularKeys).Optional("rotation")!;
             if (o.Grid.Faces.Any(f => f.Kind == BoundaryKind.Reflective))
                 throw rotation.Error("is set with a reflective face (the mirror image of a rotated ordinate is not an ordinate)", "vacuum, periodic or inflow faces with angular.rotation");
+            if (o.Uncertainty is not null)
+                throw rotation.Error("is set with uncertainty (the stochastic Galerkin space is not a ring quadrature)", "no uncertainty section with angular.rotation");
             if (o.Output.CheckpointEvery > 0)
                 throw rotation.Error("is set with output.checkpoint_every (a checkpoint does not hold the rotation yet)", "output.checkpoint_every: 0 with angular.rotation");
         }
+
+        if (o.Angular.Filter is not null && o.Uncertainty is not null)
+            throw root.Sub("angular", AngularKeys).Optional("filter")!.Error("is set with uncertainty (filtered stochastic Galerkin has its own uncertainty.filter)",
+                "no angular.filter with an uncertainty section");
 
         var output = root.Sub("output", OutputKeys);
         if (output.Optional("moments") is { } moments)

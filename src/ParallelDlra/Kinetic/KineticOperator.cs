@@ -177,6 +177,20 @@ public sealed class KineticOperator
     /// <summary>Largest σ_t over the rank-local cells.</summary>
     public double LocalSigmaTMax { get; }
 
+    /// <summary>Adds a Kronecker term D ⊗ B (e.g. a collision term of stochastic Galerkin, Σ_k diag(σ_k) ⊗ (P ⊗ T_k)).
+    /// Every rank must add the same terms in the same order.</summary>
+    public void AddTerm(KroneckerTerm term) => _terms.Add(term);
+
+    /// <summary>Absorption rates beyond <see cref="Absorption"/>: a term removing mass at the rate
+    /// MassWeight · Σ_i σ_i wᵀu_i (σ on the rank-local cells, w an n_moments vector), e.g. the uncertain part of σ_a
+    /// in stochastic Galerkin, whose mean absorption is E[σ_a φ] = Σ_k σ_a,k (d ⊗ T_k e_0)ᵀu.</summary>
+    public IReadOnlyList<(double[] Sigma, double[] Direction)> ExtraAbsorption => _extraAbsorption;
+
+    private readonly List<(double[] Sigma, double[] Direction)> _extraAbsorption = [];
+
+    /// <summary>Adds an absorption rate to the balance (see <see cref="ExtraAbsorption"/>); every rank adds the same ones.</summary>
+    public void AddAbsorption(double[] sigma, double[] direction) => _extraAbsorption.Add((sigma, direction));
+
     /// <summary>Adds a separable source (e.g. the source of a manufactured solution).</summary>
     public void AddSource(SourceTerm source)
     {

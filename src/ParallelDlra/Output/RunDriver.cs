@@ -124,6 +124,8 @@ public static class RunDriver
             Logger.Info(Inv, $"run id {runId}");
 
             if (!(tStop > sim.StartTime)) tStop = sim.StartTime + sim.TimeStep; // a restart with no step left to take
+            var uq = UncertaintyOutput.For(sim);
+            if (uq is not null && sim.History.Count == 0) uq.Record(0, 0.0);
             var progress = new ProgressReporter(sim.StartTime, tStop, o.Output.ProgressEvery, ProgressReporter.DetectMode(context.Comm.Rank), terminal);
             int lastCheckpoint = -1;
             var counters = context.Comm.Counters;
@@ -134,6 +136,7 @@ public static class RunDriver
                     sim.Run(d =>
                     {
                         progress.Report(new ProgressSample(d.Time, d.Step, d.TimeStep, d.Mass, d.Rank));
+                        uq?.Record(d.Step, d.Time);
                         if (snapshots is not null && snapshots.Due(d.Step, d.Time))
                             using (timers.Measure(SnapshotPhase)) snapshots.Write(d.Step, d.Time);
                         if (checkpoints is not null && checkpoints.Due(d.Step))
@@ -169,9 +172,12 @@ public static class RunDriver
                     }
                 }
                 var field = o.Output.WriteField ? OutputWriter.GatherScalarFlux(sim) : null; // collective
+                var uqFiles = uq?.Write(writer) ?? []; // collective
+                var extra = o.Output.WriteField ? OutputWriter.GatherSpatialFields(sim) : null; // collective
                 if (writer is not null)
                 {
-                    var written = writer.WriteRun(sim, field).ToList();
+                    var written = writer.WriteRun(sim, field, extra).ToList();
+                    written.AddRange(uqFiles);
                     if (snapshots is not null) written.Add(writer.PathOf(SnapshotWriter.IndexFile));
                     files = written;
                 }
