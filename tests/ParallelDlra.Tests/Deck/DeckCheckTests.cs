@@ -23,9 +23,9 @@ public class DeckCheckTests
     }
 
     [Fact]
-    public void ThereAreSevenJobDecks()
+    public void ThereAreEightJobDecks()
         => Assert.Equal(
-            ["hohlraum.yaml", "lattice.yaml", "lattice3d.yaml", "linesource.yaml", "linesource_fullrank.yaml", "planesource.yaml", "pointsource3d.yaml"],
+            ["hohlraum.yaml", "lattice.yaml", "lattice3d.yaml", "linesource.yaml", "linesource_fullrank.yaml", "planesource.yaml", "pointsource3d.yaml", "suolson.yaml"],
             JobDecks().Select(Path.GetFileName));
 
     [Theory]
