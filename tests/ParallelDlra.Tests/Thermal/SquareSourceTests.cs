@@ -33,9 +33,10 @@ public sealed class SquareSourceTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("square", 1.0)]
-    // Not "linesource": at 48², P_15, cfl 1 (32 steps) DLRA reaches rank 100 (= r_max; 123 of 136 without the cap) and
-    // stays 4.5–5 % off full rank, as the kinetic line source with the same σ_a = 0.1 does (5.1 %, measured
-    // 2026-12-01): the augmented BUG's splitting error at so few steps, not the thermal coupling.
+    // Not "linesource": at 48², P_15, cfl 1 (32 steps) DLRA is 4.5 % off full rank in U (rank at r_max = 100); with a
+    // pulse σ = 0.1 and r_max = 136 it is 5.0 % at rank 120 — and the kinetic model with the same σ_a = 0.1 (absorption
+    // only, no material energy) is 5.1 % at rank 123 (measured 2026-12-01): the augmented BUG's error at so few steps,
+    // not the thermal coupling.
     public void Dlra_is_within_one_percent_of_full_rank_and_the_energy_balance_holds_every_step(string problem, double input)
     {
         var runs = new[] { "full_rank", "augmented_bug" }.Select(s =>
