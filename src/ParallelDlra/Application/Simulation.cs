@@ -22,22 +22,49 @@ public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Fun
     public static RunContext Serial(PhaseTimers? timers = null) => new(SerialCommunicator.Instance, new CpuBackend(), Timers: timers);
 }
 
-/// <summary>The assembled problem of a deck: grid block, angular basis, operator.</summary>
+/// <summary>The assembled problem of a deck: grid block, angular basis, operator, and the problem the solvers
+/// consume (<see cref="IKineticProblem"/>: the operator's Kronecker sum, plus a nonlinear reaction when the deck has
+/// <c>reaction</c>).</summary>
 public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloExchange Halo, IVelocitySpace Basis, KineticOperator Operator)
 {
+    /// <summary>What the solvers consume: right-hand sides, Galerkin coefficients, stability limit, balance terms.</summary>
+    public required IKineticProblem Problem { get; init; }
+
     public static Discretisation Build(RunOptions o, RunContext ctx)
     {
         var grid = new CartesianGrid(o.Grid.Cells, o.Grid.Extent);
         var periodic = Enumerable.Range(0, grid.Dimension).Select(d => o.Grid.Faces[2 * d].Kind == BoundaryKind.Periodic).ToArray();
         var whole = grid.WholeBlock();
         var (block, halo) = ctx.Decompose?.Invoke(grid, periodic) ?? (whole, new SerialHaloExchange(whole, periodic));
-        var basis = PnBasis.Create(grid.Dimension, o.Angular.Order);
+        var basis = VelocitySpace(o.Angular, grid.Dimension);
+        if (o.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin } sgOptions)
+        {
+            // Stochastic Galerkin: angle ⊗ chaos, the mean material and the fluctuation terms (Uncertainty/).
+            var sg = new Uncertainty.StochasticGalerkinTerms(sgOptions, basis);
+            var sgOperator = new KineticOperator(block, sg.Space, sg.MeanMaterials(o.Material.Map), o.Grid.Faces, o.Solver.Flux);
+            sg.AddTo(sgOperator, o.Material.Map);
+            return new Discretisation(grid, block, halo, sg.Space, sgOperator) { Problem = new KroneckerProblem(sgOperator, ctx.Backend, halo, ctx.Comm) };
+        }
         // Thermal radiative transfer: the operator streams only; absorption, emission and the source are the
         // implicit per-cell exchange of the thermal solver (SolverFactory).
         var streamed = o.Problem.Model == ProblemModel.Thermal ? new MaterialMap("streaming", grid.Dimension, new Material(0, 0, 0), []) : o.Material.Map;
         var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux);
-        return new Discretisation(grid, block, halo, basis, op);
+        IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
+        if (o.Reaction is { } reaction)
+            problem = new QuadratureReactionProblem(problem, basis.Quadrature(reaction.QuadraturePoints), reaction.Kappa, ctx.Backend, ctx.Comm);
+        return new Discretisation(grid, block, halo, basis, op) { Problem = problem };
     }
+
+    /// <summary>The velocity space of <c>angular</c>: P_N, or S_N on its quadrature.</summary>
+    public static IVelocitySpace VelocitySpace(AngularOptions angular, int dimension) => angular.Method switch
+    {
+        AngularMethod.Sn => angular.Quadrature switch
+        {
+            QuadratureKind.ProductGaussLegendre => DiscreteOrdinates.ProductGaussLegendre(dimension, angular.Order),
+            _ => throw new InputException($"angular.quadrature = {angular.Quadrature}: not available in this build"),
+        },
+        _ => PnBasis.Create(dimension, angular.Order),
+    };
 }
 
 /// <summary>The time loop: Δt from the CFL number, the chosen solver, diagnostics every step and a
@@ -49,11 +76,11 @@ public sealed class Simulation
         Options = options;
         Context = context;
         Discretisation = Discretisation.Build(options, context);
-        var op = Discretisation.Operator;
+        var op = Discretisation.Problem;
         TimeStep = op.TimeStep(options.Time.Cfl);
         Span<double> sigma = [DistributedSums.Max(context.Comm, op.LocalSigmaTMax)];
         // Von Neumann, forward Euler (SSP-RK2 is a convex combination of Euler steps): the checkerboard mode is
-        // multiplied by 1 − Δt·(rate + σ_t) per step (rate: KineticOperator.CheckerboardRate), so |·| ≤ 1 needs
+        // multiplied by 1 − Δt·(rate + σ_t) per step (rate: IKineticProblem.CheckerboardRate), so |·| ≤ 1 needs
         // Δt·(rate + σ_t) ≤ 2. Δt is proportional to cfl, which gives the largest stable cfl.
         double cfl = options.Time.Cfl, rate = op.CheckerboardRate(), growth = TimeStep * (rate + sigma[0]);
         if (growth > 2.0 * (1 + 1e-12))
@@ -66,7 +93,11 @@ public sealed class Simulation
         var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block);
         DivergenceGuard.CheckInitial(options, phi0, context.Comm);
         Solver = SolverFactory.Create(options, Discretisation, context, phi0);
+        _filter = Uncertainty.ChaosFilter.For(Discretisation.Basis, options.Uncertainty);
     }
+
+    /// <summary>The filter of filtered stochastic Galerkin, applied after every step; null without one.</summary>
+    private readonly Uncertainty.ChaosFilter? _filter;
 
     public RunOptions Options { get; }
     public RunContext Context { get; }
@@ -120,7 +151,12 @@ public sealed class Simulation
         for (int step = StartStep + 1; step <= Options.Time.MaxSteps && t < end * (1 - 1e-12); step++)
         {
             double dt = Math.Min(TimeStep, end - t);
-            var report = guard.Step(step, t, () => Solver.Step(t, dt));
+            var report = guard.Step(step, t, () =>
+            {
+                var r = Solver.Step(t, dt);
+                _filter?.Apply(Solver);   // the mean mode is untouched: the mass change stays r.MassChange
+                return r;
+            });
             t += dt;
             if (end - t <= end * 1e-12) t = end;
             var balance = Solver.Balance(t);
@@ -158,11 +194,11 @@ public static class SolverFactory
     }
 
     private static LowRank.LowRankSetup Setup(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) =>
-        new(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc));
+        new(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc));
 
     private static ISolver Build(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) => o.Solver.Kind switch
     {
-        SolverKind.FullRank => new FullRankSolver(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper,
+        SolverKind.FullRank => new FullRankSolver(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper,
             InitialCondition.Moments(phi0, disc.Basis)),
         SolverKind.AugmentedBug => new LowRank.AugmentedBug(Setup(o, disc, ctx, phi0)),
         SolverKind.ParallelBug => new LowRank.ParallelBug(Setup(o, disc, ctx, phi0)),

@@ -34,6 +34,13 @@ public static partial class DeckReader
     private static void CheckThermal(Section root, RunOptions o)
     {
         if (o.Problem.Model != ProblemModel.Thermal) return;
+        // The thermal exchange acts on the P_N scalar flux of a deterministic linear problem (built on P_N alone).
+        if (o.Angular.Method != AngularMethod.Pn)
+            throw root.Sub("angular", AngularKeys).Optional("method")!.Error("is not supported with problem.model: thermal", "pn with problem.model: thermal");
+        if (root.Optional("uncertainty") is { } uq)
+            throw uq.Error("is not supported with problem.model: thermal", "no uncertainty section with problem.model: thermal");
+        if (root.Optional("reaction") is { } reaction)
+            throw reaction.Error("is not supported with problem.model: thermal", "no reaction section with problem.model: thermal");
         var solver = root.Sub("solver", SolverKeys);
         var time = root.Sub("time", TimeKeys);
         if (o.Solver.Kind is SolverKind.FixedRankBug or SolverKind.ParallelBug)

@@ -29,6 +29,12 @@ public enum ToleranceKind { Relative, Absolute }
 /// earlier versions).</summary>
 public enum TruncationScaling { UnitTime, Step }
 
+/// <summary>What a relative tolerance is relative to: the whole solution (‖Ŝ‖_F = ‖u‖, the norm of every
+/// coefficient, angular detail included) or its density (‖Ŝ V̂ᵀd‖ = ‖u d‖, d the mass direction: the part that
+/// is the scalar flux φ). ‖u‖ grows with the angular resolution where ψ is peaked in angle (the uncollided flux
+/// of a pulse), so θ relative to it loosens as N is refined; the density's norm does not depend on N.</summary>
+public enum RelativeScale { Solution, Density }
+
 /// <summary>How a tall-skinny block is orthonormalised (<c>ParallelDlra.Parallel.TallSkinnyQr</c>):
 /// Householder TSQR (never breaks down), CholeskyQR2 (two Gram passes, κ up to about u^(-1/2)) or
 /// shifted CholeskyQR3 (a shifted pass first, κ up to about u^(-1)). The Cholesky variants fall back
@@ -58,7 +64,18 @@ public sealed record RunOptions(
 {
     /// <summary>deck key <c>compute</c> (defaults when the deck has none).</summary>
     public ComputeOptions Compute { get; init; } = Compute ?? ComputeOptions.Default;
+
+    /// <summary>deck key <c>reaction</c>: a nonlinear reaction term; null (a linear problem) when the deck has none.</summary>
+    public ReactionOptions? Reaction { get; init; }
+
+    /// <summary>deck key <c>uncertainty</c>: random parameters and the uncertain inputs; null for a deterministic run.</summary>
+    public UncertaintyOptions? Uncertainty { get; init; }
 }
+
+/// <summary>deck key <c>reaction</c>: the nonlinear loss −κ |ψ| ψ added to the transport equation, evaluated by a
+/// velocity quadrature with <see cref="QuadraturePoints"/> points per polar direction (<c>reaction.kappa</c>,
+/// <c>reaction.quadrature_points</c>).</summary>
+public sealed record ReactionOptions(double Kappa, int QuadraturePoints);
 
 /// <summary>What a deck models (deck key <c>problem.model</c>): linear kinetics (the default), or thermal radiative
 /// transfer — radiation coupled to a material energy field by absorption and emission (<see cref="ThermalOptions"/>).</summary>
@@ -89,8 +106,19 @@ public sealed record GridOptions(ImmutableArray<int> Cells, ImmutableArray<Inter
     public override int GetHashCode() => HashCode.Combine(ValueEquality.Hash(Cells), ValueEquality.Hash(Extent), ValueEquality.Hash(Faces));
 }
 
-/// <summary>deck key <c>angular</c>: P_N with order N.</summary>
-public sealed record AngularOptions(int Order);
+/// <summary>The angular discretisation (deck key <c>angular.method</c>): spherical harmonics or discrete ordinates.</summary>
+public enum AngularMethod { Pn, Sn }
+
+/// <summary>The ordinate set of S_N (deck key <c>angular.quadrature</c>).</summary>
+public enum QuadratureKind { ProductGaussLegendre }
+
+/// <summary>deck key <c>angular</c>: P_N with order N, or S_N with the quadrature <paramref name="Quadrature"/> of
+/// order N (for the product Gauss–Legendre set: N Gauss–Legendre nodes in μ, 2N azimuths).</summary>
+public sealed record AngularOptions(int Order, AngularMethod Method = AngularMethod.Pn, QuadratureKind Quadrature = QuadratureKind.ProductGaussLegendre)
+{
+    /// <summary>"P_N" or "S_N (quadrature)", for messages.</summary>
+    public string Describe() => Method == AngularMethod.Pn ? $"P_{Order}" : $"S_{Order} ({DeckWords.Of(DeckWords.Quadrature, Quadrature)})";
+}
 
 /// <summary>Cross sections and isotropic source of one material: σ_s, σ_a (σ_t = σ_s + σ_a) and
 /// the total emission density Q (per unit volume, integrated over directions).</summary>
@@ -127,6 +155,15 @@ public sealed record MaterialRegion(string Name, Material Material, ImmutableArr
 /// material and regions; a cell takes the material of the last region containing its centre.</summary>
 public sealed record MaterialMap(string Name, int Dimension, Material Background, ImmutableArray<MaterialRegion> Regions)
 {
+    /// <summary>The name of the region whose material <see cref="At"/> gives at the point, "background" outside every region.</summary>
+    public string RegionAt(ReadOnlySpan<double> point)
+    {
+        for (int i = Regions.Length - 1; i >= 0; i--)
+            foreach (var box in Regions[i].Boxes)
+                if (box.Contains(point)) return Regions[i].Name;
+        return "background";
+    }
+
     public Material At(ReadOnlySpan<double> point)
     {
         for (int i = Regions.Length - 1; i >= 0; i--)
@@ -180,8 +217,9 @@ public sealed record TimeOptions(double End, double Cfl, TimeStepperKind Stepper
 
 /// <summary>deck key <c>solver.truncation</c>: discard the singular-value tail whose ℓ2 norm is ≤ ϑ with
 /// ϑ = θ·Δt (<see cref="TruncationScaling.UnitTime"/>, the default) or θ (<see cref="TruncationScaling.Step"/>),
-/// times ‖Ŝ‖_F when relative, keeping a rank in [RMin, RMax].</summary>
-public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMin, int RMax, TruncationScaling Per = TruncationScaling.UnitTime)
+/// times ‖Ŝ‖_F (or the density's norm, <see cref="RelativeScale"/>) when relative, keeping a rank in [RMin, RMax].</summary>
+public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMin, int RMax, TruncationScaling Per = TruncationScaling.UnitTime,
+    RelativeScale RelativeTo = RelativeScale.Solution)
 {
     /// <summary>The tolerance ϑ on the ℓ2 norm of the discarded singular values of one truncation in a step of
     /// length <paramref name="dt"/>, for a matrix of Frobenius norm <paramref name="norm"/>.</summary>

@@ -30,6 +30,8 @@ public static class PhysicsFingerprint
         w.Append(Inv, $"grid.extent: {string.Join(",", o.Grid.Extent.Select(e => $"[{N(e.Min)},{N(e.Max)}]"))}\n");
         w.Append(Inv, $"grid.boundary: {string.Join(",", o.Grid.Faces.Select((f, i) => $"{DeckWords.Faces[i]}={DeckWords.Of(DeckWords.Boundary, f.Kind)}:{N(f.InflowScalarFlux)}"))}\n");
         w.Append(Inv, $"angular.order: {o.Angular.Order}\n");
+        if (o.Angular.Method != AngularMethod.Pn)   // P_N fingerprints stay those of the runs written before S_N
+            w.Append(Inv, $"angular.method: {DeckWords.Of(DeckWords.Angular, o.Angular.Method)} {DeckWords.Of(DeckWords.Quadrature, o.Angular.Quadrature)}\n");
         var map = o.Material.Map;
         w.Append(Inv, $"material.background: {M(map.Background)}\n");
         foreach (var r in map.Regions)

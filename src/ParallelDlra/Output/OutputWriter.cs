@@ -302,7 +302,7 @@ public sealed class OutputWriter
         return Commit(tmp, FieldMetadataFile);
     }
 
-    private string WriteText(string file, string text)
+    internal string WriteText(string file, string text)
     {
         string tmp = TempOf(file);
         File.WriteAllText(tmp, text, new UTF8Encoding(false));

@@ -108,6 +108,8 @@ public sealed class SnapshotWriter
         var moments = o.Output.Moments;
         var names = new List<string> { "phi" };
         names.AddRange(moments.Select(i => $"u_{i}"));
+        var statistics = disc.Basis is Uncertainty.StochasticGalerkinSpace sg ? Uncertainty.ChaosStatistics.Of(solver, sg) : null;
+        if (statistics is not null) names.AddRange(UncertaintyOutput.SnapshotFields);
         var fields = solver as ISpatialFields;
         if (fields is not null) names.AddRange(fields.FieldNames);   // e.g. material_energy
         string tmp = Path.Combine(Directory, TempName(step, _sim.Context.RunId));
@@ -123,6 +125,12 @@ public sealed class SnapshotWriter
                 int n = disc.Block.Count;
                 for (int k = 0; k < moments.Length; k++)
                     h5.WriteBlock($"u_{moments[k]}", dims, start, count, u.AsSpan(k * n, n));
+            }
+            if (statistics is not null)
+            {
+                h5.WriteBlock("phi_mean", dims, start, count, statistics.Mean);
+                h5.WriteBlock("phi_var", dims, start, count, statistics.Variance);
+                h5.WriteBlock("phi_std", dims, start, count, statistics.StandardDeviation);
             }
             if (fields is not null)
                 foreach (var name in fields.FieldNames) h5.WriteBlock(name, dims, start, count, fields.Field(name));
@@ -188,6 +196,7 @@ public sealed class SnapshotWriter
         var grid = _sim.Discretisation.Grid;
         var names = new List<string> { "phi" };
         names.AddRange(_sim.Options.Output.Moments.Select(i => $"u_{i}"));
+        if (_sim.Discretisation.Basis is Uncertainty.StochasticGalerkinSpace) names.AddRange(UncertaintyOutput.SnapshotFields);
         if (_sim.Solver is ISpatialFields fields) names.AddRange(fields.FieldNames);
         string xml = Xdmf(grid, _written, names);
         string path = Path.Combine(Directory, IndexFile);

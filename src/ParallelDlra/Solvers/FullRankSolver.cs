@@ -1,3 +1,4 @@
+using ParallelDlra.Angular;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Mesh;
 using ParallelDlra.Compute;
@@ -11,38 +12,44 @@ namespace ParallelDlra.Solvers;
 /// discretisation the low-rank integrators use, du/dt = Σ_k D_k u B_kᵀ + Σ_j q_j c_jᵀ.</summary>
 public sealed class FullRankSolver : ISolver, IRelaxable
 {
-    private readonly KineticOperator _op;
+    private readonly IKineticProblem _op;
     private readonly IComputeBackend _backend;
-    private readonly IHaloExchange _haloExchange;
     private readonly ICommunicator _comm;
     private readonly TimeStepper _stepper;
-    private readonly Block _u, _f, _term;
+    private readonly Block _u, _f;
     private readonly Block? _stage;
-    private readonly Halo _halo;
-    private readonly Matrix<double>[] _angularTransposed;
 
+    /// <summary>The full-rank solver of the separable operator <paramref name="op"/> (a <see cref="KroneckerProblem"/>).</summary>
     public FullRankSolver(KineticOperator op, IComputeBackend backend, IHaloExchange haloExchange, ICommunicator comm,
         TimeStepperKind stepper, ReadOnlySpan<double> initialMoments)
+        : this(new KroneckerProblem(op, backend, haloExchange, comm), backend, comm, stepper, initialMoments)
     {
-        _op = op;
+    }
+
+    /// <summary>The full-rank solver of any problem: it consumes only <see cref="IKineticProblem.RightHandSide"/> and
+    /// the balance terms.</summary>
+    public FullRankSolver(IKineticProblem problem, IComputeBackend backend, ICommunicator comm,
+        TimeStepperKind stepper, ReadOnlySpan<double> initialMoments)
+    {
+        _op = problem;
         _backend = backend;
-        _haloExchange = haloExchange;
         _comm = comm;
         _stepper = new TimeStepper(stepper, backend);
-        int n = op.Block.Count, m = op.Basis.Count;
+        int n = problem.Block.Count, m = problem.Basis.Count;
         _u = backend.Allocate(n, m);
         _f = backend.Allocate(n, m);
         _stage = stepper != TimeStepperKind.ForwardEuler ? backend.Allocate(n, m) : null;
-        _term = backend.Allocate(n, m);
-        _halo = new Halo(op.Block, m);
-        _angularTransposed = [.. op.Terms.Select(t => t.Angular.Transpose())];
         backend.Upload(initialMoments, _u);
-        if (op.Absorption is { } sigmaA)
+        if (problem.Absorption is { } sigmaA)
         {
             _absorption = backend.Allocate(n, 1);
             backend.Upload(sigmaA, _absorption);
         }
+        _extraAbsorption = [.. problem.ExtraAbsorption.Select(e => { var b = backend.Allocate(n, 1); backend.Upload(e.Sigma, b); return b; })];
     }
+
+    /// <summary>The σ of <see cref="IKineticProblem.ExtraAbsorption"/> on the local cells.</summary>
+    private readonly Block[] _extraAbsorption;
 
     /// <summary>σ_a on the local cells (n_cells × 1) for the absorption rate; null without absorption.</summary>
     private readonly Block? _absorption;
@@ -55,27 +62,8 @@ public sealed class FullRankSolver : ISolver, IRelaxable
     public string Name => "full rank";
     public int Rank => _op.Basis.Count;
 
-    /// <summary>out ← F(t, u). The halo exchange is overlapped with the terms that need no ghosts
-    /// (diagonals, sources); the stencil terms run after it completes.</summary>
-    public void RightHandSide(double t, Block u, Block result)
-    {
-        _haloExchange.Begin(_backend, u, _halo);
-        _backend.Clear(result);
-        for (int k = 0; k < _op.Terms.Count; k++)
-            if (_op.Terms[k].Spatial is not StencilOperator) AddTerm(k, u, result);
-        foreach (var s in _op.Sources) _backend.AddOuter(s.Spatial(t), s.Angular, 1.0, result);
-        _haloExchange.End();
-        for (int k = 0; k < _op.Terms.Count; k++)
-            if (_op.Terms[k].Spatial is StencilOperator) AddTerm(k, u, result);
-    }
-
-    /// <summary>result += (D_k u) B_kᵀ.</summary>
-    private void AddTerm(int k, Block u, Block result)
-    {
-        _backend.Clear(_term);
-        _backend.ApplySpatial(_op.Terms[k].Spatial, _op.Block, u, _halo, 1.0, _term);
-        _backend.MultiplySmall(_term, _angularTransposed[k], 1.0, 1.0, result);
-    }
+    /// <summary>out ← F(t, u): the problem's right-hand side.</summary>
+    public void RightHandSide(double t, Block u, Block result) => _op.RightHandSide(t, u, result);
 
     public StepReport Step(double t, double dt)
     {
@@ -102,13 +90,18 @@ public sealed class FullRankSolver : ISolver, IRelaxable
         var faces = _op.Outflows;
         var sources = _op.VolumeSources;
         int absorption = 1 + faces.Count * m, source = absorption + 1;
-        var packed = new double[source + sources.Count];
+        int extra = source + sources.Count;
+        var packed = new double[extra + _extraAbsorption.Length];
         var mass = _op.Basis.Mass;
         packed[0] = mass.Along(_backend.ColumnSums(u));
         for (int f = 0; f < faces.Count; f++) _backend.ColumnSums(u, faces[f].Cells).CopyTo(packed, 1 + f * m);
         if (_absorption is not null) packed[absorption] = mass.Along(_backend.Gram(_absorption, u).ToColumnMajorArray());   // σ_aᵀu: 1 × n_moments
         for (int j = 0; j < sources.Count; j++) packed[source + j] = _op.SourceSum(sources[j], t);
+        for (int e = 0; e < _extraAbsorption.Length; e++)
+            packed[extra + e] = VelocitySpaces.Dot(_op.ExtraAbsorption[e].Direction, _backend.Gram(_extraAbsorption[e], u).ToColumnMajorArray());
+        if (_op.HasNonlinearLoss) packed = [.. packed, _op.LocalNonlinearLoss(t, u, Matrix<double>.Build.DenseIdentity(m))];
         DistributedSums.Complete(_comm, packed);
+        for (int e = 0; e < _extraAbsorption.Length; e++) packed[absorption] += packed[extra + e];
         double rate = 0.0;
         for (int f = 0; f < faces.Count; f++)
         {
@@ -117,7 +110,9 @@ public sealed class FullRankSolver : ISolver, IRelaxable
         }
         double emitted = 0.0;
         for (int j = 0; j < sources.Count; j++) emitted += _op.MassWeight * _op.EmissionWeight(sources[j]) * packed[source + j];
-        return new SolverBalance(packed[0] * _op.MassWeight, rate, 0.0, packed[absorption] * _op.MassWeight, emitted);
+        double absorbed = packed[absorption] * _op.MassWeight;
+        if (_op.HasNonlinearLoss) absorbed += packed[^1];   // the nonlinear loss counts as absorption
+        return new SolverBalance(packed[0] * _op.MassWeight, rate, 0.0, absorbed, emitted);
     }
 
     public double[] ScalarFlux()
@@ -189,8 +184,8 @@ public sealed class FullRankSolver : ISolver, IRelaxable
     {
         _u.Dispose();
         _f.Dispose();
-        _term.Dispose();
         _stage?.Dispose();
         _absorption?.Dispose();
+        foreach (var b in _extraAbsorption) b.Dispose();
     }
 }
