@@ -10,7 +10,9 @@ internal static class CheckCommand
     {
         if (ranks < 1) throw new InputException($"--ranks {ranks}: not a rank count; allowed: an integer >= 1");
         var options = DeckReader.Load(deckPath, overrides);
-        stdout.WriteLine($"# {deckPath}: valid; resolved options ({options.Grid.Dimension}D, P_{options.Angular.Order})");
+        stdout.WriteLine($"# {deckPath}: valid; resolved options ({options.Grid.Dimension}D, {options.Angular.Describe()})");
+        if (options.Angular.Method == AngularMethod.Sn)
+            stdout.WriteLine($"# n_q = {DeckReader.AngularCount(options.Grid.Dimension, options.Angular)} ordinates");
         var estimate = ParallelDlra.Solvers.ResourceEstimate.Of(options, ranks);
         foreach (var line in estimate.Describe(ParallelDlra.Solvers.ResourceEstimate.Available(ranks)))
             stdout.WriteLine($"# {line}");

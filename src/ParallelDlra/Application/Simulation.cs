@@ -36,13 +36,35 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         var periodic = Enumerable.Range(0, grid.Dimension).Select(d => o.Grid.Faces[2 * d].Kind == BoundaryKind.Periodic).ToArray();
         var whole = grid.WholeBlock();
         var (block, halo) = ctx.Decompose?.Invoke(grid, periodic) ?? (whole, new SerialHaloExchange(whole, periodic));
-        var basis = PnBasis.Create(grid.Dimension, o.Angular.Order);
-        var op = new KineticOperator(block, basis, o.Material.Map, o.Grid.Faces, o.Solver.Flux);
+        var basis = VelocitySpace(o.Angular, grid.Dimension);
+        if (o.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin } sgOptions)
+        {
+            // Stochastic Galerkin: angle ⊗ chaos, the mean material and the fluctuation terms (Uncertainty/).
+            var sg = new Uncertainty.StochasticGalerkinTerms(sgOptions, basis);
+            var sgOperator = new KineticOperator(block, sg.Space, sg.MeanMaterials(o.Material.Map), o.Grid.Faces, o.Solver.Flux);
+            sg.AddTo(sgOperator, o.Material.Map);
+            return new Discretisation(grid, block, halo, sg.Space, sgOperator) { Problem = new KroneckerProblem(sgOperator, ctx.Backend, halo, ctx.Comm) };
+        }
+        // Thermal radiative transfer: the operator streams only; absorption, emission and the source are the
+        // implicit per-cell exchange of the thermal solver (SolverFactory).
+        var streamed = o.Problem.Model == ProblemModel.Thermal ? new MaterialMap("streaming", grid.Dimension, new Material(0, 0, 0), []) : o.Material.Map;
+        var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux);
         IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
         if (o.Reaction is { } reaction)
             problem = new QuadratureReactionProblem(problem, basis.Quadrature(reaction.QuadraturePoints), reaction.Kappa, ctx.Backend, ctx.Comm);
         return new Discretisation(grid, block, halo, basis, op) { Problem = problem };
     }
+
+    /// <summary>The velocity space of <c>angular</c>: P_N, or S_N on its quadrature.</summary>
+    public static IVelocitySpace VelocitySpace(AngularOptions angular, int dimension) => angular.Method switch
+    {
+        AngularMethod.Sn => angular.Quadrature switch
+        {
+            QuadratureKind.ProductGaussLegendre => DiscreteOrdinates.ProductGaussLegendre(dimension, angular.Order),
+            _ => throw new InputException($"angular.quadrature = {angular.Quadrature}: not available in this build"),
+        },
+        _ => PnBasis.Create(dimension, angular.Order),
+    };
 }
 
 /// <summary>The time loop: Δt from the CFL number, the chosen solver, diagnostics every step and a
@@ -71,7 +93,11 @@ public sealed class Simulation
         var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block);
         DivergenceGuard.CheckInitial(options, phi0, context.Comm);
         Solver = SolverFactory.Create(options, Discretisation, context, phi0);
+        _filter = Uncertainty.ChaosFilter.For(Discretisation.Basis, options.Uncertainty);
     }
+
+    /// <summary>The filter of filtered stochastic Galerkin, applied after every step; null without one.</summary>
+    private readonly Uncertainty.ChaosFilter? _filter;
 
     public RunOptions Options { get; }
     public RunContext Context { get; }
@@ -125,7 +151,12 @@ public sealed class Simulation
         for (int step = StartStep + 1; step <= Options.Time.MaxSteps && t < end * (1 - 1e-12); step++)
         {
             double dt = Math.Min(TimeStep, end - t);
-            var report = guard.Step(step, t, () => Solver.Step(t, dt));
+            var report = guard.Step(step, t, () =>
+            {
+                var r = Solver.Step(t, dt);
+                _filter?.Apply(Solver);   // the mean mode is untouched: the mass change stays r.MassChange
+                return r;
+            });
             t += dt;
             if (end - t <= end * 1e-12) t = end;
             var balance = Solver.Balance(t);
@@ -148,7 +179,18 @@ public static class SolverFactory
     {
         var solver = Build(o, disc, ctx, phi0);
         if (solver is LowRank.LowRankSolver low) low.Timers = ctx.Timers;
+        if (o.Problem.Model == ProblemModel.Thermal) solver = Thermal(o, disc, ctx, solver);
         return solver;
+    }
+
+    /// <summary>The thermal model around a radiation solver over the streaming operator (docs/design.md, "Thermal
+    /// radiative transfer").</summary>
+    private static ISolver Thermal(RunOptions o, Discretisation disc, RunContext ctx, ISolver radiation)
+    {
+        var thermal = o.Material.Thermal ?? throw new InputException("material.thermal is missing; allowed: a section with heat_capacity > 0 (required with problem.model: thermal)");
+        var exchange = Problems.Thermal.ThermalExchange.Build(disc.Block, o.Material.Map, thermal);
+        var e0 = Enumerable.Repeat(thermal.InitialEnergy, disc.Block.Count).ToArray();
+        return new Solvers.Thermal.ThermalSolver(radiation, exchange, e0, ctx.Comm, disc.Grid.CellVolume, disc.Basis.Mass.Norm);
     }
 
     private static LowRank.LowRankSetup Setup(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) =>

@@ -24,6 +24,24 @@ public static partial class DeckReader
         _ => (order + 1) * (order + 1),
     };
 
+    /// <summary>The number of coefficients per cell of the angular discretisation: n_moments of P_N, or n_q of S_N
+    /// (product Gauss–Legendre of order N: N (1D), N² (2D, the upper hemisphere), 2N² (3D)).</summary>
+    public static int AngularCount(int dimension, AngularOptions angular) => angular.Method switch
+    {
+        AngularMethod.Sn => dimension switch { 1 => angular.Order, 2 => angular.Order * angular.Order, _ => 2 * angular.Order * angular.Order },
+        _ => MomentCount(dimension, angular.Order),
+    };
+
+    /// <summary>The number of coefficients per cell of the velocity space a deck builds: <see cref="AngularCount"/>, times
+    /// the number of chaos modes for stochastic Galerkin.</summary>
+    public static int CoefficientCount(RunOptions o)
+    {
+        int m = AngularCount(o.Grid.Dimension, o.Angular);
+        if (o.Uncertainty is not { Method: UncertaintyMethod.StochasticGalerkin } u) return m;
+        long modes = u.IndexSet == ChaosIndexSet.Tensor ? (long)Math.Pow(u.Degree + 1, u.Parameters.Length) : Binomial(u.Degree + u.Parameters.Length, u.Parameters.Length);
+        return (int)Math.Min(int.MaxValue, m * modes);
+    }
+
     private static void CheckLimits(Section root, RunOptions o)
     {
         var grid = root.Sub("grid", GridKeys);
@@ -45,7 +63,7 @@ public static partial class DeckReader
                 throw extentItems[d].Error($"gives a cell width of {h.ToString("G3", Inv)} (with {o.Grid.Cells[d]} cells), which underflows", allowed);
         }
 
-        int m = MomentCount(o.Grid.Dimension, o.Angular.Order);
+        int m = CoefficientCount(o);
         var angularOrder = root.Sub("angular", AngularKeys).Optional("order")!;
         var solver = root.Sub("solver", SolverKeys);
         if (o.Solver.Kind != SolverKind.FullRank)
@@ -57,14 +75,14 @@ public static partial class DeckReader
             var truncation = solver.Sub("truncation", TruncationKeys);
             if (o.Solver.Truncation.RMin > m)
             {
-                string problem = $"is larger than n_moments = {m} of P_{o.Angular.Order} in {o.Grid.Dimension}D";
+                string problem = $"is larger than n_moments = {m} of {o.Angular.Describe()} in {o.Grid.Dimension}D";
                 string allowed = $"1 <= r_min <= {m} (n_moments), or a higher angular.order";
                 throw truncation.Optional("r_min") is { } rMin
                     ? rMin.Error(problem, allowed)
                     : angularOrder.Error($"gives n_moments = {m}, below solver.truncation.r_min = {o.Solver.Truncation.RMin} (its default)", allowed);
             }
             if (solver.Optional("rank") is { } rank && o.Solver.InitialRank > m)
-                throw rank.Error($"is larger than n_moments = {m} of P_{o.Angular.Order} in {o.Grid.Dimension}D", $"1 <= rank <= {m}");
+                throw rank.Error($"is larger than n_moments = {m} of {o.Angular.Describe()} in {o.Grid.Dimension}D", $"1 <= rank <= {m}");
         }
 
         var output = root.Sub("output", OutputKeys);
@@ -74,7 +92,7 @@ public static partial class DeckReader
             for (int i = 0; i < o.Output.Moments.Length && i < items.Count; i++)
                 if (o.Output.Moments[i] >= m)
                     throw items.First(v => v.Int("moment indices") == o.Output.Moments[i])
-                        .Error($"is not below n_moments = {m} of P_{o.Angular.Order} in {o.Grid.Dimension}D", $"0 <= i < {m}");
+                        .Error($"is not below n_moments = {m} of {o.Angular.Describe()} in {o.Grid.Dimension}D", $"0 <= i < {m}");
         }
     }
 }

@@ -8,15 +8,15 @@ namespace ParallelDlra.Deck;
 /// <c>--set</c>), the dotted key and what is allowed.</summary>
 public static partial class DeckReader
 {
-    private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output", "compute", "reaction"];
-    private static readonly string[] ProblemKeys = ["name", "description"];
+    private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output", "compute", "reaction", "uncertainty"];
+    private static readonly string[] ProblemKeys = ["name", "description", "model"];
     private static readonly string[] GridKeys = ["cells", "extent", "boundary", "inflow_phi"];
-    private static readonly string[] AngularKeys = ["method", "order"];
-    private static readonly string[] MaterialKeys = ["file", .. MaterialMapReader.MaterialKeys];
+    private static readonly string[] AngularKeys = ["method", "order", "quadrature"];
+    private static readonly string[] MaterialKeys = ["file", "thermal", .. MaterialMapReader.MaterialKeys];
     private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps", "max_mass_growth"];
     private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation"];
-    private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "r_min", "r_max"];
+    private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "relative_to", "r_min", "r_max"];
     private static readonly string[] ComputeKeys = ["backend", "share_gpus", "accelerator"];
     private static readonly string[] ReactionKeys = ["kappa", "quadrature_points"];
     private static readonly string[] OutputKeys = ["directory", "progress_every", "write_field", "snapshot_every", "snapshot_times",
@@ -45,18 +45,29 @@ public static partial class DeckReader
         var root = Section.Root(source, TopKeys);
         var problem = ReadProblem(root.Sub("problem", ProblemKeys, required: true));
         var grid = ReadGrid(root.Sub("grid", GridKeys, required: true));
+        var materialSection = root.Sub("material", MaterialKeys);
         var options = new RunOptions(
             problem,
             grid,
             ReadAngular(root.Sub("angular", AngularKeys, required: true), grid.Dimension),
-            ReadMaterial(root.Sub("material", MaterialKeys), grid.Dimension, baseDirectory),
+            ReadMaterial(materialSection, grid.Dimension, baseDirectory) with { Thermal = ReadThermal(root, materialSection, problem) },
             ReadInitial(root.Sub("initial", InitialKeys), grid.Dimension),
             ReadTime(root.Sub("time", TimeKeys, required: true)),
             ReadSolver(root.Sub("solver", SolverKeys)),
             ReadOutput(root.Sub("output", OutputKeys), problem.Name),
             ReadCompute(root.Sub("compute", ComputeKeys)));
         if (root.Optional("reaction") is not null) options = options with { Reaction = ReadReaction(root.Sub("reaction", ReactionKeys), grid.Dimension, options.Angular.Order) };
+        options = options with { Uncertainty = ReadUncertainty(root, options.Material) };
+        if (options.Reaction is not null)
+        {
+            // The reaction's velocity quadrature is built on the P_N basis of a deterministic problem.
+            if (options.Angular.Method != AngularMethod.Pn)
+                throw root.Sub("angular", AngularKeys).Optional("method")!.Error("is not supported with a reaction section", "pn with reaction");
+            if (root.Optional("uncertainty") is { } uq)
+                throw uq.Error("is not supported with a reaction section", "no uncertainty section with reaction");
+        }
         CheckLimits(root, options);
+        CheckThermal(root, options);
         return options;
     }
 
@@ -68,7 +79,8 @@ public static partial class DeckReader
         const string nameAllowed = "letters, digits, _ and - (it names the output folder)";
         string name = s.Required("name", nameAllowed).Text(nameAllowed, n => NamePattern().IsMatch(n) ? null : "has characters outside [A-Za-z0-9_-]");
         string description = s.Optional("description")?.Text("any text") ?? "";
-        return new ProblemOptions(name, description);
+        var model = s.Optional("model")?.Word("model", DeckWords.Model) ?? ProblemModel.Kinetic;
+        return new ProblemOptions(name, description, model);
     }
 
     private static GridOptions ReadGrid(Section s)
@@ -131,11 +143,25 @@ public static partial class DeckReader
 
     private static AngularOptions ReadAngular(Section s, int dim)
     {
-        s.Optional("method")?.Word("angular method", [("pn", 0)]);
+        var method = s.Optional("method")?.Word("angular method", DeckWords.Angular) ?? AngularMethod.Pn;
+        if (method == AngularMethod.Sn) return ReadOrdinates(s, dim);
+        if (s.Optional("quadrature") is { } q)
+            throw q.Error("is set but angular.method is pn (a quadrature belongs to S_N)", "angular.method: sn with a quadrature, or no angular.quadrature");
         int max = MaxOrder[dim - 1];
         string allowed = $"0 <= N <= {max} in {dim}D";
         int order = s.Required("order", allowed).Int(allowed, n => n < 0 ? "is negative" : n > max ? $"is too large for {dim}D" : null);
         return new AngularOptions(order);
+    }
+
+    /// <summary>S_N: the quadrature and the orders it offers (<c>Angular.Quadratures.ProductGaussLegendre</c>: an even
+    /// number N of Gauss–Legendre nodes in μ, at most the P_N limit of the dimension).</summary>
+    private static AngularOptions ReadOrdinates(Section s, int dim)
+    {
+        var quadrature = s.Optional("quadrature")?.Word("quadrature", DeckWords.Quadrature) ?? QuadratureKind.ProductGaussLegendre;
+        int max = MaxOrder[dim - 1];
+        string allowed = $"an even N with 2 <= N <= {max} in {dim}D for product_gauss_legendre (N nodes in μ, 2N azimuths)";
+        int order = s.Required("order", allowed).Int(allowed, n => n < 2 ? "is below 2" : n > max ? $"is too large for {dim}D" : n % 2 != 0 ? "is odd" : null);
+        return new AngularOptions(order, AngularMethod.Sn, quadrature);
     }
 
     private static MaterialOptions ReadMaterial(Section s, int dim, string baseDirectory)
@@ -209,6 +235,7 @@ public static partial class DeckReader
         double theta = t.Optional("theta")?.Double("theta > 0", v => v > 0 ? null : "is not positive") ?? 1e-2;
         var tolerance = t.Optional("tolerance")?.Word("tolerance kind", DeckWords.Tolerance) ?? ToleranceKind.Relative;
         var per = t.Optional("per")?.Word("what theta is measured against", DeckWords.TruncationPer) ?? TruncationScaling.UnitTime;
+        var relativeTo = t.Optional("relative_to")?.Word("what a relative theta is relative to", DeckWords.RelativeTo) ?? RelativeScale.Solution;
         var rMinValue = t.Optional("r_min");
         var rMaxValue = t.Optional("r_max");
         int rMin = rMinValue?.Int("r_min >= 1", n => n >= 1 ? null : "is not positive") ?? 2;
@@ -220,7 +247,7 @@ public static partial class DeckReader
                 ? rMinValue.Error($"is larger than solver.truncation.r_max = {rMax}", allowed)
                 : rMaxValue!.Error($"is smaller than solver.truncation.r_min = {rMin}", allowed);
         }
-        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per), conservative, qr);
+        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per, relativeTo), conservative, qr);
     }
 
     /// <summary>reaction: κ ≥ 0 and the quadrature points per polar direction (default N + 2; at least N + 1, so that

@@ -6,6 +6,10 @@ internal static class DeckWords
     public static readonly (string Word, BoundaryKind Value)[] Boundary =
         [("vacuum", BoundaryKind.Vacuum), ("periodic", BoundaryKind.Periodic), ("reflective", BoundaryKind.Reflective), ("inflow", BoundaryKind.Inflow)];
 
+    public static readonly (string Word, AngularMethod Value)[] Angular = [("pn", AngularMethod.Pn), ("sn", AngularMethod.Sn)];
+
+    public static readonly (string Word, QuadratureKind Value)[] Quadrature = [("product_gauss_legendre", QuadratureKind.ProductGaussLegendre)];
+
     public static readonly (string Word, FluxKind Value)[] Flux = [("roe", FluxKind.Roe), ("rusanov", FluxKind.Rusanov)];
 
     public static readonly (string Word, TimeStepperKind Value)[] Stepper =
@@ -26,6 +30,9 @@ internal static class DeckWords
     public static readonly (string Word, TruncationScaling Value)[] TruncationPer =
         [("unit_time", TruncationScaling.UnitTime), ("step", TruncationScaling.Step)];
 
+    public static readonly (string Word, RelativeScale Value)[] RelativeTo =
+        [("solution", RelativeScale.Solution), ("density", RelativeScale.Density)];
+
     public static readonly (string Word, InitialKind Value)[] Initial =
         [("zero", InitialKind.Zero), ("gaussian", InitialKind.Gaussian), ("constant", InitialKind.Constant)];
 
@@ -34,9 +41,26 @@ internal static class DeckWords
 
     public static readonly (string Word, AcceleratorKind Value)[] Accelerator = [("cuda", AcceleratorKind.Cuda), ("cpu", AcceleratorKind.Cpu)];
 
+    public static readonly (string Word, ProblemModel Value)[] Model = [("kinetic", ProblemModel.Kinetic), ("thermal", ProblemModel.Thermal)];
+
     /// <summary>Face names in the order of <see cref="GridOptions.Faces"/>.</summary>
     public static readonly string[] Faces = ["x_min", "x_max", "y_min", "y_max", "z_min", "z_max"];
 
     public static string Of<T>((string Word, T Value)[] words, T value) where T : struct, Enum
         => words.First(w => EqualityComparer<T>.Default.Equals(w.Value, value)).Word;
+}
+
+/// <summary>The deck's words of the <c>uncertainty</c> section.</summary>
+internal static class UncertaintyWords
+{
+    public static readonly (string Word, UncertaintyMethod Value)[] Method =
+        [("stochastic_galerkin", UncertaintyMethod.StochasticGalerkin), ("collocation", UncertaintyMethod.Collocation), ("monte_carlo", UncertaintyMethod.MonteCarlo)];
+
+    public static readonly (string Word, ParameterDistribution Value)[] Distribution =
+        [("uniform", ParameterDistribution.Uniform), ("normal", ParameterDistribution.Normal)];
+
+    public static readonly (string Word, ChaosIndexSet Value)[] IndexSet = [("tensor", ChaosIndexSet.Tensor), ("total_degree", ChaosIndexSet.TotalDegree)];
+
+    public static readonly (string Key, UncertainTarget Value)[] Targets =
+        [("sigma_s", UncertainTarget.SigmaS), ("sigma_a", UncertainTarget.SigmaA), ("source", UncertainTarget.Source)];
 }

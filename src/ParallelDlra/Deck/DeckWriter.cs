@@ -15,6 +15,7 @@ public static class DeckWriter
         Line(0, "problem:");
         Line(1, $"name: {Quote(o.Problem.Name)}");
         Line(1, $"description: {Quote(o.Problem.Description)}");
+        if (o.Problem.Model != ProblemModel.Kinetic) Line(1, $"model: {DeckWords.Of(DeckWords.Model, o.Problem.Model)}");
 
         var g = o.Grid;
         Line(0, "grid:");
@@ -25,8 +26,9 @@ public static class DeckWriter
         Line(1, $"inflow_phi: {Num(inflow ?? 1.0)}");
 
         Line(0, "angular:");
-        Line(1, "method: pn");
+        Line(1, $"method: {DeckWords.Of(DeckWords.Angular, o.Angular.Method)}");
         Line(1, $"order: {o.Angular.Order}");
+        if (o.Angular.Method == AngularMethod.Sn) Line(1, $"quadrature: {DeckWords.Of(DeckWords.Quadrature, o.Angular.Quadrature)}");
 
         Line(0, "material:");
         if (o.Material.MapFile is { } file)
@@ -40,6 +42,13 @@ public static class DeckWriter
             Line(1, $"sigma_s: {Num(m.SigmaS)}");
             Line(1, $"sigma_a: {Num(m.SigmaA)}");
             Line(1, $"source: {Num(m.Source)}");
+        }
+        if (o.Material.Thermal is { } th)
+        {
+            Line(1, "thermal:");
+            Line(2, $"heat_capacity: {Num(th.HeatCapacity)}");
+            Line(2, $"initial_energy: {Num(th.InitialEnergy)}");
+            Line(2, $"source_until: {(double.IsPositiveInfinity(th.SourceUntil) ? "always" : Num(th.SourceUntil))}");
         }
 
         if (o.Reaction is { } reaction)
@@ -76,6 +85,7 @@ public static class DeckWriter
         Line(2, $"theta: {Num(s.Truncation.Theta)}");
         Line(2, $"tolerance: {DeckWords.Of(DeckWords.Tolerance, s.Truncation.Kind)}");
         Line(2, $"per: {DeckWords.Of(DeckWords.TruncationPer, s.Truncation.Per)}");
+        Line(2, $"relative_to: {DeckWords.Of(DeckWords.RelativeTo, s.Truncation.RelativeTo)}");
         Line(2, $"r_min: {s.Truncation.RMin}");
         Line(2, $"r_max: {s.Truncation.RMax}");
 
@@ -94,7 +104,38 @@ public static class DeckWriter
         Line(1, $"backend: {DeckWords.Of(DeckWords.Backend, o.Compute.Backend)}");
         Line(1, $"share_gpus: {(o.Compute.ShareGpus ? "true" : "false")}");
         Line(1, $"accelerator: {DeckWords.Of(DeckWords.Accelerator, o.Compute.Accelerator)}");
+        if (o.Uncertainty is { } u) WriteUncertainty(u, Line);
         return w.ToString();
+    }
+
+    private static void WriteUncertainty(UncertaintyOptions u, Action<int, string> line)
+    {
+        line(0, "uncertainty:");
+        line(1, $"method: {DeckWords.Of(UncertaintyWords.Method, u.Method)}");
+        line(1, "parameters:");
+        foreach (var p in u.Parameters)
+            line(2, p.Distribution == ParameterDistribution.Uniform
+                ? $"- {{distribution: uniform, min: {Num(p.A)}, max: {Num(p.B)}}}"
+                : $"- {{distribution: normal, mean: {Num(p.A)}, std: {Num(p.B)}}}");
+        line(1, $"degree: {u.Degree}");
+        line(1, $"index_set: {DeckWords.Of(UncertaintyWords.IndexSet, u.IndexSet)}");
+        line(1, $"filter: {{strength: {Num(u.FilterStrength)}}}");
+        line(1, $"groups: {u.Groups}");
+        line(1, $"nodes: {u.Nodes}");
+        line(1, $"samples: {u.Samples}");
+        line(1, $"seed: {u.Seed}");
+        foreach (var (key, target) in UncertaintyWords.Targets)
+        {
+            var inputs = u.On(target).ToArray();
+            if (inputs.Length == 0) continue;
+            line(1, $"{key}:");
+            foreach (var i in inputs)
+                line(2, "- {" + string.Join(", ", new[]
+                {
+                    i.Mean is double m ? $"mean: {Num(m)}" : null, $"spread: {Num(i.Spread)}", $"parameter: {i.Parameter}",
+                    i.Region is { } r ? $"region: {Quote(r)}" : null,
+                }.Where(x => x is not null)) + "}");
+        }
     }
 
     private static string Describe(Material m) => $"sigma_s={Num(m.SigmaS)} sigma_a={Num(m.SigmaA)} source={Num(m.Source)}";

@@ -103,6 +103,11 @@ public interface IKineticProblem
     /// <summary>dᵀc of a source's angular vector.</summary>
     double EmissionWeight(SourceTerm source);
 
+    /// <summary>Absorption rates beyond <see cref="Absorption"/>, for the balance: mass leaves at the rate
+    /// MassWeight · Σ_i σ_i wᵀu_i (σ on the rank-local cells, w a vector of the velocity space), e.g. the uncertain
+    /// part of σ_a in stochastic Galerkin. Every rank has the same list.</summary>
+    IReadOnlyList<(double[] Sigma, double[] Direction)> ExtraAbsorption => [];
+
     /// <summary>Whether F has a nonlinear loss term whose rate the balance must add (<see cref="LocalNonlinearLoss"/>).</summary>
     bool HasNonlinearLoss => false;
 

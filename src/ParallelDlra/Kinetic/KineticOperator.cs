@@ -81,7 +81,10 @@ public sealed class KineticOperator
                         var r = basis.Reflection(d);
                         var ghost = a * (-0.5 * s / h) + diffusion * (0.5 / h);
                         _terms.Add(new($"reflection {FaceName(f)}", new DiagonalOperator(Indicator(n, cells)), ghost * r));
-                        for (int k = 0; k < m; k++) weights[k] = 0.5 * (s * a0[k] * (1.0 + r[k, k]) + d0[k] * (1.0 - r[k, k]));
+                        if (IsDiagonal(r))
+                            for (int k = 0; k < m; k++) weights[k] = 0.5 * (s * a0[k] * (1.0 + r[k, k]) + d0[k] * (1.0 - r[k, k]));
+                        else   // a permutation of ordinates (S_N): dᵀ[s A (I + R) + D (I − R)]/2
+                            weights = ((a0 + r.TransposeThisAndMultiply(a0)) * (0.5 * s) + (d0 - r.TransposeThisAndMultiply(d0)) * 0.5).ToArray();
                         break;
                     }
                     case BoundaryKind.Inflow:
@@ -164,6 +167,20 @@ public sealed class KineticOperator
     /// <summary>Largest σ_t over the rank-local cells.</summary>
     public double LocalSigmaTMax { get; }
 
+    /// <summary>Adds a Kronecker term D ⊗ B (e.g. a collision term of stochastic Galerkin, Σ_k diag(σ_k) ⊗ (P ⊗ T_k)).
+    /// Every rank must add the same terms in the same order.</summary>
+    public void AddTerm(KroneckerTerm term) => _terms.Add(term);
+
+    /// <summary>Absorption rates beyond <see cref="Absorption"/>: a term removing mass at the rate
+    /// MassWeight · Σ_i σ_i wᵀu_i (σ on the rank-local cells, w an n_moments vector), e.g. the uncertain part of σ_a
+    /// in stochastic Galerkin, whose mean absorption is E[σ_a φ] = Σ_k σ_a,k (d ⊗ T_k e_0)ᵀu.</summary>
+    public IReadOnlyList<(double[] Sigma, double[] Direction)> ExtraAbsorption => _extraAbsorption;
+
+    private readonly List<(double[] Sigma, double[] Direction)> _extraAbsorption = [];
+
+    /// <summary>Adds an absorption rate to the balance (see <see cref="ExtraAbsorption"/>); every rank adds the same ones.</summary>
+    public void AddAbsorption(double[] sigma, double[] direction) => _extraAbsorption.Add((sigma, direction));
+
     /// <summary>Adds a separable source (e.g. the source of a manufactured solution).</summary>
     public void AddSource(SourceTerm source)
     {
@@ -228,6 +245,8 @@ public sealed class KineticOperator
         }
         return (a, sc, q, sa);
     }
+
+    private static bool IsDiagonal(Matrix<double> r) => r.EnumerateIndexed(Zeros.AllowSkip).All(e => e.Item1 == e.Item2 || e.Item3 == 0.0);
 
     /// <summary>1 on the given local cells, 0 elsewhere.</summary>
     private static double[] Indicator(int n, int[] cells)

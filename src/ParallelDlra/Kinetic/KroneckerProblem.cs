@@ -23,6 +23,8 @@ public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend
     /// <summary>The operator (its terms and sources; a test may add sources before the first step).</summary>
     public KineticOperator Operator => op;
 
+    public IReadOnlyList<(double[] Sigma, double[] Direction)> ExtraAbsorption => op.ExtraAbsorption;
+
     /// <summary>The DLRA projections of the operator.</summary>
     public KroneckerProjections Projections => _projections ??
         throw new NotSupportedException("stencils wider than three points are not in the low-rank projections yet (full rank only)");

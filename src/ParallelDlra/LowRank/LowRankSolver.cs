@@ -18,7 +18,7 @@ namespace ParallelDlra.LowRank;
 /// the state at the start of the step and truncated again, so what an Euler step guarantees (exactness at
 /// r = n_moments, conservation) holds for every stepper.
 /// </summary>
-public abstract class LowRankSolver : ISolver
+public abstract class LowRankSolver : ISolver, IRelaxable
 {
     protected LowRankSolver(LowRankSetup setup)
     {
@@ -38,7 +38,11 @@ public abstract class LowRankSolver : ISolver
             _absorption = backend.Allocate(problem.Block.Count, 1);
             backend.Upload(sigmaA, _absorption);
         }
+        _extraAbsorption = [.. problem.ExtraAbsorption.Select(e => { var b = backend.Allocate(problem.Block.Count, 1); backend.Upload(e.Sigma, b); return b; })];
     }
+
+    /// <summary>The σ of <see cref="IKineticProblem.ExtraAbsorption"/> on the local cells.</summary>
+    private readonly Block[] _extraAbsorption;
 
     /// <summary>σ_a on the local cells (n_cells × 1), for the absorption rate of the balance; null without absorption.</summary>
     private readonly Block? _absorption;
@@ -461,7 +465,8 @@ public abstract class LowRankSolver : ISolver
     {
         using var _ = Phase("truncation");
         var options = FixedRank ? Options.Truncation with { RMin = Rank, RMax = Rank } : Options.Truncation;
-        var t = Truncation.Truncate(sHat, options, Options.Conservative, dt);
+        double density = options.RelativeTo == RelativeScale.Density ? (sHat * Problem.Basis.Mass.In(vHat)).L2Norm() : double.NaN;
+        var t = Truncation.Truncate(sHat, options, Options.Conservative, dt, density);
         int r = X.Columns, kx = xTilde.Columns;
         // X1 = X0 Px[0:r] + X̃ Px[r:], in X0's storage where it has room (X0 is consumed).
         X = Backend.Recombine(X, t.Px.SubMatrix(0, r, 0, t.Rank), xTilde, kx > 0 ? t.Px.SubMatrix(r, kx, 0, t.Rank) : null);
@@ -470,6 +475,44 @@ public abstract class LowRankSolver : ISolver
         V = vHat * t.Pv;
         _version++;
         return new StepReport(Rank, t.DiscardedTail);
+    }
+
+    /// <summary>A per-cell relaxation of the mass density (<see cref="IRelaxable"/>) with V fixed: with K = X S and
+    /// g = Vᵀd, K' = diag(c) K + (φ'/norm − c ∘ Kg) gᵀ is u' V for u' = the relaxed u (exactly so when d ∈ span V, as
+    /// conservative truncation keeps it); X̂ = [X, X̃] with X̃ the part of K' outside span(X) (<see cref="AugmentX"/>,
+    /// deterministic padding for weak directions), Ŝ = X̂ᵀW K' ((r + k) × r) on V̂ = V, truncated as every step (V's
+    /// first column d is kept exactly by conservative truncation, and with it the new φ').</summary>
+    public StepReport Relax(CellRelaxation relax, double dt)
+    {
+        using var _ = Phase("relaxation");
+        int n = X.Rows, r = Rank;
+        var mass = Problem.Basis.Mass;
+        var g = mass.In(V);   // Vᵀd
+        var k = Backend.Allocate(n, r);
+        Backend.MultiplySmall(X, S, 1.0, 0.0, k);
+        var kh = new double[n * r];
+        Backend.Download(k, kh);
+        var phi = new double[n];
+        for (int j = 0; j < r; j++)
+        {
+            double gj = g[j];
+            if (gj == 0.0) continue;
+            for (int i = 0; i < n; i++) phi[i] += kh[j * n + i] * gj;
+        }
+        var along = (double[])phi.Clone();   // dᵀu_i = (K g)_i
+        for (int i = 0; i < n; i++) phi[i] *= mass.Norm;
+        var damping = new double[n];
+        relax(phi, damping);
+        for (int j = 0; j < r; j++)
+        {
+            double gj = g[j];
+            var column = kh.AsSpan(j * n, n);
+            if (gj == 0.0) for (int i = 0; i < n; i++) column[i] *= damping[i];
+            else for (int i = 0; i < n; i++) column[i] = damping[i] * (column[i] - along[i] * gj) + phi[i] / mass.Norm * gj;
+        }
+        Backend.Upload(kh, k);
+        var (xTilde, coefficients) = AugmentX(X, k);   // consumes K' (its storage may become X̃)
+        return TruncateAndAdopt(xTilde, V, coefficients, dt);
     }
 
     /// <summary>Replaces the factors, bit for bit (a restart from a checkpoint): <paramref name="x"/> the rank-local
@@ -548,12 +591,14 @@ public abstract class LowRankSolver : ISolver
         var faces = Problem.Outflows;
         var sources = Problem.VolumeSources;
         int absorption = r + faces.Count * r, gram = absorption + (_absorption is null ? 0 : r), source = gram + r * r;
-        var packed = new double[source + sources.Count];
+        int extra = source + sources.Count;
+        var packed = new double[extra + _extraAbsorption.Length * r];
         Backend.ColumnSums(X).CopyTo(packed, 0);
         for (int f = 0; f < faces.Count; f++) Backend.ColumnSums(X, faces[f].Cells).CopyTo(packed, r + f * r);
         if (_absorption is not null) Backend.Gram(_absorption, X).AsColumnMajorArray().CopyTo(packed, absorption);
         Backend.Gram(X, X).AsColumnMajorArray().CopyTo(packed, gram);
         for (int j = 0; j < sources.Count; j++) packed[source + j] = Problem.SourceSum(sources[j], t);
+        for (int e = 0; e < _extraAbsorption.Length; e++) Backend.Gram(_extraAbsorption[e], X).AsColumnMajorArray().CopyTo(packed, extra + e * r);
         if (Problem.HasNonlinearLoss) packed = [.. packed, Problem.LocalNonlinearLoss(t, X, S.TransposeAndMultiply(V))];
         DistributedSums.Complete(Comm, packed);
         var sv = S * Problem.Basis.Mass.In(V);   // S Vᵀd, d the mass direction
@@ -565,6 +610,11 @@ public abstract class LowRankSolver : ISolver
             rate += sums.DotProduct(S * V.TransposeThisAndMultiply(Vector<double>.Build.Dense(faces[f].Weights))) + faces[f].Constant;
         }
         double absorbed = _absorption is null ? 0.0 : Problem.MassWeight * Vector<double>.Build.Dense(packed[absorption..gram]).DotProduct(sv);
+        for (int e = 0; e < _extraAbsorption.Length; e++)
+        {
+            var sw = S * VelocitySpaces.RowCombination(V, Problem.ExtraAbsorption[e].Direction);   // S Vᵀw
+            absorbed += Problem.MassWeight * Vector<double>.Build.Dense(packed.AsSpan(extra + e * r, r).ToArray()).DotProduct(sw);
+        }
         if (Problem.HasNonlinearLoss) absorbed += packed[^1];   // the nonlinear loss counts as absorption
         double emitted = 0.0;
         for (int j = 0; j < sources.Count; j++) emitted += Problem.MassWeight * Problem.EmissionWeight(sources[j]) * packed[source + j];
@@ -630,6 +680,7 @@ public abstract class LowRankSolver : ISolver
     {
         X.Dispose();
         _absorption?.Dispose();
+        foreach (var b in _extraAbsorption) b.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -82,7 +82,7 @@ public static class RunDriver
             var disc = sim.Discretisation;
             int expected = ExpectedSteps(o.Time, sim.TimeStep);
             var la = LinearAlgebraProvider.Default;
-            Logger.Info(Inv, $"angular P_{o.Angular.Order}, n_moments = {disc.Basis.Count}; n_cells = {disc.Grid.CellCount}; " +
+            Logger.Info(Inv, $"angular {o.Angular.Describe()}, n_moments = {disc.Basis.Count}; n_cells = {disc.Grid.CellCount}; " +
                              $"solver {sim.Solver.Name} ({DeckWords.Of(DeckWords.Solver, o.Solver.Kind)}, flux {DeckWords.Of(DeckWords.Flux, o.Solver.Flux)}, " +
                              $"stepper {DeckWords.Of(DeckWords.Stepper, o.Time.Stepper)})");
             Logger.Info(Inv, $"time end {o.Time.End:G6}, cfl {o.Time.Cfl:G4}, Δt = {sim.TimeStep:E4}, {expected} steps expected" +
@@ -124,6 +124,8 @@ public static class RunDriver
             Logger.Info(Inv, $"run id {runId}");
 
             if (!(tStop > sim.StartTime)) tStop = sim.StartTime + sim.TimeStep; // a restart with no step left to take
+            var uq = UncertaintyOutput.For(sim);
+            if (uq is not null && sim.History.Count == 0) uq.Record(0, 0.0);
             var progress = new ProgressReporter(sim.StartTime, tStop, o.Output.ProgressEvery, ProgressReporter.DetectMode(context.Comm.Rank), terminal);
             int lastCheckpoint = -1;
             var counters = context.Comm.Counters;
@@ -134,6 +136,7 @@ public static class RunDriver
                     sim.Run(d =>
                     {
                         progress.Report(new ProgressSample(d.Time, d.Step, d.TimeStep, d.Mass, d.Rank));
+                        uq?.Record(d.Step, d.Time);
                         if (snapshots is not null && snapshots.Due(d.Step, d.Time))
                             using (timers.Measure(SnapshotPhase)) snapshots.Write(d.Step, d.Time);
                         if (checkpoints is not null && checkpoints.Due(d.Step))
@@ -169,9 +172,12 @@ public static class RunDriver
                     }
                 }
                 var field = o.Output.WriteField ? OutputWriter.GatherScalarFlux(sim) : null; // collective
+                var uqFiles = uq?.Write(writer) ?? []; // collective
+                var extra = o.Output.WriteField ? OutputWriter.GatherSpatialFields(sim) : null; // collective
                 if (writer is not null)
                 {
-                    var written = writer.WriteRun(sim, field).ToList();
+                    var written = writer.WriteRun(sim, field, extra).ToList();
+                    written.AddRange(uqFiles);
                     if (snapshots is not null) written.Add(writer.PathOf(SnapshotWriter.IndexFile));
                     files = written;
                 }

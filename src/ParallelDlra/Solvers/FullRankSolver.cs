@@ -1,3 +1,4 @@
+using ParallelDlra.Angular;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Mesh;
 using ParallelDlra.Compute;
@@ -9,7 +10,7 @@ namespace ParallelDlra.Solvers;
 
 /// <summary>The full-rank reference: evolves all n_cells × n_moments moments u with the same
 /// discretisation the low-rank integrators use, du/dt = Σ_k D_k u B_kᵀ + Σ_j q_j c_jᵀ.</summary>
-public sealed class FullRankSolver : ISolver
+public sealed class FullRankSolver : ISolver, IRelaxable
 {
     private readonly IKineticProblem _op;
     private readonly IComputeBackend _backend;
@@ -44,7 +45,11 @@ public sealed class FullRankSolver : ISolver
             _absorption = backend.Allocate(n, 1);
             backend.Upload(sigmaA, _absorption);
         }
+        _extraAbsorption = [.. problem.ExtraAbsorption.Select(e => { var b = backend.Allocate(n, 1); backend.Upload(e.Sigma, b); return b; })];
     }
+
+    /// <summary>The σ of <see cref="IKineticProblem.ExtraAbsorption"/> on the local cells.</summary>
+    private readonly Block[] _extraAbsorption;
 
     /// <summary>σ_a on the local cells (n_cells × 1) for the absorption rate; null without absorption.</summary>
     private readonly Block? _absorption;
@@ -85,14 +90,18 @@ public sealed class FullRankSolver : ISolver
         var faces = _op.Outflows;
         var sources = _op.VolumeSources;
         int absorption = 1 + faces.Count * m, source = absorption + 1;
-        var packed = new double[source + sources.Count];
+        int extra = source + sources.Count;
+        var packed = new double[extra + _extraAbsorption.Length];
         var mass = _op.Basis.Mass;
         packed[0] = mass.Along(_backend.ColumnSums(u));
         for (int f = 0; f < faces.Count; f++) _backend.ColumnSums(u, faces[f].Cells).CopyTo(packed, 1 + f * m);
         if (_absorption is not null) packed[absorption] = mass.Along(_backend.Gram(_absorption, u).ToColumnMajorArray());   // σ_aᵀu: 1 × n_moments
         for (int j = 0; j < sources.Count; j++) packed[source + j] = _op.SourceSum(sources[j], t);
+        for (int e = 0; e < _extraAbsorption.Length; e++)
+            packed[extra + e] = VelocitySpaces.Dot(_op.ExtraAbsorption[e].Direction, _backend.Gram(_extraAbsorption[e], u).ToColumnMajorArray());
         if (_op.HasNonlinearLoss) packed = [.. packed, _op.LocalNonlinearLoss(t, u, Matrix<double>.Build.DenseIdentity(m))];
         DistributedSums.Complete(_comm, packed);
+        for (int e = 0; e < _extraAbsorption.Length; e++) packed[absorption] += packed[extra + e];
         double rate = 0.0;
         for (int f = 0; f < faces.Count; f++)
         {
@@ -127,6 +136,30 @@ public sealed class FullRankSolver : ISolver
         return result;
     }
 
+    /// <summary>u_i ← c_i (u_i − (dᵀu_i) d) + (φ'_i/norm) d per cell (<see cref="IRelaxable"/>), on a host copy of u.</summary>
+    public StepReport Relax(CellRelaxation relax, double dt)
+    {
+        var u = Moments();
+        int n = _u.Rows, m = _u.Columns;
+        var mass = _op.Basis.Mass;
+        var direction = mass.Direction;
+        var phi = mass.Density(u, n);
+        var along = new double[n];
+        for (int i = 0; i < n; i++) along[i] = phi[i] / mass.Norm;   // dᵀu_i
+        var damping = new double[n];
+        relax(phi, damping);
+        for (int a = 0; a < m; a++)
+        {
+            double da = direction[a];
+            var column = u.AsSpan(a * n, n);
+            if (da == 0.0) for (int i = 0; i < n; i++) column[i] *= damping[i];
+            else for (int i = 0; i < n; i++) column[i] = damping[i] * (column[i] - along[i] * da) + phi[i] / mass.Norm * da;
+        }
+        _backend.Upload(u, _u);
+        _version++;
+        return new StepReport(Rank, 0.0);
+    }
+
     public SolverStateKind StateKind => SolverStateKind.Moments;
 
     public SolverState Save() => new MomentsState(Moments());
@@ -153,5 +186,6 @@ public sealed class FullRankSolver : ISolver
         _f.Dispose();
         _stage?.Dispose();
         _absorption?.Dispose();
+        foreach (var b in _extraAbsorption) b.Dispose();
     }
 }

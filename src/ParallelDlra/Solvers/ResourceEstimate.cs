@@ -35,7 +35,7 @@ public sealed record ResourceEstimate(int Ranks, long CellsPerRank, int Moments,
     {
         long cells = o.Grid.Cells.Aggregate(1L, (a, n) => a * n);
         long local = (cells + ranks - 1) / ranks;
-        int m = DeckReader.MomentCount(o.Grid.Dimension, o.Angular.Order);
+        int m = DeckReader.CoefficientCount(o);
         long state, work, output;
         int columns;
         long perCell = 8L * (4 + 2 * o.Grid.Dimension); // operator: cross sections, sources, volumes, face terms

@@ -22,7 +22,7 @@ public sealed class LayeringTests(ITestOutputHelper output)
         ["Parallel"] = 5,
         ["Kinetic"] = 6, ["Problems"] = 6,
         ["Solvers"] = 7,
-        ["LowRank"] = 8,
+        ["LowRank"] = 8, ["Uncertainty"] = 8,   // polynomial chaos and stochastic Galerkin: a velocity space and operator terms
         ["Application"] = 9,   // the assembly of a run: Discretisation.Build, SolverFactory, Simulation
         ["Output"] = 10,
         ["Verification"] = 11,

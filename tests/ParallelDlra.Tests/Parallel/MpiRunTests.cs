@@ -101,6 +101,16 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     public void Fixed_rank_bug_2d_matches_serial_on_2_3_4_ranks() =>
         SameAsSerial("linesource", ["grid.cells=[40, 40]", "time.max_steps=10", "solver.type=fixed_rank_bug"], 1e-10, 2, 3, 4);
 
+    /// <summary>S_N (issue #15): the same bounds as P_N, 1e-12 full rank and 1e-10 DLRA, with reflective faces (the mirror
+    /// permutation on the faces of a decomposed block) and the conservative truncation.</summary>
+    [SkippableFact]
+    public void Sn_full_rank_and_dlra_match_serial_on_2_3_ranks()
+    {
+        SameAsSerial("linesource_sn", ["grid.cells=[23, 19]", "time.max_steps=4", "angular.order=6", "solver.type=full_rank",
+            "grid.boundary={x_min: reflective, x_max: vacuum, y_min: vacuum, y_max: reflective}"], 1e-12, 2, 3);
+        SameAsSerial("linesource_sn", ["grid.cells=[30, 26]", "time.max_steps=6", "angular.order=8", "solver.rank=6", "solver.truncation.r_min=4"], 1e-10, 2, 3);
+    }
+
     [SkippableFact]
     public void Augmented_bug_3d_with_zero_initial_state_has_the_serial_rank_history_on_2_3_ranks() =>
         // 28³ cells need cfl ≤ 0.879 with the absorbers' σ_t = 10 (the deck's 0.9 is for its own 35³ cells).
@@ -170,7 +180,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     {
         RequireMpi();
         var r = MpiLauncher.Run(4, ["run", Path.Combine(TestDecks.RepositoryRoot(), "jobs", "planesource.yaml"),
-            "--set", "grid.cells=[3]", "--set", $"output.directory={Path.Combine(tmp, "unsplittable")}"], TimeSpan.FromSeconds(30));
+            "--set", "grid.cells=[3]", "--set", $"output.directory={Path.Combine(tmp, "unsplittable")}"], TimeSpan.FromSeconds(90));
         output.WriteLine(r.ToString());
         Assert.False(r.TimedOut, r.ToString());
         Assert.Equal(2, r.ExitCode);
@@ -185,7 +195,7 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     {
         RequireMpi();
         var r = MpiLauncher.Run(3, ["run", Path.Combine(TestDecks.RepositoryRoot(), "jobs", "linesource.yaml"),
-            "--set", "grid.cells=[30, 30]", "--set", $"output.directory={Path.Combine(tmp, "fail")}"], TimeSpan.FromSeconds(30),
+            "--set", "grid.cells=[30, 30]", "--set", $"output.directory={Path.Combine(tmp, "fail")}"], TimeSpan.FromSeconds(90),
             new Dictionary<string, string> { ["PDLRA_TEST_FAIL_RANK"] = "1" });
         output.WriteLine(r.ToString());
         Assert.False(r.TimedOut, r.ToString());

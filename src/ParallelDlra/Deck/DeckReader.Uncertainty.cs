@@ -1,0 +1,134 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace ParallelDlra.Deck;
+
+// The `uncertainty` section (issue #16, docs/deck.md): random parameters, affine uncertain inputs and the method.
+public static partial class DeckReader
+{
+    private static readonly string[] UncertaintyKeys =
+        ["method", "parameters", "degree", "index_set", "filter", "groups", "nodes", "samples", "seed", "sigma_s", "sigma_a", "source"];
+    private static readonly string[] ParameterKeys = ["distribution", "min", "max", "mean", "std"];
+    private static readonly string[] InputKeys = ["mean", "spread", "parameter", "region"];
+    private static readonly string[] FilterKeys = ["strength"];
+
+    /// <summary>Largest chaos degree per parameter.</summary>
+    public const int MaxChaosDegree = 40;
+
+    private static UncertaintyOptions? ReadUncertainty(Section root, MaterialOptions material)
+    {
+        if (root.Optional("uncertainty") is null) return null;
+        var s = root.Sub("uncertainty", UncertaintyKeys);
+        var method = s.Optional("method")?.Word("uncertainty method", UncertaintyWords.Method) ?? UncertaintyMethod.StochasticGalerkin;
+
+        const string parametersAllowed = "a list of at least one parameter, each {distribution: uniform, min, max} or {distribution: normal, mean, std}";
+        var parameters = s.Required("parameters", parametersAllowed).List(parametersAllowed, 1, 8).Select(ReadParameter).ToImmutableArray();
+
+        string degreeAllowed = $"0 <= degree <= {MaxChaosDegree} (the chaos degree per parameter)";
+        int degree = s.Optional("degree")?.Int(degreeAllowed, n => n < 0 ? "is negative" : n > MaxChaosDegree ? "is too large" : null) ?? 2;
+        var set = s.Optional("index_set")?.Word("chaos index set", UncertaintyWords.IndexSet) ?? ChaosIndexSet.Tensor;
+        double strength = s.Sub("filter", FilterKeys).Optional("strength")?.Double("strength >= 0 (0: no filter)", v => v >= 0 ? null : "is negative") ?? 0.0;
+        int groups = s.Optional("groups")?.Int("groups >= 1 (a divisor of the number of ranks)", n => n >= 1 ? null : "is not positive") ?? 1;
+        int nodes = s.Optional("nodes")?.Int("1 <= nodes <= 64 (Gauss nodes per parameter)", n => n < 1 ? "is not positive" : n > 64 ? "is too large" : null) ?? degree + 1;
+        int samples = s.Optional("samples")?.Int("samples >= 1", n => n >= 1 ? null : "is not positive") ?? 100;
+        int seed = s.Optional("seed")?.Int("an integer seed") ?? 1;
+
+        long members = method == UncertaintyMethod.Collocation ? (long)Math.Pow(nodes, parameters.Length) : samples;
+        if (method != UncertaintyMethod.StochasticGalerkin && members > 100_000)
+            throw s.Required(method == UncertaintyMethod.Collocation ? "nodes" : "samples", "").Error($"makes {members} ensemble members", "at most 100000 members");
+        if (method == UncertaintyMethod.StochasticGalerkin)
+        {
+            long modes = set == ChaosIndexSet.Tensor ? (long)Math.Pow(degree + 1, parameters.Length) : Binomial(degree + parameters.Length, parameters.Length);
+            if (modes > 10_000)
+                throw s.Optional("degree")?.Error($"makes {modes} chaos modes for {parameters.Length} parameters", "at most 10000 chaos modes (lower the degree or use index_set: total_degree)")
+                      ?? new InputException($"uncertainty: {modes} chaos modes, at most 10000");
+        }
+
+        var inputs = ImmutableArray.CreateBuilder<UncertainInput>();
+        var where = new List<Value>();
+        foreach (var (key, target) in UncertaintyWords.Targets)
+        {
+            if (s.Optional(key) is not { } v) continue;
+            var entries = v.Node is YamlDotNet.RepresentationModel.YamlSequenceNode ? v.List("a list of {mean, spread, parameter, region}", 1) : [v];
+            foreach (var e in entries)
+            {
+                var (input, spreadValue) = ReadInput(e, target, parameters.Length, material.Map);
+                inputs.Add(input);
+                where.Add(spreadValue);
+            }
+        }
+        var options = new UncertaintyOptions(method, parameters, inputs.ToImmutable(), degree, set, strength, groups, nodes, samples, seed);
+        CheckNonNegative(options, material.Map, where);
+        return options;
+    }
+
+    private static long Binomial(int n, int k)
+    {
+        long c = 1;
+        for (int i = 1; i <= k; i++) c = c * (n - k + i) / i;
+        return c;
+    }
+
+    private static ParameterOptions ReadParameter(Value v)
+    {
+        var p = v.Map(ParameterKeys);
+        var kind = p.Required("distribution", "uniform | normal").Word("distribution", UncertaintyWords.Distribution);
+        if (kind == ParameterDistribution.Uniform)
+        {
+            foreach (var k in new[] { "mean", "std" })
+                if (p.Optional(k) is { } bad) throw bad.Error("is given for a uniform parameter", "min and max for distribution: uniform");
+            double min = p.Required("min", "a number").Double("a number");
+            var maxValue = p.Required("max", "a number > min");
+            double max = maxValue.Double("a number > min", x => x > min ? null : "is not above min");
+            return new ParameterOptions(kind, min, max);
+        }
+        foreach (var k in new[] { "min", "max" })
+            if (p.Optional(k) is { } bad) throw bad.Error("is given for a normal parameter", "mean and std for distribution: normal");
+        double mean = p.Required("mean", "a number").Double("a number");
+        double std = p.Required("std", "std > 0").Double("std > 0", x => x > 0 ? null : "is not positive");
+        return new ParameterOptions(kind, mean, std);
+    }
+
+    private static (UncertainInput Input, Value Spread) ReadInput(Value v, UncertainTarget target, int parameterCount, MaterialMap map)
+    {
+        var m = v.Map(InputKeys);
+        double? mean = m.Optional("mean")?.Double("a number >= 0", x => x >= 0 ? null : "is negative");
+        var spreadValue = m.Required("spread", "a number");
+        double spread = spreadValue.Double("a number");
+        string paramAllowed = $"the index of a parameter of uncertainty.parameters, 0 <= parameter < {parameterCount}";
+        int parameter = m.Optional("parameter")?.Int(paramAllowed, k => k < 0 || k >= parameterCount ? "does not name a parameter" : null) ?? 0;
+        string? region = null;
+        if (m.Optional("region") is { } r)
+        {
+            var names = map.Regions.Select(x => x.Name).Append("background").Distinct().ToArray();
+            string allowed = "a region of the material map: " + string.Join(", ", names);
+            region = r.Text(allowed, n => names.Contains(n) ? null : "is not a region of the material map");
+        }
+        return (new UncertainInput(target, region, mean, spread, parameter), spreadValue);
+    }
+
+    /// <summary>A spread that makes σ_s, σ_a or Q negative for some ξ in the support is an input error (a normal
+    /// parameter has unbounded support: it may not drive them at all).</summary>
+    private static void CheckNonNegative(UncertaintyOptions u, MaterialMap map, List<Value> where)
+    {
+        var classes = new List<(string Name, Material Material)> { ("background", map.Background) };
+        classes.AddRange(map.Regions.Select(r => (r.Name, r.Material)));
+        foreach (var (key, target) in UncertaintyWords.Targets)
+        foreach (var (name, material) in classes)
+        {
+            var (mean, spreads) = u.Affine(target, name, material);
+            double lowest = mean;
+            for (int k = 0; k < spreads.Length; k++)
+            {
+                if (spreads[k] == 0.0) continue;
+                var p = u.Parameters[k];
+                lowest += p.Distribution == ParameterDistribution.Normal ? double.NegativeInfinity : Math.Min(spreads[k] * p.A, spreads[k] * p.B);
+            }
+            if (lowest >= -1e-14 * Math.Max(1.0, Math.Abs(mean))) continue;
+            int at = u.Inputs.Select((input, i) => (input, i)).Last(x => x.input.Target == target && UncertaintyOptions.Covers(x.input, name)).i;
+            throw where[at].Error(
+                $"makes {key} negative in {(name == "background" ? "the background" : $"region {name}")} for some ξ (smallest value {lowest.ToString("G6", CultureInfo.InvariantCulture)})",
+                "a spread with mean + spread·ξ >= 0 over the parameter's range (uniform parameters only: a normal parameter is unbounded)");
+        }
+    }
+}

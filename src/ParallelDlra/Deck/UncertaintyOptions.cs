@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+
+namespace ParallelDlra.Deck;
+
+/// <summary>How the uncertainty is propagated (deck key <c>uncertainty.method</c>).</summary>
+public enum UncertaintyMethod { StochasticGalerkin, Collocation, MonteCarlo }
+
+/// <summary>The distribution of a random parameter: uniform on [A, B], or normal with mean A and standard deviation B.</summary>
+public enum ParameterDistribution { Uniform, Normal }
+
+/// <summary>Which input an uncertain dependence acts on.</summary>
+public enum UncertainTarget { SigmaS, SigmaA, Source }
+
+/// <summary>Which chaos polynomials: all degrees ≤ n per parameter, or total degree ≤ n.</summary>
+public enum ChaosIndexSet { Tensor, TotalDegree }
+
+/// <summary>One random parameter ξ_k (deck <c>uncertainty.parameters[k]</c>): uniform on [A, B] or normal N(A, B²).</summary>
+public readonly record struct ParameterOptions(ParameterDistribution Distribution, double A, double B)
+{
+    /// <summary>E[ξ].</summary>
+    public double Mean => Distribution == ParameterDistribution.Uniform ? 0.5 * (A + B) : A;
+}
+
+/// <summary>An affine dependence of one input on one parameter (deck <c>uncertainty.sigma_s</c>, <c>sigma_a</c>,
+/// <c>source</c>): value(x, ξ) = Mean + Spread · ξ_Parameter in the cells of <see cref="Region"/> (all cells when
+/// null; "background" names the material map's background). <see cref="Mean"/> null keeps the material's value there.
+/// Several entries on the same cells add their spreads.</summary>
+public sealed record UncertainInput(UncertainTarget Target, string? Region, double? Mean, double Spread, int Parameter);
+
+/// <summary>deck key <c>uncertainty</c>: the random parameters, the uncertain inputs and how the uncertainty is
+/// propagated. SG: chaos of <see cref="Degree"/> (per parameter, or total with <see cref="IndexSet"/>), filtered
+/// with strength <see cref="FilterStrength"/> (0: none). Collocation: <see cref="Nodes"/> Gauss nodes per parameter
+/// (tensor rule); Monte Carlo: <see cref="Samples"/> members drawn with <see cref="Seed"/>. Ensemble members run on
+/// <see cref="Groups"/> groups of ranks.</summary>
+public sealed record UncertaintyOptions(
+    UncertaintyMethod Method,
+    ImmutableArray<ParameterOptions> Parameters,
+    ImmutableArray<UncertainInput> Inputs,
+    int Degree,
+    ChaosIndexSet IndexSet,
+    double FilterStrength,
+    int Groups,
+    int Nodes,
+    int Samples,
+    int Seed)
+{
+    public bool Equals(UncertaintyOptions? other)
+        => other is not null && Method == other.Method && ValueEquality.Same(Parameters, other.Parameters)
+           && ValueEquality.Same(Inputs, other.Inputs) && Degree == other.Degree && IndexSet == other.IndexSet
+           && FilterStrength.Equals(other.FilterStrength) && Groups == other.Groups && Nodes == other.Nodes
+           && Samples == other.Samples && Seed == other.Seed;
+
+    public override int GetHashCode()
+        => HashCode.Combine(Method, ValueEquality.Hash(Parameters), ValueEquality.Hash(Inputs), Degree, IndexSet, FilterStrength,
+            HashCode.Combine(Groups, Nodes, Samples, Seed));
+
+    /// <summary>Whether an input acts on the cells of the material class <paramref name="region"/> (a region's name or
+    /// "background").</summary>
+    public static bool Covers(UncertainInput input, string region) => input.Region is null || input.Region == region;
+
+    /// <summary>The affine dependence value = Mean + Σ_k Spreads[k]·ξ_k of <paramref name="target"/> in the cells of
+    /// the material class <paramref name="region"/> whose deterministic material is <paramref name="material"/>: the
+    /// last given mean (else the material's value) and the spreads summed per parameter.</summary>
+    public (double Mean, double[] Spreads) Affine(UncertainTarget target, string region, Material material)
+    {
+        double mean = target switch
+        {
+            UncertainTarget.SigmaS => material.SigmaS,
+            UncertainTarget.SigmaA => material.SigmaA,
+            _ => material.Source,
+        };
+        var spreads = new double[Parameters.Length];
+        foreach (var input in On(target))
+        {
+            if (!Covers(input, region)) continue;
+            if (input.Mean is double m) mean = m;
+            spreads[input.Parameter] += input.Spread;
+        }
+        return (mean, spreads);
+    }
+
+    /// <summary>The inputs acting on <paramref name="target"/>.</summary>
+    public IEnumerable<UncertainInput> On(UncertainTarget target) => Inputs.Where(i => i.Target == target);
+}

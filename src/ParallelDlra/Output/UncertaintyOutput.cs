@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text;
+using ParallelDlra.Application;
+using ParallelDlra.Parallel;
+using ParallelDlra.Uncertainty;
+
+namespace ParallelDlra.Output;
+
+/// <summary>
+/// What a stochastic-Galerkin run writes beside the usual files (docs/output.md): <c>uq.csv</c> for 1D runs (columns
+/// <c>x,E,Var</c>: E[φ] and Var[φ] per cell at the end), <c>uq_diagnostics.csv</c> (columns
+/// <c>step,time,mass_mean,mass_var</c>: the mean mass E[M] and its variance Var[M] = Σ_{j≥1} M_j² with the chaos
+/// coefficients M_j = ∫φ_j of the mass, every step) and, in every snapshot, <c>phi_mean</c>, <c>phi_var</c>,
+/// <c>phi_std</c>. All from the factors (<see cref="ChaosStatistics"/>), collective.
+/// </summary>
+public sealed class UncertaintyOutput
+{
+    public const string FieldFile = "uq.csv";
+    public const string DiagnosticsFile = "uq_diagnostics.csv";
+    public static readonly string[] SnapshotFields = ["phi_mean", "phi_var", "phi_std"];
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private readonly Simulation _sim;
+    private readonly StochasticGalerkinSpace _space;
+    private readonly List<(int Step, double Time, double Mean, double Variance)> _mass = [];
+
+    private UncertaintyOutput(Simulation sim, StochasticGalerkinSpace space)
+    {
+        _sim = sim;
+        _space = space;
+    }
+
+    /// <summary>The output of a stochastic-Galerkin run, null for any other.</summary>
+    public static UncertaintyOutput? For(Simulation sim) =>
+        sim.Discretisation.Basis is StochasticGalerkinSpace sg ? new UncertaintyOutput(sim, sg) : null;
+
+    /// <summary>Collective: E[M] and Var[M] of the current state (one allreduce of n_ξ sums).</summary>
+    public (double Mean, double Variance) Mass()
+    {
+        var modes = _space.MassModes();
+        var u = _sim.Solver.Moments(modes);
+        int n = u.Length / modes.Length;
+        var sums = new double[modes.Length];
+        for (int j = 0; j < modes.Length; j++)
+            for (int i = 0; i < n; i++) sums[j] += u[j * n + i];
+        DistributedSums.Complete(_sim.Context.Comm, sums);
+        double weight = _sim.Discretisation.Grid.CellVolume * _space.Mass.Norm;
+        double variance = 0.0;
+        for (int j = 1; j < sums.Length; j++) variance += (weight * sums[j]) * (weight * sums[j]);
+        return (weight * sums[0], variance);
+    }
+
+    /// <summary>Collective: records the mass statistics after a step.</summary>
+    public void Record(int step, double time)
+    {
+        var (mean, variance) = Mass();
+        _mass.Add((step, time, mean, variance));
+    }
+
+    /// <summary>Collective: gathers E[φ], Var[φ] and writes the files on rank 0 (writer null elsewhere). Returns the files written.</summary>
+    public IReadOnlyList<string> Write(OutputWriter? writer)
+    {
+        var stats = ChaosStatistics.Of(_sim.Solver, _space);
+        var mean = OutputWriter.GatherField(_sim, stats.Mean);
+        var variance = OutputWriter.GatherField(_sim, stats.Variance);
+        if (writer is null || mean is null || variance is null) return [];
+        var files = new List<string>();
+        var grid = _sim.Discretisation.Grid;
+        if (grid.Dimension == 1)
+        {
+            var sb = new StringBuilder("x,E,Var\n");
+            for (int i = 0; i < mean.Length; i++) sb.Append(Inv, $"{grid.Center(0, i):R},{mean[i]:R},{variance[i]:R}\n");
+            files.Add(writer.WriteText(FieldFile, sb.ToString()));
+        }
+        var d = new StringBuilder("step,time,mass_mean,mass_var\n");
+        foreach (var (step, time, m, v) in _mass) d.Append(Inv, $"{step},{time:R},{m:R},{v:R}\n");
+        files.Add(writer.WriteText(DiagnosticsFile, d.ToString()));
+        return files;
+    }
+}

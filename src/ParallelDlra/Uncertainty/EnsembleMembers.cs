@@ -1,0 +1,76 @@
+using ParallelDlra.Deck;
+
+namespace ParallelDlra.Uncertainty;
+
+/// <summary>One member of a collocation or Monte Carlo ensemble: the parameter values ξ, the quadrature weight (Σ = 1)
+/// and the deterministic deck of the member (the deck's materials at ξ, no <c>uncertainty</c> section).</summary>
+public sealed record EnsembleMember(int Index, double[] Xi, double Weight, RunOptions Options)
+{
+    /// <summary>ξ as text for messages: "ξ = (0.5, −1)".</summary>
+    public string Describe() => "ξ = (" + string.Join(", ", Xi.Select(v => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))) + ")";
+}
+
+/// <summary>The members of the non-intrusive methods: collocation at the tensor Gauss nodes of the parameters' measures
+/// (<see cref="ChaosBasis.Quadrature"/>, <c>uncertainty.nodes</c> per parameter), or Monte Carlo with
+/// <c>uncertainty.samples</c> draws from a seeded generator (weights 1/N). Every member is an ordinary deterministic
+/// deck, so any solver runs it.</summary>
+public static class EnsembleMembers
+{
+    public static IReadOnlyList<EnsembleMember> Of(RunOptions o)
+    {
+        var u = o.Uncertainty ?? throw new ArgumentException("the deck has no uncertainty section", nameof(o));
+        var parameters = u.Parameters.Select(StochasticGalerkinTerms.Parameter).ToArray();
+        var members = new List<EnsembleMember>();
+        if (u.Method == UncertaintyMethod.MonteCarlo)
+        {
+            var random = new Random(u.Seed);
+            for (int s = 0; s < u.Samples; s++)
+            {
+                var zeta = parameters.Select(p => p.Family == ChaosFamily.Legendre ? 2.0 * random.NextDouble() - 1.0 : StandardNormal(random)).ToArray();
+                members.Add(Member(o, members.Count, [.. zeta.Select((z, k) => parameters[k].At(z))], 1.0 / u.Samples));
+            }
+            return members;
+        }
+        var chaos = new ChaosBasis(parameters, 0);
+        var (nodes, weights) = chaos.Quadrature(u.Nodes);
+        for (int q = 0; q < nodes.Length; q++)
+            members.Add(Member(o, q, [.. nodes[q].Select((z, k) => parameters[k].At(z))], weights[q]));
+        return members;
+    }
+
+    private static double StandardNormal(Random random)
+    {
+        // Box–Muller with u1 in (0, 1].
+        double u1 = 1.0 - random.NextDouble(), u2 = random.NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+    }
+
+    private static EnsembleMember Member(RunOptions o, int index, double[] xi, double weight)
+    {
+        var member = o with { Material = o.Material with { Map = UncertainMaterials.Map(o.Uncertainty!, o.Material.Map, xi) }, Uncertainty = null };
+        return new EnsembleMember(index, xi, weight, member);
+    }
+}
+
+/// <summary>The deterministic materials of an uncertain deck at given parameter values.</summary>
+public static class UncertainMaterials
+{
+    /// <summary>The material of one class (a region's name or "background") at ξ (E[ξ] when null).</summary>
+    public static Material At(UncertaintyOptions u, string region, Material material, IReadOnlyList<double>? xi)
+    {
+        double Value(UncertainTarget target)
+        {
+            var (mean, spreads) = u.Affine(target, region, material);
+            for (int k = 0; k < spreads.Length; k++) mean += spreads[k] * (xi?[k] ?? u.Parameters[k].Mean);
+            return mean;
+        }
+        return new Material(Value(UncertainTarget.SigmaS), Value(UncertainTarget.SigmaA), Value(UncertainTarget.Source));
+    }
+
+    /// <summary>The material map at ξ (the means when null): the regions and boxes of <paramref name="map"/>.</summary>
+    public static MaterialMap Map(UncertaintyOptions u, MaterialMap map, IReadOnlyList<double>? xi) => map with
+    {
+        Background = At(u, "background", map.Background, xi),
+        Regions = [.. map.Regions.Select(r => r with { Material = At(u, r.Name, r.Material, xi) })],
+    };
+}

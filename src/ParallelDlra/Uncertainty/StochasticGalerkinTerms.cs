@@ -1,0 +1,97 @@
+using System.Collections.Immutable;
+using MathNet.Numerics.LinearAlgebra;
+using ParallelDlra.Angular;
+using ParallelDlra.Deck;
+using ParallelDlra.Kinetic;
+using ParallelDlra.Mesh;
+
+namespace ParallelDlra.Uncertainty;
+
+/// <summary>
+/// The stochastic-Galerkin problem of a deck's <c>uncertainty</c> section for linear kinetics. An input affine in
+/// the parameters, σ(x, ξ) = σ̄(x) + Σ_k s_k(x) ξ_k, is split into its mean σ̄ + Σ_k s_k E[ξ_k] (a deterministic
+/// material: the usual terms with B ⊗ I) and the fluctuations s_k (ξ_k − E ξ_k), whose Galerkin projection
+/// E[(ξ_k − E ξ_k) p_j p_l] = T_k (<see cref="ChaosBasis.Fluctuation"/>) gives the Kronecker terms
+///   scattering   diag(s_s,k) ⊗ (P ⊗ T_k),   removal   −diag(s_s,k + s_a,k) ⊗ (I ⊗ T_k),
+/// and a source fluctuation the source s_q,k(x) ⊗ (ι ⊗ c_k), c_k = E[(ξ_k − Eξ_k) p_j]. Affine dependence keeps the
+/// operator a short Kronecker sum, so every integrator and the conservative truncation work unchanged
+/// (DESIGN §8; Kusch, McClarren and Frank, J. Comput. Phys. 2020).
+/// </summary>
+public sealed class StochasticGalerkinTerms
+{
+    private readonly UncertaintyOptions _u;
+
+    public StochasticGalerkinTerms(UncertaintyOptions u, IVelocitySpace angle)
+    {
+        _u = u;
+        Chaos = new ChaosBasis([.. u.Parameters.Select(Parameter)], u.Degree,
+            u.IndexSet == ChaosIndexSet.Tensor ? IndexSetKind.Tensor : IndexSetKind.TotalDegree);
+        Space = new StochasticGalerkinSpace(angle, Chaos);
+    }
+
+    public ChaosBasis Chaos { get; }
+    public StochasticGalerkinSpace Space { get; }
+
+    /// <summary>The chaos parameter of a deck parameter.</summary>
+    public static RandomParameter Parameter(ParameterOptions p) => p.Distribution == ParameterDistribution.Uniform
+        ? RandomParameter.Uniform(p.A, p.B)
+        : RandomParameter.Normal(p.A, p.B);
+
+    /// <summary>The material map of the means: each region's σ_s, σ_a and Q at E[ξ].</summary>
+    public MaterialMap MeanMaterials(MaterialMap map) => UncertainMaterials.Map(_u, map, null);
+
+    /// <summary>Adds the fluctuation terms of every parameter to <paramref name="op"/> (built on <see cref="Space"/> with
+    /// <see cref="MeanMaterials"/>). Which terms exist is decided on the material classes, not on the local cells, so
+    /// every rank adds the same list.</summary>
+    public void AddTo(KineticOperator op, MaterialMap map)
+    {
+        if (op.Basis != Space) throw new ArgumentException("the operator is not built on this stochastic-Galerkin space", nameof(op));
+        var block = op.Block;
+        int n = block.Count;
+        var angle = Space.Angle;
+        var classes = new[] { ("background", map.Background) }.Concat(map.Regions.Select(r => (r.Name, r.Material))).ToArray();
+        var cellClass = new string[n];
+        Span<double> x = stackalloc double[3];
+        for (int c = 0; c < n; c++)
+        {
+            block.Center(c, x);
+            cellClass[c] = map.RegionAt(x[..block.Dimension]);
+        }
+        var material = classes.GroupBy(c => c.Item1).ToDictionary(g => g.Key, g => g.Last().Item2);
+        double[] Spread(UncertainTarget target, int k)
+        {
+            var byClass = material.ToDictionary(m => m.Key, m => _u.Affine(target, m.Key, m.Value).Spreads[k]);
+            return [.. cellClass.Select(name => byClass[name])];
+        }
+        bool Any(UncertainTarget target, int k) => material.Any(m => _u.Affine(target, m.Key, m.Value).Spreads[k] != 0.0);
+
+        var identity = Matrix<double>.Build.SparseIdentity(angle.Count);
+        var iota = angle.Isotropic;
+        for (int k = 0; k < Chaos.Parameters.Count; k++)
+        {
+            if (Chaos.Degree == 0) break;   // the fluctuations have no Galerkin projection onto the constants
+            var t = Chaos.Fluctuation(k);
+            bool scattering = Any(UncertainTarget.SigmaS, k), absorption = Any(UncertainTarget.SigmaA, k);
+            if (scattering || absorption)
+            {
+                var ss = Spread(UncertainTarget.SigmaS, k);
+                var sa = Spread(UncertainTarget.SigmaA, k);
+                var removal = new double[n];
+                for (int c = 0; c < n; c++) removal[c] = -(ss[c] + sa[c]);
+                bool anyRemoval = material.Any(m => _u.Affine(UncertainTarget.SigmaS, m.Key, m.Value).Spreads[k] + _u.Affine(UncertainTarget.SigmaA, m.Key, m.Value).Spreads[k] != 0.0);
+                if (anyRemoval)   // σ_t = σ_s + σ_a may be certain although both are not (the uncertain plane source)
+                    op.AddTerm(new($"removal ξ{k}", new DiagonalOperator(removal), StochasticGalerkinSpace.Kronecker(identity, t)));
+                if (scattering)
+                    op.AddTerm(new($"scattering ξ{k}", new DiagonalOperator(ss), StochasticGalerkinSpace.Kronecker(angle.ScatteringProjector, t)));
+                if (absorption)
+                    op.AddAbsorption(sa, StochasticGalerkinSpace.Kron(angle.Mass.Direction, Chaos.FluctuationCoefficients(k)));
+            }
+            if (Any(UncertainTarget.Source, k))
+            {
+                var sq = Spread(UncertainTarget.Source, k);
+                var q = sq.Select(v => v / iota.Norm).ToArray();
+                op.AddSource(new SourceTerm($"source ξ{k}", StochasticGalerkinSpace.Kron(iota.Direction, Chaos.FluctuationCoefficients(k)), _ => q, false));
+            }
+        }
+    }
+}
