@@ -84,6 +84,10 @@ public interface IVelocitySpace
     /// the projection onto the isotropic direction.</summary>
     Matrix<double> ScatteringProjector { get; }
 
+    /// <summary>An angular damping term: the diagonal rates Σ (n_moments × n_moments) of −Σ u, the same in every
+    /// cell (filtered P_N, <see cref="FilteredPn"/>); null where the space has none.</summary>
+    Matrix<double>? Damping => null;
+
     /// <summary>Name of the output field of coefficient <paramref name="index"/> (moments written beside φ).</summary>
     string FieldName(int index) => $"u_{index}";
 

@@ -30,13 +30,15 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
     /// <summary>What the solvers consume: right-hand sides, Galerkin coefficients, stability limit, balance terms.</summary>
     public required IKineticProblem Problem { get; init; }
 
-    public static Discretisation Build(RunOptions o, RunContext ctx)
+    /// <summary>The discretisation of a deck; <paramref name="basis"/> replaces the deck's velocity space (rS_N: the
+    /// ordinates of the current turn).</summary>
+    public static Discretisation Build(RunOptions o, RunContext ctx, IVelocitySpace? basis = null)
     {
         var grid = new CartesianGrid(o.Grid.Cells, o.Grid.Extent);
         var periodic = Enumerable.Range(0, grid.Dimension).Select(d => o.Grid.Faces[2 * d].Kind == BoundaryKind.Periodic).ToArray();
         var whole = grid.WholeBlock();
         var (block, halo) = ctx.Decompose?.Invoke(grid, periodic) ?? (whole, new SerialHaloExchange(whole, periodic));
-        var basis = VelocitySpace(o.Angular, grid.Dimension);
+        basis ??= VelocitySpace(o.Angular, grid.Dimension);
         if (o.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin } sgOptions)
         {
             // Stochastic Galerkin: angle ⊗ chaos, the mean material and the fluctuation terms (Uncertainty/).
@@ -63,6 +65,7 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
             QuadratureKind.ProductGaussLegendre => DiscreteOrdinates.ProductGaussLegendre(dimension, angular.Order),
             _ => throw new InputException($"angular.quadrature = {angular.Quadrature}: not available in this build"),
         },
+        _ when angular.Filter is { } filter => new FilteredPn(PnBasis.Create(dimension, angular.Order), filter),
         _ => PnBasis.Create(dimension, angular.Order),
     };
 }
@@ -82,11 +85,12 @@ public sealed class Simulation
         // Von Neumann, forward Euler (SSP-RK2 is a convex combination of Euler steps): the checkerboard mode is
         // multiplied by 1 − Δt·(rate + σ_t) per step (rate: IKineticProblem.CheckerboardRate), so |·| ≤ 1 needs
         // Δt·(rate + σ_t) ≤ 2. Δt is proportional to cfl, which gives the largest stable cfl.
-        double cfl = options.Time.Cfl, rate = op.CheckerboardRate(), growth = TimeStep * (rate + sigma[0]);
+        double cfl = options.Time.Cfl, rate = op.CheckerboardRate(), growth = TimeStep * (rate + sigma[0] + Discretisation.Operator.DampingMax);
         if (growth > 2.0 * (1 + 1e-12))
         {
             double largest = 2.0 * cfl / growth;
-            throw new InputException($"time.cfl = {cfl}: Δt = {TimeStep:G4} times (the upwind damping {rate:G4} + the largest σ_t = {sigma[0]:G4}) " +
+            throw new InputException($"time.cfl = {cfl}: Δt = {TimeStep:G4} times (the upwind damping {rate:G4} + the largest σ_t = {sigma[0]:G4}" +
+                                     (Discretisation.Operator.DampingMax > 0 ? $" + the largest filter rate {Discretisation.Operator.DampingMax:G4}" : "") + ") " +
                                      $"is {growth:G4}, above 2, so the explicit step is unstable (transport and collisions together); " +
                                      $"lower time.cfl to at most {Math.Floor(largest * 1000) / 1000:G3} or refine the grid");
         }
@@ -176,6 +180,13 @@ public sealed class Simulation
 public static class SolverFactory
 {
     public static ISolver Create(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0)
+    {
+        var solver = CreateInner(o, disc, ctx, phi0);
+        return o.Angular.Rotation is null ? solver : new RotatedOrdinatesSolver(o, disc, ctx, solver);
+    }
+
+    /// <summary>The solver of one discretisation (for rS_N: of one offset of the ordinates).</summary>
+    public static ISolver CreateInner(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0)
     {
         var solver = Build(o, disc, ctx, phi0);
         if (solver is LowRank.LowRankSolver low) low.Timers = ctx.Timers;

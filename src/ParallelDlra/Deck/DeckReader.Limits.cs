@@ -85,6 +85,21 @@ public static partial class DeckReader
                 throw rank.Error($"is larger than n_moments = {m} of {o.Angular.Describe()} in {o.Grid.Dimension}D", $"1 <= rank <= {m}");
         }
 
+        if (o.Angular.Rotation is not null)
+        {
+            var rotation = root.Sub("angular", AngularKeys).Optional("rotation")!;
+            if (o.Grid.Faces.Any(f => f.Kind == BoundaryKind.Reflective))
+                throw rotation.Error("is set with a reflective face (the mirror image of a rotated ordinate is not an ordinate)", "vacuum, periodic or inflow faces with angular.rotation");
+            if (o.Uncertainty is not null)
+                throw rotation.Error("is set with uncertainty (the stochastic Galerkin space is not a ring quadrature)", "no uncertainty section with angular.rotation");
+            if (o.Output.CheckpointEvery > 0)
+                throw rotation.Error("is set with output.checkpoint_every (a checkpoint does not hold the rotation yet)", "output.checkpoint_every: 0 with angular.rotation");
+        }
+
+        if (o.Angular.Filter is not null && o.Uncertainty is not null)
+            throw root.Sub("angular", AngularKeys).Optional("filter")!.Error("is set with uncertainty (filtered stochastic Galerkin has its own uncertainty.filter)",
+                "no angular.filter with an uncertainty section");
+
         var output = root.Sub("output", OutputKeys);
         if (output.Optional("moments") is { } moments)
         {

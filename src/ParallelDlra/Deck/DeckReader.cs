@@ -11,7 +11,9 @@ public static partial class DeckReader
     private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output", "compute", "reaction", "uncertainty"];
     private static readonly string[] ProblemKeys = ["name", "description", "model"];
     private static readonly string[] GridKeys = ["cells", "extent", "boundary", "inflow_phi"];
-    private static readonly string[] AngularKeys = ["method", "order", "quadrature"];
+    private static readonly string[] AngularKeys = ["method", "order", "quadrature", "filter", "rotation"];
+    private static readonly string[] RotationKeys = ["angle", "fraction", "seed"];
+    private static readonly string[] AngularFilterKeys = ["type", "strength", "order"];
     private static readonly string[] MaterialKeys = ["file", "thermal", .. MaterialMapReader.MaterialKeys];
     private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps", "max_mass_growth"];
@@ -144,13 +146,32 @@ public static partial class DeckReader
     private static AngularOptions ReadAngular(Section s, int dim)
     {
         var method = s.Optional("method")?.Word("angular method", DeckWords.Angular) ?? AngularMethod.Pn;
-        if (method == AngularMethod.Sn) return ReadOrdinates(s, dim);
+        if (method == AngularMethod.Sn)
+        {
+            if (s.Optional("filter") is { } f)
+                throw f.Error("is set but angular.method is sn (the filter damps the P_N moments of high degree)", "angular.method: pn with a filter, or no angular.filter");
+            return ReadOrdinates(s, dim);
+        }
+        if (s.Optional("rotation") is { } rot)
+            throw rot.Error("is set but angular.method is pn (rS_N rotates the ordinates of S_N)", "angular.method: sn with a rotation, or no angular.rotation");
         if (s.Optional("quadrature") is { } q)
             throw q.Error("is set but angular.method is pn (a quadrature belongs to S_N)", "angular.method: sn with a quadrature, or no angular.quadrature");
         int max = MaxOrder[dim - 1];
         string allowed = $"0 <= N <= {max} in {dim}D";
         int order = s.Required("order", allowed).Int(allowed, n => n < 0 ? "is negative" : n > max ? $"is too large for {dim}D" : null);
-        return new AngularOptions(order);
+        return new AngularOptions(order, Filter: s.Optional("filter") is null ? null : ReadFilter(s.Sub("filter", AngularFilterKeys)));
+    }
+
+    /// <summary><c>angular.filter</c>: type, strength σ_f ≥ 0 (the damping rate of degree N), order p ≥ 1
+    /// (default 4 for exponential and spherical_spline, 1 for lanczos).</summary>
+    private static FilterOptions? ReadFilter(Section s)
+    {
+        string types = string.Join(" | ", DeckWords.Filter.Select(w => w.Word));
+        var type = s.Required("type", types).Word("filter type", DeckWords.Filter);
+        double strength = s.Required("strength", "strength >= 0 (the damping rate of the highest degree)")
+            .Double("strength >= 0 (the damping rate of the highest degree)", v => v >= 0 ? null : "is negative");
+        int order = s.Optional("order")?.Int("an integer order >= 1", n => n >= 1 ? null : "is below 1") ?? (type == FilterKind.Lanczos ? 1 : 4);
+        return new FilterOptions(type, strength, order);
     }
 
     /// <summary>S_N: the quadrature and the orders it offers (<c>Angular.Quadratures.ProductGaussLegendre</c>: an even
@@ -161,7 +182,18 @@ public static partial class DeckReader
         int max = MaxOrder[dim - 1];
         string allowed = $"an even N with 2 <= N <= {max} in {dim}D for product_gauss_legendre (N nodes in μ, 2N azimuths)";
         int order = s.Required("order", allowed).Int(allowed, n => n < 2 ? "is below 2" : n > max ? $"is too large for {dim}D" : n % 2 != 0 ? "is odd" : null);
-        return new AngularOptions(order, AngularMethod.Sn, quadrature);
+        RotationOptions? rotation = null;
+        if (s.Optional("rotation") is { } rot)
+        {
+            if (dim == 1) throw rot.Error("is set in 1D (a slab has no azimuth to rotate)", "angular.rotation in 2D or 3D only");
+            var r = s.Sub("rotation", RotationKeys);
+            var angle = r.Required("angle", "fixed | random").Word("rotation angle", DeckWords.Rotation);
+            const string fractionAllowed = "0 < fraction < 1 (of the azimuthal spacing)";
+            double fraction = r.Optional("fraction")?.Double(fractionAllowed, v => v > 0 && v < 1 ? null : "is outside (0, 1)") ?? 0.5;
+            long seed = r.Optional("seed")?.Int("an integer seed", _ => null) ?? 1;
+            rotation = new RotationOptions(angle, fraction, seed);
+        }
+        return new AngularOptions(order, AngularMethod.Sn, quadrature, Rotation: rotation);
     }
 
     private static MaterialOptions ReadMaterial(Section s, int dim, string baseDirectory)
@@ -235,7 +267,7 @@ public static partial class DeckReader
         double theta = t.Optional("theta")?.Double("theta > 0", v => v > 0 ? null : "is not positive") ?? 1e-2;
         var tolerance = t.Optional("tolerance")?.Word("tolerance kind", DeckWords.Tolerance) ?? ToleranceKind.Relative;
         var per = t.Optional("per")?.Word("what theta is measured against", DeckWords.TruncationPer) ?? TruncationScaling.UnitTime;
-        var relativeTo = t.Optional("relative_to")?.Word("what a relative theta is relative to", DeckWords.RelativeTo) ?? RelativeScale.Solution;
+        var relativeTo = t.Optional("relative_to")?.Word("what a relative theta is relative to", DeckWords.RelativeTo) ?? RelativeScale.Density;
         var rMinValue = t.Optional("r_min");
         var rMaxValue = t.Optional("r_max");
         int rMin = rMinValue?.Int("r_min >= 1", n => n >= 1 ? null : "is not positive") ?? 2;

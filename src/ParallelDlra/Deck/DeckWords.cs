@@ -10,6 +10,11 @@ internal static class DeckWords
 
     public static readonly (string Word, QuadratureKind Value)[] Quadrature = [("product_gauss_legendre", QuadratureKind.ProductGaussLegendre)];
 
+    public static readonly (string Word, FilterKind Value)[] Filter =
+        [("exponential", FilterKind.Exponential), ("spherical_spline", FilterKind.SphericalSpline), ("lanczos", FilterKind.Lanczos)];
+
+    public static readonly (string Word, RotationAngle Value)[] Rotation = [("fixed", RotationAngle.Fixed), ("random", RotationAngle.Random)];
+
     public static readonly (string Word, FluxKind Value)[] Flux = [("roe", FluxKind.Roe), ("rusanov", FluxKind.Rusanov)];
 
     public static readonly (string Word, TimeStepperKind Value)[] Stepper =

@@ -29,6 +29,10 @@ public static class DeckWriter
         Line(1, $"method: {DeckWords.Of(DeckWords.Angular, o.Angular.Method)}");
         Line(1, $"order: {o.Angular.Order}");
         if (o.Angular.Method == AngularMethod.Sn) Line(1, $"quadrature: {DeckWords.Of(DeckWords.Quadrature, o.Angular.Quadrature)}");
+        if (o.Angular.Rotation is { } rotation)
+            Line(1, $"rotation: {{angle: {DeckWords.Of(DeckWords.Rotation, rotation.Angle)}, fraction: {Num(rotation.Fraction)}, seed: {rotation.Seed}}}");
+        if (o.Angular.Filter is { } filter)
+            Line(1, $"filter: {{type: {DeckWords.Of(DeckWords.Filter, filter.Type)}, strength: {Num(filter.Strength)}, order: {filter.Order}}}");
 
         Line(0, "material:");
         if (o.Material.MapFile is { } file)

@@ -133,6 +133,12 @@ public sealed class KineticOperator
         {
             _terms.Add(new("scattering", new DiagonalOperator(sigmaS), basis.ScatteringProjector));
         }
+        // Filtered P_N: −Σ u in every cell, Σ the velocity space's diagonal damping.
+        if (basis.Damping is { } damping)
+        {
+            _terms.Add(new("filter", new DiagonalOperator(Enumerable.Repeat(-1.0, n).ToArray()), damping));
+            DampingMax = damping.Diagonal().Maximum();
+        }
         if (anySource)
         {
             _sources.Add(new("isotropic source", (double[])isotropic.Direction.Clone(), _ => source, false));
@@ -163,6 +169,10 @@ public sealed class KineticOperator
         foreach (double v in source.Spatial(t)) sum += v;
         return sum;
     }
+
+    /// <summary>The largest rate of the velocity space's damping term (0 without one): Forward Euler needs
+    /// Δt·(checkerboard rate + σ_t + this) ≤ 2.</summary>
+    public double DampingMax { get; }
 
     /// <summary>Largest σ_t over the rank-local cells.</summary>
     public double LocalSigmaTMax { get; }

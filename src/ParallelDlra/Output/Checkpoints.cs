@@ -32,6 +32,10 @@ public static class PhysicsFingerprint
         w.Append(Inv, $"angular.order: {o.Angular.Order}\n");
         if (o.Angular.Method != AngularMethod.Pn)   // P_N fingerprints stay those of the runs written before S_N
             w.Append(Inv, $"angular.method: {DeckWords.Of(DeckWords.Angular, o.Angular.Method)} {DeckWords.Of(DeckWords.Quadrature, o.Angular.Quadrature)}\n");
+        if (o.Angular.Rotation is { } rotation)
+            w.Append(Inv, $"angular.rotation: {DeckWords.Of(DeckWords.Rotation, rotation.Angle)} fraction={N(rotation.Fraction)} seed={rotation.Seed}\n");
+        if (o.Angular.Filter is { } filter)
+            w.Append(Inv, $"angular.filter: {DeckWords.Of(DeckWords.Filter, filter.Type)} strength={N(filter.Strength)} order={filter.Order}\n");
         var map = o.Material.Map;
         w.Append(Inv, $"material.background: {M(map.Background)}\n");
         foreach (var r in map.Regions)

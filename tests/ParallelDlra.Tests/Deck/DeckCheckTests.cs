@@ -23,10 +23,10 @@ public class DeckCheckTests
     }
 
     [Fact]
-    public void ThereAreNineJobDecks()
+    public void TheJobDecksAreTheListedOnes()
         => Assert.Equal(
-            ["hohlraum.yaml", "lattice.yaml", "lattice3d.yaml", "linesource.yaml", "linesource_fullrank.yaml", "linesource_uq.yaml", "planesource.yaml",
-             "planesource_uq.yaml", "pointsource3d.yaml"],
+            ["hohlraum.yaml", "lattice.yaml", "lattice3d.yaml", "linesource.yaml", "linesource_filtered.yaml", "linesource_fullrank.yaml", "linesource_sn.yaml",
+             "linesource_uq.yaml", "planesource.yaml", "planesource_uq.yaml", "pointsource3d.yaml", "suolson.yaml"],
             JobDecks().Select(Path.GetFileName));
 
     [Theory]

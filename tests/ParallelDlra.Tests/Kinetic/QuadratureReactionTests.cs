@@ -255,11 +255,21 @@ public sealed class QuadratureReactionTests(ITestOutputHelper output)
     [InlineData("reaction: {quadrature_points: 4}", "reaction.kappa")]
     [InlineData("reaction: {kappa: 1, quadrature_points: 5}", "reaction.quadrature_points")]
     [InlineData("reaction: {kappa: 1, points: 8}", "reaction.points")]
+    [InlineData("reaction: {kappa: 1}\nuncertainty: {parameters: [{distribution: uniform, min: -1, max: 1}], degree: 2, sigma_a: {mean: 1, spread: 0.5, parameter: 0}}", "uncertainty")]
     public void Bad_reaction_keys_name_the_key(string section, string key)
     {
         var e = Assert.Throws<InputException>(() => DeckReader.Parse(ReactionDeck + "\n" + section + "\n", "deck.yaml", ".", []));
         output.WriteLine(e.Message);
         Assert.Contains(key, e.Message);
+    }
+
+    /// <summary>The reaction's velocity quadrature is built on P_N: S_N with a reaction is refused, naming the key.</summary>
+    [Fact]
+    public void A_reaction_with_discrete_ordinates_names_the_angular_method()
+    {
+        string deck = ReactionDeck.Replace("angular: {order: 5}", "angular: {method: sn, order: 4}") + "\nreaction: {kappa: 1}\n";
+        var e = Assert.Throws<InputException>(() => DeckReader.Parse(deck, "deck.yaml", ".", []));
+        Assert.Contains("angular.method = sn is not supported with a reaction section", e.Message);
     }
 
     [Fact]

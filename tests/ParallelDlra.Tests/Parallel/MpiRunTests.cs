@@ -111,6 +111,20 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
         SameAsSerial("linesource_sn", ["grid.cells=[30, 26]", "time.max_steps=6", "angular.order=8", "solver.rank=6", "solver.truncation.r_min=4"], 1e-10, 2, 3);
     }
 
+    /// <summary>rS_N (random turns, full rank and DLRA) and filtered P_N (full rank and DLRA) on 2–3 ranks (issue #15):
+    /// the turn acts on replicated V (or on every rank's own rows of u) with angles drawn from the step number, and the
+    /// filter is a diagonal term; the bounds of P_N.</summary>
+    [SkippableFact]
+    public void Rotated_sn_and_filtered_pn_match_serial_on_2_3_ranks()
+    {
+        SameAsSerial("linesource_sn", ["grid.cells=[23, 19]", "time.max_steps=4", "angular.order=6", "solver.type=full_rank",
+            "angular.rotation={angle: random, seed: 5}"], 1e-12, 2, 3);
+        SameAsSerial("linesource_sn", ["grid.cells=[26, 24]", "time.max_steps=5", "angular.order=6", "solver.rank=6", "solver.truncation.r_min=4",
+            "angular.rotation={angle: random}"], 1e-10, 3);
+        SameAsSerial("linesource_filtered", ["grid.cells=[23, 19]", "time.max_steps=4", "angular.order=5", "solver.type=full_rank", "angular.filter.strength=5"], 1e-12, 2, 3);
+        SameAsSerial("linesource_filtered", ["grid.cells=[30, 26]", "time.max_steps=5", "angular.order=7", "angular.filter.strength=5"], 1e-10, 3);
+    }
+
     [SkippableFact]
     public void Augmented_bug_3d_with_zero_initial_state_has_the_serial_rank_history_on_2_3_ranks() =>
         // 28³ cells need cfl ≤ 0.879 with the absorbers' σ_t = 10 (the deck's 0.9 is for its own 35³ cells).

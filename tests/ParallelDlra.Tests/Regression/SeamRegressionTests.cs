@@ -45,6 +45,8 @@ public sealed class SeamRegressionTests(ITestOutputHelper output) : IDisposable
         ["linesource_fullrank"] = ("jobs/linesource_fullrank.yaml", ["grid.cells=[60, 60]", "time.max_steps=4"]),
         ["planesource"] = ("jobs/planesource.yaml", ["time.max_steps=4"]),
         ["pointsource3d"] = ("jobs/pointsource3d.yaml", ["grid.cells=[20, 20, 20]", "time.max_steps=3"]),
+        ["suolson"] = ("jobs/suolson.yaml", ["grid.cells=[600]", "time.max_steps=6"]),
+        ["suolson_augmented_bug"] = ("jobs/suolson.yaml", ["grid.cells=[600]", "time.max_steps=6", "solver.type=augmented_bug", "solver.conservative=true"]),
         // the other integrators and steppers on the same decks (every path the refactoring moves)
         ["linesource_parallel_bug"] = ("jobs/linesource.yaml", ["grid.cells=[40, 36]", "time.max_steps=5", "solver.type=parallel_bug"]),
         ["linesource_fixed_rank_bug"] = ("jobs/linesource.yaml", ["grid.cells=[40, 36]", "time.max_steps=5", "solver.type=fixed_rank_bug"]),

@@ -100,6 +100,35 @@ public sealed class ThermalRunTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"{solver} on {ranks} rank(s): restart from step 20 gives phi.csv (phi, material_energy) identical to the straight run");
     }
 
+    [SkippableFact]
+    public void Square_source_2d_dlra_serial_and_3_ranks_agree_to_1e10()
+    {
+        var why = MpiLauncher.Unavailable();
+        Assert.True(why is null, $"{why} — run `make deps` and `make build`");
+        string deck = Path.Combine(tmp, "square.yaml");
+        File.WriteAllText(deck, "problem: {name: square, model: thermal}\n" +
+                                "grid: {cells: [24, 30], extent: [[-1.5, 1.5], [-1.5, 1.5]], boundary: {x_min: reflective, x_max: vacuum, y_min: vacuum, y_max: vacuum}}\n" +
+                                "angular: {order: 7}\n" +
+                                $"material: {{file: {TestDecks.Data("suolson2d_square.yaml")}, thermal: {{heat_capacity: 1, initial_energy: 0.1}}}}\n" +
+                                "time: {end: 1, max_steps: 15}\n" +
+                                "solver: {type: augmented_bug, conservative: true, truncation: {theta: 1.0e-3}}\n");
+        string one = Path.Combine(tmp, "one"), three = Path.Combine(tmp, "three");
+        foreach (var (ranks, dir) in new[] { (1, one), (3, three) })
+        {
+            var r = MpiLauncher.Run(ranks, ["run", deck, "--set", $"output.directory={dir}"], Limit);
+            Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString());
+        }
+        var (header, serial) = Fields(one);
+        var (_, parallel) = Fields(three);
+        Assert.Equal("x,y,phi,material_energy", header);
+        for (int c = 1; c < serial.Length; c++)   // column 0 is y
+        {
+            double d = serial[c].Zip(parallel[c], (a, b) => Math.Abs(a - b)).Max() / serial[c].Max(Math.Abs);
+            output.WriteLine($"2D square source, DLRA: {header.Split(',')[c + 1]} serial vs 3 ranks, max difference / max = {d:E2}");
+            Assert.True(d <= 1e-10, $"{header.Split(',')[c + 1]}: {d:E3}");
+        }
+    }
+
     private const string Thermal = "problem:\n  name: t\n  model: thermal\ngrid:\n  cells: [20]\n  extent: [[0, 1]]\nangular:\n  order: 3\n" +
                                    "material:\n  sigma_a: 1\n  thermal: {heat_capacity: 1}\ntime:\n  end: 1\n";
 
@@ -117,6 +146,10 @@ public sealed class ThermalRunTests(ITestOutputHelper output) : IDisposable
         { "SSP-RK stepper", Thermal + "  stepper: ssprk2\n", ["time.stepper = ssprk2 is not supported with problem.model: thermal"] },
         { "scattering", Thermal.Replace("  sigma_a: 1\n", "  sigma_a: 1\n  sigma_s: 1\n"), ["material.sigma_s = 1 is not zero"] },
         { "unknown model", Thermal.Replace("model: thermal", "model: marshak"), ["problem.model = marshak is not a known model", "kinetic | thermal"] },
+        { "discrete ordinates", Thermal.Replace("  order: 3\n", "  method: sn\n  order: 4\n"), ["angular.method = sn is not supported with problem.model: thermal"] },
+        { "stochastic Galerkin", Thermal + "uncertainty:\n  parameters:\n    - {distribution: uniform, min: -1, max: 1}\n  degree: 2\n  sigma_a: {mean: 1, spread: 0.5, parameter: 0}\n",
+            ["uncertainty", "is not supported with problem.model: thermal"] },
+        { "a reaction", Thermal + "reaction: {kappa: 1}\n", ["reaction", "is not supported with problem.model: thermal"] },
     };
 
     [Theory]

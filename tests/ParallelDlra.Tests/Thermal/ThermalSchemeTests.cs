@@ -82,12 +82,14 @@ public sealed class ThermalSchemeTests(ITestOutputHelper output)
     /// moments or random S on the initial bases, random material energy): the discrete energy
     /// Σ|cell|(Σ u² + e²/(C|S|)) never grows over 1000 steps (up to the rounding of its sum, 1e-14).</summary>
     [Theory]
-    [InlineData("full_rank", "periodic")]
-    [InlineData("full_rank", "vacuum")]
-    [InlineData("augmented_bug", "periodic")]
-    public void With_dt_at_the_stated_limit_and_no_source_the_energy_never_grows(string solver, string boundary)
+    [InlineData("full_rank", "periodic", 1.0)]
+    [InlineData("full_rank", "vacuum", 1.0)]
+    [InlineData("augmented_bug", "periodic", 1.0)]
+    [InlineData("full_rank", "periodic", 1e6)]       // stiff: Δt σ_a = 1e4, no limit from the implicit exchange
+    [InlineData("augmented_bug", "vacuum", 1e6)]
+    public void With_dt_at_the_stated_limit_and_no_source_the_energy_never_grows(string solver, string boundary, double sigmaA)
     {
-        var o = SuOlsonTests.Deck("material.file=~", "material.sigma_a=1", "grid.cells=[200]", "grid.extent=[[0, 2]]", $"grid.boundary={boundary}",
+        var o = SuOlsonTests.Deck("material.file=~", $"material.sigma_a={sigmaA.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", "grid.cells=[200]", "grid.extent=[[0, 2]]", $"grid.boundary={boundary}",
             "angular.order=7", "time.end=100", "time.max_steps=1000", "time.cfl=1", $"solver.type={solver}", "solver.conservative=true",
             "solver.truncation.theta=1e-3", "initial.type=gaussian", "initial.sigma=0.02", "initial.center=[1]");
         Assert.Equal(1.0, o.Time.Cfl);
@@ -112,10 +114,23 @@ public sealed class ThermalSchemeTests(ITestOutputHelper output)
             previous = e;
             steps++;
         });
-        output.WriteLine($"{solver}, {boundary}: {steps} steps at cfl 1, energy {first:G6} → {previous:G6}, largest relative rise per step {largestRise:E2}");
+        output.WriteLine($"{solver}, {boundary}, σ_a = {sigmaA:G3}: {steps} steps at cfl 1, energy {first:G6} → {previous:G6}, largest relative rise per step {largestRise:E2}");
         Assert.Equal(1000, steps);
         Assert.True(largestRise <= 1e-14, $"{solver}, {boundary}: the energy grew by {largestRise:E3} in one step");
         Assert.True(previous < first, "the energy did not decay at all");
+    }
+
+    /// <summary>The limit is the upwind streaming's, Δt Σ_d ρ(A_d)/Δx_d ≤ 1: beyond it forward Euler amplifies the
+    /// checkerboard mode of the fastest characteristic by |1 − 2ν| &gt; 1, so a thermal run is refused there (the deck
+    /// reader refuses time.cfl &gt; 1; built past it, the run's own stability check names time.cfl) — whatever σ_a.</summary>
+    [Fact]
+    public void Beyond_the_stated_limit_a_thermal_run_is_refused_naming_time_cfl()
+    {
+        var o = SuOlsonTests.Deck(ClosedBox("full_rank"));
+        var beyond = o with { Time = o.Time with { Cfl = 1.05 } };
+        var e = Assert.Throws<InputException>(() => new Simulation(beyond, RunContext.Serial()));
+        Assert.Contains("time.cfl = 1.05", e.Message);
+        _ = new Simulation(o with { Time = o.Time with { Cfl = 1.0 } }, RunContext.Serial());   // at the limit: accepted
     }
 
     [Theory]

@@ -12,8 +12,11 @@ namespace ParallelDlra.Angular.Quadratures;
 /// their signs, not recomputed). Ordinates are numbered ring by ring, q = i·2N + j.</summary>
 public static class ProductGaussLegendre
 {
-    public static OrdinateSet Create(int dimension, int order)
+    /// <summary>The set of the given dimension and even order; <paramref name="azimuthOffset"/> β rotates every
+    /// ordinate about the z axis (φ_j = (j + ½)π/N + β, rS_N): a rotated set (β ≠ 0) has no mirror maps.</summary>
+    public static OrdinateSet Create(int dimension, int order, double azimuthOffset = 0.0)
     {
+        if (azimuthOffset != 0.0) return Rotated(dimension, order, azimuthOffset);
         if (dimension is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "dimension must be 1, 2 or 3");
         if (order < 2 || order % 2 != 0) throw new ArgumentOutOfRangeException(nameof(order), order, "the product Gauss–Legendre order must be even and at least 2");
         var (mu, w) = GaussLegendre.Rule(order);
@@ -65,6 +68,23 @@ public static class ProductGaussLegendre
                 };
         }
         return new OrdinateSet(dimension, directions, weights, mirrors, ringIndex, 2 * order - 1);
+    }
+
+    private static OrdinateSet Rotated(int dimension, int order, double beta)
+    {
+        if (dimension == 1) throw new ArgumentException("a slab set has no azimuth to rotate", nameof(dimension));
+        var unrotated = Create(dimension, order);
+        int nPhi = 2 * order;
+        double dPhi = Math.PI / order;
+        var directions = new double[unrotated.Count][];
+        foreach (var ring in unrotated.Rings)
+            for (int j = 0; j < nPhi; j++)
+            {
+                var o = unrotated.Directions[ring[j]];
+                double sinTheta = Math.Sqrt((1.0 - o[2]) * (1.0 + o[2])), phi = (j + 0.5) * dPhi + beta;
+                directions[ring[j]] = [sinTheta * Math.Cos(phi), sinTheta * Math.Sin(phi), o[2]];
+            }
+        return unrotated with { Directions = directions, Mirrors = [] };
     }
 
     private static OrdinateSet Slab(double[] mu, double[] w)
