@@ -51,6 +51,11 @@ public sealed class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null) : ICom
                 if (halo is null) throw new ArgumentNullException(nameof(halo), "a stencil needs the halo of its input");
                 System.Threading.Tasks.Parallel.For(0, x.Columns, j => Stencil(s, block, hx, halo, alpha, hy, j));
                 break;
+            case AxisStencil wide:
+                if (halo is null) throw new ArgumentNullException(nameof(halo), "a stencil needs the halo of its input");
+                if (halo.Depth < wide.Reach) throw new ArgumentException($"a stencil of reach {wide.Reach} needs a halo of depth {wide.Reach}, not {halo.Depth}", nameof(halo));
+                System.Threading.Tasks.Parallel.For(0, x.Columns, j => HostStencils.Apply(wide, block, hx.Column(j), halo, alpha, hy.Column(j), j));
+                break;
             default:
                 throw new NotSupportedException(d.GetType().Name);
         }
@@ -311,6 +316,9 @@ public sealed class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null) : ICom
         _la.Qr(a.Rows, a.Columns, H(a).Data, a.Rows, r);
         return Matrix<double>.Build.Dense(a.Columns, a.Columns, r);
     }
+
+    public void PackLayers(GridBlock block, Block x, int face, int depth, Span<double> buffer) =>
+        HostStencils.PackLayers(block, H(x).Data, x.Columns, face, depth, buffer);
 
     public void PackFace(GridBlock block, Block x, int face, Span<double> buffer)
     {

@@ -2,20 +2,35 @@ using ParallelDlra.Mesh;
 
 namespace ParallelDlra.Compute;
 
-/// <summary>Ghost values of a block, one layer per face: Ghost[f] holds FaceCount(f) × columns values,
-/// column-major with the face layout of <see cref="GridBlock.FacePosition"/>. A ghost is the value of the
-/// neighbouring cell across the face: from another rank, from the periodic image, or zero on a physical
-/// face (vacuum; reflective and inflow faces enter the operator as separate terms).</summary>
+/// <summary>Ghost values of a block, <see cref="Depth"/> layers per face (1 for three-point stencils, k for a
+/// stencil of reach k): Ghost[f] holds Depth × FaceCount(f) × columns values, layer by layer (layer 1, adjacent to
+/// the face, first), each layer column-major with the face layout of <see cref="GridBlock.FacePosition"/> — so a
+/// halo of depth 1 has the layout of a single layer. A ghost is the value of the cell across the face at that
+/// distance: from another rank, from the periodic image, or zero on a physical face (vacuum; reflective and inflow
+/// faces enter the operator as separate terms).</summary>
 public sealed class Halo
 {
-    public Halo(GridBlock block, int columns)
+    public Halo(GridBlock block, int columns, int depth = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
         Columns = columns;
-        Ghost = [.. Enumerable.Range(0, 2 * block.Dimension).Select(f => new double[block.FaceCount(f) * columns])];
+        Depth = depth;
+        Ghost = [.. Enumerable.Range(0, 2 * block.Dimension).Select(f => new double[depth * block.FaceCount(f) * columns])];
     }
 
     public int Columns { get; }
+
+    /// <summary>Layers per face.</summary>
+    public int Depth { get; }
+
     public double[][] Ghost { get; }
+
+    /// <summary>The values of layer <paramref name="layer"/> (1-based) of face f, column <paramref name="column"/>.</summary>
+    public Span<double> Layer(int face, int layer, int column)
+    {
+        int count = Ghost[face].Length / (Depth * Columns);
+        return Ghost[face].AsSpan(((layer - 1) * Columns + column) * count, count);
+    }
 }
 
 /// <summary>Fills the ghost layers of a block (the parallel layer implements it with messages). Split in two
@@ -43,8 +58,9 @@ public sealed class SerialHaloExchange(GridBlock block, IReadOnlyList<bool> peri
     {
         for (int f = 0; f < 2 * block.Dimension; f++)
         {
-            if (periodicAxis[f / 2]) backend.PackFace(block, x, f ^ 1, halo.Ghost[f]);
-            else Array.Clear(halo.Ghost[f]);
+            if (!periodicAxis[f / 2]) Array.Clear(halo.Ghost[f]);
+            else if (halo.Depth == 1) backend.PackFace(block, x, f ^ 1, halo.Ghost[f]);
+            else backend.PackLayers(block, x, f ^ 1, halo.Depth, halo.Ghost[f]);   // layer l: the l-th cells from the opposite face
         }
     }
 

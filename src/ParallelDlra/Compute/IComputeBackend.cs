@@ -47,6 +47,17 @@ public interface IComputeBackend : IDisposable
     /// <summary>Writes the cells adjacent to face f of x into buffer in the face layout (all columns).</summary>
     void PackFace(GridBlock block, Block x, int face, Span<double> buffer);
 
+    /// <summary>Writes the first <paramref name="depth"/> cell layers from face f of x into buffer in the layout of a
+    /// <see cref="Halo"/> of that depth (layer 1, adjacent to the face, first; each layer as <see cref="PackFace"/>).
+    /// The default goes through a host copy of x; a backend may pack in place.</summary>
+    void PackLayers(GridBlock block, Block x, int face, int depth, Span<double> buffer)
+    {
+        if (depth == 1) { PackFace(block, x, face, buffer); return; }
+        var host = new double[x.Length];
+        Download(x, host);
+        HostStencils.PackLayers(block, host, x.Columns, face, depth, buffer);
+    }
+
     /// <summary>y ← y + Σ_s (S_s x)·B_s: products of shifted copies of x with small matrices, where (S x)_i is
     /// x at the neighbour of cell i along an axis (<see cref="ShiftProduct"/>; across a block face from the
     /// halo). The stencil terms of an operator, grouped by shift, cost one such product per shift. This default

@@ -302,6 +302,20 @@ public sealed class IlgpuBackend : IComputeBackend
                     _stencil((int)x.Length, dx.View, dy.View, lo.View, hi.View, shape);
                 }
                 break;
+            case AxisStencil wide:
+            {
+                // Not on the device's fast path yet: the host loop on copies (correct, not fast).
+                if (halo is null) throw new ArgumentNullException(nameof(halo), "a stencil needs the halo of its input");
+                if (halo.Depth < wide.Reach) throw new ArgumentException($"a stencil of reach {wide.Reach} needs a halo of depth {wide.Reach}, not {halo.Depth}", nameof(halo));
+                var hx = new double[x.Length];
+                var hy = new double[y.Length];
+                Download(x, hx);
+                Download(y, hy);
+                for (int j = 0; j < x.Columns; j++)
+                    HostStencils.Apply(wide, block, hx.AsSpan(j * x.Rows, x.Rows), halo, alpha, hy.AsSpan(j * y.Rows, y.Rows), j);
+                Upload(hy, y);
+                break;
+            }
             default:
                 throw new NotSupportedException(d.GetType().Name);
         }

@@ -15,7 +15,8 @@ namespace ParallelDlra.Kinetic;
 /// </summary>
 public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend, IHaloExchange haloExchange, ICommunicator comm) : IKineticProblem
 {
-    private readonly KroneckerProjections _projections = new(op, backend, haloExchange, comm);
+    private readonly KroneckerProjections? _projections =
+        op.Terms.Any(t => t.Spatial is AxisStencil) ? null : new(op, backend, haloExchange, comm);
     private Matrix<double>[]? _angularTransposed;
     private Halo? _halo;
 
@@ -25,7 +26,8 @@ public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend
     public IReadOnlyList<(double[] Sigma, double[] Direction)> ExtraAbsorption => op.ExtraAbsorption;
 
     /// <summary>The DLRA projections of the operator.</summary>
-    public KroneckerProjections Projections => _projections;
+    public KroneckerProjections Projections => _projections ??
+        throw new NotSupportedException("stencils wider than three points are not in the low-rank projections yet (full rank only)");
 
     public GridBlock Block => op.Block;
     public IVelocitySpace Basis => op.Basis;
@@ -48,7 +50,8 @@ public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend
     /// (diagonals, sources); the stencil terms run after it completes.</summary>
     public void RightHandSide(double t, Block u, Block result)
     {
-        _halo ??= new Halo(op.Block, op.Basis.Count);
+        // As deep as the widest stencil reaches (1 for three-point stencils).
+        _halo ??= new Halo(op.Block, op.Basis.Count, op.Terms.Select(term => term.Spatial is AxisStencil w ? w.Reach : 1).DefaultIfEmpty(1).Max());
         _angularTransposed ??= [.. op.Terms.Select(term => term.Angular.Transpose())];
         using var work = backend.Allocate(u.Rows, u.Columns);
         haloExchange.Begin(backend, u, _halo);

@@ -50,6 +50,10 @@ public sealed class KroneckerProjections
         _backend = backend;
         _haloExchange = haloExchange;
         _comm = comm;
+        // The projections know three-point stencils (shifted-view GEMMs) and diagonals; a wider stencil reaches the
+        // full-rank right-hand side only, until its Galerkin sums and shifted products are built (second order).
+        if (op.Terms.FirstOrDefault(t => t.Spatial is AxisStencil) is { } wide)
+            throw new NotSupportedException($"term '{wide.Name}': stencils wider than three points are not in the low-rank projections yet");
         _angular = [.. op.Terms.Select(t => new AngularMatrix(t.Angular))];
         _angularT = [.. op.Terms.Select((t, k) => _angular[k].IsSymmetric ? _angular[k] : new AngularMatrix(t.Angular.Transpose()))];
         _constant = new double?[op.Terms.Count];

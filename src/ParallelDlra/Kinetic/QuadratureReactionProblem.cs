@@ -174,6 +174,7 @@ public sealed class QuadratureReactionProblem : IKineticProblem
     public IReadOnlyList<FaceOutflow> Outflows => _linear.Outflows;
     public IReadOnlyList<SourceTerm> VolumeSources => _linear.VolumeSources;
     public double[]? Absorption => _linear.Absorption;
+    public IReadOnlyList<(double[] Sigma, double[] Direction)> ExtraAbsorption => _linear.ExtraAbsorption;
     public double SourceSum(SourceTerm source, double t) => _linear.SourceSum(source, t);
     public double MassWeight => _linear.MassWeight;
     public double EmissionWeight(SourceTerm source) => _linear.EmissionWeight(source);

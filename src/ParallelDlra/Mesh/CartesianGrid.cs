@@ -92,6 +92,19 @@ public sealed class GridBlock
         return pos;
     }
 
+    /// <summary>Local indices of the cells at distance <paramref name="layer"/> from face f (1: adjacent, as
+    /// <see cref="FaceCells"/>), in the face layout order; the block must be at least that many cells deep.</summary>
+    public int[] LayerCells(int face, int layer)
+    {
+        int axis = face / 2;
+        if (layer < 1 || layer > Size[axis])
+            throw new ArgumentOutOfRangeException(nameof(layer), layer, $"layer must be in 1..{Size[axis]} (the block's cells along axis {axis})");
+        var cells = FaceCells(face);
+        int step = (face % 2 == 0 ? 1 : -1) * (layer - 1) * Stride[axis];
+        for (int p = 0; p < cells.Length; p++) cells[p] += step;
+        return cells;
+    }
+
     /// <summary>Local indices of the cells adjacent to face f, in the face layout order.</summary>
     public int[] FaceCells(int face)
     {

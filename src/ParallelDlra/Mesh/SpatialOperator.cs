@@ -1,7 +1,10 @@
+using System.Collections.Immutable;
+
 namespace ParallelDlra.Mesh;
 
 /// <summary>A sparse spatial operator D acting on the columns of an n_cells-long block. Never stored
-/// dense: a three-point stencil along one axis, or a diagonal.</summary>
+/// dense: a three-point stencil along one axis (the fast path of the low-rank projections: shifted-view GEMMs), a
+/// stencil of any width along one axis (<see cref="AxisStencil"/>), or a diagonal.</summary>
 public abstract record SpatialOperator;
 
 /// <summary>(D u)_i = Minus·u_{i−e_axis} + Center·u_i + Plus·u_{i+e_axis}; neighbours across a block face
@@ -10,3 +13,30 @@ public sealed record StencilOperator(int Axis, double Minus, double Center, doub
 
 /// <summary>(D u)_i = Weights[i]·u_i over the rank-local cells.</summary>
 public sealed record DiagonalOperator(double[] Weights) : SpatialOperator;
+
+/// <summary>A stencil of any odd width 2k + 1 along one axis: (D u)_i = Σ_{o=−k..k} Weights[o + k]·u_{i+o·e_axis};
+/// neighbours beyond a block face come from the halo, which must be at least <see cref="Reach"/> = k layers deep
+/// (e.g. k = 2 for the five-point stencils of a second-order scheme).</summary>
+public sealed record AxisStencil : SpatialOperator
+{
+    public AxisStencil(int axis, ImmutableArray<double> weights)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(axis);
+        if (weights.IsDefaultOrEmpty || weights.Length % 2 == 0)
+            throw new ArgumentException($"a stencil needs an odd number of weights (offsets −k..k), not {(weights.IsDefault ? 0 : weights.Length)}", nameof(weights));
+        Axis = axis;
+        Weights = weights;
+    }
+
+    public int Axis { get; }
+
+    /// <summary>The weights of the offsets −k..k along the axis.</summary>
+    public ImmutableArray<double> Weights { get; }
+
+    /// <summary>k: how many cells the stencil reaches on each side (the halo depth it needs).</summary>
+    public int Reach => Weights.Length / 2;
+
+    public bool Equals(AxisStencil? other) => other is not null && Axis == other.Axis && Weights.SequenceEqual(other.Weights);
+
+    public override int GetHashCode() => HashCode.Combine(Axis, Weights.Length, Weights.IsEmpty ? 0 : Weights[0]);
+}

@@ -138,7 +138,8 @@ public sealed class CartesianDecomposition
 /// <summary>
 /// Ghost layers from the neighbouring ranks with non-blocking messages (same contract as
 /// <see cref="SerialHaloExchange"/>): per face an MPI_Irecv into the ghost layer and an MPI_Isend of this
-/// block's cells on that face (packed by <see cref="IComputeBackend.PackFace"/>); a periodic axis with one
+/// block's cells on that face, all <see cref="Halo.Depth"/> layers in one message (packed by
+/// <see cref="IComputeBackend.PackLayers"/>); a periodic axis with one
 /// rank copies its opposite face; a non-periodic physical face gets zeros. A message carries the face it
 /// fills on the receiver as its tag, so two ranks that are neighbours on both sides (a periodic axis over
 /// two ranks) cannot mix them up.
@@ -163,10 +164,13 @@ public sealed class MpiHaloExchange(GridBlock block, IReadOnlyList<int> neighbou
         {
             int n = Neighbours[f];
             if (n < 0) { Array.Clear(halo.Ghost[f]); continue; }
-            if (n == comm.Rank) { backend.PackFace(block, x, f ^ 1, halo.Ghost[f]); continue; }
-            int length = block.FaceCount(f) * x.Columns;
+            if (halo.Depth > block.Size[f / 2])
+                throw new InvalidOperationException($"a halo of depth {halo.Depth} needs blocks of at least {halo.Depth} cells along axis {f / 2}, " +
+                                                    $"this rank has {block.Size[f / 2]}: use fewer ranks along that axis");
+            if (n == comm.Rank) { backend.PackLayers(block, x, f ^ 1, halo.Depth, halo.Ghost[f]); continue; }
+            int length = halo.Depth * block.FaceCount(f) * x.Columns;   // every layer in one message
             if (_send[f] is not { } buffer || buffer.Length != length) _send[f] = buffer = new double[length];
-            backend.PackFace(block, x, f, buffer);
+            backend.PackLayers(block, x, f, halo.Depth, buffer);
             comm.Isend(buffer, n, f ^ 1);
         }
     }

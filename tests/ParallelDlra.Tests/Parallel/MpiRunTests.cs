@@ -174,6 +174,21 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>A five-point stencil with a depth-2 halo exchange on 1, 2 and 3 ranks against the naive loop on the
+    /// global grid (issue #14 item 7; <c>pdlra selftest stencil</c>).</summary>
+    [SkippableFact]
+    public void Wide_stencil_matches_the_naive_loop_on_1_2_3_ranks()
+    {
+        RequireMpi();
+        foreach (int k in new[] { 1, 2, 3 })
+        {
+            var r = MpiLauncher.Run(k, ["selftest", "stencil"], Limit);
+            output.WriteLine($"{k} rank(s): {r.Stdout.Trim()}");
+            Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString());
+            Assert.Contains($"stencil selftest passed", r.Stdout);
+        }
+    }
+
     [SkippableFact]
     public void A_grid_that_cannot_be_split_ends_every_rank_with_exit_2_and_one_message()
     {
