@@ -19,6 +19,17 @@ namespace ParallelDlra.Application;
 public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Func<CartesianGrid, bool[], (GridBlock Block, IHaloExchange Halo)>? Decompose = null,
     PhaseTimers? Timers = null, string RunId = "")
 {
+    /// <summary>The decomposition hook over another communicator (a group of ranks of an ensemble,
+    /// <see cref="ICommunicator.Split"/>); null where only one-rank groups are possible (a serial run).</summary>
+    public Func<ICommunicator, Func<CartesianGrid, bool[], (GridBlock Block, IHaloExchange Halo)>?>? DecomposeOver { get; init; }
+
+    /// <summary>The context of a run on the group of ranks <paramref name="group"/>: its communicator and decomposition,
+    /// the same backend and timers.</summary>
+    public RunContext ForGroup(ICommunicator group) => group.Size == 1 && ReferenceEquals(group, Comm) && Comm.Size == 1
+        ? this
+        : this with { Comm = group, Decompose = group.Size == 1 ? null : DecomposeOver?.Invoke(group)
+            ?? throw new NotSupportedException($"no decomposition over a group of {group.Size} ranks in this context") };
+
     public static RunContext Serial(PhaseTimers? timers = null) => new(SerialCommunicator.Instance, new CpuBackend(), Timers: timers);
 }
 

@@ -28,7 +28,11 @@ public static partial class DeckReader
         int degree = s.Optional("degree")?.Int(degreeAllowed, n => n < 0 ? "is negative" : n > MaxChaosDegree ? "is too large" : null) ?? 2;
         var set = s.Optional("index_set")?.Word("chaos index set", UncertaintyWords.IndexSet) ?? ChaosIndexSet.Tensor;
         double strength = s.Sub("filter", FilterKeys).Optional("strength")?.Double("strength >= 0 (0: no filter)", v => v >= 0 ? null : "is negative") ?? 0.0;
-        int groups = s.Optional("groups")?.Int("groups >= 1 (a divisor of the number of ranks)", n => n >= 1 ? null : "is not positive") ?? 1;
+        var groupsValue = s.Optional("groups");
+        int groups = groupsValue?.Int("groups >= 1 (a divisor of the number of ranks)", n => n >= 1 ? null : "is not positive") ?? 1;
+        if (groups > 1 && method == UncertaintyMethod.StochasticGalerkin)
+            throw groupsValue!.Error("asks for groups of ranks, which only an ensemble has",
+                "1 with method: stochastic_galerkin (it runs on all ranks); groups of ranks with method: collocation or monte_carlo");
         int nodes = s.Optional("nodes")?.Int("1 <= nodes <= 64 (Gauss nodes per parameter)", n => n < 1 ? "is not positive" : n > 64 ? "is too large" : null) ?? degree + 1;
         int samples = s.Optional("samples")?.Int("samples >= 1", n => n >= 1 ? null : "is not positive") ?? 100;
         int seed = s.Optional("seed")?.Int("an integer seed") ?? 1;
