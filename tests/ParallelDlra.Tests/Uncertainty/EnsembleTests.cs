@@ -99,4 +99,29 @@ public sealed class EnsembleTests(ITestOutputHelper output) : IDisposable
         Assert.True(r.ExitCode == 1, r.ToString());
         Assert.Contains("ensemble member 1 at ξ = (0.57735", r.Stderr + r.Stdout);
     }
+
+    [SkippableFact]
+    public void Stochastic_Galerkin_DLRA_on_3_ranks_equals_serial()
+    {
+        var why = MpiLauncher.Unavailable();
+        Assert.True(why is null, $"{why} — run `make deps` and `make build`");
+        string[] sets = ["grid.cells=[90]", "angular.order=7", "uncertainty.degree=4", "time.end=0.4", "output.snapshot_times=[]"];
+        double[][] Uq(int ranks)
+        {
+            string dir = Path.Combine(tmp, $"sg-{ranks}");
+            List<string> args = ["run", Path.Combine(TestDecks.RepositoryRoot(), "jobs", "planesource_uq.yaml"), "--set", $"output.directory={dir}"];
+            foreach (var x in sets) args.AddRange(["--set", x]);
+            var r = MpiLauncher.Run(ranks, args, Limit);
+            Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString());
+            return Csv(Path.Combine(dir, UncertaintyOutput.FieldFile));
+        }
+        var serial = Uq(1);
+        var three = Uq(3);
+        double eScale = serial.Max(r => Math.Abs(r[1])), vScale = serial.Max(r => Math.Abs(r[2]));
+        double de = serial.Zip(three, (a, b) => Math.Abs(a[1] - b[1])).Max() / eScale;
+        double dv = serial.Zip(three, (a, b) => Math.Abs(a[2] - b[2])).Max() / vScale;
+        output.WriteLine($"SG-DLRA (augmented BUG, conservative) 3 ranks vs serial: max |ΔE|/max E = {de:E2}, max |ΔVar|/max Var = {dv:E2}");
+        // Issue #16: SG-DLRA on 1–4 ranks equals serial to 1e-10.
+        Assert.True(de <= 1e-10 && dv <= 1e-10, $"E {de:E2}, Var {dv:E2}");
+    }
 }
