@@ -36,6 +36,9 @@ public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Fun
 /// <summary>The assembled problem of a deck: grid block, angular basis, operator.</summary>
 public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloExchange Halo, IVelocitySpace Basis, KineticOperator Operator)
 {
+    /// <summary>The stochastic-Galerkin problem when the deck has one (method stochastic_galerkin), else null.</summary>
+    public Uncertainty.StochasticGalerkinTerms? StochasticGalerkin { get; init; }
+
     public static Discretisation Build(RunOptions o, RunContext ctx)
     {
         var grid = new CartesianGrid(o.Grid.Cells, o.Grid.Extent);
@@ -49,7 +52,7 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
             var sg = new Uncertainty.StochasticGalerkinTerms(u, basis);
             var sgOperator = new KineticOperator(block, sg.Space, sg.MeanMaterials(o.Material.Map), o.Grid.Faces, o.Solver.Flux);
             sg.AddTo(sgOperator, o.Material.Map);
-            return new Discretisation(grid, block, halo, sg.Space, sgOperator);
+            return new Discretisation(grid, block, halo, sg.Space, sgOperator) { StochasticGalerkin = sg };
         }
         var op = new KineticOperator(block, basis, o.Material.Map, o.Grid.Faces, o.Solver.Flux);
         return new Discretisation(grid, block, halo, basis, op);
@@ -68,6 +71,7 @@ public sealed class Simulation
         var op = Discretisation.Operator;
         TimeStep = op.TimeStep(options.Time.Cfl);
         Span<double> sigma = [DistributedSums.Max(context.Comm, op.LocalSigmaTMax)];
+        if (Discretisation.StochasticGalerkin is { } sg) sigma[0] = Math.Max(sigma[0], sg.LargestSigmaT(options.Material.Map));   // over the parameters' ranges
         // Von Neumann, forward Euler (SSP-RK2 is a convex combination of Euler steps): the checkerboard mode is
         // multiplied by 1 − Δt·(rate + σ_t) per step (rate: KineticOperator.CheckerboardRate), so |·| ≤ 1 needs
         // Δt·(rate + σ_t) ≤ 2. Δt is proportional to cfl, which gives the largest stable cfl.
@@ -82,6 +86,7 @@ public sealed class Simulation
         var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block);
         DivergenceGuard.CheckInitial(options, phi0, context.Comm);
         Solver = SolverFactory.Create(options, Discretisation, context, phi0);
+        Discretisation.StochasticGalerkin?.ApplyInitialAmplitude(Solver);
         _filter = Uncertainty.ChaosFilter.For(Discretisation.Basis, options.Uncertainty);
     }
 

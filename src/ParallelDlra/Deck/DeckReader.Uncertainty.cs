@@ -7,7 +7,7 @@ namespace ParallelDlra.Deck;
 public static partial class DeckReader
 {
     private static readonly string[] UncertaintyKeys =
-        ["method", "parameters", "degree", "index_set", "filter", "groups", "nodes", "samples", "seed", "sigma_s", "sigma_a", "source"];
+        ["method", "parameters", "degree", "index_set", "filter", "groups", "nodes", "samples", "seed", "sigma_s", "sigma_a", "source", "initial"];
     private static readonly string[] ParameterKeys = ["distribution", "min", "max", "mean", "std"];
     private static readonly string[] InputKeys = ["mean", "spread", "parameter", "region"];
     private static readonly string[] FilterKeys = ["strength"];
@@ -104,6 +104,8 @@ public static partial class DeckReader
         string? region = null;
         if (m.Optional("region") is { } r)
         {
+            if (target == UncertainTarget.InitialAmplitude)
+                throw r.Error("is given for the initial condition's amplitude", "no region: the amplitude multiplies the whole initial condition");
             var names = map.Regions.Select(x => x.Name).Append("background").Distinct().ToArray();
             string allowed = "a region of the material map: " + string.Join(", ", names);
             region = r.Text(allowed, n => names.Contains(n) ? null : "is not a region of the material map");

@@ -9,7 +9,7 @@ public enum UncertaintyMethod { StochasticGalerkin, Collocation, MonteCarlo }
 public enum ParameterDistribution { Uniform, Normal }
 
 /// <summary>Which input an uncertain dependence acts on.</summary>
-public enum UncertainTarget { SigmaS, SigmaA, Source }
+public enum UncertainTarget { SigmaS, SigmaA, Source, InitialAmplitude }
 
 /// <summary>Which chaos polynomials: all degrees ≤ n per parameter, or total degree ≤ n.</summary>
 public enum ChaosIndexSet { Tensor, TotalDegree }
@@ -67,7 +67,8 @@ public sealed record UncertaintyOptions(
         {
             UncertainTarget.SigmaS => material.SigmaS,
             UncertainTarget.SigmaA => material.SigmaA,
-            _ => material.Source,
+            UncertainTarget.Source => material.Source,
+            _ => 1.0,   // the initial condition's amplitude: φ0(x, ξ) = φ0(x)·(mean + Σ_k spread_k ξ_k), mean 1 by default
         };
         var spreads = new double[Parameters.Length];
         foreach (var input in On(target))
