@@ -54,6 +54,11 @@ public sealed record UncertaintyOptions(
         => HashCode.Combine(Method, ValueEquality.Hash(Parameters), ValueEquality.Hash(Inputs), Degree, IndexSet, FilterStrength,
             HashCode.Combine(Groups, Nodes, Samples, Seed));
 
+    /// <summary>The error when <see cref="Groups"/> does not divide the job's <paramref name="ranks"/>, else null.</summary>
+    public InputException? GroupsError(int ranks) => ranks % Groups == 0 ? null
+        : new InputException($"uncertainty.groups = {Groups} does not divide the {ranks} rank(s) of the job; " +
+                             "allowed: a divisor of the number of ranks (each group runs its members on ranks/groups ranks)");
+
     /// <summary>Whether an input acts on the cells of the material class <paramref name="region"/> (a region's name or
     /// "background").</summary>
     public static bool Covers(UncertainInput input, string region) => input.Region is null || input.Region == region;

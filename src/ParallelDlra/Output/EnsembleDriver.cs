@@ -33,9 +33,7 @@ public static class EnsembleDriver
     {
         var u = options.Uncertainty ?? throw new ArgumentException("not an uncertain deck", nameof(options));
         var world = context.Comm;
-        if (world.Size % u.Groups != 0)
-            throw new InputException($"uncertainty.groups = {u.Groups} does not divide the {world.Size} rank(s) of the job; " +
-                                     "allowed: a divisor of the number of ranks (each group runs its members on ranks/groups ranks)");
+        if (u.GroupsError(world.Size) is { } groupsError) throw groupsError;
         var members = EnsembleMembers.Of(options);
         int perGroup = world.Size / u.Groups, group = world.Rank / perGroup;
         var groupComm = u.Groups == 1 ? world : world.Split(group, world.Rank);

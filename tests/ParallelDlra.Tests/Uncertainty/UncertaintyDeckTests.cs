@@ -59,6 +59,11 @@ public class UncertaintyDeckTests
         var (code, _, stderr) = Invoke("run", deck, "--set", $"output.directory={Path.Combine(dir.Path, "out")}");
         Assert.True(code == 2, stderr);
         Assert.Contains("uncertainty.groups = 3 does not divide the 1 rank(s) of the job", stderr);
+        (code, _, stderr) = Invoke("check", deck, "--ranks", "4");
+        Assert.True(code == 2, stderr);
+        Assert.Contains("uncertainty.groups = 3 does not divide the 4 rank(s) of the job", stderr);
+        (code, _, stderr) = Invoke("check", deck, "--ranks", "6");
+        Assert.True(code == 0, stderr);
     }
 
     [Fact]
