@@ -12,7 +12,9 @@ internal static class CheckCommand
         var options = DeckReader.Load(deckPath, overrides);
         // With --ranks N the ensemble's groups must divide N (the run checks the same against its ranks).
         if (ranks > 1 && options.Uncertainty?.GroupsError(ranks) is { } groupsError) throw groupsError;
-        stdout.WriteLine($"# {deckPath}: valid; resolved options ({options.Grid.Dimension}D, P_{options.Angular.Order})");
+        stdout.WriteLine($"# {deckPath}: valid; resolved options ({options.Grid.Dimension}D, {options.Angular.Describe()})");
+        if (options.Angular.Method == AngularMethod.Sn)
+            stdout.WriteLine($"# n_q = {DeckReader.AngularCount(options.Grid.Dimension, options.Angular)} ordinates");
         var estimate = ParallelDlra.Solvers.ResourceEstimate.Of(options, ranks);
         foreach (var line in estimate.Describe(ParallelDlra.Solvers.ResourceEstimate.Available(ranks)))
             stdout.WriteLine($"# {line}");

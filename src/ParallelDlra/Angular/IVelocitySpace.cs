@@ -37,6 +37,16 @@ public sealed record ConservedQuantity(string Name, double[] Direction, double N
 /// (φ / <see cref="Norm"/>) · <see cref="Direction"/>. For P_N: e_0 and √|S|.</summary>
 public sealed record IsotropicState(double[] Direction, double Norm);
 
+/// <summary>A quadrature on the velocity space: <see cref="Values"/>[q, a] = m_a(Ω_q) (n_q × n_moments) and the
+/// weights w_q, so that ψ(Ω_q) = Σ_a u_a m_a(Ω_q) and ∫ m_a f dΩ ≈ Σ_q w_q m_a(Ω_q) f(Ω_q). What a term that is not a
+/// Kronecker product (a nonlinear reaction, a solution-dependent opacity) needs to be evaluated on the factors:
+/// ψ at the nodes of u = K Vᵀ is K (Values·V)ᵀ, an n_cells × n_q product (DESIGN §1, §8).</summary>
+public sealed record VelocityQuadrature(Matrix<double> Values, double[] Weights)
+{
+    /// <summary>n_q, the number of nodes.</summary>
+    public int Count => Weights.Length;
+}
+
 /// <summary>The small side of u ≈ X S Vᵀ: the velocity (angular) discretisation. P_N implements it
 /// (<see cref="PnBasis"/>); S_N, filtered P_N, P_N ⊗ polynomial chaos or a velocity grid implement it next.
 /// It owns everything that depends on what a coefficient index means: nothing outside the types that implement
@@ -74,8 +84,17 @@ public interface IVelocitySpace
     /// the projection onto the isotropic direction.</summary>
     Matrix<double> ScatteringProjector { get; }
 
+    /// <summary>An angular damping term: the diagonal rates Σ (n_moments × n_moments) of −Σ u, the same in every
+    /// cell (filtered P_N, <see cref="FilteredPn"/>); null where the space has none.</summary>
+    Matrix<double>? Damping => null;
+
     /// <summary>Name of the output field of coefficient <paramref name="index"/> (moments written beside φ).</summary>
     string FieldName(int index) => $"u_{index}";
+
+    /// <summary>A quadrature of the velocity space with <paramref name="points"/> nodes per polar direction (what a
+    /// point means is the space's own: Gauss–Legendre points in μ for P_N). Spaces without one throw.</summary>
+    /// <exception cref="NotSupportedException">the space has no quadrature</exception>
+    VelocityQuadrature Quadrature(int points) => throw new NotSupportedException($"{GetType().Name} has no velocity quadrature");
 }
 
 /// <summary>Small exact helpers over velocity-space vectors.</summary>

@@ -218,6 +218,18 @@ public sealed class PnBasis : IVelocitySpace
         return a;
     }
 
+    /// <summary>The product rule of <see cref="ProductQuadrature"/> as values m_a(Ω_q) and weights: Gauss–Legendre in μ
+    /// with <paramref name="points"/> nodes times the midpoint rule in φ with 2·points nodes (1D: Gauss–Legendre
+    /// only). With points ≥ N + 1 it integrates every product m_a m_b exactly (degree 2N in μ, trigonometric degree
+    /// 2N &lt; 2·points in φ), so ValuesᵀW·Values = I to rounding.</summary>
+    public VelocityQuadrature Quadrature(int points)
+    {
+        var nodes = ProductQuadrature(points).ToArray();
+        var values = Matrix<double>.Build.Dense(nodes.Length, Count);
+        for (int q = 0; q < nodes.Length; q++) values.SetRow(q, Evaluate(nodes[q].Mu, nodes[q].Phi));
+        return new VelocityQuadrature(values, [.. nodes.Select(n => n.Weight)]);
+    }
+
     /// <summary>Nodes (μ, φ) and weights of the product rule used by <see cref="QuadratureFlux"/>; weights sum
     /// to |S|. In 1D φ = 0.</summary>
     internal IEnumerable<(double Mu, double Phi, double Weight)> ProductQuadrature(int points)

@@ -33,30 +33,59 @@ public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Fun
     public static RunContext Serial(PhaseTimers? timers = null) => new(SerialCommunicator.Instance, new CpuBackend(), Timers: timers);
 }
 
-/// <summary>The assembled problem of a deck: grid block, angular basis, operator.</summary>
+/// <summary>The assembled problem of a deck: grid block, angular basis, operator, and the problem the solvers
+/// consume (<see cref="IKineticProblem"/>: the operator's Kronecker sum, plus a nonlinear reaction when the deck has
+/// <c>reaction</c>).</summary>
 public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloExchange Halo, IVelocitySpace Basis, KineticOperator Operator)
 {
     /// <summary>The stochastic-Galerkin problem when the deck has one (method stochastic_galerkin), else null.</summary>
     public Uncertainty.StochasticGalerkinTerms? StochasticGalerkin { get; init; }
 
-    public static Discretisation Build(RunOptions o, RunContext ctx)
+    /// <summary>What the solvers consume: right-hand sides, Galerkin coefficients, stability limit, balance terms.</summary>
+    public required IKineticProblem Problem { get; init; }
+
+    /// <summary>The discretisation of a deck; <paramref name="basis"/> replaces the deck's velocity space (rS_N: the
+    /// ordinates of the current turn).</summary>
+    public static Discretisation Build(RunOptions o, RunContext ctx, IVelocitySpace? basis = null)
     {
         var grid = new CartesianGrid(o.Grid.Cells, o.Grid.Extent);
         var periodic = Enumerable.Range(0, grid.Dimension).Select(d => o.Grid.Faces[2 * d].Kind == BoundaryKind.Periodic).ToArray();
         var whole = grid.WholeBlock();
         var (block, halo) = ctx.Decompose?.Invoke(grid, periodic) ?? (whole, new SerialHaloExchange(whole, periodic));
-        IVelocitySpace basis = PnBasis.Create(grid.Dimension, o.Angular.Order);
-        if (o.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin } u)
+        basis ??= VelocitySpace(o.Angular, grid.Dimension);
+        if (o.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin } sgOptions)
         {
             // Stochastic Galerkin: angle ⊗ chaos, the mean material and the fluctuation terms (Uncertainty/).
-            var sg = new Uncertainty.StochasticGalerkinTerms(u, basis);
+            var sg = new Uncertainty.StochasticGalerkinTerms(sgOptions, basis);
             var sgOperator = new KineticOperator(block, sg.Space, sg.MeanMaterials(o.Material.Map), o.Grid.Faces, o.Solver.Flux);
             sg.AddTo(sgOperator, o.Material.Map);
-            return new Discretisation(grid, block, halo, sg.Space, sgOperator) { StochasticGalerkin = sg };
+            return new Discretisation(grid, block, halo, sg.Space, sgOperator)
+            {
+                Problem = new KroneckerProblem(sgOperator, ctx.Backend, halo, ctx.Comm),
+                StochasticGalerkin = sg,
+            };
         }
-        var op = new KineticOperator(block, basis, o.Material.Map, o.Grid.Faces, o.Solver.Flux);
-        return new Discretisation(grid, block, halo, basis, op);
+        // Thermal radiative transfer: the operator streams only; absorption, emission and the source are the
+        // implicit per-cell exchange of the thermal solver (SolverFactory).
+        var streamed = o.Problem.Model == ProblemModel.Thermal ? new MaterialMap("streaming", grid.Dimension, new Material(0, 0, 0), []) : o.Material.Map;
+        var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux);
+        IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
+        if (o.Reaction is { } reaction)
+            problem = new QuadratureReactionProblem(problem, basis.Quadrature(reaction.QuadraturePoints), reaction.Kappa, ctx.Backend, ctx.Comm);
+        return new Discretisation(grid, block, halo, basis, op) { Problem = problem };
     }
+
+    /// <summary>The velocity space of <c>angular</c>: P_N, or S_N on its quadrature.</summary>
+    public static IVelocitySpace VelocitySpace(AngularOptions angular, int dimension) => angular.Method switch
+    {
+        AngularMethod.Sn => angular.Quadrature switch
+        {
+            QuadratureKind.ProductGaussLegendre => DiscreteOrdinates.ProductGaussLegendre(dimension, angular.Order),
+            _ => throw new InputException($"angular.quadrature = {angular.Quadrature}: not available in this build"),
+        },
+        _ when angular.Filter is { } filter => new FilteredPn(PnBasis.Create(dimension, angular.Order), filter),
+        _ => PnBasis.Create(dimension, angular.Order),
+    };
 }
 
 /// <summary>The time loop: Δt from the CFL number, the chosen solver, diagnostics every step and a
@@ -68,18 +97,19 @@ public sealed class Simulation
         Options = options;
         Context = context;
         Discretisation = Discretisation.Build(options, context);
-        var op = Discretisation.Operator;
+        var op = Discretisation.Problem;
         TimeStep = op.TimeStep(options.Time.Cfl);
         Span<double> sigma = [DistributedSums.Max(context.Comm, op.LocalSigmaTMax)];
         if (Discretisation.StochasticGalerkin is { } sg) sigma[0] = Math.Max(sigma[0], sg.LargestSigmaT(options.Material.Map));   // over the parameters' ranges
         // Von Neumann, forward Euler (SSP-RK2 is a convex combination of Euler steps): the checkerboard mode is
-        // multiplied by 1 − Δt·(rate + σ_t) per step (rate: KineticOperator.CheckerboardRate), so |·| ≤ 1 needs
+        // multiplied by 1 − Δt·(rate + σ_t) per step (rate: IKineticProblem.CheckerboardRate), so |·| ≤ 1 needs
         // Δt·(rate + σ_t) ≤ 2. Δt is proportional to cfl, which gives the largest stable cfl.
-        double cfl = options.Time.Cfl, rate = op.CheckerboardRate(), growth = TimeStep * (rate + sigma[0]);
+        double cfl = options.Time.Cfl, rate = op.CheckerboardRate(), growth = TimeStep * (rate + sigma[0] + Discretisation.Operator.DampingMax);
         if (growth > 2.0 * (1 + 1e-12))
         {
             double largest = 2.0 * cfl / growth;
-            throw new InputException($"time.cfl = {cfl}: Δt = {TimeStep:G4} times (the upwind damping {rate:G4} + the largest σ_t = {sigma[0]:G4}) " +
+            throw new InputException($"time.cfl = {cfl}: Δt = {TimeStep:G4} times (the upwind damping {rate:G4} + the largest σ_t = {sigma[0]:G4}" +
+                                     (Discretisation.Operator.DampingMax > 0 ? $" + the largest filter rate {Discretisation.Operator.DampingMax:G4}" : "") + ") " +
                                      $"is {growth:G4}, above 2, so the explicit step is unstable (transport and collisions together); " +
                                      $"lower time.cfl to at most {Math.Floor(largest * 1000) / 1000:G3} or refine the grid");
         }
@@ -171,17 +201,35 @@ public static class SolverFactory
 {
     public static ISolver Create(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0)
     {
+        var solver = CreateInner(o, disc, ctx, phi0);
+        return o.Angular.Rotation is null ? solver : new RotatedOrdinatesSolver(o, disc, ctx, solver);
+    }
+
+    /// <summary>The solver of one discretisation (for rS_N: of one offset of the ordinates).</summary>
+    public static ISolver CreateInner(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0)
+    {
         var solver = Build(o, disc, ctx, phi0);
         if (solver is LowRank.LowRankSolver low) low.Timers = ctx.Timers;
+        if (o.Problem.Model == ProblemModel.Thermal) solver = Thermal(o, disc, ctx, solver);
         return solver;
     }
 
+    /// <summary>The thermal model around a radiation solver over the streaming operator (docs/design.md, "Thermal
+    /// radiative transfer").</summary>
+    private static ISolver Thermal(RunOptions o, Discretisation disc, RunContext ctx, ISolver radiation)
+    {
+        var thermal = o.Material.Thermal ?? throw new InputException("material.thermal is missing; allowed: a section with heat_capacity > 0 (required with problem.model: thermal)");
+        var exchange = Problems.Thermal.ThermalExchange.Build(disc.Block, o.Material.Map, thermal);
+        var e0 = Enumerable.Repeat(thermal.InitialEnergy, disc.Block.Count).ToArray();
+        return new Solvers.Thermal.ThermalSolver(radiation, exchange, e0, ctx.Comm, disc.Grid.CellVolume, disc.Basis.Mass.Norm);
+    }
+
     private static LowRank.LowRankSetup Setup(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) =>
-        new(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc));
+        new(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc));
 
     private static ISolver Build(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) => o.Solver.Kind switch
     {
-        SolverKind.FullRank => new FullRankSolver(disc.Operator, ctx.Backend, disc.Halo, ctx.Comm, o.Time.Stepper,
+        SolverKind.FullRank => new FullRankSolver(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper,
             InitialCondition.Moments(phi0, disc.Basis)),
         SolverKind.AugmentedBug => new LowRank.AugmentedBug(Setup(o, disc, ctx, phi0)),
         SolverKind.ParallelBug => new LowRank.ParallelBug(Setup(o, disc, ctx, phi0)),

@@ -24,10 +24,19 @@ public static partial class DeckReader
         _ => (order + 1) * (order + 1),
     };
 
-    /// <summary>n_moments of the velocity space a deck builds: P_N's, times the number of chaos modes for stochastic Galerkin.</summary>
+    /// <summary>The number of coefficients per cell of the angular discretisation: n_moments of P_N, or n_q of S_N
+    /// (product Gauss–Legendre of order N: N (1D), N² (2D, the upper hemisphere), 2N² (3D)).</summary>
+    public static int AngularCount(int dimension, AngularOptions angular) => angular.Method switch
+    {
+        AngularMethod.Sn => dimension switch { 1 => angular.Order, 2 => angular.Order * angular.Order, _ => 2 * angular.Order * angular.Order },
+        _ => MomentCount(dimension, angular.Order),
+    };
+
+    /// <summary>The number of coefficients per cell of the velocity space a deck builds: <see cref="AngularCount"/>, times
+    /// the number of chaos modes for stochastic Galerkin.</summary>
     public static int CoefficientCount(RunOptions o)
     {
-        int m = MomentCount(o.Grid.Dimension, o.Angular.Order);
+        int m = AngularCount(o.Grid.Dimension, o.Angular);
         if (o.Uncertainty is not { Method: UncertaintyMethod.StochasticGalerkin } u) return m;
         long modes = u.IndexSet == ChaosIndexSet.Tensor ? (long)Math.Pow(u.Degree + 1, u.Parameters.Length) : Binomial(u.Degree + u.Parameters.Length, u.Parameters.Length);
         return (int)Math.Min(int.MaxValue, m * modes);
@@ -66,15 +75,30 @@ public static partial class DeckReader
             var truncation = solver.Sub("truncation", TruncationKeys);
             if (o.Solver.Truncation.RMin > m)
             {
-                string problem = $"is larger than n_moments = {m} of P_{o.Angular.Order} in {o.Grid.Dimension}D";
+                string problem = $"is larger than n_moments = {m} of {o.Angular.Describe()} in {o.Grid.Dimension}D";
                 string allowed = $"1 <= r_min <= {m} (n_moments), or a higher angular.order";
                 throw truncation.Optional("r_min") is { } rMin
                     ? rMin.Error(problem, allowed)
                     : angularOrder.Error($"gives n_moments = {m}, below solver.truncation.r_min = {o.Solver.Truncation.RMin} (its default)", allowed);
             }
             if (solver.Optional("rank") is { } rank && o.Solver.InitialRank > m)
-                throw rank.Error($"is larger than n_moments = {m} of P_{o.Angular.Order} in {o.Grid.Dimension}D", $"1 <= rank <= {m}");
+                throw rank.Error($"is larger than n_moments = {m} of {o.Angular.Describe()} in {o.Grid.Dimension}D", $"1 <= rank <= {m}");
         }
+
+        if (o.Angular.Rotation is not null)
+        {
+            var rotation = root.Sub("angular", AngularKeys).Optional("rotation")!;
+            if (o.Grid.Faces.Any(f => f.Kind == BoundaryKind.Reflective))
+                throw rotation.Error("is set with a reflective face (the mirror image of a rotated ordinate is not an ordinate)", "vacuum, periodic or inflow faces with angular.rotation");
+            if (o.Uncertainty is not null)
+                throw rotation.Error("is set with uncertainty (the stochastic Galerkin space is not a ring quadrature)", "no uncertainty section with angular.rotation");
+            if (o.Output.CheckpointEvery > 0)
+                throw rotation.Error("is set with output.checkpoint_every (a checkpoint does not hold the rotation yet)", "output.checkpoint_every: 0 with angular.rotation");
+        }
+
+        if (o.Angular.Filter is not null && o.Uncertainty is not null)
+            throw root.Sub("angular", AngularKeys).Optional("filter")!.Error("is set with uncertainty (filtered stochastic Galerkin has its own uncertainty.filter)",
+                "no angular.filter with an uncertainty section");
 
         var output = root.Sub("output", OutputKeys);
         if (output.Optional("moments") is { } moments)
@@ -83,7 +107,7 @@ public static partial class DeckReader
             for (int i = 0; i < o.Output.Moments.Length && i < items.Count; i++)
                 if (o.Output.Moments[i] >= m)
                     throw items.First(v => v.Int("moment indices") == o.Output.Moments[i])
-                        .Error($"is not below n_moments = {m} of P_{o.Angular.Order} in {o.Grid.Dimension}D", $"0 <= i < {m}");
+                        .Error($"is not below n_moments = {m} of {o.Angular.Describe()} in {o.Grid.Dimension}D", $"0 <= i < {m}");
         }
     }
 }

@@ -8,16 +8,19 @@ namespace ParallelDlra.Deck;
 /// <c>--set</c>), the dotted key and what is allowed.</summary>
 public static partial class DeckReader
 {
-    private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output", "compute", "uncertainty"];
-    private static readonly string[] ProblemKeys = ["name", "description"];
+    private static readonly string[] TopKeys = ["problem", "grid", "angular", "material", "initial", "time", "solver", "output", "compute", "reaction", "uncertainty"];
+    private static readonly string[] ProblemKeys = ["name", "description", "model"];
     private static readonly string[] GridKeys = ["cells", "extent", "boundary", "inflow_phi"];
-    private static readonly string[] AngularKeys = ["method", "order"];
-    private static readonly string[] MaterialKeys = ["file", .. MaterialMapReader.MaterialKeys];
+    private static readonly string[] AngularKeys = ["method", "order", "quadrature", "filter", "rotation"];
+    private static readonly string[] RotationKeys = ["angle", "fraction", "seed"];
+    private static readonly string[] AngularFilterKeys = ["type", "strength", "order"];
+    private static readonly string[] MaterialKeys = ["file", "thermal", .. MaterialMapReader.MaterialKeys];
     private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps", "max_mass_growth"];
     private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation"];
-    private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "r_min", "r_max"];
+    private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "relative_to", "r_min", "r_max"];
     private static readonly string[] ComputeKeys = ["backend", "share_gpus", "accelerator"];
+    private static readonly string[] ReactionKeys = ["kappa", "quadrature_points"];
     private static readonly string[] OutputKeys = ["directory", "progress_every", "write_field", "snapshot_every", "snapshot_times",
         "moments", "store_factors", "checkpoint_every", "checkpoint_keep"];
 
@@ -44,18 +47,29 @@ public static partial class DeckReader
         var root = Section.Root(source, TopKeys);
         var problem = ReadProblem(root.Sub("problem", ProblemKeys, required: true));
         var grid = ReadGrid(root.Sub("grid", GridKeys, required: true));
+        var materialSection = root.Sub("material", MaterialKeys);
         var options = new RunOptions(
             problem,
             grid,
             ReadAngular(root.Sub("angular", AngularKeys, required: true), grid.Dimension),
-            ReadMaterial(root.Sub("material", MaterialKeys), grid.Dimension, baseDirectory),
+            ReadMaterial(materialSection, grid.Dimension, baseDirectory) with { Thermal = ReadThermal(root, materialSection, problem) },
             ReadInitial(root.Sub("initial", InitialKeys), grid.Dimension),
             ReadTime(root.Sub("time", TimeKeys, required: true)),
             ReadSolver(root.Sub("solver", SolverKeys)),
             ReadOutput(root.Sub("output", OutputKeys), problem.Name),
             ReadCompute(root.Sub("compute", ComputeKeys)));
+        if (root.Optional("reaction") is not null) options = options with { Reaction = ReadReaction(root.Sub("reaction", ReactionKeys), grid.Dimension, options.Angular.Order) };
         options = options with { Uncertainty = ReadUncertainty(root, options.Material) };
+        if (options.Reaction is not null)
+        {
+            // The reaction's velocity quadrature is built on the P_N basis of a deterministic problem.
+            if (options.Angular.Method != AngularMethod.Pn)
+                throw root.Sub("angular", AngularKeys).Optional("method")!.Error("is not supported with a reaction section", "pn with reaction");
+            if (root.Optional("uncertainty") is { } uq)
+                throw uq.Error("is not supported with a reaction section", "no uncertainty section with reaction");
+        }
         CheckLimits(root, options);
+        CheckThermal(root, options);
         return options;
     }
 
@@ -67,7 +81,8 @@ public static partial class DeckReader
         const string nameAllowed = "letters, digits, _ and - (it names the output folder)";
         string name = s.Required("name", nameAllowed).Text(nameAllowed, n => NamePattern().IsMatch(n) ? null : "has characters outside [A-Za-z0-9_-]");
         string description = s.Optional("description")?.Text("any text") ?? "";
-        return new ProblemOptions(name, description);
+        var model = s.Optional("model")?.Word("model", DeckWords.Model) ?? ProblemModel.Kinetic;
+        return new ProblemOptions(name, description, model);
     }
 
     private static GridOptions ReadGrid(Section s)
@@ -130,11 +145,55 @@ public static partial class DeckReader
 
     private static AngularOptions ReadAngular(Section s, int dim)
     {
-        s.Optional("method")?.Word("angular method", [("pn", 0)]);
+        var method = s.Optional("method")?.Word("angular method", DeckWords.Angular) ?? AngularMethod.Pn;
+        if (method == AngularMethod.Sn)
+        {
+            if (s.Optional("filter") is { } f)
+                throw f.Error("is set but angular.method is sn (the filter damps the P_N moments of high degree)", "angular.method: pn with a filter, or no angular.filter");
+            return ReadOrdinates(s, dim);
+        }
+        if (s.Optional("rotation") is { } rot)
+            throw rot.Error("is set but angular.method is pn (rS_N rotates the ordinates of S_N)", "angular.method: sn with a rotation, or no angular.rotation");
+        if (s.Optional("quadrature") is { } q)
+            throw q.Error("is set but angular.method is pn (a quadrature belongs to S_N)", "angular.method: sn with a quadrature, or no angular.quadrature");
         int max = MaxOrder[dim - 1];
         string allowed = $"0 <= N <= {max} in {dim}D";
         int order = s.Required("order", allowed).Int(allowed, n => n < 0 ? "is negative" : n > max ? $"is too large for {dim}D" : null);
-        return new AngularOptions(order);
+        return new AngularOptions(order, Filter: s.Optional("filter") is null ? null : ReadFilter(s.Sub("filter", AngularFilterKeys)));
+    }
+
+    /// <summary><c>angular.filter</c>: type, strength σ_f ≥ 0 (the damping rate of degree N), order p ≥ 1
+    /// (default 4 for exponential and spherical_spline, 1 for lanczos).</summary>
+    private static FilterOptions? ReadFilter(Section s)
+    {
+        string types = string.Join(" | ", DeckWords.Filter.Select(w => w.Word));
+        var type = s.Required("type", types).Word("filter type", DeckWords.Filter);
+        double strength = s.Required("strength", "strength >= 0 (the damping rate of the highest degree)")
+            .Double("strength >= 0 (the damping rate of the highest degree)", v => v >= 0 ? null : "is negative");
+        int order = s.Optional("order")?.Int("an integer order >= 1", n => n >= 1 ? null : "is below 1") ?? (type == FilterKind.Lanczos ? 1 : 4);
+        return new FilterOptions(type, strength, order);
+    }
+
+    /// <summary>S_N: the quadrature and the orders it offers (<c>Angular.Quadratures.ProductGaussLegendre</c>: an even
+    /// number N of Gauss–Legendre nodes in μ, at most the P_N limit of the dimension).</summary>
+    private static AngularOptions ReadOrdinates(Section s, int dim)
+    {
+        var quadrature = s.Optional("quadrature")?.Word("quadrature", DeckWords.Quadrature) ?? QuadratureKind.ProductGaussLegendre;
+        int max = MaxOrder[dim - 1];
+        string allowed = $"an even N with 2 <= N <= {max} in {dim}D for product_gauss_legendre (N nodes in μ, 2N azimuths)";
+        int order = s.Required("order", allowed).Int(allowed, n => n < 2 ? "is below 2" : n > max ? $"is too large for {dim}D" : n % 2 != 0 ? "is odd" : null);
+        RotationOptions? rotation = null;
+        if (s.Optional("rotation") is { } rot)
+        {
+            if (dim == 1) throw rot.Error("is set in 1D (a slab has no azimuth to rotate)", "angular.rotation in 2D or 3D only");
+            var r = s.Sub("rotation", RotationKeys);
+            var angle = r.Required("angle", "fixed | random").Word("rotation angle", DeckWords.Rotation);
+            const string fractionAllowed = "0 < fraction < 1 (of the azimuthal spacing)";
+            double fraction = r.Optional("fraction")?.Double(fractionAllowed, v => v > 0 && v < 1 ? null : "is outside (0, 1)") ?? 0.5;
+            long seed = r.Optional("seed")?.Int("an integer seed", _ => null) ?? 1;
+            rotation = new RotationOptions(angle, fraction, seed);
+        }
+        return new AngularOptions(order, AngularMethod.Sn, quadrature, Rotation: rotation);
     }
 
     private static MaterialOptions ReadMaterial(Section s, int dim, string baseDirectory)
@@ -208,6 +267,7 @@ public static partial class DeckReader
         double theta = t.Optional("theta")?.Double("theta > 0", v => v > 0 ? null : "is not positive") ?? 1e-2;
         var tolerance = t.Optional("tolerance")?.Word("tolerance kind", DeckWords.Tolerance) ?? ToleranceKind.Relative;
         var per = t.Optional("per")?.Word("what theta is measured against", DeckWords.TruncationPer) ?? TruncationScaling.UnitTime;
+        var relativeTo = t.Optional("relative_to")?.Word("what a relative theta is relative to", DeckWords.RelativeTo) ?? RelativeScale.Density;
         var rMinValue = t.Optional("r_min");
         var rMaxValue = t.Optional("r_max");
         int rMin = rMinValue?.Int("r_min >= 1", n => n >= 1 ? null : "is not positive") ?? 2;
@@ -219,7 +279,18 @@ public static partial class DeckReader
                 ? rMinValue.Error($"is larger than solver.truncation.r_max = {rMax}", allowed)
                 : rMaxValue!.Error($"is smaller than solver.truncation.r_min = {rMin}", allowed);
         }
-        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per), conservative, qr);
+        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per, relativeTo), conservative, qr);
+    }
+
+    /// <summary>reaction: κ ≥ 0 and the quadrature points per polar direction (default N + 2; at least N + 1, so that
+    /// the rule integrates every product of two P_N moments exactly).</summary>
+    private static ReactionOptions ReadReaction(Section s, int dim, int order)
+    {
+        double kappa = s.Required("kappa", "kappa >= 0").Double("kappa >= 0", v => v >= 0 ? null : "is negative");
+        int max = dim == 1 ? 2 * MaxOrder[0] : 2 * MaxOrder[dim - 1];
+        string allowed = $"an integer in {order + 1}..{max} (angular.order + 1 or more)";
+        int points = s.Optional("quadrature_points")?.Int(allowed, n => n < order + 1 ? "is below angular.order + 1" : n > max ? "is too large" : null) ?? order + 2;
+        return new ReactionOptions(kappa, points);
     }
 
     private static ComputeOptions ReadCompute(Section s)

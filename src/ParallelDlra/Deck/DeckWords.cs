@@ -6,6 +6,15 @@ internal static class DeckWords
     public static readonly (string Word, BoundaryKind Value)[] Boundary =
         [("vacuum", BoundaryKind.Vacuum), ("periodic", BoundaryKind.Periodic), ("reflective", BoundaryKind.Reflective), ("inflow", BoundaryKind.Inflow)];
 
+    public static readonly (string Word, AngularMethod Value)[] Angular = [("pn", AngularMethod.Pn), ("sn", AngularMethod.Sn)];
+
+    public static readonly (string Word, QuadratureKind Value)[] Quadrature = [("product_gauss_legendre", QuadratureKind.ProductGaussLegendre)];
+
+    public static readonly (string Word, FilterKind Value)[] Filter =
+        [("exponential", FilterKind.Exponential), ("spherical_spline", FilterKind.SphericalSpline), ("lanczos", FilterKind.Lanczos)];
+
+    public static readonly (string Word, RotationAngle Value)[] Rotation = [("fixed", RotationAngle.Fixed), ("random", RotationAngle.Random)];
+
     public static readonly (string Word, FluxKind Value)[] Flux = [("roe", FluxKind.Roe), ("rusanov", FluxKind.Rusanov)];
 
     public static readonly (string Word, TimeStepperKind Value)[] Stepper =
@@ -26,6 +35,9 @@ internal static class DeckWords
     public static readonly (string Word, TruncationScaling Value)[] TruncationPer =
         [("unit_time", TruncationScaling.UnitTime), ("step", TruncationScaling.Step)];
 
+    public static readonly (string Word, RelativeScale Value)[] RelativeTo =
+        [("solution", RelativeScale.Solution), ("density", RelativeScale.Density)];
+
     public static readonly (string Word, InitialKind Value)[] Initial =
         [("zero", InitialKind.Zero), ("gaussian", InitialKind.Gaussian), ("constant", InitialKind.Constant)];
 
@@ -33,6 +45,8 @@ internal static class DeckWords
         [("cpu", BackendKind.Cpu), ("gpu", BackendKind.Gpu), ("auto", BackendKind.Auto)];
 
     public static readonly (string Word, AcceleratorKind Value)[] Accelerator = [("cuda", AcceleratorKind.Cuda), ("cpu", AcceleratorKind.Cpu)];
+
+    public static readonly (string Word, ProblemModel Value)[] Model = [("kinetic", ProblemModel.Kinetic), ("thermal", ProblemModel.Thermal)];
 
     /// <summary>Face names in the order of <see cref="GridOptions.Faces"/>.</summary>
     public static readonly string[] Faces = ["x_min", "x_max", "y_min", "y_max", "z_min", "z_max"];

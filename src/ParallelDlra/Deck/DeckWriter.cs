@@ -15,6 +15,7 @@ public static class DeckWriter
         Line(0, "problem:");
         Line(1, $"name: {Quote(o.Problem.Name)}");
         Line(1, $"description: {Quote(o.Problem.Description)}");
+        if (o.Problem.Model != ProblemModel.Kinetic) Line(1, $"model: {DeckWords.Of(DeckWords.Model, o.Problem.Model)}");
 
         var g = o.Grid;
         Line(0, "grid:");
@@ -25,8 +26,13 @@ public static class DeckWriter
         Line(1, $"inflow_phi: {Num(inflow ?? 1.0)}");
 
         Line(0, "angular:");
-        Line(1, "method: pn");
+        Line(1, $"method: {DeckWords.Of(DeckWords.Angular, o.Angular.Method)}");
         Line(1, $"order: {o.Angular.Order}");
+        if (o.Angular.Method == AngularMethod.Sn) Line(1, $"quadrature: {DeckWords.Of(DeckWords.Quadrature, o.Angular.Quadrature)}");
+        if (o.Angular.Rotation is { } rotation)
+            Line(1, $"rotation: {{angle: {DeckWords.Of(DeckWords.Rotation, rotation.Angle)}, fraction: {Num(rotation.Fraction)}, seed: {rotation.Seed}}}");
+        if (o.Angular.Filter is { } filter)
+            Line(1, $"filter: {{type: {DeckWords.Of(DeckWords.Filter, filter.Type)}, strength: {Num(filter.Strength)}, order: {filter.Order}}}");
 
         Line(0, "material:");
         if (o.Material.MapFile is { } file)
@@ -40,6 +46,20 @@ public static class DeckWriter
             Line(1, $"sigma_s: {Num(m.SigmaS)}");
             Line(1, $"sigma_a: {Num(m.SigmaA)}");
             Line(1, $"source: {Num(m.Source)}");
+        }
+        if (o.Material.Thermal is { } th)
+        {
+            Line(1, "thermal:");
+            Line(2, $"heat_capacity: {Num(th.HeatCapacity)}");
+            Line(2, $"initial_energy: {Num(th.InitialEnergy)}");
+            Line(2, $"source_until: {(double.IsPositiveInfinity(th.SourceUntil) ? "always" : Num(th.SourceUntil))}");
+        }
+
+        if (o.Reaction is { } reaction)
+        {
+            Line(0, "reaction:");
+            Line(1, $"kappa: {Num(reaction.Kappa)}");
+            Line(1, $"quadrature_points: {reaction.QuadraturePoints.ToString(CultureInfo.InvariantCulture)}");
         }
 
         var ic = o.Initial;
@@ -69,6 +89,7 @@ public static class DeckWriter
         Line(2, $"theta: {Num(s.Truncation.Theta)}");
         Line(2, $"tolerance: {DeckWords.Of(DeckWords.Tolerance, s.Truncation.Kind)}");
         Line(2, $"per: {DeckWords.Of(DeckWords.TruncationPer, s.Truncation.Per)}");
+        Line(2, $"relative_to: {DeckWords.Of(DeckWords.RelativeTo, s.Truncation.RelativeTo)}");
         Line(2, $"r_min: {s.Truncation.RMin}");
         Line(2, $"r_max: {s.Truncation.RMax}");
 

@@ -29,6 +29,12 @@ public enum ToleranceKind { Relative, Absolute }
 /// earlier versions).</summary>
 public enum TruncationScaling { UnitTime, Step }
 
+/// <summary>What a relative tolerance is relative to: the whole solution (‖Ŝ‖_F = ‖u‖, the norm of every
+/// coefficient, angular detail included) or its density (‖Ŝ V̂ᵀd‖ = ‖u d‖, d the mass direction: the part that
+/// is the scalar flux φ). ‖u‖ grows with the angular resolution where ψ is peaked in angle (the uncollided flux
+/// of a pulse), so θ relative to it loosens as N is refined; the density's norm does not depend on N.</summary>
+public enum RelativeScale { Solution, Density }
+
 /// <summary>How a tall-skinny block is orthonormalised (<c>ParallelDlra.Parallel.TallSkinnyQr</c>):
 /// Householder TSQR (never breaks down), CholeskyQR2 (two Gram passes, κ up to about u^(-1/2)) or
 /// shifted CholeskyQR3 (a shifted pass first, κ up to about u^(-1)). The Cholesky variants fall back
@@ -59,12 +65,24 @@ public sealed record RunOptions(
     /// <summary>deck key <c>compute</c> (defaults when the deck has none).</summary>
     public ComputeOptions Compute { get; init; } = Compute ?? ComputeOptions.Default;
 
+    /// <summary>deck key <c>reaction</c>: a nonlinear reaction term; null (a linear problem) when the deck has none.</summary>
+    public ReactionOptions? Reaction { get; init; }
+
     /// <summary>deck key <c>uncertainty</c>: random parameters and the uncertain inputs; null for a deterministic run.</summary>
     public UncertaintyOptions? Uncertainty { get; init; }
 }
 
+/// <summary>deck key <c>reaction</c>: the nonlinear loss −κ |ψ| ψ added to the transport equation, evaluated by a
+/// velocity quadrature with <see cref="QuadraturePoints"/> points per polar direction (<c>reaction.kappa</c>,
+/// <c>reaction.quadrature_points</c>).</summary>
+public sealed record ReactionOptions(double Kappa, int QuadraturePoints);
+
+/// <summary>What a deck models (deck key <c>problem.model</c>): linear kinetics (the default), or thermal radiative
+/// transfer — radiation coupled to a material energy field by absorption and emission (<see cref="ThermalOptions"/>).</summary>
+public enum ProblemModel { Kinetic, Thermal }
+
 /// <summary>deck key <c>problem</c>.</summary>
-public sealed record ProblemOptions(string Name, string Description);
+public sealed record ProblemOptions(string Name, string Description, ProblemModel Model = ProblemModel.Kinetic);
 
 /// <summary>A closed interval [Min, Max] of one coordinate.</summary>
 public readonly record struct Interval(double Min, double Max)
@@ -88,8 +106,36 @@ public sealed record GridOptions(ImmutableArray<int> Cells, ImmutableArray<Inter
     public override int GetHashCode() => HashCode.Combine(ValueEquality.Hash(Cells), ValueEquality.Hash(Extent), ValueEquality.Hash(Faces));
 }
 
-/// <summary>deck key <c>angular</c>: P_N with order N.</summary>
-public sealed record AngularOptions(int Order);
+/// <summary>The angular discretisation (deck key <c>angular.method</c>): spherical harmonics or discrete ordinates.</summary>
+public enum AngularMethod { Pn, Sn }
+
+/// <summary>The filter function f(η) of filtered P_N (deck key <c>angular.filter.type</c>).</summary>
+public enum FilterKind { Exponential, SphericalSpline, Lanczos }
+
+/// <summary>deck key <c>angular.filter</c> (P_N only): moment ℓ ≥ 2 is damped at the rate
+/// Strength · g(ℓ/(N+1)) / g(N/(N+1)) with g = −log f (Radice et al. 2013), so <paramref name="Strength"/> is the
+/// damping rate of the highest degree N, independent of Δt and Δx.</summary>
+public sealed record FilterOptions(FilterKind Type, double Strength, int Order);
+
+/// <summary>How rS_N picks the rotation angle of each step (deck key <c>angular.rotation.angle</c>).</summary>
+public enum RotationAngle { Fixed, Random }
+
+/// <summary>deck key <c>angular.rotation</c> (S_N on a ring quadrature, 2D/3D): after every step the ordinates turn
+/// about z by α = <paramref name="Fraction"/>·Δφ (fixed) or by α uniform in [0, Δφ) drawn from the step number and
+/// <paramref name="Seed"/> (random; the same on every rank and in every run), Δφ the azimuthal spacing.</summary>
+public sealed record RotationOptions(RotationAngle Angle, double Fraction, long Seed);
+
+/// <summary>The ordinate set of S_N (deck key <c>angular.quadrature</c>).</summary>
+public enum QuadratureKind { ProductGaussLegendre }
+
+/// <summary>deck key <c>angular</c>: P_N with order N, or S_N with the quadrature <paramref name="Quadrature"/> of
+/// order N (for the product Gauss–Legendre set: N Gauss–Legendre nodes in μ, 2N azimuths).</summary>
+public sealed record AngularOptions(int Order, AngularMethod Method = AngularMethod.Pn, QuadratureKind Quadrature = QuadratureKind.ProductGaussLegendre,
+    FilterOptions? Filter = null, RotationOptions? Rotation = null)
+{
+    /// <summary>"P_N" or "S_N (quadrature)", for messages.</summary>
+    public string Describe() => Method == AngularMethod.Pn ? $"P_{Order}" : $"S_{Order} ({DeckWords.Of(DeckWords.Quadrature, Quadrature)})";
+}
 
 /// <summary>Cross sections and isotropic source of one material: σ_s, σ_a (σ_t = σ_s + σ_a) and
 /// the total emission density Q (per unit volume, integrated over directions).</summary>
@@ -152,7 +198,19 @@ public sealed record MaterialMap(string Name, int Dimension, Material Background
 
 /// <summary>deck key <c>material</c>: either a material map file from <c>meshes/</c> (path resolved
 /// against the deck's folder, stored here absolute) or uniform values, both resolved into <see cref="Map"/>.</summary>
-public sealed record MaterialOptions(string? MapFile, MaterialMap Map);
+public sealed record MaterialOptions(string? MapFile, MaterialMap Map)
+{
+    /// <summary>deck key <c>material.thermal</c>: the material energy law of <c>problem.model: thermal</c> (null otherwise).</summary>
+    public ThermalOptions? Thermal { get; init; }
+}
+
+/// <summary>deck key <c>material.thermal</c> (with <c>problem.model: thermal</c>): the material energy e(x, t) exchanges
+/// energy with the radiation by absorption and emission, ∂e/∂t = σ_a (φ − B), and emits σ_a B isotropically, with the
+/// linear (Su–Olson) closure e = C·B: a heat capacity c_v ∝ T³ makes e ∝ T⁴ ∝ B. <see cref="HeatCapacity"/> is C (> 0;
+/// the Su–Olson benchmark in its dimensionless form has C = 1, e = V). σ_a and the external source Q (emission density
+/// integrated over directions) are the material map's <c>sigma_a</c> and <c>source</c>; the source is on while
+/// t ≤ <see cref="SourceUntil"/>. <see cref="InitialEnergy"/>: e at t = 0, uniform.</summary>
+public sealed record ThermalOptions(double HeatCapacity, double InitialEnergy = 0.0, double SourceUntil = double.PositiveInfinity);
 
 /// <summary>deck key <c>initial</c>. Gaussian: φ(x) = mass · N(center, σ² I) (unit integral times mass);
 /// Constant: φ = value everywhere. The initial angular flux is isotropic: ψ = φ / |S|.</summary>
@@ -176,8 +234,9 @@ public sealed record TimeOptions(double End, double Cfl, TimeStepperKind Stepper
 
 /// <summary>deck key <c>solver.truncation</c>: discard the singular-value tail whose ℓ2 norm is ≤ ϑ with
 /// ϑ = θ·Δt (<see cref="TruncationScaling.UnitTime"/>, the default) or θ (<see cref="TruncationScaling.Step"/>),
-/// times ‖Ŝ‖_F when relative, keeping a rank in [RMin, RMax].</summary>
-public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMin, int RMax, TruncationScaling Per = TruncationScaling.UnitTime)
+/// times ‖Ŝ‖_F (or the density's norm, <see cref="RelativeScale"/>) when relative, keeping a rank in [RMin, RMax].</summary>
+public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMin, int RMax, TruncationScaling Per = TruncationScaling.UnitTime,
+    RelativeScale RelativeTo = RelativeScale.Density)
 {
     /// <summary>The tolerance ϑ on the ℓ2 norm of the discarded singular values of one truncation in a step of
     /// length <paramref name="dt"/>, for a matrix of Frobenius norm <paramref name="norm"/>.</summary>

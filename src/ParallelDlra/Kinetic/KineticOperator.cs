@@ -81,7 +81,10 @@ public sealed class KineticOperator
                         var r = basis.Reflection(d);
                         var ghost = a * (-0.5 * s / h) + diffusion * (0.5 / h);
                         _terms.Add(new($"reflection {FaceName(f)}", new DiagonalOperator(Indicator(n, cells)), ghost * r));
-                        for (int k = 0; k < m; k++) weights[k] = 0.5 * (s * a0[k] * (1.0 + r[k, k]) + d0[k] * (1.0 - r[k, k]));
+                        if (IsDiagonal(r))
+                            for (int k = 0; k < m; k++) weights[k] = 0.5 * (s * a0[k] * (1.0 + r[k, k]) + d0[k] * (1.0 - r[k, k]));
+                        else   // a permutation of ordinates (S_N): dᵀ[s A (I + R) + D (I − R)]/2
+                            weights = ((a0 + r.TransposeThisAndMultiply(a0)) * (0.5 * s) + (d0 - r.TransposeThisAndMultiply(d0)) * 0.5).ToArray();
                         break;
                     }
                     case BoundaryKind.Inflow:
@@ -130,6 +133,12 @@ public sealed class KineticOperator
         {
             _terms.Add(new("scattering", new DiagonalOperator(sigmaS), basis.ScatteringProjector));
         }
+        // Filtered P_N: −Σ u in every cell, Σ the velocity space's diagonal damping.
+        if (basis.Damping is { } damping)
+        {
+            _terms.Add(new("filter", new DiagonalOperator(Enumerable.Repeat(-1.0, n).ToArray()), damping));
+            DampingMax = damping.Diagonal().Maximum();
+        }
         if (anySource)
         {
             _sources.Add(new("isotropic source", (double[])isotropic.Direction.Clone(), _ => source, false));
@@ -160,6 +169,10 @@ public sealed class KineticOperator
         foreach (double v in source.Spatial(t)) sum += v;
         return sum;
     }
+
+    /// <summary>The largest rate of the velocity space's damping term (0 without one): Forward Euler needs
+    /// Δt·(checkerboard rate + σ_t + this) ≤ 2.</summary>
+    public double DampingMax { get; }
 
     /// <summary>Largest σ_t over the rank-local cells.</summary>
     public double LocalSigmaTMax { get; }
@@ -242,6 +255,8 @@ public sealed class KineticOperator
         }
         return (a, sc, q, sa);
     }
+
+    private static bool IsDiagonal(Matrix<double> r) => r.EnumerateIndexed(Zeros.AllowSkip).All(e => e.Item1 == e.Item2 || e.Item3 == 0.0);
 
     /// <summary>1 on the given local cells, 0 elsewhere.</summary>
     private static double[] Indicator(int n, int[] cells)

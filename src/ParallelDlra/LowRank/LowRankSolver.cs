@@ -18,30 +18,30 @@ namespace ParallelDlra.LowRank;
 /// the state at the start of the step and truncated again, so what an Euler step guarantees (exactness at
 /// r = n_moments, conservation) holds for every stepper.
 /// </summary>
-public abstract class LowRankSolver : ISolver
+public abstract class LowRankSolver : ISolver, IRelaxable
 {
     protected LowRankSolver(LowRankSetup setup)
     {
-        var (op, backend, halo, comm, stepper, options, phi0, padding) = setup;
+        var (problem, backend, comm, stepper, options, phi0, padding) = setup;
         Backend = backend;
         Comm = comm;
         Options = options;
         StepperKind = stepper;
         Scheme = ShuOsher.Of(stepper);
-        Projections = new KroneckerProjections(op, backend, halo, comm);
-        Qr = new TallSkinnyQr(backend, comm, op.Block.Grid.CellVolume, options.Qr);
+        Problem = problem;
+        Qr = new TallSkinnyQr(backend, comm, problem.Weight, options.Qr);
         Padding = padding;
-        var (x0, s0, v0) = InitialFactors(op, phi0, padding);
+        var (x0, s0, v0) = InitialFactors(problem, phi0, padding);
         Factors = new LowRankFactors(x0, s0, v0);
-        if (op.Absorption is { } sigmaA)
+        if (problem.Absorption is { } sigmaA)
         {
-            _absorption = backend.Allocate(op.Block.Count, 1);
+            _absorption = backend.Allocate(problem.Block.Count, 1);
             backend.Upload(sigmaA, _absorption);
         }
-        _extraAbsorption = [.. op.ExtraAbsorption.Select(e => { var b = backend.Allocate(op.Block.Count, 1); backend.Upload(e.Sigma, b); return b; })];
+        _extraAbsorption = [.. problem.ExtraAbsorption.Select(e => { var b = backend.Allocate(problem.Block.Count, 1); backend.Upload(e.Sigma, b); return b; })];
     }
 
-    /// <summary>The σ of <see cref="KineticOperator.ExtraAbsorption"/> on the local cells.</summary>
+    /// <summary>The σ of <see cref="IKineticProblem.ExtraAbsorption"/> on the local cells.</summary>
     private readonly Block[] _extraAbsorption;
 
     /// <summary>σ_a on the local cells (n_cells × 1), for the absorption rate of the balance; null without absorption.</summary>
@@ -83,10 +83,11 @@ public abstract class LowRankSolver : ISolver
     protected TimeStepperKind StepperKind { get; }
     /// <summary>The SSP Runge–Kutta method whose forward-Euler stages are whole DLRA steps.</summary>
     protected ShuOsher Scheme { get; }
-    protected KroneckerProjections Projections { get; }
+    /// <summary>The problem: the K-, L- and S-step right-hand sides and Galerkin coefficients, the balance terms.
+    /// The integrators know nothing else of the equation.</summary>
+    protected IKineticProblem Problem { get; }
     protected TallSkinnyQr Qr { get; }
-    protected KineticOperator Operator => Projections.Operator;
-    protected double Weight => Projections.Weight;
+    protected double Weight => Problem.Weight;
 
     /// <summary>The state u ≈ X S Vᵀ, as one value (the solver steps it).</summary>
     public LowRankFactors Factors { get; }
@@ -166,7 +167,7 @@ public abstract class LowRankSolver : ISolver
     /// state), padded to the initial rank with deterministic functions of the global cell index (the same on any
     /// decomposition). V0's first column is the mass direction d (conservative truncation keeps V's first column),
     /// completed by coordinate vectors (<see cref="Truncation.Complete"/>).</summary>
-    private (Block, Matrix<double>, Matrix<double>) InitialFactors(KineticOperator op, double[] phi0, Func<int, int, double> padding)
+    private (Block, Matrix<double>, Matrix<double>) InitialFactors(IKineticProblem op, double[] phi0, Func<int, int, double> padding)
     {
         int m = op.Basis.Count, n = op.Block.Count;
         int hi = Math.Min(Options.Truncation.RMax, m);
@@ -212,46 +213,46 @@ public abstract class LowRankSolver : ISolver
 
     /// <summary>Forward-Euler K-step: K = X0 S0 evolved with V0 fixed from t to t + dt, taken from X0 and S0
     /// without forming K: K1 = X0 S0 + dt·[Σ_k (D_k X0)(S0 M_k) + Q A]. X0 and one n_cells × r block are alive.</summary>
-    protected Block KStep(double t, double dt, Block x0, Matrix<double> s0, AngularCoefficients a)
+    protected Block KStep(double t, double dt, Block x0, Matrix<double> s0, IAngularCoefficients a)
     {
         using var _ = Phase("K-step");
         var k1 = Backend.Allocate(x0.Rows, x0.Columns);
-        Projections.KRightHandSide(t, x0, s0, a, dt, 0.0, k1, extra: s0);
+        Problem.KRightHandSide(t, x0, s0, a, dt, 0.0, k1, extra: s0);
         return k1;
     }
 
     /// <summary>w X0ᵀK(t1) without a cell sum: after the forward-Euler K-step from K = X0 S0,
     /// w X0ᵀK1 = S0 + Δt·[Σ_k G_k S0 M_k + s(t) A] — the forward-Euler Galerkin S-step from S0 on X0, V0
     /// (<paramref name="g0"/>, <paramref name="a0"/>).</summary>
-    protected Matrix<double> KnownProjection(double t, double dt, SpatialCoefficients g0, AngularCoefficients a0) => SStep(t, dt, g0, a0, S);
+    protected Matrix<double> KnownProjection(double t, double dt, ISpatialCoefficients g0, IAngularCoefficients a0) => SStep(t, dt, g0, a0, S);
 
     /// <summary>L-step: L = V0 S0ᵀ evolved with X0 fixed (its Galerkin coefficients g).</summary>
-    protected Matrix<double> LStep(double t, double dt, SpatialCoefficients g, Matrix<double> s0, Matrix<double> v0)
+    protected Matrix<double> LStep(double t, double dt, ISpatialCoefficients g, Matrix<double> s0, Matrix<double> v0)
     {
         using var _ = Phase("L-step");
         var l0 = v0 * s0.Transpose();
-        return l0 + Projections.LRightHandSide(t, l0, g) * dt;
+        return l0 + Problem.LRightHandSide(t, l0, g) * dt;
     }
 
     /// <summary>Galerkin coefficients of an orthonormal basis (one allreduce).</summary>
-    protected SpatialCoefficients Galerkin(Block x, double[] times)
+    protected ISpatialCoefficients Galerkin(Block x, double[] times)
     {
         using var _ = Phase("Galerkin coefficients");
-        return Projections.Spatial(x, times);
+        return Problem.Spatial([x], null, times);
     }
 
     /// <summary>Angular coefficients of V.</summary>
-    protected AngularCoefficients AngularGalerkin(Matrix<double> v)
+    protected IAngularCoefficients AngularGalerkin(Matrix<double> v)
     {
         using var _ = Phase("angular coefficients");
-        return Projections.Angular(v);
+        return Problem.Angular(v);
     }
 
     /// <summary>S-step (Galerkin): S evolved on fixed bases.</summary>
-    protected Matrix<double> SStep(double t, double dt, SpatialCoefficients g, AngularCoefficients a, Matrix<double> s0)
+    protected Matrix<double> SStep(double t, double dt, ISpatialCoefficients g, IAngularCoefficients a, Matrix<double> s0)
     {
         using var _ = Phase("S-step");
-        return s0 + Projections.SRightHandSide(t, s0, g, a) * dt;
+        return s0 + Problem.SRightHandSide(t, s0, g, a) * dt;
     }
 
     // ---- bases ------------------------------------------------------------------------------------
@@ -282,7 +283,7 @@ public abstract class LowRankSolver : ISolver
             p += ProjectOut(x0, k);
         }
         // Width kc as orth([K, X0]), but X̂ cannot have more columns than the grid has cells.
-        int width = (int)Math.Min(kc, Operator.Block.Grid.CellCount - r);
+        int width = (int)Math.Min(kc, Problem.Block.Grid.CellCount - r);
         var (q, coefficients, along) = SignificantDirections(k, p.FrobeniusNorm(), width, x0);
         if (along is not null) p += along;   // the X0 part removed from weak directions by their extra pass
         int kx = q.Columns;
@@ -296,10 +297,10 @@ public abstract class LowRankSolver : ISolver
     protected static Block[] Parts(Block x0, Block xTilde) => xTilde.Columns > 0 ? [x0, xTilde] : [x0];
 
     /// <summary>Galerkin coefficients of X̂ = [X0, X̃] (one allreduce), reusing those of X0.</summary>
-    protected SpatialCoefficients Galerkin(Block x0, SpatialCoefficients g0, Block xTilde, double[] times)
+    protected ISpatialCoefficients Galerkin(Block x0, ISpatialCoefficients g0, Block xTilde, double[] times)
     {
         using var _ = Phase("Galerkin coefficients");
-        return xTilde.Columns > 0 ? Projections.Spatial([x0, xTilde], g0, times) : g0;
+        return xTilde.Columns > 0 ? Problem.Spatial([x0, xTilde], g0, times) : g0;
     }
 
     /// <summary>An orthonormal basis of the range of <paramref name="a"/> (consumed) and the coefficients of a
@@ -464,7 +465,8 @@ public abstract class LowRankSolver : ISolver
     {
         using var _ = Phase("truncation");
         var options = FixedRank ? Options.Truncation with { RMin = Rank, RMax = Rank } : Options.Truncation;
-        var t = Truncation.Truncate(sHat, options, Options.Conservative, dt);
+        double density = options.RelativeTo == RelativeScale.Density ? (sHat * Problem.Basis.Mass.In(vHat)).L2Norm() : double.NaN;
+        var t = Truncation.Truncate(sHat, options, Options.Conservative, dt, density);
         int r = X.Columns, kx = xTilde.Columns;
         // X1 = X0 Px[0:r] + X̃ Px[r:], in X0's storage where it has room (X0 is consumed).
         X = Backend.Recombine(X, t.Px.SubMatrix(0, r, 0, t.Rank), xTilde, kx > 0 ? t.Px.SubMatrix(r, kx, 0, t.Rank) : null);
@@ -473,6 +475,44 @@ public abstract class LowRankSolver : ISolver
         V = vHat * t.Pv;
         _version++;
         return new StepReport(Rank, t.DiscardedTail);
+    }
+
+    /// <summary>A per-cell relaxation of the mass density (<see cref="IRelaxable"/>) with V fixed: with K = X S and
+    /// g = Vᵀd, K' = diag(c) K + (φ'/norm − c ∘ Kg) gᵀ is u' V for u' = the relaxed u (exactly so when d ∈ span V, as
+    /// conservative truncation keeps it); X̂ = [X, X̃] with X̃ the part of K' outside span(X) (<see cref="AugmentX"/>,
+    /// deterministic padding for weak directions), Ŝ = X̂ᵀW K' ((r + k) × r) on V̂ = V, truncated as every step (V's
+    /// first column d is kept exactly by conservative truncation, and with it the new φ').</summary>
+    public StepReport Relax(CellRelaxation relax, double dt)
+    {
+        using var _ = Phase("relaxation");
+        int n = X.Rows, r = Rank;
+        var mass = Problem.Basis.Mass;
+        var g = mass.In(V);   // Vᵀd
+        var k = Backend.Allocate(n, r);
+        Backend.MultiplySmall(X, S, 1.0, 0.0, k);
+        var kh = new double[n * r];
+        Backend.Download(k, kh);
+        var phi = new double[n];
+        for (int j = 0; j < r; j++)
+        {
+            double gj = g[j];
+            if (gj == 0.0) continue;
+            for (int i = 0; i < n; i++) phi[i] += kh[j * n + i] * gj;
+        }
+        var along = (double[])phi.Clone();   // dᵀu_i = (K g)_i
+        for (int i = 0; i < n; i++) phi[i] *= mass.Norm;
+        var damping = new double[n];
+        relax(phi, damping);
+        for (int j = 0; j < r; j++)
+        {
+            double gj = g[j];
+            var column = kh.AsSpan(j * n, n);
+            if (gj == 0.0) for (int i = 0; i < n; i++) column[i] *= damping[i];
+            else for (int i = 0; i < n; i++) column[i] = damping[i] * (column[i] - along[i] * gj) + phi[i] / mass.Norm * gj;
+        }
+        Backend.Upload(kh, k);
+        var (xTilde, coefficients) = AugmentX(X, k);   // consumes K' (its storage may become X̃)
+        return TruncateAndAdopt(xTilde, V, coefficients, dt);
     }
 
     /// <summary>Replaces the factors, bit for bit (a restart from a checkpoint): <paramref name="x"/> the rank-local
@@ -548,8 +588,8 @@ public abstract class LowRankSolver : ISolver
     public SolverBalance Balance(double t)
     {
         int r = Rank;
-        var faces = Operator.Outflows;
-        var sources = Operator.VolumeSources;
+        var faces = Problem.Outflows;
+        var sources = Problem.VolumeSources;
         int absorption = r + faces.Count * r, gram = absorption + (_absorption is null ? 0 : r), source = gram + r * r;
         int extra = source + sources.Count;
         var packed = new double[extra + _extraAbsorption.Length * r];
@@ -557,25 +597,27 @@ public abstract class LowRankSolver : ISolver
         for (int f = 0; f < faces.Count; f++) Backend.ColumnSums(X, faces[f].Cells).CopyTo(packed, r + f * r);
         if (_absorption is not null) Backend.Gram(_absorption, X).AsColumnMajorArray().CopyTo(packed, absorption);
         Backend.Gram(X, X).AsColumnMajorArray().CopyTo(packed, gram);
-        for (int j = 0; j < sources.Count; j++) packed[source + j] = Operator.SourceSum(sources[j], t);
+        for (int j = 0; j < sources.Count; j++) packed[source + j] = Problem.SourceSum(sources[j], t);
         for (int e = 0; e < _extraAbsorption.Length; e++) Backend.Gram(_extraAbsorption[e], X).AsColumnMajorArray().CopyTo(packed, extra + e * r);
+        if (Problem.HasNonlinearLoss) packed = [.. packed, Problem.LocalNonlinearLoss(t, X, S.TransposeAndMultiply(V))];
         DistributedSums.Complete(Comm, packed);
-        var sv = S * Operator.Basis.Mass.In(V);   // S Vᵀd, d the mass direction
-        double mass = Operator.MassWeight * Vector<double>.Build.Dense(packed[..r]).DotProduct(sv);
+        var sv = S * Problem.Basis.Mass.In(V);   // S Vᵀd, d the mass direction
+        double mass = Problem.MassWeight * Vector<double>.Build.Dense(packed[..r]).DotProduct(sv);
         double rate = 0;
         for (int f = 0; f < faces.Count; f++)
         {
             var sums = Vector<double>.Build.Dense(packed.AsSpan(r + f * r, r).ToArray());
             rate += sums.DotProduct(S * V.TransposeThisAndMultiply(Vector<double>.Build.Dense(faces[f].Weights))) + faces[f].Constant;
         }
-        double absorbed = _absorption is null ? 0.0 : Operator.MassWeight * Vector<double>.Build.Dense(packed[absorption..gram]).DotProduct(sv);
+        double absorbed = _absorption is null ? 0.0 : Problem.MassWeight * Vector<double>.Build.Dense(packed[absorption..gram]).DotProduct(sv);
         for (int e = 0; e < _extraAbsorption.Length; e++)
         {
-            var sw = S * VelocitySpaces.RowCombination(V, Operator.ExtraAbsorption[e].Direction);   // S Vᵀw
-            absorbed += Operator.MassWeight * Vector<double>.Build.Dense(packed.AsSpan(extra + e * r, r).ToArray()).DotProduct(sw);
+            var sw = S * VelocitySpaces.RowCombination(V, Problem.ExtraAbsorption[e].Direction);   // S Vᵀw
+            absorbed += Problem.MassWeight * Vector<double>.Build.Dense(packed.AsSpan(extra + e * r, r).ToArray()).DotProduct(sw);
         }
+        if (Problem.HasNonlinearLoss) absorbed += packed[^1];   // the nonlinear loss counts as absorption
         double emitted = 0.0;
-        for (int j = 0; j < sources.Count; j++) emitted += Operator.MassWeight * Operator.EmissionWeight(sources[j]) * packed[source + j];
+        for (int j = 0; j < sources.Count; j++) emitted += Problem.MassWeight * Problem.EmissionWeight(sources[j]) * packed[source + j];
         var gramX = Matrix<double>.Build.Dense(r, r, packed[gram..source]) * Weight;
         var gx = gramX - Matrix<double>.Build.DenseIdentity(r);
         var gv = V.TransposeThisAndMultiply(V) - Matrix<double>.Build.DenseIdentity(V.ColumnCount);
@@ -587,7 +629,7 @@ public abstract class LowRankSolver : ISolver
 
     public double[] ScalarFlux()
     {
-        var mass = Operator.Basis.Mass;
+        var mass = Problem.Basis.Mass;
         var coefficient = (S * mass.In(V) * mass.Norm).ToColumnMatrix();   // φ is the mass density
         using var phi = Backend.Allocate(X.Rows, 1);
         Backend.MultiplySmall(X, coefficient, 1.0, 0.0, phi);

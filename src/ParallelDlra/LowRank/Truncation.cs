@@ -25,10 +25,17 @@ public sealed record TruncationResult(Matrix<double> Px, Matrix<double> S, Matri
 /// </summary>
 public static class Truncation
 {
-    public static TruncationResult Truncate(Matrix<double> sHat, TruncationOptions o, bool conservative, double dt)
+    /// <param name="sHat">the augmented coefficients Ŝ (a × b)</param>
+    /// <param name="o">θ, its kind and scaling, and the rank bounds</param>
+    /// <param name="conservative">keep Ŝ's first column (the conserved direction, V̂'s first column) exactly</param>
+    /// <param name="dt">the step size (for θ per unit time)</param>
+    /// <param name="densityNorm">‖Ŝ V̂ᵀd‖, the norm of the density part (d the mass direction): the scale of a
+    /// tolerance relative to the density (<see cref="RelativeScale.Density"/>); ‖Ŝ‖_F otherwise.</param>
+    public static TruncationResult Truncate(Matrix<double> sHat, TruncationOptions o, bool conservative, double dt, double densityNorm = double.NaN)
     {
         int a = sHat.RowCount, b = sHat.ColumnCount;
-        double tolerance = o.Tolerance(dt, sHat.FrobeniusNorm());
+        double scale = o.RelativeTo == RelativeScale.Density && !double.IsNaN(densityNorm) ? densityNorm : sHat.FrobeniusNorm();
+        double tolerance = o.Tolerance(dt, scale);
         if (!conservative)
         {
             var (u, sigma, vt) = SmallSvd.Of(sHat);

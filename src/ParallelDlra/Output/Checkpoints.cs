@@ -30,6 +30,12 @@ public static class PhysicsFingerprint
         w.Append(Inv, $"grid.extent: {string.Join(",", o.Grid.Extent.Select(e => $"[{N(e.Min)},{N(e.Max)}]"))}\n");
         w.Append(Inv, $"grid.boundary: {string.Join(",", o.Grid.Faces.Select((f, i) => $"{DeckWords.Faces[i]}={DeckWords.Of(DeckWords.Boundary, f.Kind)}:{N(f.InflowScalarFlux)}"))}\n");
         w.Append(Inv, $"angular.order: {o.Angular.Order}\n");
+        if (o.Angular.Method != AngularMethod.Pn)   // P_N fingerprints stay those of the runs written before S_N
+            w.Append(Inv, $"angular.method: {DeckWords.Of(DeckWords.Angular, o.Angular.Method)} {DeckWords.Of(DeckWords.Quadrature, o.Angular.Quadrature)}\n");
+        if (o.Angular.Rotation is { } rotation)
+            w.Append(Inv, $"angular.rotation: {DeckWords.Of(DeckWords.Rotation, rotation.Angle)} fraction={N(rotation.Fraction)} seed={rotation.Seed}\n");
+        if (o.Angular.Filter is { } filter)
+            w.Append(Inv, $"angular.filter: {DeckWords.Of(DeckWords.Filter, filter.Type)} strength={N(filter.Strength)} order={filter.Order}\n");
         var map = o.Material.Map;
         w.Append(Inv, $"material.background: {M(map.Background)}\n");
         foreach (var r in map.Regions)
@@ -41,6 +47,8 @@ public static class PhysicsFingerprint
         var s = o.Solver;
         w.Append(Inv, $"solver: {DeckWords.Of(DeckWords.Solver, s.Kind)} flux={DeckWords.Of(DeckWords.Flux, s.Flux)} rank={s.InitialRank} conservative={s.Conservative}\n");
         w.Append(Inv, $"solver.truncation: theta={N(s.Truncation.Theta)} {DeckWords.Of(DeckWords.Tolerance, s.Truncation.Kind)} r_min={s.Truncation.RMin} r_max={s.Truncation.RMax}\n");
+        if (o.Material.Thermal is { } th)   // only thermal decks: the fingerprint of every other deck is unchanged
+            w.Append(Inv, $"material.thermal: heat_capacity={N(th.HeatCapacity)} initial_energy={N(th.InitialEnergy)} source_until={N(th.SourceUntil)}\n");
         return w.ToString();
     }
 
@@ -166,7 +174,19 @@ public sealed class CheckpointStore
         h5.SetAttribute("/", "format", Format);
         h5.SetAttribute("/", "physics", PhysicsFingerprint.Text(_sim.Options));
         h5.CreateGroup("state");
-        switch (_sim.Solver.Save())
+        var saved = _sim.Solver.Save();
+        if (saved is CompositeState composite)
+        {
+            // The parts after the first are spatial fields (ISpatialFields), one column each: state/NAME.
+            foreach (var (name, part) in composite.Parts.Skip(1))
+            {
+                if (part is not MomentsState { U: var field }) throw new NotSupportedException($"checkpoints of a {part.GetType().Name} part are not written yet");
+                h5.WriteBlock($"state/{name}", FieldLayout.GlobalDims(disc.Grid), FieldLayout.Start(disc.Block), FieldLayout.Count(disc.Block), field);
+                DatasetChecksum.Store(h5, $"state/{name}", DatasetChecksum.Distributed(field, 1, disc.Block, _comm));
+            }
+            saved = composite.Parts[0].Part;
+        }
+        switch (saved)
         {
             case FactorsState f:
                 SnapshotWriter.WriteFactors(h5, "state", _sim, f);
@@ -329,6 +349,18 @@ public sealed class CheckpointStore
                 if (!DatasetChecksum.Verify(h5, dataset, computed, out string stored))
                     throw new InputException($"{what}: corrupted: the checksum of /{dataset} does not match (stored {stored}, read {computed}); {allowed}");
             }
+            SolverState WithFields(SolverState radiation)
+            {
+                if (sim.Solver is not ISpatialFields fields) return radiation;
+                var parts = new List<(string, SolverState)> { (Solvers.Thermal.ThermalSolver.Radiation, radiation) };
+                foreach (var name in fields.FieldNames)
+                {
+                    var field = h5.ReadBlock($"state/{name}", FieldLayout.Start(block), FieldLayout.Count(block));
+                    Verify($"state/{name}", DatasetChecksum.Distributed(field, 1, block, comm));
+                    parts.Add((name, new MomentsState(field)));
+                }
+                return new CompositeState(parts);
+            }
             if (sim.Solver.StateKind == SolverStateKind.Factors)
             {
                 var sDims = h5.Dims("state/S");
@@ -341,14 +373,14 @@ public sealed class CheckpointStore
                 Verify("state/V", DatasetChecksum.Replicated(vValues));
                 var s = Matrix<double>.Build.DenseOfRowMajor(r, r, sValues);
                 var v = Matrix<double>.Build.DenseOfRowMajor(disc.Basis.Count, r, vValues);
-                sim.Solver.Restore(new FactorsState(x, s, v));
+                sim.Solver.Restore(WithFields(new FactorsState(x, s, v)));
             }
             else if (sim.Solver.StateKind == SolverStateKind.Moments)
             {
                 ulong m = (ulong)disc.Basis.Count;
                 var u = h5.ReadBlock("state/u", FieldLayout.Stack(0, FieldLayout.Start(block)), FieldLayout.Stack(m, FieldLayout.Count(block)));
                 Verify("state/u", DatasetChecksum.Distributed(u, (int)m, block, comm));
-                sim.Solver.Restore(new MomentsState(u));
+                sim.Solver.Restore(WithFields(new MomentsState(u)));
             }
             else
             {

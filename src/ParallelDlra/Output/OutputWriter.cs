@@ -89,15 +89,19 @@ public sealed class OutputWriter
     /// <param name="simulation">the finished run</param>
     /// <param name="field">the whole-grid φ from <see cref="GatherScalarFlux"/>; null in a serial run (the
     /// solver's field is the whole grid then)</param>
-    public IReadOnlyList<string> WriteRun(Simulation simulation, double[]? field = null)
+    /// <param name="fields">the whole-grid spatial fields of the solver (<see cref="ISpatialFields"/>, from
+    /// <see cref="GatherSpatialFields"/>): columns of <c>phi.csv</c> after φ; null in a serial run</param>
+    public IReadOnlyList<string> WriteRun(Simulation simulation, double[]? field = null, IReadOnlyList<(string Name, double[] Values)>? fields = null)
     {
+        fields ??= simulation.Solver is ISpatialFields own && simulation.Context.Comm.Size == 1
+            ? [.. own.FieldNames.Select(n => (n, own.Field(n)))] : [];
         var o = simulation.Options;
         string runId = simulation.Context.RunId;
         List<string> files = [WriteDiagnostics(simulation.History), WriteDiagnosticsHdf5(simulation.History, o, runId), WriteDeck(o, runId)];
         if (o.Output.WriteField)
         {
             var last = simulation.History.Count > 0 ? simulation.History[^1] : default;
-            files.AddRange(WriteField(simulation.Discretisation.Grid, field ?? simulation.Solver.ScalarFlux(), last.Time, last.Step, o.Problem.Name, runId));
+            files.AddRange(WriteField(simulation.Discretisation.Grid, field ?? simulation.Solver.ScalarFlux(), last.Time, last.Step, o.Problem.Name, runId, fields));
         }
         return files;
     }
@@ -107,8 +111,18 @@ public sealed class OutputWriter
     /// rank 0 and null elsewhere; in a one-rank run it returns the solver's field.</summary>
     public static double[]? GatherScalarFlux(Simulation simulation) => GatherField(simulation, simulation.Solver.ScalarFlux());
 
-    /// <summary>Collective: a rank-local field of the simulation's block gathered into global cell order on rank 0
-    /// (null elsewhere; the local field itself in a one-rank run).</summary>
+    /// <summary>Collective: the solver's spatial fields (<see cref="ISpatialFields"/>, e.g. the material energy)
+    /// gathered like φ; the whole fields on rank 0, null elsewhere, empty for a solver without such fields.</summary>
+    public static IReadOnlyList<(string Name, double[] Values)>? GatherSpatialFields(Simulation simulation)
+    {
+        if (simulation.Solver is not ISpatialFields fields) return [];
+        var all = new List<(string, double[])>();
+        foreach (var name in fields.FieldNames)
+            if (GatherField(simulation, fields.Field(name)) is { } whole) all.Add((name, whole));
+        return simulation.Context.Comm.IsRoot ? all : null;
+    }
+
+    /// <summary>Collective: a rank-local field of one value per cell gathered into global cell order on rank 0.</summary>
     public static double[]? GatherField(Simulation simulation, double[] local)
     {
         var comm = simulation.Context.Comm;
@@ -189,21 +203,27 @@ public sealed class OutputWriter
 
     /// <summary><c>phi.csv</c>, <c>phi.bin</c> and <c>phi.json</c> for the whole-grid field
     /// <paramref name="phi"/> (global cell order, x fastest).</summary>
-    public IReadOnlyList<string> WriteField(CartesianGrid grid, ReadOnlySpan<double> phi, double time, int step, string problem, string runId = "")
+    public IReadOnlyList<string> WriteField(CartesianGrid grid, ReadOnlySpan<double> phi, double time, int step, string problem, string runId = "",
+        IReadOnlyList<(string Name, double[] Values)>? fields = null)
     {
         if (phi.Length != grid.CellCount)
             throw new ArgumentException($"the field has {phi.Length} values but the grid {grid.CellCount} cells", nameof(phi));
-        return [WriteFieldCsv(grid, phi), WriteFieldBinary(phi), WriteFieldMetadata(grid, time, step, problem, runId)];
+        fields ??= [];
+        foreach (var (name, values) in fields)
+            if (values.Length != grid.CellCount) throw new ArgumentException($"the field {name} has {values.Length} values but the grid {grid.CellCount} cells", nameof(fields));
+        return [WriteFieldCsv(grid, phi, fields), WriteFieldBinary(phi), WriteFieldMetadata(grid, time, step, problem, runId)];
     }
 
-    private string WriteFieldCsv(CartesianGrid grid, ReadOnlySpan<double> phi)
+    private string WriteFieldCsv(CartesianGrid grid, ReadOnlySpan<double> phi, IReadOnlyList<(string Name, double[] Values)> fields)
     {
         string tmp = TempOf(FieldCsvFile);
         using (var w = new StreamWriter(tmp, append: false, new UTF8Encoding(false), 1 << 16))
         {
             string[] axes = ["x", "y", "z"];
             w.Write(string.Join(',', axes.Take(grid.Dimension)));
-            w.Write(",phi\n");
+            w.Write(",phi");
+            foreach (var (name, _) in fields) w.Write("," + name);   // the solver's spatial fields, e.g. material_energy
+            w.Write('\n');
             int dim = grid.Dimension;
             Span<int> ijk = stackalloc int[3];
             for (long c = 0; c < phi.Length; c++)
@@ -216,6 +236,11 @@ public sealed class OutputWriter
                     w.Write(',');
                 }
                 w.Write(R(phi[(int)c]));
+                foreach (var (_, values) in fields)
+                {
+                    w.Write(',');
+                    w.Write(R(values[c]));
+                }
                 w.Write('\n');
             }
         }

@@ -89,7 +89,7 @@ public static class RunDriver
             var disc = sim.Discretisation;
             int expected = ExpectedSteps(o.Time, sim.TimeStep);
             var la = LinearAlgebraProvider.Default;
-            Logger.Info(Inv, $"angular P_{o.Angular.Order}, n_moments = {disc.Basis.Count}; n_cells = {disc.Grid.CellCount}; " +
+            Logger.Info(Inv, $"angular {o.Angular.Describe()}, n_moments = {disc.Basis.Count}; n_cells = {disc.Grid.CellCount}; " +
                              $"solver {sim.Solver.Name} ({DeckWords.Of(DeckWords.Solver, o.Solver.Kind)}, flux {DeckWords.Of(DeckWords.Flux, o.Solver.Flux)}, " +
                              $"stepper {DeckWords.Of(DeckWords.Stepper, o.Time.Stepper)})");
             Logger.Info(Inv, $"time end {o.Time.End:G6}, cfl {o.Time.Cfl:G4}, Δt = {sim.TimeStep:E4}, {expected} steps expected" +
@@ -180,9 +180,10 @@ public static class RunDriver
                 }
                 var field = o.Output.WriteField ? OutputWriter.GatherScalarFlux(sim) : null; // collective
                 var uqFiles = uq?.Write(writer) ?? []; // collective
+                var extra = o.Output.WriteField ? OutputWriter.GatherSpatialFields(sim) : null; // collective
                 if (writer is not null)
                 {
-                    var written = writer.WriteRun(sim, field).ToList();
+                    var written = writer.WriteRun(sim, field, extra).ToList();
                     written.AddRange(uqFiles);
                     if (snapshots is not null) written.Add(writer.PathOf(SnapshotWriter.IndexFile));
                     files = written;

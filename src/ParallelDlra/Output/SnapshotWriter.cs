@@ -110,6 +110,8 @@ public sealed class SnapshotWriter
         names.AddRange(moments.Select(i => $"u_{i}"));
         var statistics = disc.Basis is Uncertainty.StochasticGalerkinSpace sg ? Uncertainty.ChaosStatistics.Of(solver, sg) : null;
         if (statistics is not null) names.AddRange(UncertaintyOutput.SnapshotFields);
+        var fields = solver as ISpatialFields;
+        if (fields is not null) names.AddRange(fields.FieldNames);   // e.g. material_energy
         string tmp = Path.Combine(Directory, TempName(step, _sim.Context.RunId));
         using (var h5 = Hdf5File.Create(tmp, _comm))
         {
@@ -130,7 +132,9 @@ public sealed class SnapshotWriter
                 h5.WriteBlock("phi_var", dims, start, count, statistics.Variance);
                 h5.WriteBlock("phi_std", dims, start, count, statistics.StandardDeviation);
             }
-            if (o.Output.StoreFactors && solver.StateKind == SolverStateKind.Factors && solver.Save() is FactorsState f)
+            if (fields is not null)
+                foreach (var name in fields.FieldNames) h5.WriteBlock(name, dims, start, count, fields.Field(name));
+            if (o.Output.StoreFactors && solver.StateKind == SolverStateKind.Factors && Radiation(solver.Save()) is FactorsState f)
             {
                 h5.CreateGroup("factors");
                 WriteFactors(h5, "factors", _sim, f);
@@ -142,6 +146,10 @@ public sealed class SnapshotWriter
         if (_comm.Rank == 0) WriteIndex();
         return path;
     }
+
+    /// <summary>The kinetic part of a saved state: the state itself, or the first part of a <see cref="CompositeState"/>
+    /// (the radiation of the thermal model).</summary>
+    internal static SolverState Radiation(SolverState state) => state is CompositeState c ? c.Parts[0].Part : state;
 
     /// <summary>X (r, n_z, n_y, n_x), S (r, r) and V (n_moments, r), both row-major, under <paramref name="group"/>.</summary>
     internal static void WriteFactors(Hdf5File h5, string group, Simulation sim, FactorsState f)
@@ -189,6 +197,7 @@ public sealed class SnapshotWriter
         var names = new List<string> { "phi" };
         names.AddRange(_sim.Options.Output.Moments.Select(i => $"u_{i}"));
         if (_sim.Discretisation.Basis is Uncertainty.StochasticGalerkinSpace) names.AddRange(UncertaintyOutput.SnapshotFields);
+        if (_sim.Solver is ISpatialFields fields) names.AddRange(fields.FieldNames);
         string xml = Xdmf(grid, _written, names);
         string path = Path.Combine(Directory, IndexFile);
         string tmp = path + ".tmp";

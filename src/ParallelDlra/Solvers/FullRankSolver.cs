@@ -10,43 +10,45 @@ namespace ParallelDlra.Solvers;
 
 /// <summary>The full-rank reference: evolves all n_cells × n_moments moments u with the same
 /// discretisation the low-rank integrators use, du/dt = Σ_k D_k u B_kᵀ + Σ_j q_j c_jᵀ.</summary>
-public sealed class FullRankSolver : ISolver
+public sealed class FullRankSolver : ISolver, IRelaxable
 {
-    private readonly KineticOperator _op;
+    private readonly IKineticProblem _op;
     private readonly IComputeBackend _backend;
-    private readonly IHaloExchange _haloExchange;
     private readonly ICommunicator _comm;
     private readonly TimeStepper _stepper;
-    private readonly Block _u, _f, _term;
+    private readonly Block _u, _f;
     private readonly Block? _stage;
-    private readonly Halo _halo;
-    private readonly Matrix<double>[] _angularTransposed;
 
+    /// <summary>The full-rank solver of the separable operator <paramref name="op"/> (a <see cref="KroneckerProblem"/>).</summary>
     public FullRankSolver(KineticOperator op, IComputeBackend backend, IHaloExchange haloExchange, ICommunicator comm,
         TimeStepperKind stepper, ReadOnlySpan<double> initialMoments)
+        : this(new KroneckerProblem(op, backend, haloExchange, comm), backend, comm, stepper, initialMoments)
     {
-        _op = op;
+    }
+
+    /// <summary>The full-rank solver of any problem: it consumes only <see cref="IKineticProblem.RightHandSide"/> and
+    /// the balance terms.</summary>
+    public FullRankSolver(IKineticProblem problem, IComputeBackend backend, ICommunicator comm,
+        TimeStepperKind stepper, ReadOnlySpan<double> initialMoments)
+    {
+        _op = problem;
         _backend = backend;
-        _haloExchange = haloExchange;
         _comm = comm;
         _stepper = new TimeStepper(stepper, backend);
-        int n = op.Block.Count, m = op.Basis.Count;
+        int n = problem.Block.Count, m = problem.Basis.Count;
         _u = backend.Allocate(n, m);
         _f = backend.Allocate(n, m);
         _stage = stepper != TimeStepperKind.ForwardEuler ? backend.Allocate(n, m) : null;
-        _term = backend.Allocate(n, m);
-        _halo = new Halo(op.Block, m);
-        _angularTransposed = [.. op.Terms.Select(t => t.Angular.Transpose())];
         backend.Upload(initialMoments, _u);
-        if (op.Absorption is { } sigmaA)
+        if (problem.Absorption is { } sigmaA)
         {
             _absorption = backend.Allocate(n, 1);
             backend.Upload(sigmaA, _absorption);
         }
-        _extraAbsorption = [.. op.ExtraAbsorption.Select(e => { var b = backend.Allocate(n, 1); backend.Upload(e.Sigma, b); return b; })];
+        _extraAbsorption = [.. problem.ExtraAbsorption.Select(e => { var b = backend.Allocate(n, 1); backend.Upload(e.Sigma, b); return b; })];
     }
 
-    /// <summary>The σ of <see cref="KineticOperator.ExtraAbsorption"/> on the local cells.</summary>
+    /// <summary>The σ of <see cref="IKineticProblem.ExtraAbsorption"/> on the local cells.</summary>
     private readonly Block[] _extraAbsorption;
 
     /// <summary>σ_a on the local cells (n_cells × 1) for the absorption rate; null without absorption.</summary>
@@ -60,27 +62,8 @@ public sealed class FullRankSolver : ISolver
     public string Name => "full rank";
     public int Rank => _op.Basis.Count;
 
-    /// <summary>out ← F(t, u). The halo exchange is overlapped with the terms that need no ghosts
-    /// (diagonals, sources); the stencil terms run after it completes.</summary>
-    public void RightHandSide(double t, Block u, Block result)
-    {
-        _haloExchange.Begin(_backend, u, _halo);
-        _backend.Clear(result);
-        for (int k = 0; k < _op.Terms.Count; k++)
-            if (_op.Terms[k].Spatial is not StencilOperator) AddTerm(k, u, result);
-        foreach (var s in _op.Sources) _backend.AddOuter(s.Spatial(t), s.Angular, 1.0, result);
-        _haloExchange.End();
-        for (int k = 0; k < _op.Terms.Count; k++)
-            if (_op.Terms[k].Spatial is StencilOperator) AddTerm(k, u, result);
-    }
-
-    /// <summary>result += (D_k u) B_kᵀ.</summary>
-    private void AddTerm(int k, Block u, Block result)
-    {
-        _backend.Clear(_term);
-        _backend.ApplySpatial(_op.Terms[k].Spatial, _op.Block, u, _halo, 1.0, _term);
-        _backend.MultiplySmall(_term, _angularTransposed[k], 1.0, 1.0, result);
-    }
+    /// <summary>out ← F(t, u): the problem's right-hand side.</summary>
+    public void RightHandSide(double t, Block u, Block result) => _op.RightHandSide(t, u, result);
 
     public StepReport Step(double t, double dt)
     {
@@ -116,6 +99,7 @@ public sealed class FullRankSolver : ISolver
         for (int j = 0; j < sources.Count; j++) packed[source + j] = _op.SourceSum(sources[j], t);
         for (int e = 0; e < _extraAbsorption.Length; e++)
             packed[extra + e] = VelocitySpaces.Dot(_op.ExtraAbsorption[e].Direction, _backend.Gram(_extraAbsorption[e], u).ToColumnMajorArray());
+        if (_op.HasNonlinearLoss) packed = [.. packed, _op.LocalNonlinearLoss(t, u, Matrix<double>.Build.DenseIdentity(m))];
         DistributedSums.Complete(_comm, packed);
         for (int e = 0; e < _extraAbsorption.Length; e++) packed[absorption] += packed[extra + e];
         double rate = 0.0;
@@ -126,7 +110,9 @@ public sealed class FullRankSolver : ISolver
         }
         double emitted = 0.0;
         for (int j = 0; j < sources.Count; j++) emitted += _op.MassWeight * _op.EmissionWeight(sources[j]) * packed[source + j];
-        return new SolverBalance(packed[0] * _op.MassWeight, rate, 0.0, packed[absorption] * _op.MassWeight, emitted);
+        double absorbed = packed[absorption] * _op.MassWeight;
+        if (_op.HasNonlinearLoss) absorbed += packed[^1];   // the nonlinear loss counts as absorption
+        return new SolverBalance(packed[0] * _op.MassWeight, rate, 0.0, absorbed, emitted);
     }
 
     public double[] ScalarFlux()
@@ -148,6 +134,30 @@ public sealed class FullRankSolver : ISolver
         var result = new double[n * k];
         for (int c = 0; c < k; c++) Array.Copy(all, indices[c] * n, result, c * n, n);
         return result;
+    }
+
+    /// <summary>u_i ← c_i (u_i − (dᵀu_i) d) + (φ'_i/norm) d per cell (<see cref="IRelaxable"/>), on a host copy of u.</summary>
+    public StepReport Relax(CellRelaxation relax, double dt)
+    {
+        var u = Moments();
+        int n = _u.Rows, m = _u.Columns;
+        var mass = _op.Basis.Mass;
+        var direction = mass.Direction;
+        var phi = mass.Density(u, n);
+        var along = new double[n];
+        for (int i = 0; i < n; i++) along[i] = phi[i] / mass.Norm;   // dᵀu_i
+        var damping = new double[n];
+        relax(phi, damping);
+        for (int a = 0; a < m; a++)
+        {
+            double da = direction[a];
+            var column = u.AsSpan(a * n, n);
+            if (da == 0.0) for (int i = 0; i < n; i++) column[i] *= damping[i];
+            else for (int i = 0; i < n; i++) column[i] = damping[i] * (column[i] - along[i] * da) + phi[i] / mass.Norm * da;
+        }
+        _backend.Upload(u, _u);
+        _version++;
+        return new StepReport(Rank, 0.0);
     }
 
     public SolverStateKind StateKind => SolverStateKind.Moments;
@@ -174,7 +184,6 @@ public sealed class FullRankSolver : ISolver
     {
         _u.Dispose();
         _f.Dispose();
-        _term.Dispose();
         _stage?.Dispose();
         _absorption?.Dispose();
         foreach (var b in _extraAbsorption) b.Dispose();

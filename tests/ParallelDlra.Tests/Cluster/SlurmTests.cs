@@ -17,7 +17,7 @@ namespace ParallelDlra.Tests.Cluster;
 /// </summary>
 public sealed class SlurmTests(ITestOutputHelper log)
 {
-    private static readonly TimeSpan JobLimit = TimeSpan.FromSeconds(45);
+    private static readonly TimeSpan JobLimit = TimeSpan.FromSeconds(120);
 
     [Fact]
     public void SingleNodeScriptRunsTwoRankJob()

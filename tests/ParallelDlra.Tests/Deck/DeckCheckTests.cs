@@ -23,10 +23,10 @@ public class DeckCheckTests
     }
 
     [Fact]
-    public void ThereAreNineJobDecks()
+    public void TheJobDecksAreTheListedOnes()
         => Assert.Equal(
-            ["hohlraum.yaml", "lattice.yaml", "lattice3d.yaml", "linesource.yaml", "linesource_fullrank.yaml", "linesource_uq.yaml", "planesource.yaml",
-             "planesource_uq.yaml", "pointsource3d.yaml"],
+            ["hohlraum.yaml", "lattice.yaml", "lattice3d.yaml", "linesource.yaml", "linesource_filtered.yaml", "linesource_fullrank.yaml", "linesource_sn.yaml",
+             "linesource_uq.yaml", "planesource.yaml", "planesource_uq.yaml", "pointsource3d.yaml", "suolson.yaml"],
             JobDecks().Select(Path.GetFileName));
 
     [Theory]
@@ -59,7 +59,7 @@ public class DeckCheckTests
               rank: 3
               conservative: true
               qr: scholqr3
-              truncation: {theta: 1e-7, tolerance: absolute, r_min: 4, r_max: 4}
+              truncation: {theta: 1e-7, tolerance: absolute, per: step, relative_to: density, r_min: 4, r_max: 4}
             output: {directory: results/x, progress_every: 1, write_field: false}
             """;
         var options = DeckReader.Parse(deck, "all.yaml", "/tmp", []);
@@ -67,6 +67,8 @@ public class DeckCheckTests
         Assert.Equal(FluxKind.Rusanov, options.Solver.Flux);
         Assert.Equal(TimeStepperKind.SspRk2, options.Time.Stepper);
         Assert.Equal(ToleranceKind.Absolute, options.Solver.Truncation.Kind);
+        Assert.Equal(TruncationScaling.Step, options.Solver.Truncation.Per);
+        Assert.Equal(RelativeScale.Density, options.Solver.Truncation.RelativeTo);
         Assert.Equal(QrMethod.ShiftedCholeskyQr3, options.Solver.Qr);
         Assert.Equal(7, options.Time.MaxSteps);
         Assert.Equal(new BoundaryFace(BoundaryKind.Inflow, 2.5), options.Grid.Faces[2]);

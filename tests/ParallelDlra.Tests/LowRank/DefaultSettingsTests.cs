@@ -48,16 +48,21 @@ public sealed class DefaultSettingsTests(ITestOutputHelper output)
     }
 
     /// <summary>The plane source (jobs/planesource.yaml) at t = 1 with the default DLRA settings (augmented BUG, θ = 1e-2
-    /// relative per unit time, r_min 2), cells and N doubled twice. θ per step made DLRA worse with every refinement
-    /// (φ 8 % → 38 % → 96 % off full rank at 1000/2000/4000 cells, P_63/127/255, measured 2026-12-01). Per unit time the
-    /// difference stays three orders of magnitude below the budget θ·t = 1e-2 on every grid (measured 5.1e-6, 1.0e-5,
-    /// 1.3e-5 here; 1.3e-5, 1.8e-5, 2.9e-5 at 1000–4000 cells): bounded by θ·t, and at most 2.5× per doubling —
-    /// not strictly flat: the relative tolerance follows ‖u‖, which grows with N here (the uncollided flux is a δ in
-    /// angle); with an absolute θ the same runs give 3.4e-6, 3.4e-6, 4.0e-6.</summary>
+    /// relative to the density per unit time, r_min 2), cells and N doubled twice (issue #12). Grids from 500 cells/P_31 on:
+    /// below that the rank reaches n_moments and DLRA is nearly exact (250/P_15: 3.4e-6), which is not the regime the
+    /// criterion is about.
+    /// Bounds: (1) the budget of θ per unit time, θ·t = 1e-2 relative (Ceruti, Kusch and Lubich: the error of the
+    /// rank-adaptive BUG is bounded by the sum of the truncation tolerances); (2) "does not grow": at most 25 % above the
+    /// coarser grid's difference at each doubling — the truncation is a discrete choice of singular values, which differs
+    /// from grid to grid, so the difference fluctuates about a level (measured 2026-12-01: 7.3e-6, 7.0e-6, 8.4e-6; θ
+    /// relative to the whole solution ‖u‖, whose norm grows with N where ψ is peaked in angle, gave 1.0e-5, 1.3e-5, 1.8e-5,
+    /// and θ per step 8 % → 38 % → 96 % at 1000–4000 cells); (3) the difference scales with θ (θ = 1e-3: 6.8e-7, 5.7e-7),
+    /// so it is the truncation's and not a floor of the integrator.</summary>
     [Fact]
+    [Trait("Category", "Slow")]
     public void Plane_source_difference_to_full_rank_does_not_grow_with_refinement()
     {
-        var settings = new[] { (250, 15), (500, 31), (1000, 63) };
+        var settings = new[] { (500, 31), (1000, 63), (2000, 127) };
         var diffs = new List<double>();
         foreach (var (cells, order) in settings)
         {
@@ -68,11 +73,8 @@ public sealed class DefaultSettingsTests(ITestOutputHelper output)
             output.WriteLine($"{cells} cells, P_{order}: augmented BUG at the defaults {diffs[^1]:E3} off full rank (φ); " +
                              $"ranks {sim.History.Skip(1).Min(h => h.Rank)}..{sim.History.Max(h => h.Rank)}");
         }
-        // The budget of θ per unit time (Ceruti, Kusch and Lubich: the sum of the truncation tolerances, θ·t = 1e-2).
         Assert.All(diffs, d => Assert.True(d <= 1e-2, $"difference {d:E3} above the budget θ·t"));
-        // A regression bound on the measured growth (2.0× and 1.26×, see above), not a theory: the letter of issue #12
-        // ("does not grow") is not met, and this keeps the growth from getting worse unnoticed.
         for (int i = 1; i < diffs.Count; i++)
-            Assert.True(diffs[i] <= 2.5 * diffs[i - 1], $"difference grew from {diffs[i - 1]:E3} to {diffs[i]:E3} on refinement");
+            Assert.True(diffs[i] <= 1.25 * diffs[i - 1], $"difference grew from {diffs[i - 1]:E3} to {diffs[i]:E3} on refinement");
     }
 }

@@ -28,6 +28,24 @@ public sealed class TruncationTests
         Assert.Equal((2, Math.Sqrt(1.25)), Choose(s, 12.0, ToleranceKind.Absolute, per: TruncationScaling.UnitTime, dt: 0.1));
     }
 
+    /// <summary>θ relative to the density: the scale is ‖Ŝ V̂ᵀd‖ passed in by the solver, not ‖Ŝ‖_F.</summary>
+    [Fact]
+    public void Relative_to_the_density_scales_theta_by_the_density_norm()
+    {
+        // Ŝ = diag(4, 2, 1, 0.5), ‖Ŝ‖_F = √21.25 = 4.61; θ = 0.25 per step: ϑ = 1.152 ≥ √1.25, rank 2 (as above).
+        var sHat = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfDiagonalArray([4.0, 2, 1, 0.5]);
+        var bySolution = new TruncationOptions(0.25, ToleranceKind.Relative, 1, 10, TruncationScaling.Step, RelativeScale.Solution);
+        Assert.Equal(2, Truncation.Truncate(sHat, bySolution, conservative: false, dt: 1.0, densityNorm: 2.0).Rank);
+        // Relative to a density of norm 2: ϑ = 0.5 < √1.25 but ≥ 0.5: only the last value goes, rank 3.
+        var byDensity = bySolution with { RelativeTo = RelativeScale.Density };
+        var t = Truncation.Truncate(sHat, byDensity, conservative: false, dt: 1.0, densityNorm: 2.0);
+        Assert.Equal(3, t.Rank);
+        Assert.Equal(0.5, t.DiscardedTail, 15);
+        // Absolute θ ignores both scales.
+        var absolute = byDensity with { Kind = ToleranceKind.Absolute, Theta = 1.2 };
+        Assert.Equal(2, Truncation.Truncate(sHat, absolute, conservative: false, dt: 1.0, densityNorm: 2.0).Rank);
+    }
+
     [Fact]
     public void Absolute_and_relative_tolerances_by_hand()
     {

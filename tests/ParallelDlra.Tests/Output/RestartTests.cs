@@ -23,6 +23,10 @@ public sealed class RestartTests : IDisposable
     {
         "planesource" => [JobDeck("planesource"), "--set", "grid.cells=[60]", "--set", "angular.order=7"],
         "linesource" => [JobDeck("linesource"), "--set", "grid.cells=[24, 24]", "--set", "angular.order=5", "--set", "time.end=5"],
+        "linesource_sn" => [JobDeck("linesource_sn"), "--set", "grid.cells=[24, 24]", "--set", "angular.order=6", "--set", "time.end=5",
+            "--set", "solver.rank=6", "--set", "solver.truncation.r_min=4"],
+        "linesource_filtered" => [JobDeck("linesource_filtered"), "--set", "grid.cells=[24, 24]", "--set", "angular.order=5", "--set", "time.end=5",
+            "--set", "angular.filter.strength=5", "--set", "solver.rank=6", "--set", "solver.truncation.r_min=4"],
         _ => throw new ArgumentException(deck),
     };
 
@@ -36,6 +40,8 @@ public sealed class RestartTests : IDisposable
     [Theory]
     [InlineData("planesource")] // full rank
     [InlineData("linesource")]  // augmented BUG
+    [InlineData("linesource_sn")]  // S_N, augmented BUG, conservative truncation
+    [InlineData("linesource_filtered")]  // filtered P_N, augmented BUG, conservative truncation
     public void Twenty_steps_equal_ten_plus_ten_from_a_checkpoint_bit_for_bit(string deck)
     {
         string whole = RunSteps(deck, "whole", 20);

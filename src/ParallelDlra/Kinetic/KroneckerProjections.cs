@@ -1,11 +1,10 @@
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Mesh;
 using ParallelDlra.Compute;
-using ParallelDlra.Kinetic;
 using ParallelDlra.LinearAlgebra;
 using ParallelDlra.Parallel;
 
-namespace ParallelDlra.LowRank;
+namespace ParallelDlra.Kinetic;
 
 /// <summary>The Galerkin coefficients of one basis pair, what every substep consumes.
 /// Spatial side (needs a sum over cells): G_k = w XᵀD_kX and s_j(t) = w Xᵀq_j(t); kept with them, the sums they
@@ -13,10 +12,10 @@ namespace ParallelDlra.LowRank;
 /// that the coefficients of an augmented basis [X, X̃] reuse the X block.
 /// Angular side (replicated): M_k = VᵀB_kᵀV and a_j = Vᵀc_j.</summary>
 public sealed record SpatialCoefficients(Matrix<double>[] G, Func<double, Matrix<double>> Source,
-    Matrix<double>[] Shifts, Matrix<double>[] Diagonals, IReadOnlyDictionary<double, Matrix<double>> Sources);
+    Matrix<double>[] Shifts, Matrix<double>[] Diagonals, IReadOnlyDictionary<double, Matrix<double>> Sources) : ISpatialCoefficients;
 
 /// <inheritdoc cref="SpatialCoefficients"/>
-public sealed record AngularCoefficients(Matrix<double>[] M, Matrix<double> Source);
+public sealed record AngularCoefficients(Matrix<double>[] M, Matrix<double> Source) : IAngularCoefficients;
 
 /// <summary>
 /// The three projections of the separable operator F(u) = Σ_k D_k u B_kᵀ + Σ_j q_j c_jᵀ that the

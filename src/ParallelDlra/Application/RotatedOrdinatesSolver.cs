@@ -1,0 +1,131 @@
+using MathNet.Numerics.LinearAlgebra;
+using ParallelDlra.Angular;
+using ParallelDlra.Angular.Quadratures;
+using ParallelDlra.Deck;
+using ParallelDlra.Solvers;
+
+namespace ParallelDlra.Application;
+
+/// <summary>rS_N (Camminady, Frank, Küpper and Kusch, JCP 2019): after every step the ordinates turn about z by α
+/// (<see cref="RotationOptions"/>) and the solution is interpolated onto the turned set
+/// (<see cref="AzimuthalRotation"/>, matrix R). The state moves with it: full rank u ← u Rᵀ; low rank only V changes,
+/// V ← R V = Q T (QR, signs so that diag T ≥ 0) and S ← S Tᵀ, so X S Vᵀ becomes X S (RV)ᵀ exactly — n_q × r work,
+/// no n_cells-long work. R keeps φ's mass exactly (its columns sum to 1 on each ring) and R d = d, so the mass
+/// direction d stays in span(V) for the conservative truncation. The turned set is the same set offset by
+/// β ∈ [0, Δφ) (a turn by Δφ only renumbers the ring), so the operator of the next step is the one of offset β′.
+/// <para>Not yet removed: the solver of offset β′ is rebuilt every step (its operator and a fresh solver that takes
+/// the turned state), an O(n_cells) setup besides the n_q × r rotation.</para></summary>
+public sealed class RotatedOrdinatesSolver : ISolver
+{
+    private readonly RunOptions _options;
+    private readonly Discretisation _first;
+    private readonly RunContext _context;
+    private readonly double[] _zero;
+    private readonly double _spacing;
+    private ISolver _inner;
+    private Discretisation _current;
+    private int _steps;
+
+    public RotatedOrdinatesSolver(RunOptions options, Discretisation discretisation, RunContext context, ISolver first)
+    {
+        if (discretisation.Basis is not DiscreteOrdinates sn) throw new ArgumentException("rS_N needs discrete ordinates", nameof(discretisation));
+        _options = options;
+        _first = discretisation;
+        _current = discretisation;
+        _context = context;
+        _inner = first;
+        _zero = new double[discretisation.Block.Count];
+        _spacing = AzimuthalRotation.Spacing(sn.Set);
+        Rotation = options.Angular.Rotation ?? throw new ArgumentException("no angular.rotation", nameof(options));
+    }
+
+    public RotationOptions Rotation { get; }
+
+    /// <summary>The current azimuth offset β ∈ [0, Δφ) of the ordinates.</summary>
+    public double Offset { get; private set; }
+
+    /// <summary>The discretisation of the current offset.</summary>
+    public Discretisation Current => _current;
+
+    public string Name => $"{_inner.Name} + rS_N";
+    public int Rank => _inner.Rank;
+    public bool Conserves => _inner.Conserves;
+    public SolverStateKind StateKind => _inner.StateKind;
+
+    public StepReport Step(double t, double dt)
+    {
+        var report = _inner.Step(t, dt);
+        _steps++;
+        double alpha = Angle(Rotation, _steps) * _spacing;
+        double next = Offset + alpha;
+        if (next >= _spacing) next -= _spacing;
+        var set = ((DiscreteOrdinates)_current.Basis).Set;
+        var r = AzimuthalRotation.Matrix(set, Offset, next);
+        var turned = Turn(_inner.Save(), r);
+        var basis = new DiscreteOrdinates(ProductGaussLegendre.Create(set.Dimension, _options.Angular.Order, next));
+        var disc = Discretisation.Build(_options, _context, basis);
+        var solver = SolverFactory.CreateInner(_options, disc, _context, _zero);
+        solver.Restore(turned);
+        _inner.Dispose();
+        _inner = solver;
+        _current = disc;
+        Offset = next;
+        return report;
+    }
+
+    /// <summary>α/Δφ of step <paramref name="step"/>: the fixed fraction, or a uniform [0, 1) number from the seed and the
+    /// step (SplitMix64), the same on every rank.</summary>
+    public static double Angle(RotationOptions rotation, int step)
+    {
+        if (rotation.Angle == RotationAngle.Fixed) return rotation.Fraction;
+        ulong z = (ulong)rotation.Seed * 0x9E3779B97F4A7C15UL + (ulong)step * 0xD1B54A32D192ED03UL + 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (z >> 11) * (1.0 / (1UL << 53));
+    }
+
+    /// <summary>The state after the interpolation R: u Rᵀ, or (X, S Tᵀ, Q) with R V = Q T.</summary>
+    public static SolverState Turn(SolverState state, Matrix<double> r) => state switch
+    {
+        MomentsState m => new MomentsState(TurnMoments(m.U, r)),
+        FactorsState f => TurnFactors(f, r),
+        _ => throw new NotSupportedException($"rS_N cannot turn a {state.GetType().Name}"),
+    };
+
+    private static double[] TurnMoments(double[] u, Matrix<double> r)
+    {
+        int m = r.RowCount, n = u.Length / m;
+        var result = new double[u.Length];
+        foreach (var (q, p, w) in r.EnumerateIndexed(Zeros.AllowSkip))
+        {
+            if (w == 0.0) continue;
+            // column q of u Rᵀ gets w · column p of u
+            for (int i = 0; i < n; i++) result[q * n + i] += w * u[p * n + i];
+        }
+        return result;
+    }
+
+    private static FactorsState TurnFactors(FactorsState f, Matrix<double> r)
+    {
+        var rv = r * f.V;
+        var qr = rv.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
+        var q = qr.Q.Clone();
+        var t = qr.R.Clone();
+        for (int j = 0; j < t.RowCount; j++)
+        {
+            if (t[j, j] >= 0) continue;
+            q.SetColumn(j, -q.Column(j));
+            t.SetRow(j, -t.Row(j));
+        }
+        return new FactorsState(f.X, f.S * t.Transpose(), q);
+    }
+
+    public SolverBalance Balance(double t) => _inner.Balance(t);
+    public double[] ScalarFlux() => _inner.ScalarFlux();
+    public double[] Moments() => _inner.Moments();
+    public double[] Moments(IReadOnlyList<int> indices) => _inner.Moments(indices);
+    public SolverState Save() => _inner.Save();
+    public void Restore(SolverState state) => _inner.Restore(state);
+    public void Dispose() => _inner.Dispose();
+}
