@@ -10,6 +10,8 @@ internal static class CheckCommand
     {
         if (ranks < 1) throw new InputException($"--ranks {ranks}: not a rank count; allowed: an integer >= 1");
         var options = DeckReader.Load(deckPath, overrides);
+        // With --ranks N the ensemble's groups must divide N (the run checks the same against its ranks).
+        if (ranks > 1 && options.Uncertainty?.GroupsError(ranks) is { } groupsError) throw groupsError;
         stdout.WriteLine($"# {deckPath}: valid; resolved options ({options.Grid.Dimension}D, {options.Angular.Describe()})");
         if (options.Angular.Method == AngularMethod.Sn)
             stdout.WriteLine($"# n_q = {DeckReader.AngularCount(options.Grid.Dimension, options.Angular)} ordinates");

@@ -38,7 +38,10 @@ internal static class RunCommand
             var options = DeckReader.Load(deckPath, overrides);
             var local = NodeLocalRank.FromEnvironment();
             using var backend = ComputeBackends.Create(options.Compute, local.Rank, local.Size);
-            var context = new RunContext(comm, backend, CartesianDecomposition.Hook(comm), new PhaseTimers());
+            var context = new RunContext(comm, backend, CartesianDecomposition.Hook(comm), new PhaseTimers())
+            {
+                DecomposeOver = group => CartesianDecomposition.Hook((MpiCommunicator)group),   // ensemble groups (uncertainty.groups)
+            };
             RunDriver.Run(options, context, deckPath, stdout, restart, overwrite);
             return ExitCodes.Done;
         });

@@ -19,6 +19,17 @@ namespace ParallelDlra.Application;
 public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Func<CartesianGrid, bool[], (GridBlock Block, IHaloExchange Halo)>? Decompose = null,
     PhaseTimers? Timers = null, string RunId = "")
 {
+    /// <summary>The decomposition hook over another communicator (a group of ranks of an ensemble,
+    /// <see cref="ICommunicator.Split"/>); null where only one-rank groups are possible (a serial run).</summary>
+    public Func<ICommunicator, Func<CartesianGrid, bool[], (GridBlock Block, IHaloExchange Halo)>?>? DecomposeOver { get; init; }
+
+    /// <summary>The context of a run on the group of ranks <paramref name="group"/>: its communicator and decomposition,
+    /// the same backend and timers.</summary>
+    public RunContext ForGroup(ICommunicator group) => group.Size == 1 && ReferenceEquals(group, Comm) && Comm.Size == 1
+        ? this
+        : this with { Comm = group, Decompose = group.Size == 1 ? null : DecomposeOver?.Invoke(group)
+            ?? throw new NotSupportedException($"no decomposition over a group of {group.Size} ranks in this context") };
+
     public static RunContext Serial(PhaseTimers? timers = null) => new(SerialCommunicator.Instance, new CpuBackend(), Timers: timers);
 }
 
@@ -27,6 +38,9 @@ public sealed record RunContext(ICommunicator Comm, IComputeBackend Backend, Fun
 /// <c>reaction</c>).</summary>
 public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloExchange Halo, IVelocitySpace Basis, KineticOperator Operator)
 {
+    /// <summary>The stochastic-Galerkin problem when the deck has one (method stochastic_galerkin), else null.</summary>
+    public Uncertainty.StochasticGalerkinTerms? StochasticGalerkin { get; init; }
+
     /// <summary>What the solvers consume: right-hand sides, Galerkin coefficients, stability limit, balance terms.</summary>
     public required IKineticProblem Problem { get; init; }
 
@@ -45,7 +59,11 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
             var sg = new Uncertainty.StochasticGalerkinTerms(sgOptions, basis);
             var sgOperator = new KineticOperator(block, sg.Space, sg.MeanMaterials(o.Material.Map), o.Grid.Faces, o.Solver.Flux);
             sg.AddTo(sgOperator, o.Material.Map);
-            return new Discretisation(grid, block, halo, sg.Space, sgOperator) { Problem = new KroneckerProblem(sgOperator, ctx.Backend, halo, ctx.Comm) };
+            return new Discretisation(grid, block, halo, sg.Space, sgOperator)
+            {
+                Problem = new KroneckerProblem(sgOperator, ctx.Backend, halo, ctx.Comm),
+                StochasticGalerkin = sg,
+            };
         }
         // Thermal radiative transfer: the operator streams only; absorption, emission and the source are the
         // implicit per-cell exchange of the thermal solver (SolverFactory).
@@ -82,6 +100,7 @@ public sealed class Simulation
         var op = Discretisation.Problem;
         TimeStep = op.TimeStep(options.Time.Cfl);
         Span<double> sigma = [DistributedSums.Max(context.Comm, op.LocalSigmaTMax)];
+        if (Discretisation.StochasticGalerkin is { } sg) sigma[0] = Math.Max(sigma[0], sg.LargestSigmaT(options.Material.Map));   // over the parameters' ranges
         // Von Neumann, forward Euler (SSP-RK2 is a convex combination of Euler steps): the checkerboard mode is
         // multiplied by 1 − Δt·(rate + σ_t) per step (rate: IKineticProblem.CheckerboardRate), so |·| ≤ 1 needs
         // Δt·(rate + σ_t) ≤ 2. Δt is proportional to cfl, which gives the largest stable cfl.
@@ -97,6 +116,7 @@ public sealed class Simulation
         var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block);
         DivergenceGuard.CheckInitial(options, phi0, context.Comm);
         Solver = SolverFactory.Create(options, Discretisation, context, phi0);
+        Discretisation.StochasticGalerkin?.ApplyInitialAmplitude(Solver);
         _filter = Uncertainty.ChaosFilter.For(Discretisation.Basis, options.Uncertainty);
     }
 

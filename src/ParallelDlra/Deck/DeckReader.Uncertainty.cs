@@ -7,7 +7,7 @@ namespace ParallelDlra.Deck;
 public static partial class DeckReader
 {
     private static readonly string[] UncertaintyKeys =
-        ["method", "parameters", "degree", "index_set", "filter", "groups", "nodes", "samples", "seed", "sigma_s", "sigma_a", "source"];
+        ["method", "parameters", "degree", "index_set", "filter", "groups", "nodes", "samples", "seed", "sigma_s", "sigma_a", "source", "initial"];
     private static readonly string[] ParameterKeys = ["distribution", "min", "max", "mean", "std"];
     private static readonly string[] InputKeys = ["mean", "spread", "parameter", "region"];
     private static readonly string[] FilterKeys = ["strength"];
@@ -28,7 +28,11 @@ public static partial class DeckReader
         int degree = s.Optional("degree")?.Int(degreeAllowed, n => n < 0 ? "is negative" : n > MaxChaosDegree ? "is too large" : null) ?? 2;
         var set = s.Optional("index_set")?.Word("chaos index set", UncertaintyWords.IndexSet) ?? ChaosIndexSet.Tensor;
         double strength = s.Sub("filter", FilterKeys).Optional("strength")?.Double("strength >= 0 (0: no filter)", v => v >= 0 ? null : "is negative") ?? 0.0;
-        int groups = s.Optional("groups")?.Int("groups >= 1 (a divisor of the number of ranks)", n => n >= 1 ? null : "is not positive") ?? 1;
+        var groupsValue = s.Optional("groups");
+        int groups = groupsValue?.Int("groups >= 1 (a divisor of the number of ranks)", n => n >= 1 ? null : "is not positive") ?? 1;
+        if (groups > 1 && method == UncertaintyMethod.StochasticGalerkin)
+            throw groupsValue!.Error("asks for groups of ranks, which only an ensemble has",
+                "1 with method: stochastic_galerkin (it runs on all ranks); groups of ranks with method: collocation or monte_carlo");
         int nodes = s.Optional("nodes")?.Int("1 <= nodes <= 64 (Gauss nodes per parameter)", n => n < 1 ? "is not positive" : n > 64 ? "is too large" : null) ?? degree + 1;
         int samples = s.Optional("samples")?.Int("samples >= 1", n => n >= 1 ? null : "is not positive") ?? 100;
         int seed = s.Optional("seed")?.Int("an integer seed") ?? 1;
@@ -100,6 +104,8 @@ public static partial class DeckReader
         string? region = null;
         if (m.Optional("region") is { } r)
         {
+            if (target == UncertainTarget.InitialAmplitude)
+                throw r.Error("is given for the initial condition's amplitude", "no region: the amplitude multiplies the whole initial condition");
             var names = map.Regions.Select(x => x.Name).Append("background").Distinct().ToArray();
             string allowed = "a region of the material map: " + string.Join(", ", names);
             region = r.Text(allowed, n => names.Contains(n) ? null : "is not a region of the material map");

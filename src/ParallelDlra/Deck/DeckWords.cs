@@ -67,5 +67,5 @@ internal static class UncertaintyWords
     public static readonly (string Word, ChaosIndexSet Value)[] IndexSet = [("tensor", ChaosIndexSet.Tensor), ("total_degree", ChaosIndexSet.TotalDegree)];
 
     public static readonly (string Key, UncertainTarget Value)[] Targets =
-        [("sigma_s", UncertainTarget.SigmaS), ("sigma_a", UncertainTarget.SigmaA), ("source", UncertainTarget.Source)];
+        [("sigma_s", UncertainTarget.SigmaS), ("sigma_a", UncertainTarget.SigmaA), ("source", UncertainTarget.Source), ("initial", UncertainTarget.InitialAmplitude)];
 }

@@ -9,7 +9,7 @@ public enum UncertaintyMethod { StochasticGalerkin, Collocation, MonteCarlo }
 public enum ParameterDistribution { Uniform, Normal }
 
 /// <summary>Which input an uncertain dependence acts on.</summary>
-public enum UncertainTarget { SigmaS, SigmaA, Source }
+public enum UncertainTarget { SigmaS, SigmaA, Source, InitialAmplitude }
 
 /// <summary>Which chaos polynomials: all degrees ≤ n per parameter, or total degree ≤ n.</summary>
 public enum ChaosIndexSet { Tensor, TotalDegree }
@@ -54,6 +54,11 @@ public sealed record UncertaintyOptions(
         => HashCode.Combine(Method, ValueEquality.Hash(Parameters), ValueEquality.Hash(Inputs), Degree, IndexSet, FilterStrength,
             HashCode.Combine(Groups, Nodes, Samples, Seed));
 
+    /// <summary>The error when <see cref="Groups"/> does not divide the job's <paramref name="ranks"/>, else null.</summary>
+    public InputException? GroupsError(int ranks) => ranks % Groups == 0 ? null
+        : new InputException($"uncertainty.groups = {Groups} does not divide the {ranks} rank(s) of the job; " +
+                             "allowed: a divisor of the number of ranks (each group runs its members on ranks/groups ranks)");
+
     /// <summary>Whether an input acts on the cells of the material class <paramref name="region"/> (a region's name or
     /// "background").</summary>
     public static bool Covers(UncertainInput input, string region) => input.Region is null || input.Region == region;
@@ -67,7 +72,8 @@ public sealed record UncertaintyOptions(
         {
             UncertainTarget.SigmaS => material.SigmaS,
             UncertainTarget.SigmaA => material.SigmaA,
-            _ => material.Source,
+            UncertainTarget.Source => material.Source,
+            _ => 1.0,   // the initial condition's amplitude: φ0(x, ξ) = φ0(x)·(mean + Σ_k spread_k ξ_k), mean 1 by default
         };
         var spreads = new double[Parameters.Length];
         foreach (var input in On(target))

@@ -9,7 +9,7 @@ internal static unsafe partial class LibPdlraMpi
     private const string Lib = NativeLibraryResolver.PdlraMpi;
 
     /// <summary>The ABI version this code expects from <c>pdlra_mpi_abi()</c>.</summary>
-    public const int Abi = 1;
+    public const int Abi = 2;
 
     /// <summary>Operation codes of <see cref="pdlra_mpi_allreduce"/>.</summary>
     public const int OpSum = 0, OpMax = 1, OpMin = 2;
@@ -36,4 +36,16 @@ internal static unsafe partial class LibPdlraMpi
     [LibraryImport(Lib)] public static partial int pdlra_mpi_irecv(double* buffer, int count, int source, int tag, long* request);
     [LibraryImport(Lib)] public static partial int pdlra_mpi_waitall(int count, long* requests);
     [LibraryImport(Lib)] public static partial int pdlra_mpi_library_version(byte* buffer, int capacity);
+
+    // The same on a communicator made by pdlra_mpi_comm_split (index c; 0 is the job's). ABI 2.
+    [LibraryImport(Lib)] public static partial int pdlra_mpi_comm_split(int parent, int color, int key, int* child, int* rank, int* size);
+    [LibraryImport(Lib)] public static partial int pdlra_mpi_comm_free(int c);
+    [LibraryImport(Lib)] public static partial nint pdlra_mpi_comm_handle_on(int c);
+    [LibraryImport(Lib)] public static partial int pdlra_mpi_barrier_on(int c);
+    [LibraryImport(Lib)] public static partial int pdlra_mpi_allreduce_on(int c, double* values, int count, int op);
+    [LibraryImport(Lib)] public static partial int pdlra_mpi_bcast_on(int c, double* values, int count, int root);
+    [LibraryImport(Lib)] public static partial int pdlra_mpi_allgather_on(int c, double* send, int count, double* recv);
+    [LibraryImport(Lib)] public static partial int pdlra_mpi_gatherv_on(int c, double* send, int count, double* recv, int* counts, int* displs, int root);
+    [LibraryImport(Lib)] public static partial int pdlra_mpi_isend_on(int c, double* buffer, int count, int dest, int tag, long* request);
+    [LibraryImport(Lib)] public static partial int pdlra_mpi_irecv_on(int c, double* buffer, int count, int source, int tag, long* request);
 }

@@ -49,6 +49,13 @@ public static class RunDriver
         bool overwrite = false)
     {
         var timers = context.Timers ?? new PhaseTimers();
+        if (options.Uncertainty is { Method: not UncertaintyMethod.StochasticGalerkin })
+        {
+            // Collocation / Monte Carlo: an ensemble of deterministic runs (no checkpoints, no restart).
+            if (restart is not null) throw new InputException($"--restart {restart}: an ensemble (uncertainty.method: collocation | monte_carlo) has no checkpoints to restart from");
+            var ensemble = EnsembleDriver.Run(options, context with { Timers = timers }, source);
+            return new RunSummary(0, options.Time.End, 0, 0, timers.Wall, ensemble.Files, timers);
+        }
 
         // Sized before anything is allocated: the same estimate on every rank (the deck and the rank count only).
         ResourceEstimate.Refuse(options, context.Comm);

@@ -42,6 +42,14 @@ public interface ICommunicator
         send.CopyTo(recv);
     }
 
+    /// <summary>MPI_Comm_split: the ranks calling with the same <paramref name="color"/> form a new communicator, ordered
+    /// by <paramref name="key"/> (then by rank). Collective. A one-rank communicator splits into itself.</summary>
+    ICommunicator Split(int color, int key)
+    {
+        if (Size != 1) throw new NotSupportedException($"{GetType().Name} has no Split for {Size} ranks");
+        return this;
+    }
+
     /// <summary>Ends every rank of the job with exit code <paramref name="code"/>; under MPI it does not
     /// return (MPI_Abort). Not collective: one failing rank calls it. The caller logs the reason first.</summary>
     void Abort(int code) => Environment.Exit(code);

@@ -24,16 +24,30 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IMpiCommunicatorHand
     private readonly List<MemoryHandle> _pinned = [];
     private readonly List<long> _requests = [];
 
-    private MpiCommunicator(int rank, int size)
+    /// <summary>The shim's index of this communicator: 0 for the job's, others made by <see cref="Split"/>.</summary>
+    private readonly int _index;
+
+    private MpiCommunicator(int rank, int size, int index = 0)
     {
         Rank = rank;
         Size = size;
+        _index = index;
+    }
+
+    /// <summary>MPI_Comm_split (collective): the ranks with the same <paramref name="color"/> form a communicator, ordered
+    /// by <paramref name="key"/>. Used for the groups of ranks of an ensemble; dispose it (collectively) when done.</summary>
+    public ICommunicator Split(int color, int key)
+    {
+        int child, rank, size;
+        Counters.AddCollective(0);
+        Check(LibPdlraMpi.pdlra_mpi_comm_split(_index, color, key, &child, &rank, &size), "MPI_Comm_split");
+        return new MpiCommunicator(rank, size, child);
     }
 
     public int Rank { get; }
 
     /// <summary>The shim's duplicate of MPI_COMM_WORLD as a raw handle (for parallel HDF5).</summary>
-    public nint MpiComm => LibPdlraMpi.pdlra_mpi_comm_handle();
+    public nint MpiComm => LibPdlraMpi.pdlra_mpi_comm_handle_on(_index);
 
     /// <summary>MPI_INFO_NULL of the MPI library the shim was built against.</summary>
     public nint MpiInfoNull => LibPdlraMpi.pdlra_mpi_info_null();
@@ -78,20 +92,20 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IMpiCommunicatorHand
     {
         Counters.AddCollective(8L * values.Length);
         if (values.IsEmpty) return; // every rank passes the same length (collective contract)
-        fixed (double* p = values) Check(LibPdlraMpi.pdlra_mpi_allreduce(p, values.Length, op), what);
+        fixed (double* p = values) Check(LibPdlraMpi.pdlra_mpi_allreduce_on(_index, p, values.Length, op), what);
     }
 
     public void Broadcast(Span<double> values, int root = 0)
     {
         Counters.AddCollective(8L * values.Length);
         if (values.IsEmpty) return;
-        fixed (double* p = values) Check(LibPdlraMpi.pdlra_mpi_bcast(p, values.Length, root), "MPI_Bcast");
+        fixed (double* p = values) Check(LibPdlraMpi.pdlra_mpi_bcast_on(_index, p, values.Length, root), "MPI_Bcast");
     }
 
     public void Barrier()
     {
         Counters.AddCollective(0);
-        Check(LibPdlraMpi.pdlra_mpi_barrier(), "MPI_Barrier");
+        Check(LibPdlraMpi.pdlra_mpi_barrier_on(_index), "MPI_Barrier");
     }
 
     public void Allgather(ReadOnlySpan<double> send, Span<double> recv)
@@ -101,7 +115,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IMpiCommunicatorHand
         double dummy = 0;
         fixed (double* s = send)
         fixed (double* r = recv)
-            Check(LibPdlraMpi.pdlra_mpi_allgather(s == null ? &dummy : s, send.Length, r == null ? &dummy : r), "MPI_Allgather");
+            Check(LibPdlraMpi.pdlra_mpi_allgather_on(_index, s == null ? &dummy : s, send.Length, r == null ? &dummy : r), "MPI_Allgather");
     }
 
     public void Gatherv(ReadOnlySpan<double> send, Span<double> recv, ReadOnlySpan<int> counts, int root = 0)
@@ -122,7 +136,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IMpiCommunicatorHand
         fixed (double* r = recv)
         fixed (int* c = counts)
         fixed (int* d = displs)
-            Check(LibPdlraMpi.pdlra_mpi_gatherv(s == null ? &dummy : s, send.Length, r == null ? &dummy : r,
+            Check(LibPdlraMpi.pdlra_mpi_gatherv_on(_index, s == null ? &dummy : s, send.Length, r == null ? &dummy : r,
                 c == null ? &zero : c, d == null ? &zero : d, root), "MPI_Gatherv");
     }
 
@@ -134,7 +148,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IMpiCommunicatorHand
         _pinned.Add(h);
         long request;
         Counters.AddSend(8L * buffer.Length);
-        Check(LibPdlraMpi.pdlra_mpi_isend((double*)h.Pointer, buffer.Length, dest, tag, &request), $"MPI_Isend(to {dest}, tag {tag})");
+        Check(LibPdlraMpi.pdlra_mpi_isend_on(_index, (double*)h.Pointer, buffer.Length, dest, tag, &request), $"MPI_Isend(to {dest}, tag {tag})");
         _requests.Add(request);
     }
 
@@ -144,7 +158,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IMpiCommunicatorHand
         var h = buffer.Pin();
         _pinned.Add(h);
         long request;
-        Check(LibPdlraMpi.pdlra_mpi_irecv((double*)h.Pointer, buffer.Length, source, tag, &request), $"MPI_Irecv(from {source}, tag {tag})");
+        Check(LibPdlraMpi.pdlra_mpi_irecv_on(_index, (double*)h.Pointer, buffer.Length, source, tag, &request), $"MPI_Irecv(from {source}, tag {tag})");
         _requests.Add(request);
     }
 
@@ -175,6 +189,11 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IMpiCommunicatorHand
     /// <summary>MPI_Finalize (collective: every rank must reach it).</summary>
     public void Dispose()
     {
+        if (_index != 0)
+        {
+            Check(LibPdlraMpi.pdlra_mpi_comm_free(_index), "MPI_Comm_free");
+            return;
+        }
         if (!ReferenceEquals(_world, this)) return;
         _world = null;
         Check(LibPdlraMpi.pdlra_mpi_finalize(), "MPI_Finalize");

@@ -14,11 +14,13 @@ namespace ParallelDlra.Uncertainty;
 public sealed class ChaosFilter
 {
     private readonly double[] _factors;   // per coefficient of the velocity space
+    private readonly int _chaosCount;
 
     public ChaosFilter(StochasticGalerkinSpace space, double strength)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(strength);
         var g = space.Chaos.FilterFactors(strength);
+        _chaosCount = space.Chaos.Count;
         _factors = new double[space.Count];
         for (int i = 0; i < space.Count; i++) _factors[i] = g[i % space.Chaos.Count];
     }
@@ -31,28 +33,51 @@ public sealed class ChaosFilter
     public IReadOnlyList<double> Factors => _factors;
 
     /// <summary>Filters the solver's state in place.</summary>
-    public void Apply(ISolver solver)
+    public void Apply(ISolver solver) => ChaosTransform.Apply(solver, _factors.Length / _chaosCount, Matrix<double>.Build.DenseOfDiagonalArray(_factors[.._chaosCount]));
+}
+
+/// <summary>u ← u (I ⊗ M) for a chaos matrix M (n_ξ × n_ξ), on either kind of state: on the moments directly; on the
+/// factors V ← (I ⊗ Mᵀ) V = Q R (orthonormalised again), S ← S Rᵀ, X unchanged.</summary>
+public static class ChaosTransform
+{
+    public static void Apply(ISolver solver, int angular, Matrix<double> m)
     {
+        int nx = m.RowCount;
         switch (solver.Save())
         {
-            case MomentsState m:
+            case MomentsState s:
             {
-                int n = m.U.Length / _factors.Length;
-                for (int a = 0; a < _factors.Length; a++)
-                    for (int i = 0; i < n; i++) m.U[a * n + i] *= _factors[a];
-                solver.Restore(m);
+                int n = s.U.Length / (angular * nx);
+                var row = new double[nx];
+                for (int a = 0; a < angular; a++)
+                    for (int i = 0; i < n; i++)
+                    {
+                        for (int l = 0; l < nx; l++)
+                        {
+                            double v = 0;
+                            for (int j = 0; j < nx; j++) v += s.U[(a * nx + j) * n + i] * m[j, l];
+                            row[l] = v;
+                        }
+                        for (int l = 0; l < nx; l++) s.U[(a * nx + l) * n + i] = row[l];
+                    }
+                solver.Restore(s);
                 break;
             }
             case FactorsState f:
             {
-                var gv = f.V.Clone();
-                for (int a = 0; a < _factors.Length; a++) gv.SetRow(a, gv.Row(a) * _factors[a]);
-                var qr = gv.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
+                var mt = m.Transpose();
+                var w = f.V.Clone();
+                for (int a = 0; a < angular; a++)
+                {
+                    var block = f.V.SubMatrix(a * nx, nx, 0, f.V.ColumnCount);
+                    w.SetSubMatrix(a * nx, 0, mt * block);
+                }
+                var qr = w.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
                 solver.Restore(new FactorsState(f.X, f.S * qr.R.Transpose(), qr.Q));
                 break;
             }
             default:
-                throw new NotSupportedException($"the chaos filter has no rule for a {solver.StateKind} state");
+                throw new NotSupportedException($"no chaos transform for a {solver.StateKind} state");
         }
     }
 }

@@ -47,7 +47,9 @@ public static class EnsembleMembers
 
     private static EnsembleMember Member(RunOptions o, int index, double[] xi, double weight)
     {
-        var member = o with { Material = o.Material with { Map = UncertainMaterials.Map(o.Uncertainty!, o.Material.Map, xi) }, Uncertainty = null };
+        double amplitude = UncertainMaterials.Amplitude(o.Uncertainty!, xi);
+        var initial = amplitude == 1.0 ? o.Initial : o.Initial with { Mass = o.Initial.Mass * amplitude, Value = o.Initial.Value * amplitude };
+        var member = o with { Material = o.Material with { Map = UncertainMaterials.Map(o.Uncertainty!, o.Material.Map, xi) }, Initial = initial, Uncertainty = null };
         return new EnsembleMember(index, xi, weight, member);
     }
 }
@@ -65,6 +67,14 @@ public static class UncertainMaterials
             return mean;
         }
         return new Material(Value(UncertainTarget.SigmaS), Value(UncertainTarget.SigmaA), Value(UncertainTarget.Source));
+    }
+
+    /// <summary>The initial condition's amplitude mean + Σ_k spread_k ξ_k at ξ (E[ξ] when null); 1 without an uncertain amplitude.</summary>
+    public static double Amplitude(UncertaintyOptions u, IReadOnlyList<double>? xi)
+    {
+        var (mean, spreads) = u.Affine(UncertainTarget.InitialAmplitude, "background", default);
+        for (int k = 0; k < spreads.Length; k++) mean += spreads[k] * (xi?[k] ?? u.Parameters[k].Mean);
+        return mean;
     }
 
     /// <summary>The material map at ξ (the means when null): the regions and boxes of <paramref name="map"/>.</summary>

@@ -40,6 +40,30 @@ public sealed class StochasticGalerkinTerms
     /// <summary>The material map of the means: each region's σ_s, σ_a and Q at E[ξ].</summary>
     public MaterialMap MeanMaterials(MaterialMap map) => UncertainMaterials.Map(_u, map, null);
 
+    /// <summary>The largest σ_t = σ_s + σ_a over the material classes and the parameters' ranges (unbounded parameters
+    /// cannot drive σ, the deck reader refuses it): the collision part of the explicit stability limit. The SG removal
+    /// operator σ̄_t I + Σ_k s_k T_k has its eigenvalues σ̄_t + Σ_k s_k·(Gauss nodes of ξ_k), inside this range.</summary>
+    public double LargestSigmaT(MaterialMap map)
+    {
+        double largest = 0.0;
+        var classes = new[] { ("background", map.Background) }.Concat(map.Regions.Select(r => (r.Name, r.Material)));
+        foreach (var (name, material) in classes)
+        {
+            var (ms, ss) = _u.Affine(UncertainTarget.SigmaS, name, material);
+            var (ma, sa) = _u.Affine(UncertainTarget.SigmaA, name, material);
+            double t = ms + ma;
+            for (int k = 0; k < ss.Length; k++)
+            {
+                double s = ss[k] + sa[k];
+                if (s == 0.0) continue;
+                var p = _u.Parameters[k];
+                t += Math.Max(s * p.A, s * p.B);
+            }
+            largest = Math.Max(largest, t);
+        }
+        return largest;
+    }
+
     /// <summary>Adds the fluctuation terms of every parameter to <paramref name="op"/> (built on <see cref="Space"/> with
     /// <see cref="MeanMaterials"/>). Which terms exist is decided on the material classes, not on the local cells, so
     /// every rank adds the same list.</summary>
@@ -93,5 +117,26 @@ public sealed class StochasticGalerkinTerms
                 op.AddSource(new SourceTerm($"source ξ{k}", StochasticGalerkinSpace.Kron(iota.Direction, Chaos.FluctuationCoefficients(k)), _ => q, false));
             }
         }
+    }
+
+    /// <summary>An uncertain amplitude of the initial condition, φ0(x)·a(ξ) with a(ξ) = ā + Σ_k s_k ξ_k: the deterministic
+    /// initial state u0 = φ0 ⊗ (ι ⊗ e_0) becomes φ0 ⊗ (ι ⊗ a) with the chaos coefficients a_0 = ā + Σ_k s_k E ξ_k and
+    /// a_{e_k} = s_k E[(ξ_k − Eξ_k) p_{e_k}]: u0 ← u0 (I ⊗ M), M = e_0 aᵀ + Σ_{j≥1} e_j e_jᵀ (<see cref="ChaosTransform"/>).
+    /// Nothing happens without an uncertain amplitude.</summary>
+    public void ApplyInitialAmplitude(Solvers.ISolver solver)
+    {
+        if (!_u.On(UncertainTarget.InitialAmplitude).Any()) return;
+        var (mean, spreads) = _u.Affine(UncertainTarget.InitialAmplitude, "background", default);
+        var a = new double[Chaos.Count];
+        a[0] = mean;
+        for (int k = 0; k < spreads.Length; k++)
+        {
+            a[0] += spreads[k] * _u.Parameters[k].Mean;
+            var c = Chaos.FluctuationCoefficients(k);
+            for (int j = 0; j < a.Length; j++) a[j] += spreads[k] * c[j];
+        }
+        var m = Matrix<double>.Build.DenseIdentity(Chaos.Count);
+        m.SetRow(0, a);
+        ChaosTransform.Apply(solver, Space.Angle.Count, m);
     }
 }

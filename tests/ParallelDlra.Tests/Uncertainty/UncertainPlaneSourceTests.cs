@@ -199,3 +199,30 @@ public sealed class ChaosFilterTests
         Assert.True(b.Variance.Sum() < a.Variance.Sum(), "the filter damps the fluctuations");
     }
 }
+
+public sealed class UncertainInitialConditionTests
+{
+    /// <summary>A certain medium and an uncertain amplitude a(ξ) = 1 + 0.5 ξ, ξ ~ U(−1, 1): the problem is linear, so
+    /// φ(ξ) = a(ξ) φ_det exactly, E[φ] = φ_det and Var[φ] = 0.25·Var[ξ]·φ_det² = φ_det²/12 — for SG at any degree ≥ 1,
+    /// full rank and low rank, and for collocation with 2 nodes.</summary>
+    [Theory]
+    [InlineData(SolverKind.FullRank, UncertaintyMethod.StochasticGalerkin)]
+    [InlineData(SolverKind.AugmentedBug, UncertaintyMethod.StochasticGalerkin)]
+    [InlineData(SolverKind.FullRank, UncertaintyMethod.Collocation)]
+    public void An_uncertain_amplitude_scales_the_deterministic_solution(SolverKind solver, UncertaintyMethod method)
+    {
+        var o = UncertainPlaneSourceTests.Deck(2, solver, method, nodes: 2, end: 0.4);
+        o = o with { Uncertainty = o.Uncertainty! with { Inputs = [new UncertainInput(UncertainTarget.InitialAmplitude, null, null, 0.5, 0)] } };
+        var deterministic = o with { Uncertainty = null };
+        var sim = new Simulation(deterministic, RunContext.Serial());
+        sim.Run();
+        var phi = sim.Solver.ScalarFlux();
+        var stats = method == UncertaintyMethod.StochasticGalerkin ? UncertainPlaneSourceTests.StochasticGalerkin(o) : UncertainPlaneSourceTests.Collocation(o);
+        double scale = phi.Max(Math.Abs);
+        for (int i = 0; i < phi.Length; i++)
+        {
+            Assert.True(Math.Abs(stats.Mean[i] - phi[i]) <= 1e-12 * scale, $"cell {i}: E {stats.Mean[i]} vs {phi[i]}");
+            Assert.True(Math.Abs(stats.Variance[i] - phi[i] * phi[i] / 12) <= 1e-12 * scale * scale, $"cell {i}: Var {stats.Variance[i]} vs {phi[i] * phi[i] / 12}");
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using ParallelDlra.Deck;
+using Xunit;
+using static ParallelDlra.Tests.Deck.DeckTestSupport;
+
+namespace ParallelDlra.Tests.Uncertainty;
+
+/// <summary>The <c>uncertainty</c> section: bad sections give exit 2 and one line naming the key; good ones read into
+/// <see cref="UncertaintyOptions"/> and round-trip through the deck writer.</summary>
+public class UncertaintyDeckTests
+{
+    private const string Base = "problem:\n  name: t\ngrid:\n  cells: [10]\n  extent: [[0, 1]]\nangular:\n  order: 3\nmaterial:\n  sigma_s: 1\n  sigma_a: 0.2\ntime:\n  end: 1\n";
+
+    public static TheoryData<string, string, string[]> Cases() => new()
+    {
+        { "unknown distribution", "uncertainty:\n  parameters:\n    - {distribution: beta, min: 0, max: 1}\n",
+            ["deck.yaml:15:22:", "uncertainty.parameters[0].distribution = beta is not a known distribution", "uniform | normal"] },
+        { "degree < 0", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  degree: -1\n",
+            ["deck.yaml:15:11:", "uncertainty.degree = -1 is negative"] },
+        { "parameter index that does not exist", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  sigma_s: {spread: 0.1, parameter: 1}\n",
+            ["deck.yaml:15:37:", "uncertainty.sigma_s.parameter = 1 does not name a parameter", "0 <= parameter < 1"] },
+        { "spread makes sigma_s negative", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  sigma_s: {spread: 1.5}\n",
+            ["deck.yaml:15:21:", "uncertainty.sigma_s.spread = 1.5 makes sigma_s negative in the background", "smallest value -0.5"] },
+        { "spread makes sigma_a negative through a mean", "uncertainty:\n  parameters: [{distribution: uniform, min: 0, max: 2}]\n  sigma_a: {mean: 0.1, spread: -0.1}\n",
+            ["uncertainty.sigma_a.spread = -0.1 makes sigma_a negative"] },
+        { "a normal parameter on a cross section", "uncertainty:\n  parameters: [{distribution: normal, mean: 0, std: 1}]\n  sigma_s: {spread: 0.01}\n",
+            ["uncertainty.sigma_s.spread = 0.01 makes sigma_s negative", "a normal parameter is unbounded"] },
+        { "unknown region", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  sigma_s: {spread: 0.1, region: core}\n",
+            ["uncertainty.sigma_s.region = core is not a region of the material map", "background"] },
+        { "uniform with std", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1, std: 2}]\n",
+            ["uncertainty.parameters[0].std = 2 is given for a uniform parameter"] },
+        { "max not above min", "uncertainty:\n  parameters: [{distribution: uniform, min: 1, max: 1}]\n",
+            ["uncertainty.parameters[0].max = 1 is not above min"] },
+        { "no parameters", "uncertainty:\n  degree: 2\n", ["uncertainty.parameters is missing"] },
+        { "unknown method", "uncertainty:\n  method: galerkin\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n",
+            ["uncertainty.method = galerkin is not a known uncertainty method", "stochastic_galerkin | collocation | monte_carlo"] },
+        { "negative filter", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  filter: {strength: -1}\n",
+            ["uncertainty.filter.strength = -1 is negative"] },
+        { "groups with stochastic Galerkin", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  groups: 2\n",
+            ["uncertainty.groups = 2", "collocation or monte_carlo"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void A_bad_uncertainty_section_gives_exit_2_naming_the_key(string name, string section, string[] expected)
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = Invoke("check", dir.Write("deck.yaml", Base + section));
+        string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(code == 2, $"{name}: exit {code}, stdout {stdout}, stderr {stderr}");
+        Assert.Single(lines);
+        foreach (var e in expected) Assert.True(lines[0].Contains(e, StringComparison.Ordinal), $"{name}: '{lines[0]}' lacks '{e}'");
+    }
+
+    [Fact]
+    public void Groups_that_do_not_divide_the_ranks_are_refused_at_the_start_of_the_run()
+    {
+        using var dir = new TempDir();
+        string deck = dir.Write("deck.yaml", Base + "uncertainty:\n  method: collocation\n  nodes: 4\n  groups: 3\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  sigma_s: {spread: 0.5}\n");
+        var (code, _, stderr) = Invoke("run", deck, "--set", $"output.directory={Path.Combine(dir.Path, "out")}");
+        Assert.True(code == 2, stderr);
+        Assert.Contains("uncertainty.groups = 3 does not divide the 1 rank(s) of the job", stderr);
+        (code, _, stderr) = Invoke("check", deck, "--ranks", "4");
+        Assert.True(code == 2, stderr);
+        Assert.Contains("uncertainty.groups = 3 does not divide the 4 rank(s) of the job", stderr);
+        (code, _, stderr) = Invoke("check", deck, "--ranks", "6");
+        Assert.True(code == 0, stderr);
+    }
+
+    [Fact]
+    public void A_full_section_reads_and_round_trips()
+    {
+        string section = "uncertainty:\n  method: monte_carlo\n  samples: 17\n  seed: 5\n  degree: 3\n  index_set: total_degree\n  filter: {strength: 0.5}\n" +
+                         "  parameters:\n    - {distribution: uniform, min: 0.5, max: 1.5}\n    - {distribution: normal, mean: 2, std: 0.1}\n" +
+                         "  sigma_s: [{mean: 2, spread: 0.5, parameter: 0}, {spread: 0.25, parameter: 0, region: background}]\n  source: {mean: 1, spread: 0.3, parameter: 0}\n";
+        var o = DeckReader.Parse(Base + section, "deck.yaml", ".", []);
+        var u = o.Uncertainty!;
+        Assert.Equal(UncertaintyMethod.MonteCarlo, u.Method);
+        Assert.Equal([new ParameterOptions(ParameterDistribution.Uniform, 0.5, 1.5), new ParameterOptions(ParameterDistribution.Normal, 2, 0.1)], u.Parameters.ToArray());
+        // σ_s = 2 + 0.75 ξ_0 in the background, σ_a certain, Q = 1 + 0.3 ξ_0 (ξ_1 drives nothing: a normal parameter may not
+        // drive a cross section or a source, which must stay >= 0).
+        var (mean, spreads) = u.Affine(UncertainTarget.SigmaS, "background", o.Material.Map.Background);
+        Assert.Equal(2.0, mean);
+        Assert.Equal([0.75, 0.0], spreads);
+        var sigmaA = u.Affine(UncertainTarget.SigmaA, "background", o.Material.Map.Background);
+        Assert.Equal(0.2, sigmaA.Mean);
+        Assert.Equal([0.0, 0.0], sigmaA.Spreads);
+        var source = u.Affine(UncertainTarget.Source, "background", o.Material.Map.Background);
+        Assert.Equal(1.0, source.Mean);
+        Assert.Equal([0.3, 0.0], source.Spreads);
+        var again = DeckReader.Parse(DeckWriter.ToYaml(o), "again.yaml", ".", []);
+        Assert.Equal(o, again);
+    }
+}
