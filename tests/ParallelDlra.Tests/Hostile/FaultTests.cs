@@ -1,3 +1,4 @@
+using ParallelDlra.Tests.Support;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -50,14 +51,14 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
     private string[] RunArgs(string dir, int steps, int every, params string[] extra)
         => ["run", DeckFile(), .. Sets($"output.directory={dir}", $"time.max_steps={steps}", $"output.checkpoint_every={every}"), .. extra];
 
-    private MpiLauncher.Result Pdlra(int ranks, string[] args, IReadOnlyDictionary<string, string>? env = null)
+    private ChildProcess.Result Pdlra(int ranks, string[] args, IReadOnlyDictionary<string, string>? env = null)
     {
         var r = MpiLauncher.Run(ranks, args, Limit, env);
         output.WriteLine($"pdlra ({ranks} rank(s)) {string.Join(' ', args.Skip(2))}: exit {r.ExitCode} in {r.Elapsed.TotalSeconds:F1} s");
         return r;
     }
 
-    private static void Ok(MpiLauncher.Result r) => Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString());
+    private static void Ok(ChildProcess.Result r) => Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString());
 
     /// <summary>φ (bytes) and the diagnostics without wall time of a finished run.</summary>
     private static (byte[] Phi, string[] Diagnostics) Result(string dir)
@@ -80,22 +81,7 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
 
     private static Process Start(int ranks, string[] args, IReadOnlyDictionary<string, string>? env = null)
     {
-        var psi = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (ranks == 1)
-        {
-            psi.FileName = MpiLauncher.Pdlra;
-        }
-        else
-        {
-            psi.FileName = "mpiexec";
-            if (Environment.UserName == "root") psi.ArgumentList.Add("--allow-run-as-root");
-            foreach (var a in new[] { "--oversubscribe", "-n", ranks.ToString(CultureInfo.InvariantCulture), MpiLauncher.Pdlra }) psi.ArgumentList.Add(a);
-        }
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["TERM"] = "dumb";
-        psi.Environment["OPENBLAS_NUM_THREADS"] = "1";
-        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        var p = Process.Start(psi)!;
+        var p = ChildProcess.Start(MpiLauncher.StartInfo(ranks, args, env));
         _ = p.StandardOutput.ReadToEndAsync();
         _ = p.StandardError.ReadToEndAsync();
         return p;
@@ -215,13 +201,8 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
 
         public static (int Code, string Stderr) Sh(string exe, params string[] args)
         {
-            var psi = new ProcessStartInfo(exe) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            string err = p.StandardError.ReadToEnd();
-            p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            return (p.ExitCode, err);
+            var r = ChildProcess.Run(ChildProcess.Info(exe, args), TimeSpan.FromMinutes(2));
+            return (r.ExitCode, r.Stderr);
         }
 
         /// <summary>Fills the file system (a file written until ENOSPC).</summary>

@@ -1,3 +1,4 @@
+using ParallelDlra.Tests.Support;
 using ParallelDlra.Tests.Parallel;
 using Xunit;
 using Xunit.Abstractions;
@@ -34,7 +35,7 @@ public sealed class HostileMpiTests(ITestOutputHelper output) : IDisposable
         solver: {type: augmented_bug}
         """;
 
-    private MpiLauncher.Result Run3(string[] args, IReadOnlyDictionary<string, string>? env = null)
+    private ChildProcess.Result Run3(string[] args, IReadOnlyDictionary<string, string>? env = null)
     {
         var r = MpiLauncher.Run(3, args, Limit, env);
         output.WriteLine($"mpiexec -n 3 pdlra {string.Join(' ', args)}: exit {r.ExitCode} in {r.Elapsed.TotalSeconds:F1} s\n{r.Stderr}");

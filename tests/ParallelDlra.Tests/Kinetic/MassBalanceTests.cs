@@ -42,6 +42,7 @@ public sealed class MassBalanceTests
         sim.Run();
         var h = sim.History;
         double lost = h[0].Mass - h[^1].Mass;
+        // A precondition: enough outflow for the balance below to test something (not an accuracy bound).
         Assert.True(boundary == BoundaryKind.Reflective || lost > 0.05 * h[0].Mass, $"too little outflow to test: {lost}");
         for (int k = 1; k < h.Count; k++)
         {

@@ -20,8 +20,7 @@ public sealed class DefaultSettingsTests(ITestOutputHelper output)
         return sim;
     }
 
-    private static double RelativeDifference(double[] a, double[] b) =>
-        Math.Sqrt(a.Zip(b).Sum(p => (p.First - p.Second) * (p.First - p.Second)) / b.Sum(v => v * v));
+    private static double RelativeDifference(double[] a, double[] b) => PhiFiles.RelativeDifference(a, b);
 
     /// <summary>jobs/linesource.yaml (θ = 1e-2 relative per unit time, r_min 20) on 100² cells, P_15, t = 1: both
     /// adaptive integrators within 2 % of full rank (the bound of issue #12; measured 2026-12-01 in the output), and

@@ -1,3 +1,4 @@
+using ParallelDlra.Tests.Support;
 using System.Collections.Immutable;
 using ParallelDlra.Deck;
 using ParallelDlra.Solvers;
@@ -54,8 +55,7 @@ public sealed class IntegratorSweepTests(ITestOutputHelper output)
 
     internal static int Moments(int dim) => dim switch { 1 => 8, 2 => 10, _ => 9 };
 
-    internal static double RelativeDifference(double[] a, double[] b) =>
-        Math.Sqrt(a.Zip(b).Sum(p => (p.First - p.Second) * (p.First - p.Second)) / b.Sum(v => v * v));
+    internal static double RelativeDifference(double[] a, double[] b) => PhiFiles.RelativeDifference(a, b);
 
     /// <summary>|mass defect| relative to the run's mass scale (largest |M| plus the mass exchanged).</summary>
     internal static double MassDefect(Simulation sim)

@@ -121,9 +121,17 @@ public sealed class ManufacturedIntegratorTests(ITestOutputHelper output)
     [InlineData(2, SolverKind.FullRank, false)]
     [InlineData(2, SolverKind.AugmentedBug, false)]
     [InlineData(2, SolverKind.ParallelBug, true)]
+    // 3D (issue #13 item 4): with a reflective x_min face or vacuum faces only, on 16³, 24³, 32³ with P_3 (16 moments;
+    // the solution has rank 3 < 16, so the rank is not capped); measured orders 0.86/0.89 (full rank and augmented,
+    // reflective) and 0.84/0.88 (parallel, vacuum) on 2026-12-01, 8³ is pre-asymptotic (0.79). Not the fixed-rank BUG:
+    // at rank 3 it cannot follow the discrete solution's higher-rank part, 5 % above full rank at 32³ with orders
+    // 0.80/0.82 — on the threshold, so it is not asserted in 3D (it is in 1D).
+    [InlineData(3, SolverKind.FullRank, true)]
+    [InlineData(3, SolverKind.AugmentedBug, true)]
+    [InlineData(3, SolverKind.ParallelBug, false)]
     public void A_rank_three_manufactured_solution_converges_at_first_order(int dim, SolverKind kind, bool reflect)
     {
-        int[] grids = dim == 1 ? [40, 80, 160] : [16, 32, 64];
+        int[] grids = dim switch { 1 => [40, 80, 160], 2 => [16, 32, 64], _ => [16, 24, 32] };
         int order = dim == 1 ? 7 : 3;
         var e = grids.Select(n => Error(dim, n, order, kind, reflect)).ToArray();
         var rates = Enumerable.Range(0, grids.Length - 1).Select(i => Math.Log(e[i] / e[i + 1]) / Math.Log((double)grids[i + 1] / grids[i])).ToArray();

@@ -8,62 +8,100 @@ using ParallelDlra.Application;
 
 namespace ParallelDlra.Tests.LowRank;
 
-/// <summary>The job decks' problems solved with DLRA beside the full-rank reference.</summary>
+/// <summary>The job decks' problems solved with DLRA beside the full-rank reference. The bounds come from the
+/// truncation budget, not from measured values: with θ per unit time (relative, the default) every truncation of a
+/// step discards at most θ·Δt·‖Ŝ‖_F, so over [0, t] the discarded parts sum to at most θ·Σ Δt‖u_k‖ — the n·ϑ term of
+/// the rank-adaptive BUG's error bound (Ceruti, Kusch and Lubich, BIT 2022; the parallel integrator, SISC 2024), which
+/// the upwind step propagates without amplification (it is non-expansive under its CFL limit). docs/design.md
+/// "Truncation per unit time".</summary>
 [Trait("Category", "Slow")]   // a refinement study: left out of `make mutate` and of quick runs (--filter Category!=Slow)
 public sealed class ProblemTests(ITestOutputHelper output)
 {
-    private static double RelativeDifference(double[] a, double[] b) => PhiFiles.RelativeDifference(a, b);
+    private static readonly string[] LatticeCommon =
+        ["grid.cells=[56,56]", "angular.order=5", "time.end=1.0", "solver.truncation.r_min=10", "solver.truncation.r_max=21"];
 
-    /// <summary>Lattice (jobs/lattice.yaml with its material map from meshes/) on a coarser grid and a shorter
-    /// time: augmented and parallel BUG at relative θ = 1e-2 against full rank, ranks within [r_min, r_max].</summary>
-    [Theory]
-    // Regression bounds (measured + 10 %): augmented 1.835e-3 on 2026-12-01 (1.8e-3 on 2026-11-23). Parallel: 3.7e-3 on
-    // 2026-11-23, drifted to 5.07e-3 by 2026-12-01 with the rank stuck at r_min (issue #12): bound 5.6e-3 today, to be
-    // tightened to 4.1e-3 (3.7e-3 + 10 %) with the fix of #12.
-    [InlineData("augmented_bug", 0.0020)]
-    [InlineData("parallel_bug", 0.0056)]
-    public void LatticeAgreesWithFullRank(string solver, double bound)
+    private static string LatticeDeck => Path.Combine(TestDecks.RepositoryRoot(), "jobs", "lattice.yaml");
+
+    private static readonly Lazy<Simulation> LatticeFull = new(() =>
     {
-        string deck = Path.Combine(TestDecks.RepositoryRoot(), "jobs", "lattice.yaml");
-        string[] common = ["grid.cells=[56,56]", "angular.order=5", "time.end=1.0", "solver.truncation.r_min=10", "solver.truncation.r_max=16"];
-        var full = new Simulation(DeckReader.Load(deck, [.. common, "solver.type=full_rank"]), RunContext.Serial());
-        full.Run();
-        var o = DeckReader.Load(deck, [.. common, $"solver.type={solver}", "solver.truncation.theta=1e-2"]);
-        var low = new Simulation(o, RunContext.Serial());
-        low.Run();
-        double diff = RelativeDifference(low.Solver.ScalarFlux(), full.Solver.ScalarFlux());
-        output.WriteLine($"lattice {solver}: relative L2 difference of φ to full rank {diff:E3}, ranks {low.History.Skip(1).Min(h => h.Rank)}..{low.History.Max(h => h.Rank)} (full rank {full.Solver.Rank})");
-        Assert.True(diff <= bound, $"difference {diff:E3} above the stored bound {bound}");
-        Assert.All(low.History.Skip(1), h => Assert.InRange(h.Rank, o.Solver.Truncation.RMin, o.Solver.Truncation.RMax));
+        var sim = new Simulation(DeckReader.Load(LatticeDeck, [.. LatticeCommon, "solver.type=full_rank"]), RunContext.Serial());
+        sim.Run();
+        return sim;
+    });
+
+    private static Simulation Lattice(string solver, double theta)
+    {
+        var sim = new Simulation(DeckReader.Load(LatticeDeck, [.. LatticeCommon, $"solver.type={solver}", $"solver.truncation.theta={theta}"]), RunContext.Serial());
+        sim.Run();
+        return sim;
     }
 
-    /// <summary>Plane and line source with DLRA: errors against the published references beside the full-rank ones
-    /// of the same discretisation, every one asserted. Sources of the bounds: regression values measured on
-    /// 2026-12-01 (branch oracles) plus 10 % — plane: full rank 2.74 %, augmented BUG 5.87 %; line (60², P_7, r ≤ 0.9):
-    /// augmented 75.4 %, parallel 65.9 %, full rank 90.5 %. P_7 on the line source rings (φ(0) = −0.35 against 0.39:
-    /// Garrett and Hauck 2013, Fig. 5 show the same P_N oscillation), so here the line source checks that DLRA stays
-    /// that close to the reference, not accuracy; accuracy is the refinement study's (BenchmarkProblemTests, P_21 ≤ 36 %).
-    /// The verification-based bounds of DLRA are elsewhere: the manufactured solutions (first order, DLRA within 1 % of
-    /// full rank), the time orders, the mirrored reflective faces.</summary>
+    /// <summary>Lattice (jobs/lattice.yaml with its material map from meshes/) on 56², P_5 (21 moments), t = 1, r_max =
+    /// n_moments so no rank cap adds an error θ does not control. The lattice starts empty and its source fills it, so
+    /// ‖u_k‖ ≤ ‖u(t)‖ (the mass rises monotonically) and the budget relative to the final ‖u‖ is θ·t: the augmented BUG
+    /// (exact at full rank, its only error beyond the truncations is the modelling term that vanishes when the rank may
+    /// grow) must stay within c·θ·t of full rank with c = 1, at θ = 1e-2 and at θ = 1e-4. The parallel BUG's bound adds a
+    /// step-size term c₂Δt that θ does not control: it is measured by the same run at θ = 1e-10 (its floor), and the
+    /// difference at θ = 1e-4 may exceed that floor by at most the budget θ·t. At θ = 1e-2 the parallel BUG keeps its
+    /// rank at 10–13 and its bound's modelling term (the part of F normal to the rank it keeps, which only the rank
+    /// growth removes) is not controlled by θ: u is then 2.8e-2 off full rank (2026-12-01), so for it only φ is asserted
+    /// there, against the budget θ·t that docs/design.md states as what θ per unit time means (a target, not a theorem).</summary>
+    [Theory]
+    [InlineData("augmented_bug", 1e-2)]
+    [InlineData("augmented_bug", 1e-4)]
+    [InlineData("parallel_bug", 1e-2)]
+    [InlineData("parallel_bug", 1e-4)]
+    public void LatticeAgreesWithFullRankWithinTheTruncationBudget(string solver, double theta)
+    {
+        var full = LatticeFull.Value;
+        var low = Lattice(solver, theta);
+        double t = low.History[^1].Time;
+        double du = PhiFiles.RelativeDifference(low.Solver.Moments(), full.Solver.Moments());
+        double dphi = PhiFiles.RelativeDifference(low.Solver.ScalarFlux(), full.Solver.ScalarFlux());
+        double floor = 0;
+        if (solver == "parallel_bug")
+            floor = PhiFiles.RelativeDifference(Lattice(solver, 1e-10).Solver.Moments(), full.Solver.Moments());
+        output.WriteLine($"lattice {solver} θ = {theta:E0}: relative difference to full rank of u {du:E3} (budget θ·t = {theta * t:E1}" +
+                         (floor > 0 ? $", step-size floor at θ = 1e-10 {floor:E3}" : "") +
+                         $"), of φ {dphi:E3}; ranks {low.History.Skip(1).Min(h => h.Rank)}..{low.History.Max(h => h.Rank)}");
+        Assert.True(full.History.Zip(full.History.Skip(1)).All(p => p.Second.Mass >= p.First.Mass), "the lattice's mass does not rise monotonically: θ·t is then not the budget");
+        if (solver == "augmented_bug" || theta <= 1e-4)
+            Assert.True(du <= floor + theta * t, $"u differs from full rank by {du:E3}, above {(floor > 0 ? "the floor plus " : "")}the budget θ·t = {theta * t:E1}");
+        Assert.True(dphi <= floor + theta * t, $"φ differs from full rank by {dphi:E3}");
+        var o = low.Options.Solver.Truncation;
+        Assert.All(low.History.Skip(1), h => Assert.InRange(h.Rank, o.RMin, o.RMax));
+    }
+
+    /// <summary>Plane and line source with DLRA beside full rank of the same discretisation, every one asserted against
+    /// a verification bound. Plane source (600 cells, P_31, augmented BUG at relative θ = 1e-2 per unit time): the
+    /// full-rank error falls from 300 cells/P_15 (a refinement), DLRA stays within the budget θ·t·‖u_0‖/‖u(t)‖ of full
+    /// rank (scattering and vacuum faces only: ‖u_k‖ ≤ ‖u_0‖), and by the triangle inequality its benchmark error is
+    /// the full-rank one up to that difference. Line source (60², P_7): DLRA within the same budget of full rank; the
+    /// accuracy against the reference is the collided part's (BenchmarkProblemTests.LineSourceCollidedPartConverges).</summary>
     [Fact]
     public void BenchmarkErrorsWithDlraBesideFullRank()
     {
-        double planeFull = BenchmarkProblemTests.PlaneSourceError(600, 31);
-        double planeDlra = BenchmarkProblemTests.PlaneSourceError(600, 31, SolverKind.AugmentedBug);
-        var lineFull = BenchmarkProblemTests.LineSourceErrors(60, 7);
-        var lineAug = BenchmarkProblemTests.LineSourceErrors(60, 7, SolverKind.AugmentedBug);
-        var linePar = BenchmarkProblemTests.LineSourceErrors(60, 7, SolverKind.ParallelBug);
-        output.WriteLine($"plane source 600 cells P31: relative L1 error full rank {planeFull:P2}, augmented BUG θ=1e-2 {planeDlra:P2}");
-        output.WriteLine($"line source 60² P7, r ≤ 0.9: relative L2 error full rank {lineFull.Wide:P2}, augmented BUG {lineAug.Wide:P2}, parallel BUG {linePar.Wide:P2}");
-        output.WriteLine($"line source 60² P7, r ≤ 0.6: relative L2 error full rank {lineFull.Inner:P2}, augmented BUG {lineAug.Inner:P2}, parallel BUG {linePar.Inner:P2}");
-        Assert.True(planeFull <= 0.030, $"plane source full rank {planeFull:P2} above 3.0 % (2.74 % + 10 %)");
-        Assert.True(Math.Abs(planeDlra - planeFull) <= 0.005, $"plane source: DLRA {planeDlra:P2}, full rank {planeFull:P2} (measured equal to 0.01 %)");
-        Assert.True(lineFull.Wide <= 0.995, $"line source full rank {lineFull.Wide:P2} above 99.5 % (90.5 % + 10 %)");
-        // DLRA approximates the full-rank solution of the same discretisation, so its benchmark error is the full-rank
-        // one up to the DLRA difference (θ = 1e-2 per unit time: about 1 % of φ, docs/design.md): within 2 points.
-        // (Measured 2026-12-01: line 89.0 % / 90.9 % vs full rank 90.5 %; before issue #12 the parallel BUG's 65.9 % was
-        // "better" than full rank only because it was 30 % off it.)
-        Assert.True(Math.Abs(lineAug.Wide - lineFull.Wide) <= 0.02 && Math.Abs(linePar.Wide - lineFull.Wide) <= 0.02,
-            $"line source DLRA {lineAug.Wide:P2} / {linePar.Wide:P2} not beside full rank {lineFull.Wide:P2}");
+        const double theta = 1e-2;   // TestDecks' truncation: relative, per unit time
+        var planeCoarse = BenchmarkProblemTests.PlaneSource(300, 15);
+        var planeFull = BenchmarkProblemTests.PlaneSource(600, 31);
+        var planeDlra = BenchmarkProblemTests.PlaneSource(600, 31, SolverKind.AugmentedBug);
+        double planeDiff = PhiFiles.RelativeDifference(planeDlra.Phi, planeFull.Phi);
+        double planeBudget = theta * planeFull.Time * planeFull.InitialNorm / planeFull.FinalNorm;
+        output.WriteLine($"plane source: relative L1 error full rank 300 cells P15 {planeCoarse.Error:P2}, 600 cells P31 {planeFull.Error:P2}, " +
+                         $"augmented BUG {planeDlra.Error:P2}; DLRA − full rank {planeDiff:E3} (budget {planeBudget:E2})");
+        Assert.True(planeFull.Error < planeCoarse.Error, $"plane source: refining did not lower the error ({planeCoarse.Error:P2} → {planeFull.Error:P2})");
+        Assert.True(planeDiff <= planeBudget, $"plane source: DLRA differs from full rank by {planeDiff:E3}, above the budget {planeBudget:E2}");
+        Assert.True(Math.Abs(planeDlra.Error - planeFull.Error) <= planeDlra.WindowDifferenceTo(planeFull) + 1e-15,
+            $"plane source errors {planeDlra.Error:E4} / {planeFull.Error:E4} further apart than the fields ({planeDlra.WindowDifferenceTo(planeFull):E3})");
+
+        var lineFull = BenchmarkProblemTests.LineSource(60, 7);
+        foreach (var solver in new[] { SolverKind.AugmentedBug, SolverKind.ParallelBug })
+        {
+            var line = BenchmarkProblemTests.LineSource(60, 7, solver);
+            double diff = PhiFiles.RelativeDifference(line.Phi, lineFull.Phi);
+            double budget = theta * lineFull.Time * lineFull.InitialNorm / lineFull.FinalNorm;
+            output.WriteLine($"line source 60² P7 {solver}: relative L2 error r ≤ 0.9 {line.Wide:P2} (full rank {lineFull.Wide:P2}); DLRA − full rank {diff:E3} (budget {budget:E2})");
+            Assert.True(diff <= budget, $"line source {solver}: DLRA differs from full rank by {diff:E3}, above the budget {budget:E2}");
+        }
     }
 }

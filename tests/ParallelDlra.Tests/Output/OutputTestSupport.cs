@@ -37,26 +37,14 @@ internal static class OutputTestSupport
     public static (int Code, string Stdout, string Stderr) Spawn(string exe, IEnumerable<string> args, int timeoutSeconds = 120,
         IDictionary<string, string>? environment = null)
     {
-        using var p = Start(exe, args, environment);
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds)))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"{exe} {string.Join(' ', args)} did not finish in {timeoutSeconds} s");
-        }
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        var r = ChildProcess.Run(ChildProcess.Info(exe, args, environment), TimeSpan.FromSeconds(timeoutSeconds));
+        Assert.False(r.TimedOut, $"{exe} {string.Join(' ', args)} did not finish in {timeoutSeconds} s");
+        return (r.ExitCode, r.Stdout, r.Stderr);
     }
 
     public static Process Start(string exe, IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["TERM"] = "dumb";
-        if (environment is not null)
-            foreach (var (k, v) in environment) psi.Environment[k] = v;
-        return Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {exe}");
+        return ChildProcess.Start(ChildProcess.Info(exe, args, environment));
     }
 
     /// <summary>How to start pdlra as a child process: the apphost next to the tests, or dotnet pdlra.dll.</summary>

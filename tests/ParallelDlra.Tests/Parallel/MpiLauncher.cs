@@ -8,11 +8,6 @@ namespace ParallelDlra.Tests.Parallel;
 /// assembly) under <c>mpiexec -n k</c>, or directly for one rank, with a wall-clock limit.</summary>
 internal static class MpiLauncher
 {
-    public sealed record Result(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed, bool TimedOut)
-    {
-        public override string ToString() => $"exit {ExitCode} after {Elapsed.TotalSeconds:F1} s{(TimedOut ? " (TIMED OUT)" : "")}\nstderr:\n{Stderr}\nstdout:\n{Stdout}";
-    }
-
     private static readonly string Configuration =
         typeof(MpiLauncher).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
 
@@ -29,42 +24,21 @@ internal static class MpiLauncher
         return null;
     }
 
-    /// <summary>Runs pdlra with <paramref name="args"/> on <paramref name="ranks"/> ranks (1: without mpiexec).</summary>
-    public static Result Run(int ranks, IEnumerable<string> args, TimeSpan limit, IReadOnlyDictionary<string, string>? env = null)
+    /// <summary>How to start pdlra with <paramref name="args"/> on <paramref name="ranks"/> ranks (1: without mpiexec).</summary>
+    public static ProcessStartInfo StartInfo(int ranks, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
     {
-        var psi = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (ranks == 1)
-        {
-            psi.FileName = Pdlra;
-        }
-        else
-        {
-            psi.FileName = FindOnPath("mpiexec")!;
-            if (Environment.UserName == "root") psi.ArgumentList.Add("--allow-run-as-root");
-            foreach (var a in new[] { "--oversubscribe", "-n", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), Pdlra })
-                psi.ArgumentList.Add(a);
-        }
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["TERM"] = "dumb";
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var prefix = ranks == 1 ? []
+            : new List<string>(Environment.UserName == "root" ? ["--allow-run-as-root"] : [])
+                { "--oversubscribe", "-n", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), Pdlra };
         // One BLAS thread per rank: the machine's cores are shared by the ranks.
-        psi.Environment["OPENBLAS_NUM_THREADS"] = "1";
-        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-
-        var clock = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        bool done = p.WaitForExit(limit);
-        if (!done)
-        {
-            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            p.WaitForExit();
-        }
-        return new Result(done ? p.ExitCode : -1, stdout.Result, stderr.Result, clock.Elapsed, !done);
+        var environment = new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["OPENBLAS_NUM_THREADS"] = "1" };
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) environment[k] = v;
+        return ChildProcess.Info(ranks == 1 ? Pdlra : ChildProcess.FindOnPath("mpiexec")!, [.. prefix, .. args], environment);
     }
 
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+    /// <summary>Runs pdlra with <paramref name="args"/> on <paramref name="ranks"/> ranks (1: without mpiexec).</summary>
+    public static ChildProcess.Result Run(int ranks, IEnumerable<string> args, TimeSpan limit, IReadOnlyDictionary<string, string>? env = null)
+        => ChildProcess.Run(StartInfo(ranks, args, env), limit);
+
+    private static string? FindOnPath(string name) => ChildProcess.FindOnPath(name);
 }
