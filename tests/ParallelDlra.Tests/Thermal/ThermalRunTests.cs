@@ -17,7 +17,7 @@ public sealed class ThermalRunTests(ITestOutputHelper output) : IDisposable
 
     private static string SuOlson => Path.Combine(TestDecks.RepositoryRoot(), "jobs", "suolson.yaml");
 
-    private MpiLauncher.Result Run(int ranks, string dir, IEnumerable<string> sets, params string[] extra)
+    private ChildProcess.Result Run(int ranks, string dir, IEnumerable<string> sets, params string[] extra)
     {
         List<string> args = ["run", SuOlson, "--set", $"output.directory={dir}", "--set", "output.snapshot_times=[]"];
         foreach (var s in sets) args.AddRange(["--set", s]);

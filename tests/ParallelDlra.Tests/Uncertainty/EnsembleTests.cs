@@ -29,7 +29,7 @@ public sealed class EnsembleTests(ITestOutputHelper output) : IDisposable
     private static double[][] Csv(string path) => [.. File.ReadAllLines(path).Skip(1)
         .Select(l => l.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray())];
 
-    private MpiLauncher.Result Run(int ranks, string dir, params string[] sets)
+    private ChildProcess.Result Run(int ranks, string dir, params string[] sets)
     {
         List<string> args = ["run", Path.Combine(TestDecks.RepositoryRoot(), "jobs", "planesource_uq.yaml"), "--set", $"output.directory={dir}"];
         foreach (var s in Collocation.Concat(sets)) args.AddRange(["--set", s]);
