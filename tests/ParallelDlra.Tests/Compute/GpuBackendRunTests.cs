@@ -10,6 +10,7 @@ using ParallelDlra.Application;
 namespace ParallelDlra.Tests.Compute;
 
 /// <summary>Whole runs on the GPU backend against the CPU backend, and the choice of backend from the deck.</summary>
+[Collection("NLog configuration")]   // runs `pdlra run` in process, which replaces the global logging configuration
 public sealed class GpuBackendRunTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static RunOptions SmallLineSource(ComputeOptions compute)

@@ -8,6 +8,7 @@ namespace ParallelDlra.Tests.Kinetic;
 /// <summary>The mass balance as docs/output.md documents it, checked on the written <c>diagnostics.csv</c>: row k's
 /// outflow, absorption and source are the rates at the start of step k + 1, so with forward Euler
 /// M_{k+1} = M_k + dt_{k+1}·(source_k − outflow_k − absorption_k); and mass_defect stays at rounding for every stepper.</summary>
+[Collection("NLog configuration")]   // runs `pdlra run` in process, which replaces the global logging configuration
 public sealed class DiagnosticsBalanceTests : IDisposable
 {
     private readonly string _tmp = Directory.CreateTempSubdirectory("pdlra-balance-").FullName;

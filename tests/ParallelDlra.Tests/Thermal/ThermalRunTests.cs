@@ -8,7 +8,8 @@ using static ParallelDlra.Tests.Deck.DeckTestSupport;
 namespace ParallelDlra.Tests.Thermal;
 
 /// <summary>The thermal model through <c>pdlra run</c>: serial against 3 MPI ranks, the energy balance per step on 3
-/// ranks, restart from a checkpoint bit for bit, and bad input (exit 2 naming the key).</summary>
+/// ranks, restart from a checkpoint bit for bit (MPI launches, one at a time); bad input in <see cref="ThermalDeckTests"/>.</summary>
+[Collection("MPI launches")]
 public sealed class ThermalRunTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
@@ -128,7 +129,13 @@ public sealed class ThermalRunTests(ITestOutputHelper output) : IDisposable
             Assert.True(d <= 1e-10, $"{header.Split(',')[c + 1]}: {d:E3}");
         }
     }
+}
 
+/// <summary>Bad thermal input, in process: exit 2 and one line naming the key. In the NLog collection, since
+/// <c>pdlra run</c> replaces the global logging configuration.</summary>
+[Collection("NLog configuration")]
+public sealed class ThermalDeckTests
+{
     private const string Thermal = "problem:\n  name: t\n  model: thermal\ngrid:\n  cells: [20]\n  extent: [[0, 1]]\nangular:\n  order: 3\n" +
                                    "material:\n  sigma_a: 1\n  thermal: {heat_capacity: 1}\ntime:\n  end: 1\n";
 

@@ -6,6 +6,7 @@ namespace ParallelDlra.Tests.Uncertainty;
 
 /// <summary>The <c>uncertainty</c> section: bad sections give exit 2 and one line naming the key; good ones read into
 /// <see cref="UncertaintyOptions"/> and round-trip through the deck writer.</summary>
+[Collection("NLog configuration")]   // runs `pdlra run` in process, which replaces the global logging configuration
 public class UncertaintyDeckTests
 {
     private const string Base = "problem:\n  name: t\ngrid:\n  cells: [10]\n  extent: [[0, 1]]\nangular:\n  order: 3\nmaterial:\n  sigma_s: 1\n  sigma_a: 0.2\ntime:\n  end: 1\n";
