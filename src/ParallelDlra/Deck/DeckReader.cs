@@ -60,6 +60,11 @@ public static partial class DeckReader
             ReadCompute(root.Sub("compute", ComputeKeys)));
         if (root.Optional("reaction") is not null) options = options with { Reaction = ReadReaction(root.Sub("reaction", ReactionKeys), grid.Dimension, options.Angular.Order) };
         options = options with { Uncertainty = ReadUncertainty(root, options.Material) };
+        // The statistics of stochastic Galerkin read φ's chaos modes as coefficients of the angular space (P_N's isotropic
+        // moment); S_N's density is a weighted sum of ordinates. An ensemble (collocation, Monte Carlo) runs S_N members.
+        if (options.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin } && options.Angular.Method != AngularMethod.Pn)
+            throw root.Sub("angular", AngularKeys).Optional("method")!.Error("is not supported with uncertainty.method: stochastic_galerkin",
+                "pn with stochastic Galerkin; sn with uncertainty.method: collocation or monte_carlo");
         if (options.Reaction is not null)
         {
             // The reaction's velocity quadrature is built on the P_N basis of a deterministic problem.

@@ -52,6 +52,21 @@ public class UncertaintyDeckTests
         foreach (var e in expected) Assert.True(lines[0].Contains(e, StringComparison.Ordinal), $"{name}: '{lines[0]}' lacks '{e}'");
     }
 
+    /// <summary>Stochastic Galerkin reads φ's chaos modes as coefficients of P_N: with S_N it is refused naming
+    /// angular.method; an ensemble of S_N members is fine.</summary>
+    [Fact]
+    public void Stochastic_galerkin_with_discrete_ordinates_names_the_angular_method()
+    {
+        using var dir = new TempDir();
+        string sn = Base.Replace("  order: 3\n", "  method: sn\n  order: 4\n");
+        const string section = "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  sigma_s: {spread: 0.1}\n";
+        var (code, _, stderr) = Invoke("check", dir.Write("sg.yaml", sn + section));
+        Assert.True(code == 2, stderr);
+        Assert.Contains("angular.method = sn is not supported with uncertainty.method: stochastic_galerkin", stderr);
+        var (ok, _, err) = Invoke("check", dir.Write("collocation.yaml", sn + section + "  method: collocation\n"));
+        Assert.True(ok == 0, err);
+    }
+
     [Fact]
     public void Groups_that_do_not_divide_the_ranks_are_refused_at_the_start_of_the_run()
     {
