@@ -87,14 +87,20 @@ internal static class SelfTestCommand
                     }
                 }
             }
-            Span<double> total = [failures, checkedGhosts];
-            comm.AllreduceSum(total);
-            if (comm.IsRoot)
-                stdout.WriteLine(total[0] == 0
-                    ? $"halo selftest passed: {total[1]} ghost values on {comm.Size} rank(s)"
-                    : $"halo selftest FAILED: {total[0]} of {total[1]} ghost values wrong on {comm.Size} rank(s)");
-            return total[0] == 0 ? ExitCodes.Done : ExitCodes.Failure;
+            return Conclude(comm, stdout, failures, checkedGhosts,
+                n => $"halo selftest passed: {n} ghost values on {comm.Size} rank(s)",
+                (f, n) => $"halo selftest FAILED: {f} of {n} ghost values wrong on {comm.Size} rank(s)");
         });
+    }
+
+    /// <summary>The failures and checked values summed over the ranks; rank 0 prints the verdict. Exit 0 when nothing failed.</summary>
+    private static int Conclude(ICommunicator comm, TextWriter stdout, double failures, double checkedValues,
+        Func<double, string> passed, Func<double, double, string> failed)
+    {
+        Span<double> total = [failures, checkedValues];
+        comm.AllreduceSum(total);
+        if (comm.IsRoot) stdout.WriteLine(total[0] == 0 ? passed(total[1]) : failed(total[0], total[1]));
+        return total[0] == 0 ? ExitCodes.Done : ExitCodes.Failure;
     }
 
     /// <summary><c>pdlra selftest stencil</c>: a five-point stencil (reach 2, halo depth 2, every weight nonzero and
@@ -164,13 +170,9 @@ internal static class SelfTestCommand
                     }
                 }
             }
-            Span<double> total = [failures, compared];
-            comm.AllreduceSum(total);
-            if (comm.IsRoot)
-                stdout.WriteLine(total[0] == 0
-                    ? $"stencil selftest passed: {total[1]} values of a five-point stencil on {comm.Size} rank(s) ({skipped} decomposition(s) with blocks thinner than 2 cells skipped)"
-                    : $"stencil selftest FAILED: {total[0]} of {total[1]} values wrong on {comm.Size} rank(s)");
-            return total[0] == 0 ? ExitCodes.Done : ExitCodes.Failure;
+            return Conclude(comm, stdout, failures, compared,
+                n => $"stencil selftest passed: {n} values of a five-point stencil on {comm.Size} rank(s) ({skipped} decomposition(s) with blocks thinner than 2 cells skipped)",
+                (f, n) => $"stencil selftest FAILED: {f} of {n} values wrong on {comm.Size} rank(s)");
         });
     }
 
