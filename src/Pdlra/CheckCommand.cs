@@ -1,3 +1,4 @@
+using ParallelDlra.Angular;
 using ParallelDlra.Deck;
 
 namespace ParallelDlra.Cli;
@@ -15,8 +16,8 @@ internal static class CheckCommand
         stdout.WriteLine($"# {deckPath}: valid; resolved options ({options.Grid.Dimension}D, {options.Angular.Describe()})");
         if (options.Angular.Method == AngularMethod.Sn)
             stdout.WriteLine($"# n_q = {DeckReader.AngularCount(options.Grid.Dimension, options.Angular)} ordinates");
-        var estimate = ParallelDlra.Solvers.ResourceEstimate.Of(options, ranks);
-        foreach (var line in estimate.Describe(ParallelDlra.Solvers.ResourceEstimate.Available(ranks)))
+        var estimate = ParallelDlra.Application.ResourceEstimate.Of(options, ranks);
+        foreach (var line in estimate.Describe(ParallelDlra.Application.ResourceEstimate.Available(ranks)))
             stdout.WriteLine($"# {line}");
         stdout.Write(DeckWriter.ToYaml(options));
         return ExitCodes.Done;
