@@ -57,8 +57,8 @@ public static class ChunkedGather
             int run = (int)budget;                                      // parts of one x-line
             for (int z = 0; z < nz; z++)
                 for (int y = 0; y < ny; y++)
-                    for (int x = 0; x < nx; x += run)
-                        yield return new GridChunk(z * plane + y * line + x, x, (int)Math.Min(nx, (long)x + run), y, y + 1, z, z + 1);
+                    for (long x = 0; x < nx; x += run)   // long: x + run may pass 2^31 on the last part of a line
+                        yield return new GridChunk(z * plane + y * line + x, (int)x, (int)Math.Min(nx, x + run), y, y + 1, z, z + 1);
         }
     }
 
