@@ -179,12 +179,11 @@ public static class RunDriver
                         throw;
                     }
                 }
-                var field = o.Output.WriteField ? OutputWriter.GatherScalarFlux(sim) : null; // collective
                 var uqFiles = uq?.Write(writer) ?? []; // collective
-                var extra = o.Output.WriteField ? OutputWriter.GatherSpatialFields(sim) : null; // collective
+                var run = OutputWriter.WriteRun(writer, sim); // collective: the field comes to rank 0 chunk by chunk
                 if (writer is not null)
                 {
-                    var written = writer.WriteRun(sim, field, extra).ToList();
+                    var written = run.ToList();
                     written.AddRange(uqFiles);
                     if (snapshots is not null) written.Add(writer.PathOf(SnapshotWriter.IndexFile));
                     files = written;
