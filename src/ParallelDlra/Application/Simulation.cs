@@ -58,7 +58,7 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         {
             // Stochastic Galerkin: angle ⊗ chaos, the mean material and the fluctuation terms (Uncertainty/).
             var sg = new Uncertainty.StochasticGalerkinTerms(sgOptions, basis);
-            var sgOperator = new KineticOperator(block, sg.Space, sg.MeanMaterials(o.Material.Map), o.Grid.Faces, o.Solver.Flux);
+            var sgOperator = new KineticOperator(block, sg.Space, sg.MeanMaterials(o.Material.Map), o.Grid.Faces, o.Solver.Flux, o.Solver.SpaceOrder);
             sg.AddTo(sgOperator, o.Material.Map);
             return new Discretisation(grid, block, halo, sg.Space, sgOperator)
             {
@@ -69,7 +69,7 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         // Thermal radiative transfer: the operator streams only; absorption, emission and the source are the
         // implicit per-cell exchange of the thermal solver (SolverFactory).
         var streamed = o.Problem.Model == ProblemModel.Thermal ? new MaterialMap("streaming", grid.Dimension, new Material(0, 0, 0), []) : o.Material.Map;
-        var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux);
+        var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux, o.Solver.SpaceOrder);
         IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
         if (o.Reaction is { } reaction)
             problem = new QuadratureReactionProblem(problem, basis.Quadrature(reaction.QuadraturePoints), reaction.Kappa, ctx.Backend, ctx.Comm);
