@@ -104,8 +104,9 @@ public static partial class DeckReader
     {
         var m = v.Map(InputKeys);
         double? mean = m.Optional("mean")?.Double("a number >= 0", x => x >= 0 ? null : "is negative");
-        var spreadValue = m.Required("spread", "a number");
-        double spread = spreadValue.Double("a number");
+        bool riemann = target is UncertainTarget.Shock or UncertainTarget.LeftState or UncertainTarget.RightState;
+        var spreadValue = riemann ? m.Optional("spread") ?? v : m.Required("spread", "a number");   // Riemann data: 0 by default
+        double spread = riemann && m.Optional("spread") is null ? 0.0 : spreadValue.Double("a number");
         string paramAllowed = $"the index of a parameter of uncertainty.parameters, 0 <= parameter < {parameterCount}";
         int parameter = m.Optional("parameter")?.Int(paramAllowed, k => k < 0 || k >= parameterCount ? "does not name a parameter" : null) ?? 0;
         string? region = null;
@@ -113,7 +114,7 @@ public static partial class DeckReader
         {
             if (target == UncertainTarget.InitialAmplitude)
                 throw r.Error("is given for the initial condition's amplitude", "no region: the amplitude multiplies the whole initial condition");
-            if (target is UncertainTarget.Shock or UncertainTarget.LeftState or UncertainTarget.RightState)
+            if (riemann)
                 throw r.Error("is given for Riemann data", "no region: the shock and the states are the same in the whole domain");
             var names = map.Regions.Select(x => x.Name).Append("background").Distinct().ToArray();
             string allowed = "a region of the material map: " + string.Join(", ", names);

@@ -346,11 +346,41 @@ public sealed class BurgersProblem : IKineticProblem
                 }
                 var qr = z.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
                 var x = q * qr.Q;
-                solver.Restore(new FactorsState(x.ToColumnMajorArray(), qr.R, v));
+                var sFactor = qr.R;
+                if (rank < r) (x, sFactor, v) = Pad(x, sFactor, v, Matrix<double>.Build.Dense(n, r, f.X), r);
+                solver.Restore(new FactorsState(x.ToColumnMajorArray(), sFactor, v));
                 return;
             }
             default:
                 throw new NotSupportedException($"no Burgers initial state for a {solver.StateKind} state");
         }
+    }
+
+    /// <summary>Factors of rank r from those of u0's smaller rank (the fixed-rank BUG keeps the deck's rank): X completed
+    /// by the solver's own start basis <paramref name="start"/> (deterministic padding functions of the global cell index,
+    /// the same on every decomposition) projected out of span X and orthonormalised (Cholesky of the allreduced Gram), V by
+    /// coordinate vectors orthogonalised against V, S by zeros. Collective.</summary>
+    private (Matrix<double> X, Matrix<double> S, Matrix<double> V) Pad(Matrix<double> x, Matrix<double> s, Matrix<double> v, Matrix<double> start, int r)
+    {
+        int k = x.ColumnCount, extra = r - k, n = x.RowCount, m = v.RowCount;
+        var candidates = start.SubMatrix(0, n, 0, extra);
+        var overlap = (x.TransposeThisAndMultiply(candidates)).ToColumnMajorArray();
+        DistributedSums.Complete(_comm, overlap, Weight);
+        var y = candidates - x * Matrix<double>.Build.Dense(k, extra, overlap);
+        var gram = y.TransposeThisAndMultiply(y).ToColumnMajorArray();
+        DistributedSums.Complete(_comm, gram, Weight);
+        var lower = Matrix<double>.Build.Dense(extra, extra, gram).Cholesky().Factor;
+        var xPad = x.Append(y * lower.Transpose().Inverse());
+        var vPad = v.Clone();
+        for (int e = 0; vPad.ColumnCount < r && e < m; e++)
+        {
+            var c = Vector<double>.Build.Dense(m);
+            c[e] = 1.0;
+            for (int pass = 0; pass < 2; pass++) c -= vPad * vPad.TransposeThisAndMultiply(c);
+            if (c.L2Norm() > 0.5) vPad = vPad.Append(c.Normalize(2).ToColumnMatrix());
+        }
+        var sPad = Matrix<double>.Build.Dense(r, r);
+        sPad.SetSubMatrix(0, 0, s);
+        return (xPad, sPad, vPad);
     }
 }
