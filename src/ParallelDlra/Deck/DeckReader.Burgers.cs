@@ -33,8 +33,13 @@ public static partial class DeckReader
         if (o.Grid.Faces.Any(f => f.Kind != BoundaryKind.Vacuum))
             throw root.Sub("grid", GridKeys).Optional("boundary")!.Error("is not used by problem.model: burgers",
                 "no grid.boundary: the ghost cells hold the left and right states of the Riemann data");
-        if (root.Optional("initial") is { } initial)
-            throw initial.Error("is not used by problem.model: burgers", "no initial section: u0 is the Riemann data of uncertainty.shock, left_state and right_state");
+        // The deck writer prints every section (an initial state of type zero, a zero material): those are accepted.
+        if (o.Initial.Kind != InitialKind.Zero)
+            throw root.Sub("initial", InitialKeys).Optional("type")!.Error("is not used by problem.model: burgers",
+                "no initial section (or type: zero): u0 is the Riemann data of uncertainty.shock, left_state and right_state");
+        var map = o.Material.Map;
+        if (map.Regions.Length > 0 || map.Background.SigmaS != 0 || map.Background.SigmaA != 0 || map.Background.Source != 0)
+            throw new InputException("material: a nonzero material is not used by problem.model: burgers; allowed: no material section (or zeros)");
         if (root.Optional("reaction") is { } reaction)
             throw reaction.Error("is not supported with problem.model: burgers", "no reaction section");
         if (u.FilterStrength != 0.0)
