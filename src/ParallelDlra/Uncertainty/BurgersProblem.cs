@@ -53,7 +53,8 @@ public sealed class BurgersProblem : IKineticProblem
         _values = Matrix<double>.Build.Dense(nodes.Length, chaos.Count);
         for (int q = 0; q < nodes.Length; q++) _values.SetRow(q, chaos.Evaluate(nodes[q]));
         _valuesTransposed = _values.Transpose();
-        _weightedValues = Matrix<double>.Build.DenseOfDiagonalArray(weights) * _values;
+        _weightedValues = _values.Clone();   // W Φ: row q scaled by w_q (not a dense n_q × n_q product)
+        for (int q = 0; q < nodes.Length; q++) _weightedValues.SetRow(q, _values.Row(q) * weights[q]);
         _leftGhost = [.. nodes.Select(z => data.Left.At(chaos.Parameters, z))];
         _rightGhost = [.. nodes.Select(z => data.Right.At(chaos.Parameters, z))];
         Speed = data.Speed(chaos.Parameters);
