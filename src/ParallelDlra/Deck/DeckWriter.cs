@@ -133,7 +133,7 @@ public static class DeckWriter
         line(1, $"nodes: {u.Nodes}");
         line(1, $"samples: {u.Samples}");
         line(1, $"seed: {u.Seed}");
-        foreach (var (key, target) in UncertaintyWords.Targets)
+        foreach (var (key, target) in UncertaintyWords.Targets.Concat(UncertaintyWords.RiemannTargets))
         {
             var inputs = u.On(target).ToArray();
             if (inputs.Length == 0) continue;
