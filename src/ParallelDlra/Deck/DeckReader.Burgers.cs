@@ -1,3 +1,7 @@
+using ParallelDlra.Angular;
+using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
+using ParallelDlra.Uncertainty;
 using System.Globalization;
 
 namespace ParallelDlra.Deck;
