@@ -54,7 +54,7 @@ public sealed class DiscreteOrdinatesTests(ITestOutputHelper output)
         // One degree more is not exact: P_{2N}(μ) (or its product with P_0) is not integrated by N Gauss nodes.
         double beyond = GramDefect(set, set.Degree + 1);
         output.WriteLine($"{dim}D order {order}: n_q = {set.Count}, Σw = {set.Weights.Sum():R}, defect to degree {set.Degree}: {exact:E2}, degree {set.Degree + 1}: {beyond:E2}");
-        // rounding: ≤ 128-term weighted sums of products of harmonics of size ≤ 3: ~1e-15 (measured ≤ 3.6e-15); bound 1e-13.
+        // rounding: ≤ 144-term weighted sums of products of harmonics of size ≤ √((2l+1)/2) ≤ 6.3: ~1e-15 (measured ≤ 3.6e-15); bound 1e-13.
         Assert.True(exact <= 1e-13, $"defect {exact:E3} up to degree {set.Degree}");
         // theory: Y_N^0 ∝ P_N vanishes at the N Gauss nodes, so the (N, N) pair of degree 2N has defect 1 (measured 1.2).
         Assert.True(beyond > 1e-6, $"degree {set.Degree + 1} integrated exactly ({beyond:E3}): the test cannot tell the degree");

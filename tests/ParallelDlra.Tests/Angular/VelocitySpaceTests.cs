@@ -61,7 +61,8 @@ public sealed class VelocitySpaceTests(ITestOutputHelper output)
                 }
             }
             for (int a = 0; a < pn.Count; a++)
-                // theory: midpoint-rule error (h²/24)[f′]₋₁¹ ≤ 4e-4 for degree ≤ 3 at h = 1/32 (the azimuthal midpoint sum is exact for trig polynomials); bound 1e-3.
+                // theory: for degree ≤ 3 the midpoint rule's error is exactly (h²/24)[f′]₋₁¹: 0 for odd l, at most 9.7e-4 (Y_2^0, h = 1/32:
+                // 2.44e-4·√(5/4π)·2π; 3.9e-4 in 1D); the azimuthal midpoint sum is exact for trig polynomials; bound 1e-3.
                 Assert.True(Math.Abs(integral[a] - space.Mass.Norm * space.Mass.Direction[a]) < 1e-3, $"{dim}D moment {a}: ∫m = {integral[a]}");
             Assert.Equal(space.Mass.Direction, space.Isotropic.Direction);
             var p0 = space.ScatteringProjector;
