@@ -55,6 +55,9 @@ public sealed class HostileInputTests : IDisposable
         Huge("1D 2e7 cells at P_400 full rank", "run", "grid.cells=[20000000]", "grid.extent=[[0,1]]", "angular.order=400", "solver.type=full_rank");
         Huge("3D 1000^3 at P_30 low rank", "run", "grid.cells=[1000, 1000, 1000]", "grid.extent=[[0,1],[0,1],[0,1]]", "angular.order=30");
         Huge("3D 1290^3 just above 2^31", "check", "grid.cells=[1291, 1291, 1291]", "grid.extent=[[0,1],[0,1],[0,1]]");
+        Huge("cells 70000^3 at P_3 (memory)", "run", "grid.cells=[70000, 70000, 70000]", "grid.extent=[[0,1],[0,1],[0,1]]");
+        Huge("cells 70000^3 at P_3 (check, array limit)", "check", "grid.cells=[70000, 70000, 70000]", "grid.extent=[[0,1],[0,1],[0,1]]");
+        Huge("cells 2^31-1 per axis in 3D (2^53 entries)", "check", "grid.cells=[2147483647, 2147483647, 2147483647]", "grid.extent=[[0,1],[0,1],[0,1]]");
         Huge("cells 30000^2 r_max 496 parallel_bug", "run", "grid.cells=[30000, 30000]", "angular.order=30", "solver.type=parallel_bug", "solver.truncation.r_max=496");
 
         // Extents and spacings that overflow or underflow.

@@ -1,6 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Compute;
-using ParallelDlra.Deck;
 using ParallelDlra.Parallel;
 using ParallelDlra.Tests.Compute;
 using Xunit;
@@ -61,6 +60,31 @@ internal sealed class ThreadRanks
             v.CopyTo(values);
         }
         public void Barrier() => all.barrier.SignalAndWait();
+
+        public void Allgather(ReadOnlySpan<double> send, Span<double> recv)
+        {
+            all.slots[rank] = send.ToArray();
+            all.barrier.SignalAndWait();
+            for (int k = 0; k < Size; k++) all.slots[k].CopyTo(recv[(k * send.Length)..]);
+            all.barrier.SignalAndWait();
+        }
+
+        public void Gatherv(ReadOnlySpan<double> send, Span<double> recv, ReadOnlySpan<int> counts, int root = 0)
+        {
+            all.slots[rank] = send.ToArray();
+            all.barrier.SignalAndWait();
+            if (rank == root)
+            {
+                int at = 0;
+                for (int k = 0; k < Size; k++)
+                {
+                    if (all.slots[k].Length != counts[k]) throw new InvalidOperationException($"rank {k} sent {all.slots[k].Length} values, counts say {counts[k]}");
+                    all.slots[k].CopyTo(recv[at..]);
+                    at += counts[k];
+                }
+            }
+            all.barrier.SignalAndWait();
+        }
     }
 }
 
