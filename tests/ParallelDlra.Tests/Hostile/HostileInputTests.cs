@@ -199,9 +199,11 @@ public sealed class HostileInputTests : IDisposable
         Assert.DoesNotContain("   at ", err);
         Assert.DoesNotContain("Exception", err);
         Assert.True(lines.All(l => l.Length < 2000), context);
+        // chosen: hang guards, not timings: a refusal before any allocation takes well under a second; 2 s / 10 s leave room for a loaded machine.
         Assert.True(seconds < (huge ? 2 : 10), context);
         if (huge)
         {
+            // chosen: the huge decks would need gigabytes; a refusal at check time allocates only the deck (kB), so 64 MiB / 256 MiB separate the two.
             Assert.True(allocated < 64L << 20, $"{context}\nallocated {allocated >> 20} MiB");
             Assert.True(grown < 256L << 20, $"{context}\nworking set grew by {grown >> 20} MiB");
             Assert.False(Directory.Exists(Path.Combine(_dir, "out")) && Directory.GetFiles(Path.Combine(_dir, "out")).Length > 0, context);

@@ -58,6 +58,7 @@ public sealed class HugeGridTests : IDisposable
         Assert.Contains("use more ranks (now 1)", err);
         Assert.DoesNotContain("Exception", err);
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        // chosen: hang and allocation guards, as HostileInputTests: a refusal at check time allocates only the deck.
         Assert.True(seconds < 2, context);
         Assert.True(allocated < 64L << 20, context);
     }
@@ -74,6 +75,7 @@ public sealed class HugeGridTests : IDisposable
         Assert.Contains(entries, err);
         Assert.Contains("(local indices are 32-bit); the run would need about", err);
         Assert.Contains($"use more ranks (now {ranks})", err);
+        // chosen: hang and allocation guards, as HostileInputTests: a refusal at check time allocates only the deck.
         Assert.True(seconds < 2, context);
         Assert.True(allocated < 64L << 20, context);
     }

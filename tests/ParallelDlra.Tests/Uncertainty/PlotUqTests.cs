@@ -65,6 +65,8 @@ public sealed class PlotUqTests : IDisposable
         Assert.True(m.Success, stdout);
         Assert.Equal(60, int.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture));
         // Printed with 7 significant digits (%.6e, %.6g): equal to the file's values to that precision.
+        // rounding: the script prints values with %.6e (5e-7 relative) and centres with %.6g (the centres here, multiples of
+        // 0.025 or 0.0625, have ≤ 5 significant digits: exact); bounds 1e-6.
         Assert.Equal(rows[iE][1], Number(m, "e"), rows[iE][1] * 1e-6);
         Assert.Equal(rows[iE][0], Number(m, "xe"), 1e-6);
         Assert.Equal(Math.Sqrt(rows[iS][2]), Number(m, "s"), Math.Sqrt(rows[iS][2]) * 1e-6);   // std = √Var, not Var
@@ -94,7 +96,7 @@ public sealed class PlotUqTests : IDisposable
         var m = Regex.Match(stdout, @"2D (?<nx>\d+)x(?<ny>\d+) cells, t = \S+, max E (?<e>\S+) at \(x, y\) = \((?<xe>[^,]+), (?<ye>[^)]+)\), max std (?<s>\S+)");
         Assert.True(m.Success, stdout);
         Assert.Equal((24, 20), (int.Parse(m.Groups["nx"].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups["ny"].Value, CultureInfo.InvariantCulture)));
-        Assert.Equal(mean.Max(), Number(m, "e"), mean.Max() * 1e-6);
+        Assert.Equal(mean.Max(), Number(m, "e"), mean.Max() * 1e-6); // rounding: printed with %.6e, as above
         Assert.Equal(std.Max(), Number(m, "s"), std.Max() * 1e-6);
         // Where: the cell of the maximum, x fastest in the file; the extent is [-1.5, 1.5]², so cell (i, j) has its
         // centre at (-1.5 + 3 (i + ½) / 24, -1.5 + 3 (j + ½) / 20).
