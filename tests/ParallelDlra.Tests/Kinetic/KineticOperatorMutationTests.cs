@@ -1,3 +1,4 @@
+using ParallelDlra.Problems;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Angular;
 using ParallelDlra.Deck;
