@@ -56,7 +56,7 @@ internal static class DeckWords
 
     public static readonly (string Word, AcceleratorKind Value)[] Accelerator = [("cuda", AcceleratorKind.Cuda), ("cpu", AcceleratorKind.Cpu)];
 
-    public static readonly (string Word, ProblemModel Value)[] Model = [("kinetic", ProblemModel.Kinetic), ("thermal", ProblemModel.Thermal)];
+    public static readonly (string Word, ProblemModel Value)[] Model = [("kinetic", ProblemModel.Kinetic), ("thermal", ProblemModel.Thermal), ("burgers", ProblemModel.Burgers)];
 
     /// <summary>Face names in the order of <see cref="GridOptions.Faces"/>.</summary>
     public static readonly string[] Faces = ["x_min", "x_max", "y_min", "y_max", "z_min", "z_max"];
@@ -86,4 +86,8 @@ internal static class UncertaintyWords
 
     public static readonly (string Key, UncertainTarget Value)[] Targets =
         [("sigma_s", UncertainTarget.SigmaS), ("sigma_a", UncertainTarget.SigmaA), ("source", UncertainTarget.Source), ("initial", UncertainTarget.InitialAmplitude)];
+
+    /// <summary>The uncertain Riemann data of <c>problem.model: burgers</c>.</summary>
+    public static readonly (string Key, UncertainTarget Value)[] RiemannTargets =
+        [("shock", UncertainTarget.Shock), ("left_state", UncertainTarget.LeftState), ("right_state", UncertainTarget.RightState)];
 }

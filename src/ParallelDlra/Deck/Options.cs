@@ -41,7 +41,7 @@ public sealed record RunOptions(
 
 /// <summary>What a deck models (deck key <c>problem.model</c>): linear kinetics (the default), or thermal radiative
 /// transfer — radiation coupled to a material energy field by absorption and emission (<see cref="ThermalOptions"/>).</summary>
-public enum ProblemModel { Kinetic, Thermal }
+public enum ProblemModel { Kinetic, Thermal, Burgers }
 
 /// <summary>deck key <c>problem</c>.</summary>
 public sealed record ProblemOptions(string Name, string Description, ProblemModel Model = ProblemModel.Kinetic);

@@ -33,11 +33,13 @@ public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMi
         Theta * (Per == TruncationScaling.UnitTime ? dt : 1.0) * (Kind == ToleranceKind.Relative ? norm : 1.0);
 }
 
-/// <summary>deck key <c>solver</c>.</summary>
+/// <summary>deck key <c>solver</c>. <see cref="SpaceOrder"/> (<c>solver.space_order</c>): 1, first-order upwind, or 2,
+/// Fromm's linear second-order upwind scheme (five-point stencils, two ghost layers; SSP-RK2 or SSP-RK3 in time).</summary>
 public sealed record SolverOptions(
     SolverKind Kind,
     FluxKind Flux,
     int InitialRank,
     TruncationOptions Truncation,
     bool Conservative,
-    QrMethod Qr = QrMethod.Tsqr);
+    QrMethod Qr = QrMethod.Tsqr,
+    int SpaceOrder = 1);
