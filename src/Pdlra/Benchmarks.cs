@@ -2,15 +2,18 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
+using ParallelDlra.Angular;
+using ParallelDlra.Application;
 using ParallelDlra.Compute;
 using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
-using ParallelDlra.Mesh;
 using ParallelDlra.LinearAlgebra;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
 using ParallelDlra.Output;
 using ParallelDlra.Parallel;
+using ParallelDlra.Problems;
 using ParallelDlra.Solvers;
-using ParallelDlra.Application;
 
 namespace ParallelDlra.Cli;
 

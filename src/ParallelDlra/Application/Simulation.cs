@@ -8,6 +8,7 @@ using ParallelDlra.Mesh;
 using ParallelDlra.Parallel;
 using ParallelDlra.Problems;
 using ParallelDlra.Solvers;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Application;
 

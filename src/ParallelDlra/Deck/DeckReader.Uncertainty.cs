@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using ParallelDlra.Problems;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Deck;
 

@@ -1,5 +1,14 @@
 using System.Collections.Immutable;
 using System.Text.RegularExpressions;
+using ParallelDlra.Angular;
+using ParallelDlra.Compute;
+using ParallelDlra.Kinetic;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
+using ParallelDlra.Parallel;
+using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Deck;
 

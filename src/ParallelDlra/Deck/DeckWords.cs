@@ -1,3 +1,13 @@
+using ParallelDlra.Angular;
+using ParallelDlra.Compute;
+using ParallelDlra.Kinetic;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
+using ParallelDlra.Parallel;
+using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
+using ParallelDlra.Uncertainty;
+
 namespace ParallelDlra.Deck;
 
 /// <summary>The deck's words for the option enums, shared by <see cref="DeckReader"/> and <see cref="DeckWriter"/>.</summary>
@@ -53,6 +63,14 @@ internal static class DeckWords
 
     public static string Of<T>((string Word, T Value)[] words, T value) where T : struct, Enum
         => words.First(w => EqualityComparer<T>.Default.Equals(w.Value, value)).Word;
+}
+
+/// <summary>Option records described in the deck's words, for messages.</summary>
+public static class OptionDescriptions
+{
+    /// <summary>"P_N" or "S_N (quadrature)".</summary>
+    public static string Describe(this AngularOptions angular) =>
+        angular.Method == AngularMethod.Pn ? $"P_{angular.Order}" : $"S_{angular.Order} ({DeckWords.Of(DeckWords.Quadrature, angular.Quadrature)})";
 }
 
 /// <summary>The deck's words of the <c>uncertainty</c> section.</summary>

@@ -1,5 +1,9 @@
 using System.Globalization;
 using System.Text;
+using ParallelDlra.Angular;
+using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Deck;
 

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using ParallelDlra.Deck;
 
 namespace ParallelDlra.Mesh;
 

@@ -1,10 +1,11 @@
 using System.Globalization;
 using NLog;
+using ParallelDlra.Application;
 using ParallelDlra.Deck;
 using ParallelDlra.Diagnostics;
 using ParallelDlra.LinearAlgebra;
 using ParallelDlra.Solvers;
-using ParallelDlra.Application;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Output;
 

@@ -1,7 +1,9 @@
-using ParallelDlra.Deck;
+using ParallelDlra.Angular;
+using ParallelDlra.LowRank;
+using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace ParallelDlra.Tests.Angular;
 

@@ -1,10 +1,11 @@
 using ParallelDlra.Angular;
 using ParallelDlra.Application;
-using ParallelDlra.Deck;
+using ParallelDlra.LowRank;
 using ParallelDlra.Mesh;
+using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace ParallelDlra.Tests.Angular;
 

@@ -1,12 +1,13 @@
 using MathNet.Numerics.LinearAlgebra;
-using ParallelDlra.Angular;
 using ParallelDlra.Angular.Quadratures;
+using ParallelDlra.Angular;
 using ParallelDlra.Application;
-using ParallelDlra.Deck;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
 using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace ParallelDlra.Tests.Angular;
 

@@ -1,5 +1,5 @@
 using ParallelDlra.Cli;
-using ParallelDlra.Deck;
+using ParallelDlra.Solvers;
 using ParallelDlra.Verification;
 using Xunit;
 

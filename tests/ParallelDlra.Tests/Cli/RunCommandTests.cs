@@ -3,6 +3,7 @@ using ParallelDlra.Cli;
 using ParallelDlra.Deck;
 using ParallelDlra.Output;
 using ParallelDlra.Tests.Support;
+using ParallelDlra.Uncertainty;
 using Xunit;
 
 namespace ParallelDlra.Tests.Cli;

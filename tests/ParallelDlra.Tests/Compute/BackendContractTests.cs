@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Compute;
-using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
 using ParallelDlra.Mesh;
 using Xunit;

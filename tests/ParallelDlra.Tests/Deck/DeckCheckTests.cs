@@ -1,4 +1,10 @@
 using ParallelDlra.Deck;
+using ParallelDlra.Kinetic;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
+using ParallelDlra.Parallel;
+using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
 using Xunit;
 using static ParallelDlra.Tests.Deck.DeckTestSupport;
 

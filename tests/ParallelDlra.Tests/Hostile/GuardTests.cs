@@ -1,6 +1,8 @@
 using System.Text.Json;
 using ParallelDlra.Angular;
+using ParallelDlra.Application;
 using ParallelDlra.Deck;
+using ParallelDlra.Mesh;
 using ParallelDlra.Output;
 using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ParallelDlra.Cli;
+using ParallelDlra.Application;
 using ParallelDlra.Solvers;
 using Xunit;
 

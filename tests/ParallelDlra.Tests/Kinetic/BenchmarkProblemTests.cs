@@ -1,10 +1,11 @@
+using ParallelDlra.Application;
 using ParallelDlra.Deck;
+using ParallelDlra.Mesh;
 using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
 using ParallelDlra.Verification;
-using Xunit;
 using Xunit.Abstractions;
-using ParallelDlra.Application;
+using Xunit;
 
 namespace ParallelDlra.Tests.Kinetic;
 

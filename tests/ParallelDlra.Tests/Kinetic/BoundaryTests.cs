@@ -1,10 +1,13 @@
-using ParallelDlra.Application;
 using System.Collections.Immutable;
+using ParallelDlra.Application;
 using ParallelDlra.Deck;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
 using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace ParallelDlra.Tests.Kinetic;
 

@@ -1,8 +1,9 @@
-using ParallelDlra.Deck;
+using ParallelDlra.Application;
+using ParallelDlra.Kinetic;
+using ParallelDlra.Mesh;
 using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
 using Xunit;
-using ParallelDlra.Application;
 
 namespace ParallelDlra.Tests.Kinetic;
 

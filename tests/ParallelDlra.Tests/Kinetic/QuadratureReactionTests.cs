@@ -1,14 +1,18 @@
 using MathNet.Numerics.LinearAlgebra;
-using ParallelDlra;
 using ParallelDlra.Angular;
 using ParallelDlra.Application;
 using ParallelDlra.Compute;
 using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
 using ParallelDlra.Parallel;
+using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
-using Xunit;
+using ParallelDlra;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace ParallelDlra.Tests.Kinetic;
 

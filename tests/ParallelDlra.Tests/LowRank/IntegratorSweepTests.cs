@@ -1,10 +1,15 @@
-using ParallelDlra.Tests.Support;
 using System.Collections.Immutable;
-using ParallelDlra.Deck;
-using ParallelDlra.Solvers;
-using Xunit;
-using Xunit.Abstractions;
+using ParallelDlra.Angular;
 using ParallelDlra.Application;
+using ParallelDlra.Deck;
+using ParallelDlra.Kinetic;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
+using ParallelDlra.Tests.Support;
+using Xunit.Abstractions;
+using Xunit;
 
 namespace ParallelDlra.Tests.LowRank;
 

@@ -1,11 +1,13 @@
-using ParallelDlra.Application;
 using MathNet.Numerics.LinearAlgebra;
+using ParallelDlra.Application;
 using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
 using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace ParallelDlra.Tests.LowRank;
 

@@ -2,6 +2,7 @@ using ParallelDlra.Deck;
 using ParallelDlra.Mesh;
 using ParallelDlra.Output;
 using ParallelDlra.Parallel;
+using ParallelDlra.Application;
 using ParallelDlra.Solvers;
 using Xunit;
 

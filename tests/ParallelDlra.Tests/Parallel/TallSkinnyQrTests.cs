@@ -2,12 +2,11 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Compute;
-using ParallelDlra.Deck;
 using ParallelDlra.Parallel;
 using ParallelDlra.Tests.Support;
 using ParallelDlra.Verification;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace ParallelDlra.Tests.Parallel;
 

@@ -1,6 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Compute;
-using ParallelDlra.Deck;
 using ParallelDlra.Parallel;
 using ParallelDlra.Tests.Compute;
 using Xunit;

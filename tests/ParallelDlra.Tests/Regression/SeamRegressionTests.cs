@@ -1,11 +1,13 @@
+using ParallelDlra.Cli;
 using ParallelDlra.Deck;
+using ParallelDlra.LowRank;
 using ParallelDlra.Output;
+using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Parallel;
 using ParallelDlra.Tests.Support;
-using ParallelDlra.Cli;
 using ParallelDlra.Verification;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace ParallelDlra.Tests.Regression;
 

@@ -1,12 +1,11 @@
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Application;
-using ParallelDlra.Deck;
 using ParallelDlra.Problems.Thermal;
-using ParallelDlra.Solvers;
 using ParallelDlra.Solvers.Thermal;
+using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace ParallelDlra.Tests.Thermal;
 

@@ -1,9 +1,11 @@
 using ParallelDlra.Application;
 using ParallelDlra.Deck;
+using ParallelDlra.Mesh;
+using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
 using ParallelDlra.Uncertainty;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace ParallelDlra.Tests.Uncertainty;
 

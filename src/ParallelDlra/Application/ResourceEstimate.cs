@@ -2,8 +2,9 @@ using System.Globalization;
 using ParallelDlra.Compute;
 using ParallelDlra.Deck;
 using ParallelDlra.Parallel;
+using ParallelDlra.Solvers;
 
-namespace ParallelDlra.Solvers;
+namespace ParallelDlra.Application;
 
 /// <summary>
 /// What a run will need per rank, from the deck and the rank count alone — before anything is allocated (issue #18).

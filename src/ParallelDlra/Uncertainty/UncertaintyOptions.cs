@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
+using ParallelDlra.Problems;
 
-namespace ParallelDlra.Deck;
+namespace ParallelDlra.Uncertainty;
 
 /// <summary>How the uncertainty is propagated (deck key <c>uncertainty.method</c>).</summary>
 public enum UncertaintyMethod { StochasticGalerkin, Collocation, MonteCarlo }
