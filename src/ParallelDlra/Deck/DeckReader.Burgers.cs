@@ -1,4 +1,8 @@
 using System.Globalization;
+using ParallelDlra.Angular;
+using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Deck;
 
