@@ -3,6 +3,10 @@ using ParallelDlra.Mesh;
 using ParallelDlra.Problems;
 using ParallelDlra.Uncertainty;
 using System.Globalization;
+using ParallelDlra.Angular;
+using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Deck;
 
