@@ -1,7 +1,3 @@
-using ParallelDlra.Angular;
-using ParallelDlra.Mesh;
-using ParallelDlra.Problems;
-using ParallelDlra.Uncertainty;
 using System.Globalization;
 using ParallelDlra.Angular;
 using ParallelDlra.Mesh;

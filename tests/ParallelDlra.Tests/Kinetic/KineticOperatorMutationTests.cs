@@ -1,4 +1,3 @@
-using ParallelDlra.Problems;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Angular;
 using ParallelDlra.Deck;
