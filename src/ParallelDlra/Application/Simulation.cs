@@ -232,9 +232,7 @@ public static class SolverFactory
     {
         SolverKind.FullRank => new FullRankSolver(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper,
             InitialCondition.Moments(phi0, disc.Basis)),
-        SolverKind.AugmentedBug => new LowRank.AugmentedBug(Setup(o, disc, ctx, phi0)),
-        SolverKind.ParallelBug => new LowRank.ParallelBug(Setup(o, disc, ctx, phi0)),
-        SolverKind.FixedRankBug => new LowRank.FixedRankBug(Setup(o, disc, ctx, phi0)),
+        SolverKind.AugmentedBug or SolverKind.ParallelBug or SolverKind.FixedRankBug => new LowRank.LowRankSolver(Setup(o, disc, ctx, phi0)),
         _ => throw new InputException($"solver.type = {o.Solver.Kind}: not available in this build"),
     };
 
