@@ -119,7 +119,13 @@ public sealed class Simulation
         Solver = SolverFactory.Create(options, Discretisation, context, phi0);
         Discretisation.StochasticGalerkin?.ApplyInitialAmplitude(Solver);
         _filter = Uncertainty.ChaosFilter.For(Discretisation.Basis, options.Uncertainty);
+        Description = new Output.RunDescription(options, context.Comm, context.RunId, Discretisation.Grid, Discretisation.Block,
+            Discretisation.Basis, Solver, History);
     }
+
+    /// <summary>What <c>Output/</c> writes this run from: deck, communicator, run id, grid, block, velocity space, solver
+    /// and the diagnostics (the live <see cref="History"/>).</summary>
+    public Output.RunDescription Description { get; }
 
     /// <summary>The filter of filtered stochastic Galerkin, applied after every step; null without one.</summary>
     private readonly Uncertainty.ChaosFilter? _filter;

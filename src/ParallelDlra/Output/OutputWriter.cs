@@ -7,7 +7,6 @@ using System.Text.Json;
 using ParallelDlra.Deck;
 using ParallelDlra.Mesh;
 using ParallelDlra.Solvers;
-using ParallelDlra.Application;
 
 namespace ParallelDlra.Output;
 
@@ -86,22 +85,22 @@ public sealed class OutputWriter
 
     /// <summary>Writes everything a finished run produces: diagnostics, the resolved deck and, when
     /// <c>output.write_field</c>, the final scalar flux. Returns the files written.</summary>
-    /// <param name="simulation">the finished run</param>
+    /// <param name="run">the finished run</param>
     /// <param name="field">the whole-grid φ from <see cref="GatherScalarFlux"/>; null in a serial run (the
     /// solver's field is the whole grid then)</param>
     /// <param name="fields">the whole-grid spatial fields of the solver (<see cref="ISpatialFields"/>, from
     /// <see cref="GatherSpatialFields"/>): columns of <c>phi.csv</c> after φ; null in a serial run</param>
-    public IReadOnlyList<string> WriteRun(Simulation simulation, double[]? field = null, IReadOnlyList<(string Name, double[] Values)>? fields = null)
+    public IReadOnlyList<string> WriteRun(RunDescription run, double[]? field = null, IReadOnlyList<(string Name, double[] Values)>? fields = null)
     {
-        fields ??= simulation.Solver is ISpatialFields own && simulation.Context.Comm.Size == 1
+        fields ??= run.Solver is ISpatialFields own && run.Comm.Size == 1
             ? [.. own.FieldNames.Select(n => (n, own.Field(n)))] : [];
-        var o = simulation.Options;
-        string runId = simulation.Context.RunId;
-        List<string> files = [WriteDiagnostics(simulation.History), WriteDiagnosticsHdf5(simulation.History, o, runId), WriteDeck(o, runId)];
+        var o = run.Options;
+        string runId = run.RunId;
+        List<string> files = [WriteDiagnostics(run.History), WriteDiagnosticsHdf5(run.History, o, runId), WriteDeck(o, runId)];
         if (o.Output.WriteField)
         {
-            var last = simulation.History.Count > 0 ? simulation.History[^1] : default;
-            files.AddRange(WriteField(simulation.Discretisation.Grid, field ?? simulation.Solver.ScalarFlux(), last.Time, last.Step, o.Problem.Name, runId, fields));
+            var last = run.History.Count > 0 ? run.History[^1] : default;
+            files.AddRange(WriteField(run.Grid, field ?? run.Solver.ScalarFlux(), last.Time, last.Step, o.Problem.Name, runId, fields));
         }
         return files;
     }
@@ -109,26 +108,26 @@ public sealed class OutputWriter
     /// <summary>Collective: gathers the rank-local φ of every rank into global cell order (x fastest) on
     /// rank 0 (one allgather of the block shapes, one gatherv of the values). Returns the whole field on
     /// rank 0 and null elsewhere; in a one-rank run it returns the solver's field.</summary>
-    public static double[]? GatherScalarFlux(Simulation simulation) => GatherField(simulation, simulation.Solver.ScalarFlux());
+    public static double[]? GatherScalarFlux(RunDescription run) => GatherField(run, run.Solver.ScalarFlux());
 
     /// <summary>Collective: the solver's spatial fields (<see cref="ISpatialFields"/>, e.g. the material energy)
     /// gathered like φ; the whole fields on rank 0, null elsewhere, empty for a solver without such fields.</summary>
-    public static IReadOnlyList<(string Name, double[] Values)>? GatherSpatialFields(Simulation simulation)
+    public static IReadOnlyList<(string Name, double[] Values)>? GatherSpatialFields(RunDescription run)
     {
-        if (simulation.Solver is not ISpatialFields fields) return [];
+        if (run.Solver is not ISpatialFields fields) return [];
         var all = new List<(string, double[])>();
         foreach (var name in fields.FieldNames)
-            if (GatherField(simulation, fields.Field(name)) is { } whole) all.Add((name, whole));
-        return simulation.Context.Comm.IsRoot ? all : null;
+            if (GatherField(run, fields.Field(name)) is { } whole) all.Add((name, whole));
+        return run.Comm.IsRoot ? all : null;
     }
 
     /// <summary>Collective: a rank-local field of one value per cell gathered into global cell order on rank 0.</summary>
-    public static double[]? GatherField(Simulation simulation, double[] local)
+    public static double[]? GatherField(RunDescription run, double[] local)
     {
-        var comm = simulation.Context.Comm;
+        var comm = run.Comm;
         if (comm.Size == 1) return local;
-        var block = simulation.Discretisation.Block;
-        var grid = simulation.Discretisation.Grid;
+        var block = run.Block;
+        var grid = run.Grid;
         Span<double> shape = stackalloc double[6];
         shape.Clear();
         for (int d = 0; d < block.Dimension; d++) { shape[d] = block.Offset[d]; shape[3 + d] = block.Size[d]; }

@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text;
 using NLog;
-using ParallelDlra.Application;
 using ParallelDlra.Deck;
 using ParallelDlra.Diagnostics;
+using ParallelDlra.Output;
 using ParallelDlra.Parallel;
 using ParallelDlra.Uncertainty;
 
-namespace ParallelDlra.Output;
+namespace ParallelDlra.Application;
 
 /// <summary>
 /// The non-intrusive methods (<c>uncertainty.method: collocation | monte_carlo</c>): the members
@@ -76,7 +76,7 @@ public static class EnsembleDriver
                     {
                         sim.Run();
                         mass = sim.History[^1].Mass;
-                        field = OutputWriter.GatherScalarFlux(sim);   // on the group's root
+                        field = OutputWriter.GatherScalarFlux(sim.Description);   // on the group's root
                     }
                     finally { sim.Solver.Dispose(); }
                 }
