@@ -253,23 +253,12 @@ public sealed partial class KineticOperator
     /// <summary>dᵀc of a source's angular vector c: the mass it emits per unit of its spatial sum and of <see cref="MassWeight"/>.</summary>
     public double EmissionWeight(SourceTerm source) => Basis.Mass.Along(source.Angular);
 
-    /// <summary>Whether σ_t, σ_s and Q are nonzero anywhere on the whole grid (every rank computes the same).</summary>
+    /// <summary>Whether σ_t, σ_s, Q and σ_a are nonzero anywhere on the whole grid (every rank computes the same, from
+    /// the materials the grid's cell centres take: <see cref="MaterialMap.MaterialsOn"/>, not a scan of every cell).</summary>
     private static (bool Absorption, bool Scattering, bool Source, bool SigmaA) GlobalPresence(CartesianGrid grid, MaterialMap materials)
     {
-        bool a = false, sc = false, q = false, sa = false;
-        Span<double> x = stackalloc double[3];
-        Span<int> ijk = stackalloc int[3];
-        for (long c = 0; c < grid.CellCount && !(a && sc && q && sa); c++)
-        {
-            long rest = c;
-            for (int d = 0; d < grid.Dimension; d++) { ijk[d] = (int)(rest % grid.Cells[d]); rest /= grid.Cells[d]; x[d] = grid.Center(d, ijk[d]); }
-            var mat = materials.At(x[..grid.Dimension]);
-            a |= mat.SigmaT != 0.0;
-            sc |= mat.SigmaS != 0.0;
-            q |= mat.Source != 0.0;
-            sa |= mat.SigmaA != 0.0;
-        }
-        return (a, sc, q, sa);
+        var present = materials.MaterialsOn(grid);
+        return (present.Any(m => m.SigmaT != 0.0), present.Any(m => m.SigmaS != 0.0), present.Any(m => m.Source != 0.0), present.Any(m => m.SigmaA != 0.0));
     }
 
     private static bool IsDiagonal(Matrix<double> r) => r.EnumerateIndexed(Zeros.AllowSkip).All(e => e.Item1 == e.Item2 || e.Item3 == 0.0);

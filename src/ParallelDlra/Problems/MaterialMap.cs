@@ -57,6 +57,56 @@ public sealed record MaterialMap(string Name, int Dimension, Material Background
         return Background;
     }
 
+    /// <summary>The materials that at least one cell centre of <paramref name="grid"/> takes (<see cref="At"/>), found
+    /// without visiting every cell: along each axis the faces of the boxes cut the cells into at most 2·boxes + 1 runs
+    /// whose centres lie on the same side of every face, so all cells of one product of runs take the same material and
+    /// one centre per product decides it — (2·boxes + 1)^dimension evaluations instead of one per cell (a grid of
+    /// 10^10 cells and a few boxes costs microseconds).</summary>
+    public IReadOnlySet<Material> MaterialsOn(CartesianGrid grid)
+    {
+        int dim = grid.Dimension;
+        var starts = new int[dim][];
+        for (int d = 0; d < dim; d++)
+        {
+            int n = grid.Cells[d];
+            var cuts = new SortedSet<int> { 0 };
+            foreach (var region in Regions)
+                foreach (var box in region.Boxes)
+                {
+                    if (d >= box.Sides.Length) continue;
+                    var side = box.Sides[d];
+                    cuts.Add(FirstCentre(grid, d, c => c >= side.Min));   // Contains: Min ≤ x ≤ Max
+                    cuts.Add(FirstCentre(grid, d, c => c > side.Max));
+                }
+            starts[d] = [.. cuts.Where(i => i < n)];
+        }
+        var found = new HashSet<Material>();
+        Span<int> run = stackalloc int[dim];
+        Span<double> x = stackalloc double[dim];
+        while (true)
+        {
+            for (int d = 0; d < dim; d++) x[d] = grid.Center(d, starts[d][run[d]]);
+            found.Add(At(x));
+            int axis = 0;
+            while (axis < dim && ++run[axis] == starts[axis].Length) run[axis++] = 0;
+            if (axis == dim) return found;
+        }
+    }
+
+    /// <summary>The smallest cell index i in [0, n] whose centre satisfies <paramref name="from"/> (n when none);
+    /// <paramref name="from"/> must hold from some index on (centres increase with i).</summary>
+    private static int FirstCentre(CartesianGrid grid, int d, Func<double, bool> from)
+    {
+        int lo = 0, hi = grid.Cells[d];
+        while (lo < hi)
+        {
+            int mid = lo + (hi - lo) / 2;
+            if (from(grid.Center(d, mid))) hi = mid;
+            else lo = mid + 1;
+        }
+        return lo;
+    }
+
     public bool Equals(MaterialMap? other)
         => other is not null && Name == other.Name && Dimension == other.Dimension && Background == other.Background
            && ValueEquality.Same(Regions, other.Regions);
