@@ -12,6 +12,10 @@ public enum BoundaryKind { Vacuum, Periodic, Reflective, Inflow }
 /// <summary>Numerical flux of the finite-volume discretisation.</summary>
 public enum FluxKind { Roe, Rusanov }
 
+/// <summary>Slope limiter of the limited second-order scheme (<c>solver.limiter</c>, full rank): none (Fromm's linear
+/// scheme), minmod, or the monotonised central limiter (van Leer 1977).</summary>
+public enum SlopeLimiter { None, Minmod, Mc }
+
 /// <summary>Explicit time stepper: forward Euler or a strong-stability-preserving Runge–Kutta method
 /// (SSP-RK2, SSP-RK3; Gottlieb and Shu 1998), each a convex combination of forward-Euler steps
 /// (<c>ParallelDlra.Solvers.ShuOsher</c>). The low-rank integrators compose whole forward-Euler DLRA steps the same way.</summary>
@@ -245,7 +249,9 @@ public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMi
 }
 
 /// <summary>deck key <c>solver</c>. <see cref="SpaceOrder"/> (<c>solver.space_order</c>): 1, first-order upwind, or 2,
-/// Fromm's linear second-order upwind scheme (five-point stencils, two ghost layers; SSP-RK2 or SSP-RK3 in time).</summary>
+/// Fromm's linear second-order upwind scheme (five-point stencils, two ghost layers; SSP-RK2 or SSP-RK3 in time).
+/// <see cref="Limiter"/> (<c>solver.limiter</c>): with space order 2 and full rank, MUSCL with limited slopes on the
+/// characteristic variables instead.</summary>
 public sealed record SolverOptions(
     SolverKind Kind,
     FluxKind Flux,
@@ -253,7 +259,8 @@ public sealed record SolverOptions(
     TruncationOptions Truncation,
     bool Conservative,
     QrMethod Qr = QrMethod.Tsqr,
-    int SpaceOrder = 1);
+    int SpaceOrder = 1,
+    SlopeLimiter Limiter = SlopeLimiter.None);
 
 /// <summary>deck key <c>output</c>. Directory resolved against the working directory.
 /// Snapshots (HDF5 + one XDMF index) are written every <see cref="SnapshotEvery"/> steps (0: never) and at
