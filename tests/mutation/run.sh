@@ -16,7 +16,7 @@ filter_for() {
   case "$1" in
     Angular/PnBasis.cs)          echo "(FullyQualifiedName~ParallelDlra.Tests.Angular|FullyQualifiedName~ParallelDlra.Tests.Kinetic.BoundaryTests.Reflective)&$fast" ;;
     Kinetic/KineticOperator.cs)  echo "(FullyQualifiedName~ParallelDlra.Tests.Kinetic|FullyQualifiedName~ManufacturedIntegratorTests|FullyQualifiedName~ParallelDlra.Tests.Parallel.DecompositionTests)&$fast" ;;
-    LowRank/Truncation.cs)       echo "(FullyQualifiedName~ParallelDlra.Tests.LowRank.TruncationTests|FullyQualifiedName~ParallelDlra.Tests.LowRank.IntegratorSweepTests|FullyQualifiedName~ParallelDlra.Tests.LowRank.StepOracleTests|FullyQualifiedName~ParallelDlra.Tests.LowRank.IntegratorTests)&$fast" ;;
+    LowRank/Truncation.cs)       echo "(FullyQualifiedName~ParallelDlra.Tests.LowRank.TruncationTests|FullyQualifiedName~ParallelDlra.Tests.LowRank.TruncationMutationTests|FullyQualifiedName~ParallelDlra.Tests.LowRank.IntegratorSweepTests|FullyQualifiedName~ParallelDlra.Tests.LowRank.StepOracleTests|FullyQualifiedName~ParallelDlra.Tests.LowRank.IntegratorTests)&$fast" ;;
     Parallel/TallSkinnyQr.cs)    echo "(FullyQualifiedName~ParallelDlra.Tests.Parallel.TallSkinnyQrTests|FullyQualifiedName~ParallelDlra.Tests.Parallel.ThreadRanksTests|FullyQualifiedName~ParallelDlra.Tests.LowRank.StepOracleTests)&$fast" ;;
     *)                           echo "(FullyQualifiedName~ParallelDlra.Tests.Angular|FullyQualifiedName~ParallelDlra.Tests.Kinetic|FullyQualifiedName~ParallelDlra.Tests.LowRank|FullyQualifiedName~ContractTests)&$fast" ;;
   esac

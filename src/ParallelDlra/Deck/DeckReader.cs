@@ -1,5 +1,14 @@
 using System.Collections.Immutable;
 using System.Text.RegularExpressions;
+using ParallelDlra.Angular;
+using ParallelDlra.Compute;
+using ParallelDlra.Kinetic;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
+using ParallelDlra.Parallel;
+using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Deck;
 
@@ -51,7 +60,7 @@ public static partial class DeckReader
         var options = new RunOptions(
             problem,
             grid,
-            ReadAngular(root.Sub("angular", AngularKeys, required: true), grid.Dimension),
+            problem.Model == ProblemModel.Burgers ? ReadBurgersAngular(root) : ReadAngular(root.Sub("angular", AngularKeys, required: true), grid.Dimension),
             ReadMaterial(materialSection, grid.Dimension, baseDirectory) with { Thermal = ReadThermal(root, materialSection, problem) },
             ReadInitial(root.Sub("initial", InitialKeys), grid.Dimension),
             ReadTime(root.Sub("time", TimeKeys, required: true)),
@@ -59,7 +68,7 @@ public static partial class DeckReader
             ReadOutput(root.Sub("output", OutputKeys), problem.Name),
             ReadCompute(root.Sub("compute", ComputeKeys)));
         if (root.Optional("reaction") is not null) options = options with { Reaction = ReadReaction(root.Sub("reaction", ReactionKeys), grid.Dimension, options.Angular.Order) };
-        options = options with { Uncertainty = ReadUncertainty(root, options.Material) };
+        options = options with { Uncertainty = ReadUncertainty(root, options.Material, problem.Model) };
         // The statistics of stochastic Galerkin read φ's chaos modes as coefficients of the angular space (P_N's isotropic
         // moment); S_N's density is a weighted sum of ordinates. An ensemble (collocation, Monte Carlo) runs S_N members.
         if (options.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin } && options.Angular.Method != AngularMethod.Pn)
@@ -76,6 +85,7 @@ public static partial class DeckReader
         CheckSpaceOrder(root, options);
         CheckLimits(root, options);
         CheckThermal(root, options);
+        CheckBurgers(root, options);
         return options;
     }
 

@@ -1,5 +1,10 @@
 using System.Globalization;
 using System.Text;
+using ParallelDlra.Angular;
+using ParallelDlra.Kinetic;
+using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Deck;
 
@@ -130,7 +135,7 @@ public static class DeckWriter
         line(1, $"nodes: {u.Nodes}");
         line(1, $"samples: {u.Samples}");
         line(1, $"seed: {u.Seed}");
-        foreach (var (key, target) in UncertaintyWords.Targets)
+        foreach (var (key, target) in UncertaintyWords.Targets.Concat(UncertaintyWords.RiemannTargets))
         {
             var inputs = u.On(target).ToArray();
             if (inputs.Length == 0) continue;

@@ -1,6 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Angular;
-using ParallelDlra.Deck;
 using ParallelDlra.Mesh;
 
 namespace ParallelDlra.Kinetic;

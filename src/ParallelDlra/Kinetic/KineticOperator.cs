@@ -1,7 +1,7 @@
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Angular;
-using ParallelDlra.Deck;
 using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
 
 namespace ParallelDlra.Kinetic;
 

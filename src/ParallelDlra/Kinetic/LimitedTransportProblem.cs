@@ -1,7 +1,6 @@
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Angular;
 using ParallelDlra.Compute;
-using ParallelDlra.Deck;
 using ParallelDlra.LinearAlgebra;
 using ParallelDlra.Mesh;
 

@@ -1,6 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Compute;
-using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
 using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;

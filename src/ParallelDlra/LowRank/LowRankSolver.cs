@@ -1,7 +1,6 @@
-using ParallelDlra.Angular;
 using MathNet.Numerics.LinearAlgebra;
+using ParallelDlra.Angular;
 using ParallelDlra.Compute;
-using ParallelDlra.Deck;
 using ParallelDlra.Diagnostics;
 using ParallelDlra.Kinetic;
 using ParallelDlra.Parallel;

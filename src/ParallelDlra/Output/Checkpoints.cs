@@ -3,11 +3,14 @@ using System.Security.Cryptography;
 using System.Text;
 using MathNet.Numerics.LinearAlgebra;
 using NLog;
+using ParallelDlra.Angular;
+using ParallelDlra.Application;
 using ParallelDlra.Deck;
 using ParallelDlra.Interop;
+using ParallelDlra.Kinetic;
 using ParallelDlra.Parallel;
+using ParallelDlra.Problems;
 using ParallelDlra.Solvers;
-using ParallelDlra.Application;
 
 namespace ParallelDlra.Output;
 

@@ -7,6 +7,8 @@ using ParallelDlra.Diagnostics;
 using ParallelDlra.Parallel;
 using ParallelDlra.Uncertainty;
 
+using ParallelDlra.Solvers;
+
 namespace ParallelDlra.Output;
 
 /// <summary>
@@ -36,6 +38,8 @@ public static class EnsembleDriver
         if (u.GroupsError(world.Size) is { } groupsError) throw groupsError;
         var members = EnsembleMembers.Of(options);
         int perGroup = world.Size / u.Groups, group = world.Rank / perGroup;
+        // One member's run on a group's ranks, sized before anything is allocated (collective over the world).
+        ResourceEstimate.Refuse(options, world, perGroup);
         var groupComm = u.Groups == 1 ? world : world.Split(group, world.Rank);
         var groupContext = context.ForGroup(groupComm);
         OutputWriter? writer = null;

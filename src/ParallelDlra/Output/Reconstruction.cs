@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Interop;
+using ParallelDlra.Mesh;
 using ParallelDlra.Parallel;
 
 namespace ParallelDlra.Output;
@@ -104,7 +105,7 @@ public static class Reconstruction
         var all = h5.Dims("factors/X");
         for (int d = 0; d < dim; d++) cells[d] = (long)all[3 - d];
         return new Mesh.CartesianGrid([.. cells.Select(c => (int)c)],
-            [.. Enumerable.Range(0, dim).Select(d => new Deck.Interval(origin[d], origin[d] + cells[d] * spacing[d]))]);
+            [.. Enumerable.Range(0, dim).Select(d => new Mesh.Interval(origin[d], origin[d] + cells[d] * spacing[d]))]);
     }
 
     private static void CopyAttribute(Hdf5File src, Hdf5File dst, string name)

@@ -1,10 +1,11 @@
 using System.Globalization;
 using NLog;
+using ParallelDlra.Application;
 using ParallelDlra.Deck;
 using ParallelDlra.Diagnostics;
 using ParallelDlra.LinearAlgebra;
 using ParallelDlra.Solvers;
-using ParallelDlra.Application;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Output;
 
@@ -178,12 +179,11 @@ public static class RunDriver
                         throw;
                     }
                 }
-                var field = o.Output.WriteField ? OutputWriter.GatherScalarFlux(sim) : null; // collective
                 var uqFiles = uq?.Write(writer) ?? []; // collective
-                var extra = o.Output.WriteField ? OutputWriter.GatherSpatialFields(sim) : null; // collective
+                var run = OutputWriter.WriteRun(writer, sim); // collective: the field comes to rank 0 chunk by chunk
                 if (writer is not null)
                 {
-                    var written = writer.WriteRun(sim, field, extra).ToList();
+                    var written = run.ToList();
                     written.AddRange(uqFiles);
                     if (snapshots is not null) written.Add(writer.PathOf(SnapshotWriter.IndexFile));
                     files = written;

@@ -60,13 +60,18 @@ public sealed class UncertaintyOutput
     /// <summary>Collective: gathers E[φ], Var[φ] and writes the files on rank 0 (writer null elsewhere). Returns the files written.</summary>
     public IReadOnlyList<string> Write(OutputWriter? writer)
     {
-        var stats = ChaosStatistics.Of(_sim.Solver, _space);
-        var mean = OutputWriter.GatherField(_sim, stats.Mean);
-        var variance = OutputWriter.GatherField(_sim, stats.Variance);
-        if (writer is null || mean is null || variance is null) return [];
-        var files = new List<string>();
         var grid = _sim.Discretisation.Grid;
+        double[]? mean = null, variance = null;
         if (grid.Dimension == 1)
+        {
+            // Only a 1D grid gets the field file (its cell count is a 32-bit number): gathered whole, collective.
+            var stats = ChaosStatistics.Of(_sim.Solver, _space);
+            mean = OutputWriter.GatherField(_sim, stats.Mean);
+            variance = OutputWriter.GatherField(_sim, stats.Variance);
+        }
+        if (writer is null) return [];
+        var files = new List<string>();
+        if (mean is not null && variance is not null)
         {
             var sb = new StringBuilder("x,E,Var\n");
             for (int i = 0; i < mean.Length; i++) sb.Append(Inv, $"{grid.Center(0, i):R},{mean[i]:R},{variance[i]:R}\n");

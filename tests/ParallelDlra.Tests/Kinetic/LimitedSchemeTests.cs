@@ -1,5 +1,9 @@
+using ParallelDlra.Angular;
 using ParallelDlra.Application;
 using ParallelDlra.Deck;
+using ParallelDlra.Kinetic;
+using ParallelDlra.Mesh;
+using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
 using ParallelDlra.Verification;
 using Xunit;

@@ -1,3 +1,5 @@
+using ParallelDlra.Mesh;
+using ParallelDlra.Solvers;
 using ParallelDlra.Application;
 using ParallelDlra.Deck;
 using ParallelDlra.Tests.Support;

@@ -1,5 +1,6 @@
 using ParallelDlra.Application;
 using ParallelDlra.Deck;
+using ParallelDlra.Mesh;
 using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
 using Xunit;

@@ -43,6 +43,11 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
         return (phi, rows);
     }
 
+    /// <summary>Tolerances (rounding): full rank 1e-12 — the same operations, only the halo layout and the deterministic
+    /// allreduce order differ, a few ε per step over ≤ 12 steps. DLRA 1e-10 — a direction of weight c is determined by
+    /// rounding only to ε/c, and one near ResolvableFraction = 1e-12 may be kept on one decomposition and replaced by
+    /// padding on another: ≤ 1e-12 of the matrix per step (docs/design.md, "Directions from the data"), ≤ 10 steps
+    /// ≤ 1e-11, bound 1e-10 (measured ≤ 7e-14 at 1e-12, docs/design.md; the figures are printed per run).</summary>
     private void SameAsSerial(string deck, string[] sets, double tolerance, params int[] rankCounts)
     {
         RequireMpi();
