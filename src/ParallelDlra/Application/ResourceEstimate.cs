@@ -12,7 +12,8 @@ namespace ParallelDlra.Application;
 /// <item>state: u (n_local × n_moments) for full rank; X (n_local × r) with r = min(r_max, n_moments) for low rank;</item>
 /// <item>work blocks: the stepper's stages of u (2 for forward Euler, 3 for SSP-RK2) for full rank; for low rank the
 /// augmented basis, K and stage blocks, 6 blocks of n_local × min(2r, n_moments); the operator's per-cell arrays;</item>
-/// <item>output buffers: the copy of the state a checkpoint writes, and the chunks in which the field files come to
+/// <item>output buffers: the copy of the state a checkpoint writes, the moments a snapshot writes (n_local ×
+/// output.moments, one array: counted in <see cref="Columns"/> too), and the chunks in which the field files come to
 /// rank 0 (<c>Parallel.ChunkedGather</c>: at most 2^20 cells of φ and one spatial field, received and assembled);
 /// with uncertainty, on the root, the whole-grid statistics (3 n_cells values);</item>
 /// <item>a fixed 200 MiB for the runtime, libraries and small matrices.</item>
@@ -61,6 +62,9 @@ public sealed record ResourceEstimate(int Ranks, long CellsPerRank, int Moments,
             work = 6 * 8L * local * columns + perCell * local;
             output = state;
         }
+        int snapshotMoments = o.Output.Snapshots ? o.Output.Moments.Length : 0;
+        output += 8L * local * snapshotMoments;                                 // the moments a snapshot writes, one array
+        columns = Math.Max(columns, snapshotMoments);
         output += 6 * 8L * Math.Min(cells, ChunkedGather.DefaultChunkCells); // field chunks: packed, received, assembled (2 fields)
         if (o.Uncertainty is not null) output += 3 * 8L * cells;              // whole-grid statistics on the root
         var w = o.Output;

@@ -148,7 +148,13 @@ public sealed class Simulation
         Discretisation.StochasticGalerkin?.ApplyInitialAmplitude(Solver);
         Discretisation.Burgers?.ApplyInitialState(Solver);
         _filter = Uncertainty.ChaosFilter.For(Discretisation.Basis, options.Uncertainty);
+        Description = new Output.RunDescription(options, context.Comm, context.RunId, Discretisation.Grid, Discretisation.Block,
+            Discretisation.Basis, Solver, History);
     }
+
+    /// <summary>What <c>Output/</c> writes this run from: deck, communicator, run id, grid, block, velocity space, solver
+    /// and the diagnostics (the live <see cref="History"/>).</summary>
+    public Output.RunDescription Description { get; }
 
     /// <summary>The filter of filtered stochastic Galerkin, applied after every step; null without one.</summary>
     private readonly Uncertainty.ChaosFilter? _filter;
@@ -261,9 +267,7 @@ public static class SolverFactory
     {
         SolverKind.FullRank => new FullRankSolver(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper,
             InitialCondition.Moments(phi0, disc.Basis)),
-        SolverKind.AugmentedBug => new LowRank.AugmentedBug(Setup(o, disc, ctx, phi0)),
-        SolverKind.ParallelBug => new LowRank.ParallelBug(Setup(o, disc, ctx, phi0)),
-        SolverKind.FixedRankBug => new LowRank.FixedRankBug(Setup(o, disc, ctx, phi0)),
+        SolverKind.AugmentedBug or SolverKind.ParallelBug or SolverKind.FixedRankBug => new LowRank.LowRankSolver(Setup(o, disc, ctx, phi0)),
         _ => throw new InputException($"solver.type = {o.Solver.Kind}: not available in this build"),
     };
 

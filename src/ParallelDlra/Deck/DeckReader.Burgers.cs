@@ -1,8 +1,8 @@
+using System.Globalization;
 using ParallelDlra.Angular;
 using ParallelDlra.Mesh;
 using ParallelDlra.Problems;
 using ParallelDlra.Uncertainty;
-using System.Globalization;
 
 namespace ParallelDlra.Deck;
 

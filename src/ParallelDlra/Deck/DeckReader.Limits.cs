@@ -59,6 +59,11 @@ public static partial class DeckReader
             throw cellsValue.Error($"makes {o.Grid.Cells.Aggregate((Int128)1, (a, n) => a * n).ToString("N0", Inv)} cells × {CoefficientCount(o)} moments " +
                                    $"= {entries.ToString("N0", Inv)} entries, more than 2^53 (where 64-bit indices stop being exact in float64)",
                 "n_cells × n_moments at most 2^53 = 9,007,199,254,740,992; coarsen grid.cells or lower angular.order");
+        long cells = o.Grid.Cells.Aggregate(1L, (a, n) => a * n);   // exact: below 2^53 now
+        if (o.Uncertainty is { Method: not UncertaintyMethod.StochasticGalerkin } && cells > Array.MaxLength)
+            throw cellsValue.Error($"makes {cells.ToString("N0", Inv)} cells, but an ensemble (uncertainty.method: collocation | monte_carlo) gathers each member's φ " +
+                                   $"whole on rank 0, at most {Array.MaxLength.ToString("N0", Inv)} values in one array",
+                "fewer grid.cells with an ensemble, or uncertainty.method: stochastic_galerkin");
 
         var extentItems = grid.Optional("extent")!.List("one [min, max] per dimension");
         for (int d = 0; d < o.Grid.Dimension; d++)

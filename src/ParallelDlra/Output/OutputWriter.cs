@@ -7,7 +7,6 @@ using System.Text.Json;
 using ParallelDlra.Deck;
 using ParallelDlra.Mesh;
 using ParallelDlra.Solvers;
-using ParallelDlra.Application;
 using ParallelDlra.Parallel;
 
 namespace ParallelDlra.Output;
@@ -93,13 +92,13 @@ public sealed class OutputWriter
     /// the other ranks) the diagnostics and the resolved deck, then, when <c>output.write_field</c>, the final scalar
     /// flux and the solver's spatial fields (<see cref="ISpatialFields"/>, columns of <c>phi.csv</c> after φ), brought
     /// to rank 0 chunk by chunk (<see cref="WriteFieldFiles"/>). Returns the files written (empty on the other ranks).</summary>
-    public static IReadOnlyList<string> WriteRun(OutputWriter? writer, Simulation simulation)
+    public static IReadOnlyList<string> WriteRun(OutputWriter? writer, RunDescription run)
     {
-        var o = simulation.Options;
-        string runId = simulation.Context.RunId;
+        var o = run.Options;
+        string runId = run.RunId;
         List<string> files = writer is null ? []
-            : [writer.WriteDiagnostics(simulation.History), writer.WriteDiagnosticsHdf5(simulation.History, o, runId), writer.WriteDeck(o, runId)];
-        if (o.Output.WriteField) files.AddRange(WriteFieldFiles(writer, simulation));
+            : [writer.WriteDiagnostics(run.History), writer.WriteDiagnosticsHdf5(run.History, o, runId), writer.WriteDeck(o, runId)];
+        if (o.Output.WriteField) files.AddRange(WriteFieldFiles(writer, run));
         return files;
     }
 
@@ -108,20 +107,20 @@ public sealed class OutputWriter
     /// (<see cref="ChunkedGather.Stream"/>, at most <see cref="ChunkedGather.DefaultChunkCells"/> cells), so its memory
     /// is bounded and a grid may have more than 2^31 cells; the files are those of a serial run. Returns the files on
     /// rank 0 (<paramref name="writer"/> non-null), empty elsewhere.</summary>
-    public static IReadOnlyList<string> WriteFieldFiles(OutputWriter? writer, Simulation simulation)
+    public static IReadOnlyList<string> WriteFieldFiles(OutputWriter? writer, RunDescription run)
     {
-        var comm = simulation.Context.Comm;
-        var grid = simulation.Discretisation.Grid;
+        var comm = run.Comm;
+        var grid = run.Grid;
         List<string> names = [];
-        List<double[]> locals = [simulation.Solver.ScalarFlux()];
-        if (simulation.Solver is ISpatialFields own)
+        List<double[]> locals = [run.Solver.ScalarFlux()];
+        if (run.Solver is ISpatialFields own)
             foreach (var name in own.FieldNames) { names.Add(name); locals.Add(own.Field(name)); }
         if (comm.IsRoot && writer is null) throw new InvalidOperationException("rank 0 writes the field files: it needs the output writer");
         using var files = comm.IsRoot ? new FieldFiles(writer!, grid, names) : null;
-        ChunkedGather.Stream(comm, simulation.Discretisation.Block, locals, (chunk, values) => files!.Append(chunk, values), ChunkCells());
+        ChunkedGather.Stream(comm, run.Block, locals, (chunk, values) => files!.Append(chunk, values), ChunkCells());
         if (files is null) return [];
-        var last = simulation.History.Count > 0 ? simulation.History[^1] : default;
-        return files.Commit(last.Time, last.Step, simulation.Options.Problem.Name, simulation.Context.RunId);
+        var last = run.History.Count > 0 ? run.History[^1] : default;
+        return files.Commit(last.Time, last.Step, run.Options.Problem.Name, run.RunId);
     }
 
     private static long ChunkCells()
@@ -130,19 +129,19 @@ public sealed class OutputWriter
     /// <summary>Collective: a rank-local field of one value per cell gathered into global cell order on rank 0 (the
     /// whole field in one array: for the statistics of an ensemble and of stochastic Galerkin in 1D; the field files
     /// of a run use <see cref="WriteFieldFiles"/>). Null on the other ranks; in a one-rank run the field itself.</summary>
-    public static double[]? GatherField(Simulation simulation, double[] local)
+    public static double[]? GatherField(RunDescription run, double[] local)
     {
-        var comm = simulation.Context.Comm;
+        var comm = run.Comm;
         if (comm.Size == 1) return local;
-        var grid = simulation.Discretisation.Grid;
+        var grid = run.Grid;
         var whole = comm.IsRoot ? new double[grid.CellCount] : null;
-        ChunkedGather.Stream(comm, simulation.Discretisation.Block, [local],
+        ChunkedGather.Stream(comm, run.Block, [local],
             (chunk, values) => values[0].AsSpan(0, (int)chunk.Count).CopyTo(whole.AsSpan(checked((int)chunk.First))));
         return whole;
     }
 
     /// <summary>Collective: the whole-grid φ on rank 0 (<see cref="GatherField"/>), null elsewhere.</summary>
-    public static double[]? GatherScalarFlux(Simulation simulation) => GatherField(simulation, simulation.Solver.ScalarFlux());
+    public static double[]? GatherScalarFlux(RunDescription run) => GatherField(run, run.Solver.ScalarFlux());
 
     /// <summary><c>diagnostics.csv</c>: one row per entry of the history.</summary>
     public string WriteDiagnostics(IReadOnlyList<StepDiagnostics> history)

@@ -24,8 +24,8 @@ public sealed class LayeringTests(ITestOutputHelper output)
         ["Solvers"] = 7,
         ["LowRank"] = 8, ["Uncertainty"] = 8,   // polynomial chaos and stochastic Galerkin: a velocity space and operator terms
         ["Deck"] = 9,          // maps YAML onto the option records of the layers below (each layer owns its records)
-        ["Application"] = 10,  // the assembly of a run: Discretisation.Build, SolverFactory, Simulation, guards, resource estimate
-        ["Output"] = 11,
+        ["Output"] = 10,       // writes a run from ISolver and a RunDescription; never sees Simulation
+        ["Application"] = 11,  // the assembly of a run: Discretisation.Build, SolverFactory, Simulation, RunDriver, guards, resource estimate
         ["Verification"] = 12,
     };
 

@@ -81,6 +81,19 @@ public sealed class HugeGridTests : IDisposable
     }
 
     [Fact]
+    public void An_ensemble_beyond_one_array_of_cells_is_refused_at_check_naming_grid_cells()
+    {
+        // Collocation gathers each member's φ whole on rank 0: more cells than one array holds is a deck error.
+        string deck = Path.Combine(Support.TestDecks.RepositoryRoot(), "jobs", "linesource_uq.yaml");
+        var stderr = new StringWriter();
+        int rc = Program.Invoke(["check", deck, "--set", "uncertainty.method=collocation", "--set", "grid.cells=[46341, 46341]", "--ranks", "16"],
+            new StringWriter(), stderr);
+        Assert.True(rc == ExitCodes.BadInput, stderr.ToString());
+        Assert.Contains("grid.cells", stderr.ToString());
+        Assert.Contains("2,147,488,281 cells, but an ensemble", stderr.ToString());
+    }
+
+    [Fact]
     public void Check_accepts_a_grid_beyond_2_31_cells_on_enough_ranks()
     {
         // 46341² cells, P_3 (10 moments: 10 columns) on 16 ranks: 134 M cells per rank × 10 < 2^31 entries.

@@ -102,6 +102,11 @@ public sealed class LargeGridDecompositionTests
         Assert.Equal(8L * 12_500 * 12_500 * r, e.StateBytes);
         Assert.Equal(12_500L * 12_500 * Math.Min(2 * r, 496), e.LargestArrayEntries);
         Assert.True(ResourceEstimate.Of(o, 1).TotalBytes > 100L << 40);          // 10^10 cells × hundreds of columns: beyond 100 TiB
+        // A snapshot's moments are one more array per rank: 400 of them outnumber the 200 columns of the blocks.
+        var withMoments = o with { Output = o.Output with { SnapshotEvery = 10, Moments = [.. Enumerable.Range(0, 400)] } };
+        var em = ResourceEstimate.Of(withMoments, 64);
+        Assert.Equal(400, em.Columns);
+        Assert.Equal(e.OutputBytes + 8L * 12_500 * 12_500 * 400, em.OutputBytes);
         // The largest block, not the average: 10 × 10 over 3 ranks is 4 + 3 + 3 columns of 10 cells.
         Assert.Equal(40, ResourceEstimate.LargestBlock([10, 10], 3));
         Assert.Equal(8, ResourceEstimate.LargestBlock([10, 10, 10], 125));      // 5³ blocks of 2³

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ParallelDlra.Application;
 using ParallelDlra.Deck;
 using ParallelDlra.Output;
 using ParallelDlra.Tests.Parallel;

@@ -1,15 +1,14 @@
 using System.Globalization;
 using System.Text;
 using NLog;
-using ParallelDlra.Application;
 using ParallelDlra.Deck;
 using ParallelDlra.Diagnostics;
+using ParallelDlra.Output;
 using ParallelDlra.Parallel;
+using ParallelDlra.Solvers;
 using ParallelDlra.Uncertainty;
 
-using ParallelDlra.Solvers;
-
-namespace ParallelDlra.Output;
+namespace ParallelDlra.Application;
 
 /// <summary>
 /// The non-intrusive methods (<c>uncertainty.method: collocation | monte_carlo</c>): the members
@@ -80,7 +79,7 @@ public static class EnsembleDriver
                     {
                         sim.Run();
                         mass = sim.History[^1].Mass;
-                        field = OutputWriter.GatherScalarFlux(sim);   // on the group's root
+                        field = OutputWriter.GatherScalarFlux(sim.Description);   // on the group's root
                     }
                     finally { sim.Solver.Dispose(); }
                 }
