@@ -73,8 +73,11 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         // Thermal radiative transfer: the operator streams only; absorption, emission and the source are the
         // implicit per-cell exchange of the thermal solver (SolverFactory).
         var streamed = o.Problem.Model == ProblemModel.Thermal ? new MaterialMap("streaming", grid.Dimension, new Material(0, 0, 0), []) : o.Material.Map;
-        var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux, o.Solver.SpaceOrder);
+        // The limited scheme: the first-order operator plus the limited flux corrections (LimitedTransportProblem).
+        bool limited = o.Solver.Limiter != SlopeLimiter.None;
+        var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux, limited ? 1 : o.Solver.SpaceOrder);
         IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
+        if (limited) problem = new LimitedTransportProblem(problem, o.Solver.Flux, o.Solver.Limiter, ctx.Backend, halo, periodic);
         if (o.Reaction is { } reaction)
             problem = new QuadratureReactionProblem(problem, basis.Quadrature(reaction.QuadraturePoints), reaction.Kappa, ctx.Backend, ctx.Comm);
         return new Discretisation(grid, block, halo, basis, op) { Problem = problem };

@@ -26,7 +26,7 @@ public static partial class DeckReader
     private static readonly string[] MaterialKeys = ["file", "thermal", .. MaterialMapReader.MaterialKeys];
     private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps", "max_mass_growth"];
-    private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation", "space_order"];
+    private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation", "space_order", "limiter"];
     private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "relative_to", "r_min", "r_max"];
     private static readonly string[] ComputeKeys = ["backend", "share_gpus", "accelerator"];
     private static readonly string[] ReactionKeys = ["kappa", "quadrature_points"];
@@ -95,6 +95,7 @@ public static partial class DeckReader
     /// for ν ≤ 1.17 (docs/design.md, "Second order in space"), and time.cfl ≤ 1 is checked already.</summary>
     private static void CheckSpaceOrder(Section root, RunOptions o)
     {
+        CheckLimiter(root, o);
         if (o.Solver.SpaceOrder == 1) return;
         var key = root.Sub("solver", SolverKeys).Optional("space_order")!;
         if (o.Time.Stepper == TimeStepperKind.ForwardEuler)
@@ -103,6 +104,26 @@ public static partial class DeckReader
         for (int d = 0; d < o.Grid.Dimension; d++)
             if (o.Grid.Cells[d] < 2)
                 throw key.Error($"needs at least 2 cells along every axis (two ghost layers), but grid.cells[{d}] = {o.Grid.Cells[d]}", "1 on a grid with an axis of one cell");
+    }
+
+    /// <summary>solver.limiter: a nonlinear reconstruction, so full rank only (no Kronecker form for the low-rank
+    /// projections), on the second-order scheme, P_N or S_N without stochastic Galerkin, and time.cfl ≤ 1/2: the limited
+    /// forward-Euler step is TVD for cfl ≤ 1/2 (Harten 1983; the slope ratio of minmod and MC is at most 2), and SSP-RK2/3
+    /// keep that bound (SSP coefficient 1).</summary>
+    private static void CheckLimiter(Section root, RunOptions o)
+    {
+        if (o.Solver.Limiter == SlopeLimiter.None) return;
+        var key = root.Sub("solver", SolverKeys).Optional("limiter")!;
+        if (o.Solver.Kind != SolverKind.FullRank)
+            throw key.Error($"is not available with solver.type = {DeckWords.Of(DeckWords.Solver, o.Solver.Kind)} (the limited reconstruction is nonlinear: full rank only)",
+                "none with a low-rank solver; minmod or mc with solver.type: full_rank");
+        if (o.Solver.SpaceOrder != 2)
+            throw key.Error("needs solver.space_order: 2 (it limits the slopes of the second-order reconstruction)", "none with space_order 1; minmod or mc with space_order 2");
+        if (o.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin })
+            throw key.Error("is not available with uncertainty.method: stochastic_galerkin", "none with stochastic Galerkin");
+        if (o.Time.Cfl > 0.5)
+            throw key.Error($"needs time.cfl <= 0.5 (the limited step is TVD for cfl <= 1/2), but time.cfl = {o.Time.Cfl.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                "minmod or mc with time.cfl <= 0.5");
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]
@@ -296,6 +317,7 @@ public static partial class DeckReader
         var qr = s.Optional("qr")?.Word("QR method", DeckWords.Qr) ?? QrMethod.Tsqr;
         int spaceOrder = s.Optional("space_order")?.Int("1 (first-order upwind) or 2 (Fromm's second-order upwind scheme)",
             n => n is 1 or 2 ? null : "is not an available spatial order") ?? 1;
+        var limiter = s.Optional("limiter")?.Word("slope limiter", DeckWords.Limiter) ?? SlopeLimiter.None;
 
         var t = s.Sub("truncation", TruncationKeys);
         double theta = t.Optional("theta")?.Double("theta > 0", v => v > 0 ? null : "is not positive") ?? 1e-2;
@@ -313,7 +335,7 @@ public static partial class DeckReader
                 ? rMinValue.Error($"is larger than solver.truncation.r_max = {rMax}", allowed)
                 : rMaxValue!.Error($"is smaller than solver.truncation.r_min = {rMin}", allowed);
         }
-        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per, relativeTo), conservative, qr, spaceOrder);
+        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per, relativeTo), conservative, qr, spaceOrder, limiter);
     }
 
     /// <summary>reaction: κ ≥ 0 and the quadrature points per polar direction (default N + 2; at least N + 1, so that

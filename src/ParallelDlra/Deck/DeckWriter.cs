@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ParallelDlra.Angular;
+using ParallelDlra.Kinetic;
 using ParallelDlra.Mesh;
 using ParallelDlra.Problems;
 using ParallelDlra.Uncertainty;
@@ -90,6 +91,7 @@ public static class DeckWriter
         Line(1, $"conservative: {(s.Conservative ? "true" : "false")}");
         Line(1, $"qr: {DeckWords.Of(DeckWords.Qr, s.Qr)}");
         if (s.SpaceOrder != 1) Line(1, $"space_order: {s.SpaceOrder}");
+        if (s.Limiter != SlopeLimiter.None) Line(1, $"limiter: {DeckWords.Of(DeckWords.Limiter, s.Limiter)}");
         Line(1, "truncation:");
         Line(2, $"theta: {Num(s.Truncation.Theta)}");
         Line(2, $"tolerance: {DeckWords.Of(DeckWords.Tolerance, s.Truncation.Kind)}");

@@ -34,7 +34,9 @@ public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMi
 }
 
 /// <summary>deck key <c>solver</c>. <see cref="SpaceOrder"/> (<c>solver.space_order</c>): 1, first-order upwind, or 2,
-/// Fromm's linear second-order upwind scheme (five-point stencils, two ghost layers; SSP-RK2 or SSP-RK3 in time).</summary>
+/// Fromm's linear second-order upwind scheme (five-point stencils, two ghost layers; SSP-RK2 or SSP-RK3 in time).
+/// <see cref="Limiter"/> (<c>solver.limiter</c>): with space order 2 and full rank, MUSCL with limited slopes on the
+/// characteristic variables instead.</summary>
 public sealed record SolverOptions(
     SolverKind Kind,
     FluxKind Flux,
@@ -42,4 +44,5 @@ public sealed record SolverOptions(
     TruncationOptions Truncation,
     bool Conservative,
     QrMethod Qr = QrMethod.Tsqr,
-    int SpaceOrder = 1);
+    int SpaceOrder = 1,
+    SlopeLimiter Limiter = SlopeLimiter.None);

@@ -6,6 +6,7 @@ using NLog;
 using ParallelDlra.Angular;
 using ParallelDlra.Deck;
 using ParallelDlra.Interop;
+using ParallelDlra.Kinetic;
 using ParallelDlra.Parallel;
 using ParallelDlra.Problems;
 using ParallelDlra.Solvers;
@@ -50,6 +51,8 @@ public static class PhysicsFingerprint
         w.Append(Inv, $"solver.truncation: theta={N(s.Truncation.Theta)} {DeckWords.Of(DeckWords.Tolerance, s.Truncation.Kind)} r_min={s.Truncation.RMin} r_max={s.Truncation.RMax}\n");
         if (s.SpaceOrder != 1)   // only second-order decks: the fingerprint of every other deck is unchanged
             w.Append(Inv, $"solver.space_order: {s.SpaceOrder}\n");
+        if (s.Limiter != SlopeLimiter.None)
+            w.Append(Inv, $"solver.limiter: {DeckWords.Of(DeckWords.Limiter, s.Limiter)}\n");
         if (o.Material.Thermal is { } th)   // only thermal decks: the fingerprint of every other deck is unchanged
             w.Append(Inv, $"material.thermal: heat_capacity={N(th.HeatCapacity)} initial_energy={N(th.InitialEnergy)} source_until={N(th.SourceUntil)}\n");
         return w.ToString();

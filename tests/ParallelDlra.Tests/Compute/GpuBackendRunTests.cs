@@ -1,4 +1,5 @@
 using ParallelDlra.Compute;
+using ParallelDlra.Mesh;
 using ParallelDlra.Deck;
 using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
@@ -50,6 +51,33 @@ public sealed class GpuBackendRunTests(Xunit.Abstractions.ITestOutputHelper outp
             Assert.True(Math.Abs(phiCpu[i] - phiGpu[i]) <= 1e-10 * scale, $"cell {i}: cpu {phiCpu[i]:R}, gpu {phiGpu[i]:R}");
         for (int s = 0; s < historyCpu.Count; s++)
             Assert.True(Math.Abs(historyCpu[s].Mass - historyGpu[s].Mass) <= 1e-10 * Math.Abs(historyCpu[s].Mass), $"mass at step {s}");
+    }
+
+    /// <summary>The second-order scheme (issue #15 item 4) through the GPU backend's host-copy paths of the five-point
+    /// stencils and the reflective face's cell swap: augmented BUG, SSP-RK3, a reflective x_min face.</summary>
+    [Fact]
+    public void Second_order_augmented_bug_on_the_ilgpu_cpu_accelerator_matches_the_cpu_backend()
+    {
+        RunOptions SecondOrder(ComputeOptions compute)
+        {
+            var o = SmallLineSource(compute);
+            return o with
+            {
+                Time = o.Time with { Stepper = TimeStepperKind.SspRk3, MaxSteps = 1 },   // three stages: the host-copy paths are slow on the CPU accelerator
+                Solver = o.Solver with { SpaceOrder = 2 },
+                Grid = o.Grid with { Faces = [.. o.Grid.Faces.Select((f, i) => i == 0 ? new BoundaryFace(BoundaryKind.Reflective) : f)] },
+            };
+        }
+        var gpu = SecondOrder(new ComputeOptions(BackendKind.Gpu, Accelerator: AcceleratorKind.Cpu));
+        using var device = ComputeBackends.Create(gpu.Compute);
+        using var cpu = new CpuBackend();
+        var (phiGpu, historyGpu) = Run(gpu, device);
+        var (phiCpu, historyCpu) = Run(SecondOrder(ComputeOptions.Default), cpu);
+        Assert.Equal(historyCpu.Select(h => h.Rank), historyGpu.Select(h => h.Rank));
+        double scale = phiCpu.Max(Math.Abs);
+        double worst = phiCpu.Zip(phiGpu, (a, b) => Math.Abs(a - b)).Max() / scale;
+        output.WriteLine($"second order, ILGPU CPU accelerator vs CPU backend: max |Δφ| / max |φ| = {worst:E2}");
+        Assert.True(worst <= 1e-10, $"{worst:E3}");
     }
 
     [SkippableFact]

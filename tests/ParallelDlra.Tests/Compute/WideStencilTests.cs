@@ -100,4 +100,62 @@ public sealed class WideStencilTests(ITestOutputHelper output)
         using var y = backend.Allocate(8, 1);
         Assert.Throws<ArgumentException>(() => backend.ApplySpatial(new AxisStencil(0, [1, 1, 1, 1, 1]), block, x, new Halo(block, 1), 1.0, y));
     }
+
+    /// <summary>What the low-rank projections of a wide stencil rely on (docs/design.md "Second order in space"): over the
+    /// whole grid, with zero ghosts on vacuum faces or periodic images, the transpose of a stencil is the stencil of
+    /// reversed weights, xᵀ(D y) = (Dᵀx)ᵀ y; and the cell swap of a reflective face against its definition.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_transpose_of_a_wide_stencil_is_its_reversed_stencil_and_the_cell_swap_pairs_two_layers(bool periodicAll)
+    {
+        var cells = new[] { 7, 6 };
+        var grid = new CartesianGrid([.. cells], [.. cells.Select(_ => new Interval(0, 1))]);
+        var block = grid.WholeBlock();
+        var backend = new CpuBackend();
+        int n = block.Count;
+        var random = new Random(3);
+        using var x = backend.Allocate(n, 2);
+        using var y = backend.Allocate(n, 3);
+        backend.Upload([.. Enumerable.Range(0, 2 * n).Select(_ => random.NextDouble() - 0.5)], x);
+        backend.Upload([.. Enumerable.Range(0, 3 * n).Select(_ => random.NextDouble() - 0.5)], y);
+        IHaloExchange exchange = new SerialHaloExchange(block, [periodicAll, periodicAll]);
+        var hx = new Halo(block, 2, 2);
+        var hy = new Halo(block, 3, 2);
+        exchange.Exchange(backend, x, hx);
+        exchange.Exchange(backend, y, hy);
+        for (int axis = 0; axis < 2; axis++)
+        {
+            var d = new AxisStencil(axis, [-1.0, 4.5, -6.0, 3.0, -0.25]);
+            var dt = new AxisStencil(axis, [.. d.Weights.Reverse()]);
+            using var dy = backend.Allocate(n, 3);
+            using var dtx = backend.Allocate(n, 2);
+            backend.Clear(dy);
+            backend.Clear(dtx);
+            backend.ApplySpatial(d, block, y, hy, 1.0, dy);
+            backend.ApplySpatial(dt, block, x, hx, 1.0, dtx);
+            var left = backend.Gram(x, dy);
+            var right = backend.Gram(dtx, y);
+            double diff = (left - right).Enumerate().Max(Math.Abs);
+            output.WriteLine($"axis {axis}, periodic {periodicAll}: max |xᵀDy − (Dᵀx)ᵀy| = {diff:E2}");
+            Assert.True(diff <= 1e-13, $"axis {axis}: {diff:E3}");
+        }
+        // The cell swap of the x_min face: layer 1 receives layer 2 and vice versa, zero elsewhere.
+        var swap = new CellSwap(block.LayerCells(0, 1), block.LayerCells(0, 2));
+        using var sy = backend.Allocate(n, 3);
+        backend.Clear(sy);
+        backend.ApplySpatial(swap, block, y, null, 2.0, sy);
+        var got = new double[3 * n];
+        var yv = new double[3 * n];
+        backend.Download(sy, got);
+        backend.Download(y, yv);
+        var ijk = new int[3];
+        for (int j = 0; j < 3; j++)
+            for (int c = 0; c < n; c++)
+            {
+                block.Index(c, ijk);
+                double expected = ijk[0] == 0 ? 2.0 * yv[j * n + c + 1] : ijk[0] == 1 ? 2.0 * yv[j * n + c - 1] : 0.0;
+                Assert.Equal(expected, got[j * n + c]);
+            }
+    }
 }

@@ -31,7 +31,7 @@ public class DeckCheckTests
     [Fact]
     public void TheJobDecksAreTheListedOnes()
         => Assert.Equal(
-            ["burgers_uq.yaml", "hohlraum.yaml", "lattice.yaml", "lattice3d.yaml", "linesource.yaml", "linesource_filtered.yaml", "linesource_fullrank.yaml", "linesource_sn.yaml",
+            ["burgers_uq.yaml", "hohlraum.yaml", "lattice.yaml", "lattice3d.yaml", "linesource.yaml", "linesource_filtered.yaml", "linesource_fullrank.yaml", "linesource_order2.yaml", "linesource_sn.yaml",
              "linesource_uq.yaml", "planesource.yaml", "planesource_uq.yaml", "pointsource3d.yaml", "suolson.yaml"],
             JobDecks().Select(Path.GetFileName));
 
@@ -65,6 +65,7 @@ public class DeckCheckTests
               rank: 3
               conservative: true
               qr: scholqr3
+              space_order: 2
               truncation: {theta: 1e-7, tolerance: absolute, per: step, relative_to: density, r_min: 4, r_max: 4}
             output: {directory: results/x, progress_every: 1, write_field: false}
             """;
@@ -76,6 +77,7 @@ public class DeckCheckTests
         Assert.Equal(TruncationScaling.Step, options.Solver.Truncation.Per);
         Assert.Equal(RelativeScale.Density, options.Solver.Truncation.RelativeTo);
         Assert.Equal(QrMethod.ShiftedCholeskyQr3, options.Solver.Qr);
+        Assert.Equal(2, options.Solver.SpaceOrder);
         Assert.Equal(7, options.Time.MaxSteps);
         Assert.Equal(new BoundaryFace(BoundaryKind.Inflow, 2.5), options.Grid.Faces[2]);
         Assert.Equal(new BoundaryFace(BoundaryKind.Vacuum, 0), options.Grid.Faces[5]);

@@ -27,6 +27,9 @@ public sealed class RestartTests : IDisposable
             "--set", "solver.rank=6", "--set", "solver.truncation.r_min=4"],
         "linesource_filtered" => [JobDeck("linesource_filtered"), "--set", "grid.cells=[24, 24]", "--set", "angular.order=5", "--set", "time.end=5",
             "--set", "angular.filter.strength=5", "--set", "solver.rank=6", "--set", "solver.truncation.r_min=4"],
+        "linesource_order2" => [JobDeck("linesource_order2"), "--set", "grid.cells=[24, 24]", "--set", "angular.order=5", "--set", "time.end=5",
+            "--set", "angular.filter.strength=5", "--set", "solver.type=augmented_bug", "--set", "solver.conservative=true",
+            "--set", "solver.rank=6", "--set", "solver.truncation.r_min=4"],
         _ => throw new ArgumentException(deck),
     };
 
@@ -42,6 +45,7 @@ public sealed class RestartTests : IDisposable
     [InlineData("linesource")]  // augmented BUG
     [InlineData("linesource_sn")]  // S_N, augmented BUG, conservative truncation
     [InlineData("linesource_filtered")]  // filtered P_N, augmented BUG, conservative truncation
+    [InlineData("linesource_order2")]  // second order in space, SSP-RK3, augmented BUG, conservative truncation
     public void Twenty_steps_equal_ten_plus_ten_from_a_checkpoint_bit_for_bit(string deck)
     {
         string whole = RunSteps(deck, "whole", 20);

@@ -145,6 +145,8 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
         SameAsSerial("linesource_fullrank", [.. second, "grid.cells=[23, 19]", "time.max_steps=4", "angular.order=5",
             "grid.boundary={x_min: reflective, x_max: vacuum, y_min: periodic, y_max: periodic}"], 1e-12, 2, 3);
         SameAsSerial("hohlraum", [.. second, "time.max_steps=3", "solver.type=full_rank", "angular.order=3"], 1e-12, 3);
+        SameAsSerial("linesource_fullrank", [.. second, "solver.limiter=mc", "time.cfl=0.45", "grid.cells=[23, 19]", "time.max_steps=4", "angular.order=5",
+            "grid.boundary={x_min: reflective, x_max: vacuum, y_min: periodic, y_max: periodic}"], 1e-12, 2, 3);
         SameAsSerial("pointsource3d", [.. second, "grid.cells=[9, 8, 7]", "time.max_steps=3", "angular.order=3", "solver.type=full_rank"], 1e-12, 4);
         SameAsSerial("linesource", [.. second, "grid.cells=[30, 26]", "time.max_steps=5", "grid.boundary={x_min: reflective, x_max: vacuum, y_min: vacuum, y_max: vacuum}"], 1e-10, 2, 3);
         SameAsSerial("linesource", [.. second, "grid.cells=[30, 26]", "time.max_steps=5", "solver.type=parallel_bug", "solver.conservative=true", "grid.boundary=periodic"], 1e-10, 2);

@@ -48,6 +48,11 @@ public sealed class SeamRegressionTests(ITestOutputHelper output) : IDisposable
         ["planesource"] = ("jobs/planesource.yaml", ["time.max_steps=4"]),
         ["pointsource3d"] = ("jobs/pointsource3d.yaml", ["grid.cells=[20, 20, 20]", "time.max_steps=3"]),
         ["suolson"] = ("jobs/suolson.yaml", ["grid.cells=[600]", "time.max_steps=6"]),
+        // second order in space (issue #15 item 4; data written for this case alone when it was added, 2026-12-01)
+        ["linesource_order2"] = ("jobs/linesource_order2.yaml", ["grid.cells=[60, 60]", "time.max_steps=4", "angular.filter.strength=5"]),
+        ["linesource_order2_augmented_bug"] = ("jobs/linesource_order2.yaml", ["grid.cells=[40, 36]", "time.max_steps=4", "angular.filter.strength=5",
+            "solver.type=augmented_bug", "solver.conservative=true", "solver.rank=20", "solver.truncation.r_min=20",
+            "grid.boundary={x_min: reflective, x_max: vacuum, y_min: periodic, y_max: periodic}"]),
         ["suolson_augmented_bug"] = ("jobs/suolson.yaml", ["grid.cells=[600]", "time.max_steps=6", "solver.type=augmented_bug", "solver.conservative=true"]),
         // the other integrators and steppers on the same decks (every path the refactoring moves)
         ["linesource_parallel_bug"] = ("jobs/linesource.yaml", ["grid.cells=[40, 36]", "time.max_steps=5", "solver.type=parallel_bug"]),
