@@ -17,11 +17,12 @@ SHELL := /bin/bash
 
 # Debian packages needed to build, run and test. One list; later additions go here.
 # paraview/python3-paraview/xvfb: pvpython and pvbatch for the XDMF checks and snapshot rendering
-# (postprocess/). python3-matplotlib: the PNG plots of postprocess/ (scaling, line-outs, history).
+# (postprocess/). python3-matplotlib: the PNG plots of postprocess/ (scaling, line-outs, history, uq);
+# python3-h5py: postprocess/plot_uq.py reads the E/std maps of 2D snapshots.
 # time: /usr/bin/time -v, the peak memory per rank of jobs/scaling.py.
 # slurm-wlm munge: the single-node SLURM of tests/.../Cluster/SlurmTests.cs (jobs/slurm/local_cluster.sh).
 DEB_PACKAGES := openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev libhdf5-openmpi-dev hdf5-tools paraview python3-paraview xvfb \
-                python3-matplotlib time slurm-wlm munge
+                python3-matplotlib python3-h5py time slurm-wlm munge
 
 RANKS  ?= 2
 RUN_ARGS ?=

@@ -2,15 +2,18 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
+using ParallelDlra.Angular;
+using ParallelDlra.Application;
 using ParallelDlra.Compute;
 using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
-using ParallelDlra.Mesh;
 using ParallelDlra.LinearAlgebra;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
 using ParallelDlra.Output;
 using ParallelDlra.Parallel;
+using ParallelDlra.Problems;
 using ParallelDlra.Solvers;
-using ParallelDlra.Application;
 
 namespace ParallelDlra.Cli;
 
@@ -88,6 +91,9 @@ public static class Benchmarks
         new("fullrank", "full-rank line source, 200x200 cells, P_15, 20 steps", true, (_, w) => FullRank(w)),
         new("lowrank", "line source 256x256, P_29: full rank vs augmented BUG vs parallel BUG (theta = 1e-2 per unit time and per step); optional rank floors: lowrank [R_MIN ...]", true, LowRank),
         new("gpu", "line source 1024x1024, P_29, augmented BUG: GPU vs CPU backend per step, stencil kernel bandwidth (needs CUDA)", true, (_, w) => Gpu(w)),
+        new("burgers", "Burgers with an uncertain shock (issue #16): SG full rank vs fixed-rank BUG and augmented BUG, E/Var errors against the exact solution: burgers [NX N [R ...]] (default 1000 30 2 5 10 15 20)", true, BurgersBenchmark.Run),
+        new("uq", "uncertain line source (issue #16): SG-DLRA vs SG full rank vs the collocation ensemble (full rank, DLRA), E/Var against a converged collocation, time, memory, 1 -> 2 groups: uq [CELLS [ORDER [DEGREE [REFERENCE_NODES]]]] (default 200 15 7 16)", true, UncertaintyBenchmark.Run),
+        new("uq-one", "one run of uq: uq-one DECK DIR (run in a child process)", false, UncertaintyBenchmark.RunOne),
         new("lowrank-one", "one configuration of lowrank: lowrank-one SOLVER OUTDIR [R_MIN [unit_time|step]] (run in a child process)", false, LowRankOne),
     }.ToDictionary(b => b.Name, StringComparer.Ordinal);
 
@@ -390,7 +396,7 @@ public static class Benchmarks
         return Math.Sqrt(num / den);
     }
 
-    private static double[] ReadPhi(string path)
+    public static double[] ReadPhi(string path)
     {
         var bytes = File.ReadAllBytes(path);
         var phi = new double[bytes.Length / 8];
@@ -398,14 +404,27 @@ public static class Benchmarks
         return phi;
     }
 
-    /// <summary>Runs this program again (<c>pdlra ARGS</c>, or <c>dotnet pdlra.dll ARGS</c> when started
-    /// through the dotnet host) and returns its exit code and output.</summary>
-    private static (int ExitCode, string Stdout, string Stderr) RunSelf(IReadOnlyList<string> args)
+    /// <summary>How to start this program again: <c>[pdlra]</c>, or <c>[dotnet, pdlra.dll]</c> when started through the
+    /// dotnet host.</summary>
+    public static string[] SelfCommand()
     {
         string exe = Environment.ProcessPath ?? throw new InvalidOperationException("Environment.ProcessPath is unknown: cannot start a child process");
+        return Path.GetFileNameWithoutExtension(exe).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
+            ? [exe, Assembly.GetEntryAssembly()?.Location ?? throw new InvalidOperationException("no entry assembly to start again")]
+            : [exe];
+    }
+
+    /// <summary>Runs this program again (<c>pdlra ARGS</c>) and returns its exit code and output.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunSelf(IReadOnlyList<string> args)
+    {
+        var self = SelfCommand();
+        return RunWith(self[0], [.. self.Skip(1), .. args]);
+    }
+
+    /// <summary>Runs <paramref name="exe"/> with <paramref name="args"/> (no shell) and returns its exit code and output.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunWith(string exe, IReadOnlyList<string> args)
+    {
         var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(exe).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-            psi.ArgumentList.Add(Assembly.GetEntryAssembly()?.Location ?? throw new InvalidOperationException("no entry assembly to start again"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {exe}");
         var err = p.StandardError.ReadToEndAsync();

@@ -1,3 +1,4 @@
+using ParallelDlra.Angular;
 using ParallelDlra.Deck;
 
 namespace ParallelDlra.Cli;
@@ -12,11 +13,13 @@ internal static class CheckCommand
         var options = DeckReader.Load(deckPath, overrides);
         // With --ranks N the ensemble's groups must divide N (the run checks the same against its ranks).
         if (ranks > 1 && options.Uncertainty?.GroupsError(ranks) is { } groupsError) throw groupsError;
+        // A rank-local array beyond .NET's limit is refused here as at run (machine-independent); memory only at run.
+        ParallelDlra.Application.ResourceEstimate.RefuseArrays(options, ranks);
         stdout.WriteLine($"# {deckPath}: valid; resolved options ({options.Grid.Dimension}D, {options.Angular.Describe()})");
         if (options.Angular.Method == AngularMethod.Sn)
             stdout.WriteLine($"# n_q = {DeckReader.AngularCount(options.Grid.Dimension, options.Angular)} ordinates");
-        var estimate = ParallelDlra.Solvers.ResourceEstimate.Of(options, ranks);
-        foreach (var line in estimate.Describe(ParallelDlra.Solvers.ResourceEstimate.Available(ranks)))
+        var estimate = ParallelDlra.Application.ResourceEstimate.Of(options, ranks);
+        foreach (var line in estimate.Describe(ParallelDlra.Application.ResourceEstimate.Available(ranks)))
             stdout.WriteLine($"# {line}");
         stdout.Write(DeckWriter.ToYaml(options));
         return ExitCodes.Done;

@@ -1,5 +1,4 @@
 using MathNet.Numerics.LinearAlgebra;
-using ParallelDlra.Deck;
 
 namespace ParallelDlra.Angular;
 

@@ -8,6 +8,7 @@ using ParallelDlra.Mesh;
 using ParallelDlra.Parallel;
 using ParallelDlra.Problems;
 using ParallelDlra.Solvers;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Application;
 
@@ -41,6 +42,9 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
     /// <summary>The stochastic-Galerkin problem when the deck has one (method stochastic_galerkin), else null.</summary>
     public Uncertainty.StochasticGalerkinTerms? StochasticGalerkin { get; init; }
 
+    /// <summary>The Burgers problem when the deck has <c>problem.model: burgers</c>, else null.</summary>
+    public Uncertainty.BurgersProblem? Burgers { get; init; }
+
     /// <summary>What the solvers consume: right-hand sides, Galerkin coefficients, stability limit, balance terms.</summary>
     public required IKineticProblem Problem { get; init; }
 
@@ -52,12 +56,13 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         var periodic = Enumerable.Range(0, grid.Dimension).Select(d => o.Grid.Faces[2 * d].Kind == BoundaryKind.Periodic).ToArray();
         var whole = grid.WholeBlock();
         var (block, halo) = ctx.Decompose?.Invoke(grid, periodic) ?? (whole, new SerialHaloExchange(whole, periodic));
+        if (o.Problem.Model == ProblemModel.Burgers) return BuildBurgers(o, ctx, grid, block, halo);
         basis ??= VelocitySpace(o.Angular, grid.Dimension);
         if (o.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin } sgOptions)
         {
             // Stochastic Galerkin: angle ⊗ chaos, the mean material and the fluctuation terms (Uncertainty/).
             var sg = new Uncertainty.StochasticGalerkinTerms(sgOptions, basis);
-            var sgOperator = new KineticOperator(block, sg.Space, sg.MeanMaterials(o.Material.Map), o.Grid.Faces, o.Solver.Flux);
+            var sgOperator = new KineticOperator(block, sg.Space, sg.MeanMaterials(o.Material.Map), o.Grid.Faces, o.Solver.Flux, o.Solver.SpaceOrder);
             sg.AddTo(sgOperator, o.Material.Map);
             return new Discretisation(grid, block, halo, sg.Space, sgOperator)
             {
@@ -68,11 +73,32 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         // Thermal radiative transfer: the operator streams only; absorption, emission and the source are the
         // implicit per-cell exchange of the thermal solver (SolverFactory).
         var streamed = o.Problem.Model == ProblemModel.Thermal ? new MaterialMap("streaming", grid.Dimension, new Material(0, 0, 0), []) : o.Material.Map;
-        var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux);
+        var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux, o.Solver.SpaceOrder);
         IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
         if (o.Reaction is { } reaction)
             problem = new QuadratureReactionProblem(problem, basis.Quadrature(reaction.QuadraturePoints), reaction.Kappa, ctx.Backend, ctx.Comm);
         return new Discretisation(grid, block, halo, basis, op) { Problem = problem };
+    }
+
+    /// <summary>Burgers' equation with uncertain Riemann data (<c>problem.model: burgers</c>): scalar ⊗ chaos, the
+    /// Lax–Friedrichs flux by quadrature (<see cref="Uncertainty.BurgersProblem"/>). The operator is an empty Kronecker
+    /// sum on that space (no linear terms): the problem is the Burgers problem alone.</summary>
+    private static Discretisation BuildBurgers(RunOptions o, RunContext ctx, CartesianGrid grid, GridBlock block, IHaloExchange halo)
+    {
+        var u = o.Uncertainty ?? throw new InputException("problem.model: burgers needs an uncertainty section");
+        var chaos = new Uncertainty.ChaosBasis([.. u.Parameters.Select(Uncertainty.StochasticGalerkinTerms.Parameter)], u.Degree,
+            u.IndexSet == ChaosIndexSet.Tensor ? Uncertainty.IndexSetKind.Tensor : Uncertainty.IndexSetKind.TotalDegree);
+        var space = new Uncertainty.StochasticGalerkinSpace(new ScalarSpace(), chaos);
+        Uncertainty.AffineInput Input(UncertainTarget target)
+        {
+            var (mean, spreads) = u.Affine(target, "background", default);
+            return new Uncertainty.AffineInput(mean, spreads);
+        }
+        var data = new Uncertainty.RiemannData(Input(UncertainTarget.Shock), Input(UncertainTarget.LeftState), Input(UncertainTarget.RightState));
+        var burgers = new Uncertainty.BurgersProblem(block, halo, space, data, u.Nodes, ctx.Backend, ctx.Comm);
+        var empty = new MaterialMap("burgers", 1, new Material(0, 0, 0), []);
+        var op = new KineticOperator(block, space, empty, o.Grid.Faces, o.Solver.Flux);
+        return new Discretisation(grid, block, halo, space, op) { Problem = burgers, Burgers = burgers };
     }
 
     /// <summary>The velocity space of <c>angular</c>: P_N, or S_N on its quadrature.</summary>
@@ -117,8 +143,15 @@ public sealed class Simulation
         DivergenceGuard.CheckInitial(options, phi0, context.Comm);
         Solver = SolverFactory.Create(options, Discretisation, context, phi0);
         Discretisation.StochasticGalerkin?.ApplyInitialAmplitude(Solver);
+        Discretisation.Burgers?.ApplyInitialState(Solver);
         _filter = Uncertainty.ChaosFilter.For(Discretisation.Basis, options.Uncertainty);
+        Description = new Output.RunDescription(options, context.Comm, context.RunId, Discretisation.Grid, Discretisation.Block,
+            Discretisation.Basis, Solver, History);
     }
+
+    /// <summary>What <c>Output/</c> writes this run from: deck, communicator, run id, grid, block, velocity space, solver
+    /// and the diagnostics (the live <see cref="History"/>).</summary>
+    public Output.RunDescription Description { get; }
 
     /// <summary>The filter of filtered stochastic Galerkin, applied after every step; null without one.</summary>
     private readonly Uncertainty.ChaosFilter? _filter;
@@ -231,9 +264,7 @@ public static class SolverFactory
     {
         SolverKind.FullRank => new FullRankSolver(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper,
             InitialCondition.Moments(phi0, disc.Basis)),
-        SolverKind.AugmentedBug => new LowRank.AugmentedBug(Setup(o, disc, ctx, phi0)),
-        SolverKind.ParallelBug => new LowRank.ParallelBug(Setup(o, disc, ctx, phi0)),
-        SolverKind.FixedRankBug => new LowRank.FixedRankBug(Setup(o, disc, ctx, phi0)),
+        SolverKind.AugmentedBug or SolverKind.ParallelBug or SolverKind.FixedRankBug => new LowRank.LowRankSolver(Setup(o, disc, ctx, phi0)),
         _ => throw new InputException($"solver.type = {o.Solver.Kind}: not available in this build"),
     };
 

@@ -1,4 +1,3 @@
-using ParallelDlra.Deck;
 
 namespace ParallelDlra.Compute;
 
@@ -53,7 +52,7 @@ public static class ComputeBackends
             return (cudaFactory ?? (d => IlgpuBackend.OnCuda(d)))(0);
         int ranksOnNode = Math.Max(localSize ?? 0, localRank + 1);
         if (ranksOnNode > count && !options.ShareGpus)
-            throw new InputException($"compute.backend = {DeckWords.Of(DeckWords.Backend, kind)}: {(localSize is null ? $"node-local rank {localRank} needs at least {localRank + 1}" : $"{ranksOnNode}")} " +
+            throw new InputException($"compute.backend = {(kind == BackendKind.Auto ? "auto" : "gpu")}: {(localSize is null ? $"node-local rank {localRank} needs at least {localRank + 1}" : $"{ranksOnNode}")} " +
                                      $"ranks on this node but {count} GPU(s) present (one GPU per rank); allowed: at most {count} rank(s) per node, or compute.share_gpus: true");
         return (cudaFactory ?? (d => IlgpuBackend.OnCuda(d)))(localRank % count);
     }

@@ -56,6 +56,9 @@ public sealed class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null) : ICom
                 if (halo.Depth < wide.Reach) throw new ArgumentException($"a stencil of reach {wide.Reach} needs a halo of depth {wide.Reach}, not {halo.Depth}", nameof(halo));
                 System.Threading.Tasks.Parallel.For(0, x.Columns, j => HostStencils.Apply(wide, block, hx.Column(j), halo, alpha, hy.Column(j), j));
                 break;
+            case CellSwap swap:
+                System.Threading.Tasks.Parallel.For(0, x.Columns, j => swap.Apply(hx.Column(j), alpha, hy.Column(j)));
+                break;
             default:
                 throw new NotSupportedException(d.GetType().Name);
         }

@@ -316,6 +316,17 @@ public sealed class IlgpuBackend : IComputeBackend
                 Upload(hy, y);
                 break;
             }
+            case CellSwap swap:
+            {
+                // The face layers of a reflective second-order face: a host loop on copies, like the wide stencils.
+                var hx = new double[x.Length];
+                var hy = new double[y.Length];
+                Download(x, hx);
+                Download(y, hy);
+                for (int j = 0; j < x.Columns; j++) swap.Apply(hx.AsSpan(j * x.Rows, x.Rows), alpha, hy.AsSpan(j * y.Rows, y.Rows));
+                Upload(hy, y);
+                break;
+            }
             default:
                 throw new NotSupportedException(d.GetType().Name);
         }

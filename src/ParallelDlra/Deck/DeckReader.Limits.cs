@@ -1,15 +1,23 @@
 using System.Globalization;
+using ParallelDlra.Angular;
+using ParallelDlra.Mesh;
+using ParallelDlra.Solvers;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Deck;
 
 // Limits that depend on several keys at once (issue #18), checked when the deck is read — so by <c>pdlra check</c> as
 // well as <c>pdlra run</c> — and reported like every other deck error (one line, file:line:column, the key):
-// the cell count (32-bit indices), extents and spacings that overflow or underflow, P_0 with a low-rank solver,
+// the number of entries n_cells × n_moments (64-bit indices, exact in float64), extents and spacings that overflow or underflow, P_0 with a low-rank solver,
 // r_min and an explicit solver.rank above n_moments, output.moments beyond n_moments.
 public static partial class DeckReader
 {
-    /// <summary>Most cells a grid may have (cell indices are 32-bit).</summary>
-    public const long MaxCells = int.MaxValue;
+    /// <summary>Most entries n_cells × n_moments a deck may ask for: 2^53. Cell and entry counts, offsets and indices are
+    /// 64-bit throughout and are exact in a float64 up to 2^53 (they travel as float64 in collectives and checksums; the
+    /// byte counts of the memory estimate, a few times 8 × 2^53, stay below 2^63). Not a memory limit — the memory
+    /// estimate (<c>Solvers.ResourceEstimate</c>) refuses far smaller runs on any machine of today — only the point at
+    /// which an index would overflow.</summary>
+    public const long MaxEntries = 1L << 53;
 
     /// <summary>Largest |coordinate| and box length allowed; the smallest cell width.</summary>
     public const double MaxCoordinate = 1e100, MinSpacing = 1e-100;
@@ -46,10 +54,16 @@ public static partial class DeckReader
     {
         var grid = root.Sub("grid", GridKeys);
         var cellsValue = grid.Optional("cells")!;
-        long cells = o.Grid.Cells.Aggregate(1L, (a, n) => a * n);
-        if (cells > MaxCells)
-            throw cellsValue.Error($"makes {cells.ToString("N0", Inv)} cells, more than {MaxCells.ToString("N0", Inv)} (cell indices are 32-bit)",
-                "a product of the cell counts of at most 2^31 − 1; split a larger problem differently or coarsen it");
+        Int128 entries = o.Grid.Cells.Aggregate((Int128)1, (a, n) => a * n) * CoefficientCount(o);   // cannot overflow: < 2^93 · 2^31
+        if (entries > MaxEntries)
+            throw cellsValue.Error($"makes {o.Grid.Cells.Aggregate((Int128)1, (a, n) => a * n).ToString("N0", Inv)} cells × {CoefficientCount(o)} moments " +
+                                   $"= {entries.ToString("N0", Inv)} entries, more than 2^53 (where 64-bit indices stop being exact in float64)",
+                "n_cells × n_moments at most 2^53 = 9,007,199,254,740,992; coarsen grid.cells or lower angular.order");
+        long cells = o.Grid.Cells.Aggregate(1L, (a, n) => a * n);   // exact: below 2^53 now
+        if (o.Uncertainty is { Method: not UncertaintyMethod.StochasticGalerkin } && cells > Array.MaxLength)
+            throw cellsValue.Error($"makes {cells.ToString("N0", Inv)} cells, but an ensemble (uncertainty.method: collocation | monte_carlo) gathers each member's φ " +
+                                   $"whole on rank 0, at most {Array.MaxLength.ToString("N0", Inv)} values in one array",
+                "fewer grid.cells with an ensemble, or uncertainty.method: stochastic_galerkin");
 
         var extentItems = grid.Optional("extent")!.List("one [min, max] per dimension");
         for (int d = 0; d < o.Grid.Dimension; d++)

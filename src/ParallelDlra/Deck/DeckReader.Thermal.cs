@@ -1,3 +1,7 @@
+using ParallelDlra.Angular;
+using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
+
 namespace ParallelDlra.Deck;
 
 // problem.model: thermal and its section material.thermal (docs/deck.md, "Thermal radiative transfer").

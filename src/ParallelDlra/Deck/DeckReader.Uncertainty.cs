@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using ParallelDlra.Problems;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Deck;
 
@@ -7,7 +9,8 @@ namespace ParallelDlra.Deck;
 public static partial class DeckReader
 {
     private static readonly string[] UncertaintyKeys =
-        ["method", "parameters", "degree", "index_set", "filter", "groups", "nodes", "samples", "seed", "sigma_s", "sigma_a", "source", "initial"];
+        ["method", "parameters", "degree", "index_set", "filter", "groups", "nodes", "samples", "seed", "sigma_s", "sigma_a", "source", "initial",
+         "shock", "left_state", "right_state"];
     private static readonly string[] ParameterKeys = ["distribution", "min", "max", "mean", "std"];
     private static readonly string[] InputKeys = ["mean", "spread", "parameter", "region"];
     private static readonly string[] FilterKeys = ["strength"];
@@ -15,7 +18,7 @@ public static partial class DeckReader
     /// <summary>Largest chaos degree per parameter.</summary>
     public const int MaxChaosDegree = 40;
 
-    private static UncertaintyOptions? ReadUncertainty(Section root, MaterialOptions material)
+    private static UncertaintyOptions? ReadUncertainty(Section root, MaterialOptions material, ProblemModel model = ProblemModel.Kinetic)
     {
         if (root.Optional("uncertainty") is null) return null;
         var s = root.Sub("uncertainty", UncertaintyKeys);
@@ -33,7 +36,9 @@ public static partial class DeckReader
         if (groups > 1 && method == UncertaintyMethod.StochasticGalerkin)
             throw groupsValue!.Error("asks for groups of ranks, which only an ensemble has",
                 "1 with method: stochastic_galerkin (it runs on all ranks); groups of ranks with method: collocation or monte_carlo");
-        int nodes = s.Optional("nodes")?.Int("1 <= nodes <= 64 (Gauss nodes per parameter)", n => n < 1 ? "is not positive" : n > 64 ? "is too large" : null) ?? degree + 1;
+        // Burgers: the flux quadrature of Kusch, Ceruti, Einkemmer and Frank, ceil(1.5 N + 1) points for N = degree + 1 modes.
+        int nodes = s.Optional("nodes")?.Int("1 <= nodes <= 64 (Gauss nodes per parameter)", n => n < 1 ? "is not positive" : n > 64 ? "is too large" : null)
+                    ?? (model == ProblemModel.Burgers ? (int)Math.Ceiling(1.5 * (degree + 1) + 1) : degree + 1);
         int samples = s.Optional("samples")?.Int("samples >= 1", n => n >= 1 ? null : "is not positive") ?? 100;
         int seed = s.Optional("seed")?.Int("an integer seed") ?? 1;
 
@@ -50,9 +55,13 @@ public static partial class DeckReader
 
         var inputs = ImmutableArray.CreateBuilder<UncertainInput>();
         var where = new List<Value>();
-        foreach (var (key, target) in UncertaintyWords.Targets)
+        foreach (var (key, target) in UncertaintyWords.Targets.Concat(UncertaintyWords.RiemannTargets))
         {
             if (s.Optional(key) is not { } v) continue;
+            bool riemann = UncertaintyWords.RiemannTargets.Any(t => t.Value == target);
+            if (riemann != (model == ProblemModel.Burgers))
+                throw v.Error(riemann ? "is given but problem.model is not burgers" : "is not used by problem.model: burgers",
+                    riemann ? "shock, left_state and right_state with problem.model: burgers" : "shock, left_state and right_state (the Riemann data) with problem.model: burgers");
             var entries = v.Node is YamlDotNet.RepresentationModel.YamlSequenceNode ? v.List("a list of {mean, spread, parameter, region}", 1) : [v];
             foreach (var e in entries)
             {
@@ -97,8 +106,9 @@ public static partial class DeckReader
     {
         var m = v.Map(InputKeys);
         double? mean = m.Optional("mean")?.Double("a number >= 0", x => x >= 0 ? null : "is negative");
-        var spreadValue = m.Required("spread", "a number");
-        double spread = spreadValue.Double("a number");
+        bool riemann = target is UncertainTarget.Shock or UncertainTarget.LeftState or UncertainTarget.RightState;
+        var spreadValue = riemann ? m.Optional("spread") ?? v : m.Required("spread", "a number");   // Riemann data: 0 by default
+        double spread = riemann && m.Optional("spread") is null ? 0.0 : spreadValue.Double("a number");
         string paramAllowed = $"the index of a parameter of uncertainty.parameters, 0 <= parameter < {parameterCount}";
         int parameter = m.Optional("parameter")?.Int(paramAllowed, k => k < 0 || k >= parameterCount ? "does not name a parameter" : null) ?? 0;
         string? region = null;
@@ -106,6 +116,8 @@ public static partial class DeckReader
         {
             if (target == UncertainTarget.InitialAmplitude)
                 throw r.Error("is given for the initial condition's amplitude", "no region: the amplitude multiplies the whole initial condition");
+            if (riemann)
+                throw r.Error("is given for Riemann data", "no region: the shock and the states are the same in the whole domain");
             var names = map.Regions.Select(x => x.Name).Append("background").Distinct().ToArray();
             string allowed = "a region of the material map: " + string.Join(", ", names);
             region = r.Text(allowed, n => names.Contains(n) ? null : "is not a region of the material map");

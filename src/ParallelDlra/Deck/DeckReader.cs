@@ -1,5 +1,14 @@
 using System.Collections.Immutable;
 using System.Text.RegularExpressions;
+using ParallelDlra.Angular;
+using ParallelDlra.Compute;
+using ParallelDlra.Kinetic;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
+using ParallelDlra.Parallel;
+using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Deck;
 
@@ -17,7 +26,7 @@ public static partial class DeckReader
     private static readonly string[] MaterialKeys = ["file", "thermal", .. MaterialMapReader.MaterialKeys];
     private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps", "max_mass_growth"];
-    private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation"];
+    private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation", "space_order"];
     private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "relative_to", "r_min", "r_max"];
     private static readonly string[] ComputeKeys = ["backend", "share_gpus", "accelerator"];
     private static readonly string[] ReactionKeys = ["kappa", "quadrature_points"];
@@ -51,7 +60,7 @@ public static partial class DeckReader
         var options = new RunOptions(
             problem,
             grid,
-            ReadAngular(root.Sub("angular", AngularKeys, required: true), grid.Dimension),
+            problem.Model == ProblemModel.Burgers ? ReadBurgersAngular(root) : ReadAngular(root.Sub("angular", AngularKeys, required: true), grid.Dimension),
             ReadMaterial(materialSection, grid.Dimension, baseDirectory) with { Thermal = ReadThermal(root, materialSection, problem) },
             ReadInitial(root.Sub("initial", InitialKeys), grid.Dimension),
             ReadTime(root.Sub("time", TimeKeys, required: true)),
@@ -59,7 +68,7 @@ public static partial class DeckReader
             ReadOutput(root.Sub("output", OutputKeys), problem.Name),
             ReadCompute(root.Sub("compute", ComputeKeys)));
         if (root.Optional("reaction") is not null) options = options with { Reaction = ReadReaction(root.Sub("reaction", ReactionKeys), grid.Dimension, options.Angular.Order) };
-        options = options with { Uncertainty = ReadUncertainty(root, options.Material) };
+        options = options with { Uncertainty = ReadUncertainty(root, options.Material, problem.Model) };
         // The statistics of stochastic Galerkin read φ's chaos modes as coefficients of the angular space (P_N's isotropic
         // moment); S_N's density is a weighted sum of ordinates. An ensemble (collocation, Monte Carlo) runs S_N members.
         if (options.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin } && options.Angular.Method != AngularMethod.Pn)
@@ -73,9 +82,27 @@ public static partial class DeckReader
             if (root.Optional("uncertainty") is { } uq)
                 throw uq.Error("is not supported with a reaction section", "no uncertainty section with reaction");
         }
+        CheckSpaceOrder(root, options);
         CheckLimits(root, options);
         CheckThermal(root, options);
+        CheckBurgers(root, options);
         return options;
+    }
+
+    /// <summary>solver.space_order: 2 needs SSP-RK2 or SSP-RK3 and at least 2 cells along every axis. Fromm's scheme is
+    /// linear and upwind-biased: its Fourier symbol near k = 0 is −iνθ − νθ⁴/8, and forward Euler's amplification
+    /// |1 + z|² = 1 + ν²θ² − νθ⁴/4 + … exceeds 1 for small θ at every Δt (unstable); SSP-RK2 is stable for ν ≤ 1 and SSP-RK3
+    /// for ν ≤ 1.17 (docs/design.md, "Second order in space"), and time.cfl ≤ 1 is checked already.</summary>
+    private static void CheckSpaceOrder(Section root, RunOptions o)
+    {
+        if (o.Solver.SpaceOrder == 1) return;
+        var key = root.Sub("solver", SolverKeys).Optional("space_order")!;
+        if (o.Time.Stepper == TimeStepperKind.ForwardEuler)
+            throw key.Error("is unstable with time.stepper: euler (the linear second-order upwind scheme with forward Euler grows at every time step size)",
+                "1 with euler; 2 with time.stepper: ssprk2 or ssprk3");
+        for (int d = 0; d < o.Grid.Dimension; d++)
+            if (o.Grid.Cells[d] < 2)
+                throw key.Error($"needs at least 2 cells along every axis (two ghost layers), but grid.cells[{d}] = {o.Grid.Cells[d]}", "1 on a grid with an axis of one cell");
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]
@@ -267,6 +294,8 @@ public static partial class DeckReader
             throw conservativeValue!.Error("is not available with solver.type = fixed_rank_bug (its S-step starts from a projection that changes the mass)",
                 "false with fixed_rank_bug; true with augmented_bug or parallel_bug");
         var qr = s.Optional("qr")?.Word("QR method", DeckWords.Qr) ?? QrMethod.Tsqr;
+        int spaceOrder = s.Optional("space_order")?.Int("1 (first-order upwind) or 2 (Fromm's second-order upwind scheme)",
+            n => n is 1 or 2 ? null : "is not an available spatial order") ?? 1;
 
         var t = s.Sub("truncation", TruncationKeys);
         double theta = t.Optional("theta")?.Double("theta > 0", v => v > 0 ? null : "is not positive") ?? 1e-2;
@@ -284,7 +313,7 @@ public static partial class DeckReader
                 ? rMinValue.Error($"is larger than solver.truncation.r_max = {rMax}", allowed)
                 : rMaxValue!.Error($"is smaller than solver.truncation.r_min = {rMin}", allowed);
         }
-        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per, relativeTo), conservative, qr);
+        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per, relativeTo), conservative, qr, spaceOrder);
     }
 
     /// <summary>reaction: κ ≥ 0 and the quadrature points per polar direction (default N + 2; at least N + 1, so that

@@ -1,3 +1,13 @@
+using ParallelDlra.Angular;
+using ParallelDlra.Compute;
+using ParallelDlra.Kinetic;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
+using ParallelDlra.Parallel;
+using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
+using ParallelDlra.Uncertainty;
+
 namespace ParallelDlra.Deck;
 
 /// <summary>The deck's words for the option enums, shared by <see cref="DeckReader"/> and <see cref="DeckWriter"/>.</summary>
@@ -46,13 +56,21 @@ internal static class DeckWords
 
     public static readonly (string Word, AcceleratorKind Value)[] Accelerator = [("cuda", AcceleratorKind.Cuda), ("cpu", AcceleratorKind.Cpu)];
 
-    public static readonly (string Word, ProblemModel Value)[] Model = [("kinetic", ProblemModel.Kinetic), ("thermal", ProblemModel.Thermal)];
+    public static readonly (string Word, ProblemModel Value)[] Model = [("kinetic", ProblemModel.Kinetic), ("thermal", ProblemModel.Thermal), ("burgers", ProblemModel.Burgers)];
 
     /// <summary>Face names in the order of <see cref="GridOptions.Faces"/>.</summary>
     public static readonly string[] Faces = ["x_min", "x_max", "y_min", "y_max", "z_min", "z_max"];
 
     public static string Of<T>((string Word, T Value)[] words, T value) where T : struct, Enum
         => words.First(w => EqualityComparer<T>.Default.Equals(w.Value, value)).Word;
+}
+
+/// <summary>Option records described in the deck's words, for messages.</summary>
+public static class OptionDescriptions
+{
+    /// <summary>"P_N" or "S_N (quadrature)".</summary>
+    public static string Describe(this AngularOptions angular) =>
+        angular.Method == AngularMethod.Pn ? $"P_{angular.Order}" : $"S_{angular.Order} ({DeckWords.Of(DeckWords.Quadrature, angular.Quadrature)})";
 }
 
 /// <summary>The deck's words of the <c>uncertainty</c> section.</summary>
@@ -68,4 +86,8 @@ internal static class UncertaintyWords
 
     public static readonly (string Key, UncertainTarget Value)[] Targets =
         [("sigma_s", UncertainTarget.SigmaS), ("sigma_a", UncertainTarget.SigmaA), ("source", UncertainTarget.Source), ("initial", UncertainTarget.InitialAmplitude)];
+
+    /// <summary>The uncertain Riemann data of <c>problem.model: burgers</c>.</summary>
+    public static readonly (string Key, UncertainTarget Value)[] RiemannTargets =
+        [("shock", UncertainTarget.Shock), ("left_state", UncertainTarget.LeftState), ("right_state", UncertainTarget.RightState)];
 }

@@ -1,5 +1,9 @@
 using System.Globalization;
 using System.Text;
+using ParallelDlra.Angular;
+using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
+using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Deck;
 
@@ -85,6 +89,7 @@ public static class DeckWriter
         Line(1, $"rank: {s.InitialRank}");
         Line(1, $"conservative: {(s.Conservative ? "true" : "false")}");
         Line(1, $"qr: {DeckWords.Of(DeckWords.Qr, s.Qr)}");
+        if (s.SpaceOrder != 1) Line(1, $"space_order: {s.SpaceOrder}");
         Line(1, "truncation:");
         Line(2, $"theta: {Num(s.Truncation.Theta)}");
         Line(2, $"tolerance: {DeckWords.Of(DeckWords.Tolerance, s.Truncation.Kind)}");
@@ -128,7 +133,7 @@ public static class DeckWriter
         line(1, $"nodes: {u.Nodes}");
         line(1, $"samples: {u.Samples}");
         line(1, $"seed: {u.Seed}");
-        foreach (var (key, target) in UncertaintyWords.Targets)
+        foreach (var (key, target) in UncertaintyWords.Targets.Concat(UncertaintyWords.RiemannTargets))
         {
             var inputs = u.On(target).ToArray();
             if (inputs.Length == 0) continue;

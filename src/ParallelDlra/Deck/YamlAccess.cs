@@ -1,6 +1,7 @@
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
+using System.Text;
+using ParallelDlra.Mesh;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

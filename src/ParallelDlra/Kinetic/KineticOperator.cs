@@ -1,7 +1,7 @@
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Angular;
-using ParallelDlra.Deck;
 using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
 
 namespace ParallelDlra.Kinetic;
 
@@ -29,19 +29,23 @@ public sealed record FaceOutflow(int Face, int[] Cells, double[] Weights, double
 /// term ⊗ A_d and a second-difference term ⊗ D_d. Ghost cells beyond a physical face are zero (vacuum,
 /// i.e. no inflow); a reflective face adds D_face ⊗ G R_d with the mirror matrix R_d, an inflow face adds a
 /// source on its cells. The operator is built on the rank-local block and knows nothing of MPI.
+/// With <c>spaceOrder</c> 2 the transport is Fromm's linear second-order upwind scheme with five-point stencils
+/// (<c>KineticOperator.SecondOrder.cs</c>).
 /// </summary>
-public sealed class KineticOperator
+public sealed partial class KineticOperator
 {
     private readonly List<KroneckerTerm> _terms = [];
     private readonly List<SourceTerm> _sources = [];
     private readonly List<FaceOutflow> _outflows = [];
 
-    public KineticOperator(GridBlock block, IVelocitySpace basis, MaterialMap materials, IReadOnlyList<BoundaryFace> faces, FluxKind flux)
+    public KineticOperator(GridBlock block, IVelocitySpace basis, MaterialMap materials, IReadOnlyList<BoundaryFace> faces, FluxKind flux, int spaceOrder = 1)
     {
         if (basis.Dimension != block.Dimension) throw new ArgumentException("angular basis and grid have different dimensions");
+        if (spaceOrder is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(spaceOrder), spaceOrder, "the spatial order is 1 or 2");
         Block = block;
         Basis = basis;
         Flux = flux;
+        SpaceOrder = spaceOrder;
         int n = block.Count, m = basis.Count;
         var mass = basis.Mass;             // the outflow and the balance measure the mass
         var isotropic = basis.Isotropic;   // inflow and sources are isotropic
@@ -54,6 +58,11 @@ public sealed class KineticOperator
             // part then costs little memory next to the factors of a low-rank run.
             var a = basis.Flux(d);
             var diffusion = flux == FluxKind.Roe ? basis.AbsFlux(d) : Matrix<double>.Build.SparseIdentity(m) * basis.SpectralRadius(d);
+            if (spaceOrder == 2)
+            {
+                AddSecondOrderAxis(d, a, diffusion, faces);
+                continue;
+            }
             _terms.Add(new($"advection {Axis(d)}", new StencilOperator(d, 0.5 / h, 0.0, -0.5 / h), a));
             _terms.Add(new($"upwind diffusion {Axis(d)}", new StencilOperator(d, 0.5 / h, -1.0 / h, 0.5 / h), diffusion));
 
@@ -148,6 +157,9 @@ public sealed class KineticOperator
     public GridBlock Block { get; }
     public IVelocitySpace Basis { get; }
     public FluxKind Flux { get; }
+
+    /// <summary>1: first-order upwind (three-point stencils); 2: Fromm's scheme (five-point stencils, two ghost layers).</summary>
+    public int SpaceOrder { get; }
     public IReadOnlyList<KroneckerTerm> Terms => _terms;
     public IReadOnlyList<SourceTerm> Sources => _sources;
     public IReadOnlyList<FaceOutflow> Outflows => _outflows;
@@ -219,8 +231,12 @@ public sealed class KineticOperator
         // On the checkerboard mode a stencil m S₋ + c I + p S₊ acts as c − m − p: −2/Δx_d for the second
         // differences, 0 for the central ones.
         foreach (var term in _terms)
+        {
             if (term.Spatial is StencilOperator st && st.Center - st.Minus - st.Plus != 0.0)
                 sum -= term.Angular * (st.Center - st.Minus - st.Plus);
+            else if (term.Spatial is AxisStencil wide && CheckerboardValue(wide) != 0.0)
+                sum -= term.Angular * CheckerboardValue(wide);   // Σ_o w_o (−1)^o: −2/Δx_d for Fromm's fourth difference too
+        }
         var eigenvalues = new double[m];
         var vectors = new double[m * m];
         LinearAlgebra.LinearAlgebraProvider.Default.SymmetricEigen(m, sum.ToColumnMajorArray(), eigenvalues, vectors);
@@ -237,23 +253,12 @@ public sealed class KineticOperator
     /// <summary>dᵀc of a source's angular vector c: the mass it emits per unit of its spatial sum and of <see cref="MassWeight"/>.</summary>
     public double EmissionWeight(SourceTerm source) => Basis.Mass.Along(source.Angular);
 
-    /// <summary>Whether σ_t, σ_s and Q are nonzero anywhere on the whole grid (every rank computes the same).</summary>
+    /// <summary>Whether σ_t, σ_s, Q and σ_a are nonzero anywhere on the whole grid (every rank computes the same, from
+    /// the materials the grid's cell centres take: <see cref="MaterialMap.MaterialsOn"/>, not a scan of every cell).</summary>
     private static (bool Absorption, bool Scattering, bool Source, bool SigmaA) GlobalPresence(CartesianGrid grid, MaterialMap materials)
     {
-        bool a = false, sc = false, q = false, sa = false;
-        Span<double> x = stackalloc double[3];
-        Span<int> ijk = stackalloc int[3];
-        for (long c = 0; c < grid.CellCount && !(a && sc && q && sa); c++)
-        {
-            long rest = c;
-            for (int d = 0; d < grid.Dimension; d++) { ijk[d] = (int)(rest % grid.Cells[d]); rest /= grid.Cells[d]; x[d] = grid.Center(d, ijk[d]); }
-            var mat = materials.At(x[..grid.Dimension]);
-            a |= mat.SigmaT != 0.0;
-            sc |= mat.SigmaS != 0.0;
-            q |= mat.Source != 0.0;
-            sa |= mat.SigmaA != 0.0;
-        }
-        return (a, sc, q, sa);
+        var present = materials.MaterialsOn(grid);
+        return (present.Any(m => m.SigmaT != 0.0), present.Any(m => m.SigmaS != 0.0), present.Any(m => m.Source != 0.0), present.Any(m => m.SigmaA != 0.0));
     }
 
     private static bool IsDiagonal(Matrix<double> r) => r.EnumerateIndexed(Zeros.AllowSkip).All(e => e.Item1 == e.Item2 || e.Item3 == 0.0);

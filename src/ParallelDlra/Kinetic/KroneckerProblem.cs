@@ -15,8 +15,7 @@ namespace ParallelDlra.Kinetic;
 /// </summary>
 public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend, IHaloExchange haloExchange, ICommunicator comm) : IKineticProblem
 {
-    private readonly KroneckerProjections? _projections =
-        op.Terms.Any(t => t.Spatial is AxisStencil) ? null : new(op, backend, haloExchange, comm);
+    private readonly KroneckerProjections _projections = new(op, backend, haloExchange, comm);
     private Matrix<double>[]? _angularTransposed;
     private Halo? _halo;
 
@@ -26,8 +25,7 @@ public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend
     public IReadOnlyList<(double[] Sigma, double[] Direction)> ExtraAbsorption => op.ExtraAbsorption;
 
     /// <summary>The DLRA projections of the operator.</summary>
-    public KroneckerProjections Projections => _projections ??
-        throw new NotSupportedException("stencils wider than three points are not in the low-rank projections yet (full rank only)");
+    public KroneckerProjections Projections => _projections;
 
     public GridBlock Block => op.Block;
     public IVelocitySpace Basis => op.Basis;
@@ -57,11 +55,11 @@ public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend
         haloExchange.Begin(backend, u, _halo);
         backend.Clear(result);
         for (int k = 0; k < op.Terms.Count; k++)
-            if (op.Terms[k].Spatial is not StencilOperator) AddTerm(k, u, result, work);
+            if (op.Terms[k].Spatial is not (StencilOperator or AxisStencil)) AddTerm(k, u, result, work);
         foreach (var s in op.Sources) backend.AddOuter(s.Spatial(t), s.Angular, 1.0, result);
         haloExchange.End();
         for (int k = 0; k < op.Terms.Count; k++)
-            if (op.Terms[k].Spatial is StencilOperator) AddTerm(k, u, result, work);
+            if (op.Terms[k].Spatial is StencilOperator or AxisStencil) AddTerm(k, u, result, work);
     }
 
     /// <summary>result += (D_k u) B_kᵀ.</summary>

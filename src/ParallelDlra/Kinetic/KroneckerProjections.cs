@@ -12,7 +12,11 @@ namespace ParallelDlra.Kinetic;
 /// that the coefficients of an augmented basis [X, X̃] reuse the X block.
 /// Angular side (replicated): M_k = VᵀB_kᵀV and a_j = Vᵀc_j.</summary>
 public sealed record SpatialCoefficients(Matrix<double>[] G, Func<double, Matrix<double>> Source,
-    Matrix<double>[] Shifts, Matrix<double>[] Diagonals, IReadOnlyDictionary<double, Matrix<double>> Sources) : ISpatialCoefficients;
+    Matrix<double>[] Shifts, Matrix<double>[] Diagonals, IReadOnlyDictionary<double, Matrix<double>> Sources) : ISpatialCoefficients
+{
+    /// <summary>Per wide stencil (<see cref="AxisStencil"/>, in term order) w X̂ᵀD X̂, empty without one.</summary>
+    public Matrix<double>[] Wide { get; init; } = [];
+}
 
 /// <inheritdoc cref="SpatialCoefficients"/>
 public sealed record AngularCoefficients(Matrix<double>[] M, Matrix<double> Source) : IAngularCoefficients;
@@ -29,6 +33,9 @@ public sealed record AngularCoefficients(Matrix<double>[] M, Matrix<double> Sour
 /// from the single product T_d = w XᵀS₋X with the shift S₋ (since S₊ = S₋ᵀ and w XᵀX = I:
 /// w XᵀD X = m·T_d + c·I + p·T_dᵀ for D = m S₋ + c I + p S₊); spatially constant diagonals (uniform σ)
 /// give c·I without any cell sum; angular products use the structure of B_k (<see cref="AngularMatrix"/>).
+/// A stencil wider than three points (<see cref="AxisStencil"/>, the second-order scheme) is applied to the basis through
+/// the backend (halo of its reach) and its Galerkin matrix w X̂ᵀ(D X̂) is one more weighted Gram in the same allreduce; the
+/// K-step adds (D x)(C M_k). A <see cref="CellSwap"/> (a reflective second-order face) is handled like a varying diagonal.
 /// </summary>
 public sealed class KroneckerProjections
 {
@@ -43,6 +50,10 @@ public sealed class KroneckerProjections
     private readonly double?[] _constant;
     /// <summary>Axes that carry stencil terms, in order.</summary>
     private readonly int[] _axes;
+    /// <summary>The terms with a stencil wider than three points, in order.</summary>
+    private readonly int[] _wide;
+    /// <summary>The halo depth of the bases: the widest stencil's reach (1 without wide stencils).</summary>
+    private readonly int _depth;
 
     public KroneckerProjections(KineticOperator op, IComputeBackend backend, IHaloExchange haloExchange, ICommunicator comm)
     {
@@ -50,10 +61,9 @@ public sealed class KroneckerProjections
         _backend = backend;
         _haloExchange = haloExchange;
         _comm = comm;
-        // The projections know three-point stencils (shifted-view GEMMs) and diagonals; a wider stencil reaches the
-        // full-rank right-hand side only, until its Galerkin sums and shifted products are built (second order).
-        if (op.Terms.FirstOrDefault(t => t.Spatial is AxisStencil) is { } wide)
-            throw new NotSupportedException($"term '{wide.Name}': stencils wider than three points are not in the low-rank projections yet");
+        // Three-point stencils take the shifted-view GEMMs; wider stencils the backend's stencil and a Gram.
+        _wide = [.. Enumerable.Range(0, op.Terms.Count).Where(k => op.Terms[k].Spatial is AxisStencil)];
+        _depth = op.Terms.Select(t => t.Spatial is AxisStencil w ? w.Reach : 1).DefaultIfEmpty(1).Max();
         _angular = [.. op.Terms.Select(t => new AngularMatrix(t.Angular))];
         _angularT = [.. op.Terms.Select((t, k) => _angular[k].IsSymmetric ? _angular[k] : new AngularMatrix(t.Angular.Transpose()))];
         _constant = new double?[op.Terms.Count];
@@ -107,12 +117,12 @@ public sealed class KroneckerProjections
         var start = new int[count + 1];
         for (int i = 0; i < count; i++) start[i + 1] = start[i] + width[i];
         int r = start[count];
-        var variable = Enumerable.Range(0, terms).Where(k => _op.Terms[k].Spatial is DiagonalOperator && _constant[k] is null).ToArray();
+        var variable = Enumerable.Range(0, terms).Where(k => _op.Terms[k].Spatial is DiagonalOperator or CellSwap && _constant[k] is null).ToArray();
         bool Known(int a, int b) => known is not null && a == 0 && b == 0;
 
         // Packed layout: per axis the blocks (a, b) for all a, b; per varying diagonal the blocks (a, b ≥ a);
         // per time and source the blocks a; every block that is not known.
-        var layout = new List<(int Kind, int Index, int A, int B, int Offset)>();   // kind 0 shift, 1 diagonal, 2 source
+        var layout = new List<(int Kind, int Index, int A, int B, int Offset)>();   // kind 0 shift, 1 diagonal (or cell swap), 2 source, 3 wide stencil
         int length = 0;
         void Add(int kind, int index, int a, int b, int size) { layout.Add((kind, index, a, b, length)); length += size; }
         for (int d = 0; d < _axes.Length; d++)
@@ -126,6 +136,10 @@ public sealed class KroneckerProjections
         for (int ti = 0; ti < times.Count; ti++)
             for (int a = 0; a < count; a++)
                 if (!Known(a, a)) Add(2, ti, a, 0, width[a] * sources);
+        for (int v = 0; v < _wide.Length; v++)
+            for (int a = 0; a < count; a++)
+                for (int b = 0; b < count; b++)
+                    if (!Known(a, b)) Add(3, v, a, b, width[a] * width[b]);
         var packed = new double[length];
 
         // Ghosts of every part that is not known (part 0 is known or needed), exchanged one after the other;
@@ -166,12 +180,15 @@ public sealed class KroneckerProjections
                 : _backend.ShiftGram(_op.Block, parts[b], parts[a], halos[a]!, axis, +1).Transpose();
             block.ToColumnMajorArray().CopyTo(packed, offset);
         }
+        WideGrams(parts, halos, layout, packed);
         DistributedSums.Complete(_comm, packed, Weight);   // every cell sum of the basis: one allreduce
 
         // Assemble the weighted sums of X̂ from the blocks (and the known ones).
         var shifts = new Matrix<double>[_axes.Length];
         var diagonals = new Matrix<double>[variable.Length];
         var bySource = new Dictionary<double, Matrix<double>>();
+        var wide = new Matrix<double>[_wide.Length];
+        for (int v = 0; v < wide.Length; v++) wide[v] = known is null ? Matrix<double>.Build.Dense(r, r) : Widen(known.Wide[v], r, r);
         for (int d = 0; d < shifts.Length; d++) shifts[d] = known is null ? Matrix<double>.Build.Dense(r, r) : Widen(known.Shifts[d], r, r);
         for (int v = 0; v < diagonals.Length; v++) diagonals[v] = known is null ? Matrix<double>.Build.Dense(r, r) : Widen(known.Diagonals[v], r, r);
         for (int ti = 0; ti < times.Count; ti++)
@@ -188,8 +205,11 @@ public sealed class KroneckerProjections
                     diagonals[index].SetSubMatrix(start[a], start[b], block);
                     if (b != a) diagonals[index].SetSubMatrix(start[b], start[a], block.Transpose());
                     break;
-                default:
+                case 2:
                     bySource[times[index]].SetSubMatrix(start[a], 0, Block(packed, offset, width[a], sources));
+                    break;
+                default:
+                    wide[index].SetSubMatrix(start[a], start[b], Block(packed, offset, width[a], width[b]));
                     break;
             }
         }
@@ -202,11 +222,40 @@ public sealed class KroneckerProjections
             {
                 StencilOperator s => shifts[Array.IndexOf(_axes, s.Axis)] * s.Minus + identity * s.Center + shifts[Array.IndexOf(_axes, s.Axis)].Transpose() * s.Plus,
                 DiagonalOperator when _constant[k] is double c => identity * c,
+                AxisStencil => wide[Array.IndexOf(_wide, k)],
                 _ => diagonals[Array.IndexOf(variable, k)],
             };
         }
         return new(g, t => bySource.TryGetValue(t, out var src) ? src
-            : throw new InvalidOperationException($"source projection at t = {t} was not prepared"), shifts, diagonals, bySource);
+            : throw new InvalidOperationException($"source projection at t = {t} was not prepared"), shifts, diagonals, bySource) { Wide = wide };
+    }
+
+    /// <summary>The rank-local sums x_aᵀ(D x_b) of the wide stencils into their places of the packed buffer. A block with
+    /// b ≥ a applies D to x_b (its halo); one below the diagonal is (x_bᵀ(Dᵀx_a))ᵀ with Dᵀ the stencil of reversed weights
+    /// (the transpose over the whole grid: zero ghosts on physical faces, periodic images, neighbours' cells), so only
+    /// the halos of the parts that are not known are needed, as for the three-point shifts.</summary>
+    private void WideGrams(IReadOnlyList<Block> parts, Halo?[] halos, List<(int Kind, int Index, int A, int B, int Offset)> layout, double[] packed)
+    {
+        foreach (var group in layout.Where(e => e.Kind == 3).GroupBy(e => (e.Index, Part: Math.Max(e.A, e.B))))
+        {
+            var (index, part) = group.Key;
+            var stencil = (AxisStencil)_op.Terms[_wide[index]].Spatial;
+            var x = parts[part];
+            using var dx = _backend.Allocate(x.Rows, x.Columns);
+            using var dtx = group.Any(e => e.B < e.A) ? _backend.Allocate(x.Rows, x.Columns) : null;
+            _backend.Clear(dx);
+            if (group.Any(e => e.B == part)) _backend.ApplySpatial(stencil, _op.Block, x, halos[part]!, 1.0, dx);
+            if (dtx is not null)
+            {
+                _backend.Clear(dtx);
+                _backend.ApplySpatial(new AxisStencil(stencil.Axis, [.. stencil.Weights.Reverse()]), _op.Block, x, halos[part]!, 1.0, dtx);
+            }
+            foreach (var (_, _, a, b, offset) in group)
+            {
+                var block = b >= a ? _backend.Gram(parts[a], dx) : _backend.Gram(parts[b], dtx!).Transpose();
+                block.ToColumnMajorArray().CopyTo(packed, offset);
+            }
+        }
     }
 
     private static Matrix<double> Block(double[] packed, int offset, int rows, int columns) =>
@@ -243,6 +292,8 @@ public sealed class KroneckerProjections
         {
             switch (_op.Terms[term].Spatial)
             {
+                case AxisStencil:
+                    break;   // after the exchange
                 case StencilOperator st:
                     if (st.Center != 0.0) centre += a.M[term] * st.Center;
                     if (st.Minus != 0.0) minus[st.Axis] = minus.TryGetValue(st.Axis, out var mm) ? mm + a.M[term] * st.Minus : a.M[term] * st.Minus;
@@ -257,7 +308,7 @@ public sealed class KroneckerProjections
         Block? work = null;
         for (int term = 0; term < _op.Terms.Count; term++)
         {
-            if (_constant[term] is not null || _op.Terms[term].Spatial is StencilOperator) continue;
+            if (_constant[term] is not null || _op.Terms[term].Spatial is StencilOperator or AxisStencil) continue;
             // A spatially varying diagonal (material map): (D x)(C M) through one temporary.
             work ??= _backend.Allocate(x.Rows, r);
             _backend.Clear(work);
@@ -274,6 +325,15 @@ public sealed class KroneckerProjections
             if (plus.TryGetValue(axis, out var p)) shifts.Add(new ShiftProduct(axis, +1, Right(p)));
         }
         _backend.AddShiftedProducts(_op.Block, x, halo, shifts, result);
+        if (_wide.Length == 0) return;
+        // Wide stencils: (D_k x)(C M_k) through one temporary.
+        using var dx = _backend.Allocate(x.Rows, r);
+        foreach (int term in _wide)
+        {
+            _backend.Clear(dx);
+            _backend.ApplySpatial(_op.Terms[term].Spatial, _op.Block, x, halo, 1.0, dx);
+            _backend.MultiplySmall(dx, Right(a.M[term]), 1.0, 1.0, result);
+        }
     }
 
     /// <summary>dL/dt = Σ_k B_k L G_kᵀ + C s(t)ᵀ.</summary>
@@ -303,7 +363,7 @@ public sealed class KroneckerProjections
     /// halos are alive at the same time (the parts of an augmented basis).</summary>
     private Halo HaloFor(int columns, int slot = 0)
     {
-        if (!_halos.TryGetValue((columns, slot), out var h)) _halos[(columns, slot)] = h = new Halo(_op.Block, columns);
+        if (!_halos.TryGetValue((columns, slot), out var h)) _halos[(columns, slot)] = h = new Halo(_op.Block, columns, _depth);
         return h;
     }
 }

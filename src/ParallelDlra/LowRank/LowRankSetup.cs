@@ -1,7 +1,7 @@
 using ParallelDlra.Compute;
-using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
 using ParallelDlra.Parallel;
+using ParallelDlra.Solvers;
 
 namespace ParallelDlra.LowRank;
 

@@ -1,7 +1,6 @@
-using ParallelDlra.Angular;
 using MathNet.Numerics.LinearAlgebra;
+using ParallelDlra.Angular;
 using ParallelDlra.Compute;
-using ParallelDlra.Deck;
 using ParallelDlra.Diagnostics;
 using ParallelDlra.Kinetic;
 using ParallelDlra.Parallel;
@@ -10,27 +9,28 @@ using ParallelDlra.Solvers;
 namespace ParallelDlra.LowRank;
 
 /// <summary>
-/// Common state and pieces of the BUG-type integrators: the factors u ≈ X S Vᵀ (X distributed by rows and
-/// orthonormal in the cell-volume inner product, S and V replicated), the forward-Euler K-, L- and S-substeps,
-/// the basis augmentation and the global diagnostics. Each integrator is a short composition of these pieces
-/// in one forward-Euler DLRA step (<see cref="EulerStep"/>); <see cref="Step"/> composes such steps into the
+/// The low-rank solver: the factors u ≈ X S Vᵀ (X distributed by rows and orthonormal in the cell-volume inner
+/// product, S and V replicated), one integrator's forward-Euler DLRA step (a step function over a
+/// <see cref="LowRankContext"/>: <see cref="AugmentedBug"/>, <see cref="ParallelBug"/>, <see cref="FixedRankBug"/>,
+/// chosen by <c>solver.kind</c>) and the global diagnostics. <see cref="Step"/> composes Euler steps into the
 /// deck's SSP Runge–Kutta method (<see cref="ShuOsher"/>): every stage is a whole Euler DLRA step, combined with
 /// the state at the start of the step and truncated again, so what an Euler step guarantees (exactness at
 /// r = n_moments, conservation) holds for every stepper.
 /// </summary>
-public abstract class LowRankSolver : ISolver, IRelaxable
+public sealed class LowRankSolver : ISolver, IRelaxable
 {
-    protected LowRankSolver(LowRankSetup setup)
+    public LowRankSolver(LowRankSetup setup)
     {
         var (problem, backend, comm, stepper, options, phi0, padding) = setup;
-        Backend = backend;
-        Comm = comm;
-        Options = options;
-        StepperKind = stepper;
+        Context = new LowRankContext(problem, backend, comm, options, padding);
+        (_eulerStep, Name) = options.Kind switch
+        {
+            SolverKind.AugmentedBug => ((LowRankStep)AugmentedBug.EulerStep, AugmentedBug.Name(options.Conservative)),
+            SolverKind.ParallelBug => (ParallelBug.EulerStep, ParallelBug.Name(options.Conservative)),
+            SolverKind.FixedRankBug => (FixedRankBug.EulerStep, FixedRankBug.Name),
+            _ => throw new ArgumentException($"solver kind {options.Kind} is not a low-rank integrator", nameof(setup)),
+        };
         Scheme = ShuOsher.Of(stepper);
-        Problem = problem;
-        Qr = new TallSkinnyQr(backend, comm, problem.Weight, options.Qr);
-        Padding = padding;
         var (x0, s0, v0) = InitialFactors(problem, phi0, padding);
         Factors = new LowRankFactors(x0, s0, v0);
         if (problem.Absorption is { } sigmaA)
@@ -41,26 +41,18 @@ public abstract class LowRankSolver : ISolver, IRelaxable
         _extraAbsorption = [.. problem.ExtraAbsorption.Select(e => { var b = backend.Allocate(problem.Block.Count, 1); backend.Upload(e.Sigma, b); return b; })];
     }
 
+    /// <summary>The integrator's forward-Euler DLRA step: from the current factors, truncated with the tolerance of a
+    /// step of length dt; the factors are replaced.</summary>
+    private readonly LowRankStep _eulerStep;
+
+    /// <summary>What the step functions work with: problem, options, communicator and QR, backend, workspace.</summary>
+    public LowRankContext Context { get; }
+
     /// <summary>The σ of <see cref="IKineticProblem.ExtraAbsorption"/> on the local cells.</summary>
     private readonly Block[] _extraAbsorption;
 
     /// <summary>σ_a on the local cells (n_cells × 1), for the absorption rate of the balance; null without absorption.</summary>
     private readonly Block? _absorption;
-
-    /// <summary>Deterministic functions of the global cell index (local cell, column) used to complete bases:
-    /// the same on every decomposition, so serial and MPI runs build the same factors.</summary>
-    protected Func<int, int, double> Padding { get; }
-
-    private readonly Dictionary<int, double[]> _paddingColumns = [];
-
-    /// <summary>Column <paramref name="j"/> of the padding functions on the local cells, computed once.</summary>
-    private double[] PaddingColumn(int j)
-    {
-        if (_paddingColumns.TryGetValue(j, out var column)) return column;
-        column = new double[X.Rows];
-        for (int i = 0; i < column.Length; i++) column[i] = Padding(i, j);
-        return _paddingColumns[j] = column;
-    }
 
     /// <summary>New basis directions weaker than this fraction of the matrix they come from are not taken
     /// from the data: rounding (which differs between decompositions) determines such a direction only to
@@ -72,48 +64,54 @@ public abstract class LowRankSolver : ISolver, IRelaxable
     /// dropped directions broke conservation by up to 1e-8 and exactness at r = n_moments by 1e-9.</summary>
     public const double ResolvableFraction = 1e-12;
 
-    /// <summary>Kept directions whose singular value is below this fraction of the matrix they come from are
-    /// orthogonal to the basis they were projected against only to ε/fraction (block Gram–Schmidt leaves the
-    /// residual orthogonal to ε relative to the matrix, and normalising magnifies that): they get one more pass.</summary>
-    private const double WeakDirection = 1e-4;
-
-    protected IComputeBackend Backend { get; }
-    protected ICommunicator Comm { get; }
-    protected SolverOptions Options { get; }
-    protected TimeStepperKind StepperKind { get; }
+    private IComputeBackend Backend => Context.Backend;
+    private ICommunicator Comm => Context.Comm;
+    private SolverOptions Options => Context.Options;
+    private IKineticProblem Problem => Context.Problem;
+    private double Weight => Context.Weight;
     /// <summary>The SSP Runge–Kutta method whose forward-Euler stages are whole DLRA steps.</summary>
-    protected ShuOsher Scheme { get; }
-    /// <summary>The problem: the K-, L- and S-step right-hand sides and Galerkin coefficients, the balance terms.
-    /// The integrators know nothing else of the equation.</summary>
-    protected IKineticProblem Problem { get; }
-    protected TallSkinnyQr Qr { get; }
-    protected double Weight => Problem.Weight;
+    private ShuOsher Scheme { get; }
 
     /// <summary>The state u ≈ X S Vᵀ, as one value (the solver steps it).</summary>
     public LowRankFactors Factors { get; }
 
     /// <summary>X: n_cells × r (local rows), Xᵀ W X = I.</summary>
-    public Block X { get => Factors.X; protected set => Factors.X = value; }
+    public Block X { get => Factors.X; private set => Factors.X = value; }
     /// <summary>S: r × r.</summary>
-    public Matrix<double> S { get => Factors.S; protected set => Factors.S = value; }
+    public Matrix<double> S { get => Factors.S; private set => Factors.S = value; }
     /// <summary>V: n_moments × r, VᵀV = I.</summary>
-    public Matrix<double> V { get => Factors.V; protected set => Factors.V = value; }
+    public Matrix<double> V { get => Factors.V; private set => Factors.V = value; }
 
     /// <summary>Collects the time of each substep when set (K-step, L-step, S-step, augmentation, truncation).</summary>
-    public PhaseTimers? Timers { get; set; }
+    public PhaseTimers? Timers { get => Context.Timers; set => Context.Timers = value; }
 
-    /// <summary>Times a phase when <see cref="Timers"/> is set.</summary>
-    protected IDisposable? Phase(string name) => Timers?.Measure(name);
+    private IDisposable? Phase(string name) => Context.Phase(name);
 
-    public abstract string Name { get; }
+    public string Name { get; }
     public int Rank => S.RowCount;
 
-    /// <summary>One forward-Euler DLRA step of the integrator from the current factors, truncated with the
-    /// tolerance of a step of length <paramref name="dt"/>; the factors are replaced.</summary>
-    protected abstract StepReport EulerStep(double t, double dt);
+    /// <summary>One forward-Euler DLRA step of the integrator (<see cref="_eulerStep"/>).</summary>
+    private StepReport EulerStep(double t, double dt)
+    {
+        var report = _eulerStep(Context, Factors, t, dt);
+        _version++;
+        return report;
+    }
 
     /// <summary>Whether the integrator keeps the truncation rank fixed (the fixed-rank BUG).</summary>
-    protected virtual bool FixedRank => false;
+    private bool FixedRank => Context.FixedRank;
+
+    /// <summary>Collectives spent on orthonormalisation (TSQR / CholeskyQR and the block Gram–Schmidt
+    /// projections of the basis augmentation): the "QR's own" synchronisation points.</summary>
+    public long OrthonormalisationCollectives => Context.OrthonormalisationCollectives;
+
+    /// <summary><see cref="LowRankContext.TruncateAndAdopt"/> on the solver's factors.</summary>
+    private StepReport TruncateAndAdopt(Block xTilde, Matrix<double> vHat, Matrix<double> sHat, double dt)
+    {
+        var report = Context.TruncateAndAdopt(Factors, xTilde, vHat, sHat, dt);
+        _version++;
+        return report;
+    }
 
     /// <summary>One step of the deck's stepper: forward Euler is <see cref="EulerStep"/>; an SSP Runge–Kutta
     /// method runs its stages as Euler steps, y⁽ⁱ⁺¹⁾ = aᵢ y(t) + (1 − aᵢ) Φ_Δt(y⁽ⁱ⁾), the convex combination of two
@@ -147,15 +145,15 @@ public abstract class LowRankSolver : ISolver, IRelaxable
     }
 
     /// <summary>X S Vᵀ ← truncation of a·X0 S0 V0ᵀ + (1 − a)·X S Vᵀ: X̂ = [X0, X̃] with X̃ the part of X outside
-    /// span(X0) (<see cref="AugmentX"/>, X consumed; X0 copied, it serves later stages), V̂ = [V0, Ṽ]
-    /// (<see cref="AugmentV"/>), Ŝ = a [S0 0; 0 0] + (1 − a) Cx S Cvᵀ with X = X̂ Cx, V = V̂ Cv.</summary>
+    /// span(X0) (<see cref="LowRankContext.AugmentX"/>, X consumed; X0 copied, it serves later stages), V̂ = [V0, Ṽ]
+    /// (<see cref="LowRankContext.AugmentV"/>), Ŝ = a [S0 0; 0 0] + (1 − a) Cx S Cvᵀ with X = X̂ Cx, V = V̂ Cv.</summary>
     private StepReport CombineWithStart(double a, Block x0, Matrix<double> s0, Matrix<double> v0, double dt)
     {
         using var _ = Phase("stage combination");
         var first = Backend.Allocate(x0.Rows, x0.Columns);
         Backend.CopyColumns(x0, 0, first, 0, x0.Columns);
-        var (xTilde, cx) = AugmentX(first, X, scaleWithS: false);   // X consumed
-        var (vHat, cv) = AugmentV(v0, V);
+        var (xTilde, cx) = Context.AugmentX(first, X, magnitude: null);   // X consumed
+        var (vHat, cv) = LowRankContext.AugmentV(v0, V);
         var sHat = cx * S * cv.Transpose() * (1.0 - a);
         for (int i = 0; i < s0.RowCount; i++)
             for (int j = 0; j < s0.ColumnCount; j++) sHat[i, j] += a * s0[i, j];
@@ -187,7 +185,7 @@ public abstract class LowRankSolver : ISolver, IRelaxable
                 Backend.CopyColumns(staging, 0, x, j, 1);
             }
         }
-        var rFactor = Orthonormalize(x);
+        var rFactor = Context.Orthonormalize(x);
         var v0 = InitialAngularBasis(op.Basis, r);
         var iota = op.Basis.Isotropic;
         var inV0 = VelocitySpaces.RowCombination(v0, iota.Direction);   // V0ᵀι: ι ∈ span(V0)
@@ -209,277 +207,9 @@ public abstract class LowRankSolver : ISolver, IRelaxable
         return v0;
     }
 
-    // ---- substeps ---------------------------------------------------------------------------------
-
-    /// <summary>Forward-Euler K-step: K = X0 S0 evolved with V0 fixed from t to t + dt, taken from X0 and S0
-    /// without forming K: K1 = X0 S0 + dt·[Σ_k (D_k X0)(S0 M_k) + Q A]. X0 and one n_cells × r block are alive.</summary>
-    protected Block KStep(double t, double dt, Block x0, Matrix<double> s0, IAngularCoefficients a)
-    {
-        using var _ = Phase("K-step");
-        var k1 = Backend.Allocate(x0.Rows, x0.Columns);
-        Problem.KRightHandSide(t, x0, s0, a, dt, 0.0, k1, extra: s0);
-        return k1;
-    }
-
-    /// <summary>w X0ᵀK(t1) without a cell sum: after the forward-Euler K-step from K = X0 S0,
-    /// w X0ᵀK1 = S0 + Δt·[Σ_k G_k S0 M_k + s(t) A] — the forward-Euler Galerkin S-step from S0 on X0, V0
-    /// (<paramref name="g0"/>, <paramref name="a0"/>).</summary>
-    protected Matrix<double> KnownProjection(double t, double dt, ISpatialCoefficients g0, IAngularCoefficients a0) => SStep(t, dt, g0, a0, S);
-
-    /// <summary>L-step: L = V0 S0ᵀ evolved with X0 fixed (its Galerkin coefficients g).</summary>
-    protected Matrix<double> LStep(double t, double dt, ISpatialCoefficients g, Matrix<double> s0, Matrix<double> v0)
-    {
-        using var _ = Phase("L-step");
-        var l0 = v0 * s0.Transpose();
-        return l0 + Problem.LRightHandSide(t, l0, g) * dt;
-    }
-
-    /// <summary>Galerkin coefficients of an orthonormal basis (one allreduce).</summary>
-    protected ISpatialCoefficients Galerkin(Block x, double[] times)
-    {
-        using var _ = Phase("Galerkin coefficients");
-        return Problem.Spatial([x], null, times);
-    }
-
-    /// <summary>Angular coefficients of V.</summary>
-    protected IAngularCoefficients AngularGalerkin(Matrix<double> v)
-    {
-        using var _ = Phase("angular coefficients");
-        return Problem.Angular(v);
-    }
-
-    /// <summary>S-step (Galerkin): S evolved on fixed bases.</summary>
-    protected Matrix<double> SStep(double t, double dt, ISpatialCoefficients g, IAngularCoefficients a, Matrix<double> s0)
-    {
-        using var _ = Phase("S-step");
-        return s0 + Problem.SRightHandSide(t, s0, g, a) * dt;
-    }
-
-    // ---- bases ------------------------------------------------------------------------------------
-
-    /// <summary>The augmented basis X̂ = [X0, X̃] (width 2r), returned as X̃ (X0 is not copied), with X̃ an
-    /// orthonormal basis of the part of K outside span(X0), and the coefficients of K in X̂: K = X̂ C.
-    /// <paramref name="projection"/>, when given, is w X0ᵀK known without a cell sum (see
-    /// <see cref="KnownProjection"/>) and replaces the first of the two Gram–Schmidt passes' sums.
-    /// <paramref name="k"/> is consumed: the residual K − X0 X0ᵀWK (block Gram–Schmidt twice) is formed in its
-    /// storage and factored by TSQR, Q R; directions whose singular values in R are at rounding level (K nearly
-    /// in span X0) are replaced by deterministic padding directions orthogonal to X0 and the kept ones —
-    /// Householder would fill them with rounding noise that depends on the decomposition. The padding keeps the
-    /// width 2r of orth([K, X0]) (extra room for the Galerkin S-step) and makes every decomposition build the
-    /// same X̂.</summary>
-    protected (Block XTilde, Matrix<double> Coefficients) AugmentX(Block x0, Block k, Matrix<double>? projection = null, bool scaleWithS = true)
-    {
-        using var _ = Phase("basis augmentation");
-        int r = x0.Columns, kc = k.Columns;
-        int e = scaleWithS ? ScaleToUnitMagnitude(k) : 0;   // K·2⁻ᵉ; the coefficients are scaled back below
-        Matrix<double> p;
-        if (projection is null || e != 0) p = ProjectOut(x0, k) + ProjectOut(x0, k);
-        else
-        {
-            // The first Gram–Schmidt pass with the known w X0ᵀK (no cell sum, no allreduce), the second computed.
-            // Not for a rescaled state: the known projection was computed from S at its own (extreme) magnitude.
-            p = projection;
-            Backend.MultiplySmall(x0, p, -1.0, 1.0, k);
-            p += ProjectOut(x0, k);
-        }
-        // Width kc as orth([K, X0]), but X̂ cannot have more columns than the grid has cells.
-        int width = (int)Math.Min(kc, Problem.Block.Grid.CellCount - r);
-        var (q, coefficients, along) = SignificantDirections(k, p.FrobeniusNorm(), width, x0);
-        if (along is not null) p += along;   // the X0 part removed from weak directions by their extra pass
-        int kx = q.Columns;
-        var coeff = Matrix<double>.Build.Dense(r + kx, kc);
-        coeff.SetSubMatrix(0, 0, p);
-        if (kx > 0) coeff.SetSubMatrix(r, 0, coefficients);
-        return (q, e == 0 ? coeff : coeff * Math.ScaleB(1.0, e));
-    }
-
-    /// <summary>The parts of X̂ = [X0, X̃] that have columns.</summary>
-    protected static Block[] Parts(Block x0, Block xTilde) => xTilde.Columns > 0 ? [x0, xTilde] : [x0];
-
-    /// <summary>Galerkin coefficients of X̂ = [X0, X̃] (one allreduce), reusing those of X0.</summary>
-    protected ISpatialCoefficients Galerkin(Block x0, ISpatialCoefficients g0, Block xTilde, double[] times)
-    {
-        using var _ = Phase("Galerkin coefficients");
-        return xTilde.Columns > 0 ? Problem.Spatial([x0, xTilde], g0, times) : g0;
-    }
-
-    /// <summary>An orthonormal basis of the range of <paramref name="a"/> (consumed) and the coefficients of a
-    /// in it: a = Q C (+ X0·Along when <paramref name="orthogonalTo"/> = X0 is given). Directions with singular
-    /// values ≤ ResolvableFraction·(‖a‖ + <paramref name="scale"/>) are dropped. A kept direction weaker than
-    /// <see cref="WeakDirection"/> of that is orthogonal to X0 only to ε/its size (a is X0's residual, orthogonal
-    /// to ε relative to ‖a‖ + scale): the kept block gets one more Gram–Schmidt pass against X0, whose
-    /// coefficients are returned as Along. With <paramref name="width"/> &gt; 0 the basis is completed to that
-    /// width with <see cref="Padding"/> directions (<see cref="PaddingDirections"/>; their coefficients are zero).
-    /// All decisions are taken on replicated R factors, so every rank takes the same one.</summary>
-    protected (Block Q, Matrix<double> Coefficients, Matrix<double>? Along) SignificantDirections(Block a, double scale, int width, Block? orthogonalTo = null)
-    {
-        int c = a.Columns;
-        var r = Orthonormalize(a);
-        var (rU, rS, _) = SmallSvd.Of(r);
-        double reference = r.FrobeniusNorm() + scale;
-        int keep = Math.Min(rS.Count(sv => sv > ResolvableFraction * reference), width);   // width: at most the free directions of the grid
-        bool weak = orthogonalTo is not null && keep > 0 && rS[keep - 1] < WeakDirection * reference;
-        if (keep == c && width <= c && !weak) return (a, r, null);   // every direction resolved: Q itself, a = Q R
-        Block kept;
-        Matrix<double> coefficients;
-        if (keep == c && !weak) (kept, coefficients) = (a, r);
-        else
-        {
-            // Rotated to the singular directions of R (ordered), so that the weak ones are the last columns.
-            var u = rU.SubMatrix(0, c, 0, keep);
-            kept = Backend.Recombine(a, u);   // a·U in a's storage (a consumed): no second n_cells × c block
-            coefficients = u.TransposeThisAndMultiply(r);
-        }
-        Matrix<double>? along = null;
-        if (weak)
-        {
-            // Only the weak columns (singular values below WeakDirection·reference; the last ones, the SVD orders them)
-            // need the pass: w = X0 C + Q2 R2  ⇒  a = strong·coef_s + X0 (C·coef_w) + Q2 (R2·coef_w). Q2 stays orthogonal
-            // to the strong columns (they and w are orthonormal, and C is at rounding level relative to them).
-            int first = Array.FindIndex(rS, v => v < WeakDirection * reference), kw = keep - first;
-            using var w = Backend.Allocate(kept.Rows, kw);
-            Backend.CopyColumns(kept, first, w, 0, kw);
-            var weakCoefficients = coefficients.SubMatrix(first, kw, 0, c);
-            along = ProjectOut(orthogonalTo!, w) * weakCoefficients;
-            coefficients.SetSubMatrix(first, 0, Orthonormalize(w) * weakCoefficients);
-            Backend.CopyColumns(w, 0, kept, first, kw);
-        }
-        if (width <= keep) return (kept, coefficients, along);
-
-        int fill = width - keep;
-        var extra = PaddingDirections(a.Rows, fill, orthogonalTo, keep > 0 ? kept : null);
-        var basis = Backend.Allocate(a.Rows, width);
-        if (keep > 0) Backend.CopyColumns(kept, 0, basis, 0, keep);
-        Backend.CopyColumns(extra, 0, basis, keep, fill);
-        kept.Dispose();
-        extra.Dispose();
-        var widened = Matrix<double>.Build.Dense(width, c);
-        if (keep > 0) widened.SetSubMatrix(0, 0, coefficients);
-        return (basis, widened, along);
-    }
-
-    /// <summary>First padding function tried for basis completion, and how many are tried at most.</summary>
-    private const int FirstPadding = 1000, PaddingAttempts = 16;
-
-    /// <summary><paramref name="count"/> orthonormal directions orthogonal to the given bases, deterministic (the
-    /// same on every decomposition): the padding functions of the global cell index, orthonormalised, projected
-    /// against both bases twice and orthonormalised again. A set that lost more than 90 % of a direction in the
-    /// projection lies (nearly) in the bases already — padding functions taken in earlier steps are in X0 — and
-    /// is replaced by the next set of padding functions; the test uses the replicated R factor only.</summary>
-    private Block PaddingDirections(int rows, int count, Block? first, Block? second)
-    {
-        var cols = new double[rows * count];
-        for (int attempt = 0; attempt < PaddingAttempts; attempt++)
-        {
-            for (int j = 0; j < count; j++) PaddingColumn(FirstPadding + attempt * count + j).CopyTo(cols, j * rows);
-            var extra = Backend.Allocate(rows, count);
-            Backend.Upload(cols, extra);
-            Orthonormalize(extra);
-            for (int pass = 0; pass < 2; pass++)
-            {
-                if (first is not null) ProjectOut(first, extra);
-                if (second is not null) ProjectOut(second, extra);
-            }
-            var (_, sigma, _) = SmallSvd.Of(Orthonormalize(extra));
-            if (sigma[^1] >= 0.1) return extra;
-            extra.Dispose();
-        }
-        throw new InvalidOperationException($"no {count} padding directions independent of the basis in {PaddingAttempts} attempts");
-    }
-
-    /// <summary>Collectives spent on orthonormalisation (TSQR / CholeskyQR and the block Gram–Schmidt
-    /// projections of the basis augmentation): the "QR's own" synchronisation points.</summary>
-    public long OrthonormalisationCollectives { get; private set; }
-
-    /// <summary>Largest entries of S within which K is not rescaled (<see cref="MagnitudeExponent"/>).</summary>
-    private static readonly double UnscaledBelow = Math.ScaleB(1.0, -400), UnscaledAbove = Math.ScaleB(1.0, 400);
-
-    /// <summary>The power of two e by which a block that scales with S (K, the residual of its augmentation) is
-    /// divided before it is orthogonalised: 0 while the largest entry of S lies in [2⁻⁴⁰⁰, 2⁴⁰⁰], else its
-    /// exponent (at most ±1000). A state that decayed towards zero would otherwise reach subnormal numbers,
-    /// whose lost precision breaks the orthogonality of the new basis; scaling by a power of two is exact and
-    /// the same on every rank (S is replicated), and within the range nothing changes, bit for bit.</summary>
-    /// <summary>Divides <paramref name="k"/> (a block that scales with S) by 2^<see cref="MagnitudeExponent"/> and
-    /// returns the exponent.</summary>
-    protected int ScaleToUnitMagnitude(Block k)
-    {
-        int e = MagnitudeExponent();
-        if (e != 0) Backend.Axpby(0.0, k, Math.ScaleB(1.0, -e), k);
-        return e;
-    }
-
-    private int MagnitudeExponent()
-    {
-        double largest = 0;
-        foreach (double v in S.Enumerate()) largest = Math.Max(largest, Math.Abs(v));
-        if (largest == 0.0 || !double.IsFinite(largest) || (largest >= UnscaledBelow && largest <= UnscaledAbove)) return 0;
-        return Math.Clamp(Math.ILogB(largest), -1000, 1000);
-    }
-
-    /// <summary><see cref="TallSkinnyQr.Orthonormalize"/>, counting its collectives.</summary>
-    protected Matrix<double> Orthonormalize(Block a)
-    {
-        long before = Comm.Counters.CollectiveCalls;
-        var r = Qr.Orthonormalize(a);
-        OrthonormalisationCollectives += Comm.Counters.CollectiveCalls - before;
-        return r;
-    }
-
-    /// <summary>y ← y − X0 (w X0ᵀ y); returns the removed coefficients w X0ᵀ y (one allreduce).</summary>
-    private Matrix<double> ProjectOut(Block x0, Block y)
-    {
-        var proj = DistributedSums.WeightedGram(Backend, Comm, x0, y, Weight);
-        OrthonormalisationCollectives++;
-        Backend.MultiplySmall(x0, proj, -1.0, 1.0, y);
-        return proj;
-    }
-
-    /// <summary>V̂ = [V0, Ṽ] with Ṽ the left singular vectors of (I − V0V0ᵀ)L above
-    /// <see cref="ResolvableFraction"/> (at most n_moments − r of them), completed deterministically, and the
-    /// coefficients V̂ᵀL.</summary>
-    protected static (Matrix<double> VHat, Matrix<double> Coefficients) AugmentV(Matrix<double> v0, Matrix<double> l)
-    {
-        int m = v0.RowCount, r = v0.ColumnCount;
-        var residual = l - v0 * v0.TransposeThisAndMultiply(l);
-        residual -= v0 * v0.TransposeThisAndMultiply(residual);
-        int room = m - r;
-        var tilde = Matrix<double>.Build.Dense(m, 0);
-        if (room > 0)
-        {
-            var (u, sigma, _) = SmallSvd.Of(residual);
-            double cut = ResolvableFraction * Math.Max(l.FrobeniusNorm(), double.Epsilon);
-            int keep = Math.Min(room, sigma.Count(s => s > cut));
-            tilde = u.SubMatrix(0, m, 0, keep);
-            tilde -= v0 * v0.TransposeThisAndMultiply(tilde);
-            if (keep > 0) tilde = tilde.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;
-        }
-        // Width min(n_moments, r + columns of L), as orth([L, V0]); missing directions are the coordinate
-        // (moment) vectors orthogonalised against the rest — deterministic, see ResolvableFraction.
-        var vHat = Truncation.Complete(v0.Append(tilde), Math.Min(m, r + l.ColumnCount));
-        return (vHat, vHat.TransposeThisAndMultiply(l));
-    }
-
-    /// <summary>Truncates the augmented coefficients Ŝ of the bases X̂ = [X0, X̃], V̂ and adopts the result:
-    /// X ← X0 Px[0:r] + X̃ Px[r:], S, V ← V̂ Pv (X̃ is disposed). Returns the step's report.</summary>
-    protected StepReport TruncateAndAdopt(Block xTilde, Matrix<double> vHat, Matrix<double> sHat, double dt)
-    {
-        using var _ = Phase("truncation");
-        var options = FixedRank ? Options.Truncation with { RMin = Rank, RMax = Rank } : Options.Truncation;
-        double density = options.RelativeTo == RelativeScale.Density ? (sHat * Problem.Basis.Mass.In(vHat)).L2Norm() : double.NaN;
-        var t = Truncation.Truncate(sHat, options, Options.Conservative, dt, density);
-        int r = X.Columns, kx = xTilde.Columns;
-        // X1 = X0 Px[0:r] + X̃ Px[r:], in X0's storage where it has room (X0 is consumed).
-        X = Backend.Recombine(X, t.Px.SubMatrix(0, r, 0, t.Rank), xTilde, kx > 0 ? t.Px.SubMatrix(r, kx, 0, t.Rank) : null);
-        xTilde.Dispose();
-        S = t.S;
-        V = vHat * t.Pv;
-        _version++;
-        return new StepReport(Rank, t.DiscardedTail);
-    }
-
     /// <summary>A per-cell relaxation of the mass density (<see cref="IRelaxable"/>) with V fixed: with K = X S and
     /// g = Vᵀd, K' = diag(c) K + (φ'/norm − c ∘ Kg) gᵀ is u' V for u' = the relaxed u (exactly so when d ∈ span V, as
-    /// conservative truncation keeps it); X̂ = [X, X̃] with X̃ the part of K' outside span(X) (<see cref="AugmentX"/>,
+    /// conservative truncation keeps it); X̂ = [X, X̃] with X̃ the part of K' outside span(X) (<see cref="LowRankContext.AugmentX"/>,
     /// deterministic padding for weak directions), Ŝ = X̂ᵀW K' ((r + k) × r) on V̂ = V, truncated as every step (V's
     /// first column d is kept exactly by conservative truncation, and with it the new φ').</summary>
     public StepReport Relax(CellRelaxation relax, double dt)
@@ -511,7 +241,7 @@ public abstract class LowRankSolver : ISolver, IRelaxable
             else for (int i = 0; i < n; i++) column[i] = damping[i] * (column[i] - along[i] * gj) + phi[i] / mass.Norm * gj;
         }
         Backend.Upload(kh, k);
-        var (xTilde, coefficients) = AugmentX(X, k);   // consumes K' (its storage may become X̃)
+        var (xTilde, coefficients) = Context.AugmentX(X, k, S);   // consumes K' (its storage may become X̃)
         return TruncateAndAdopt(xTilde, V, coefficients, dt);
     }
 
@@ -533,9 +263,6 @@ public abstract class LowRankSolver : ISolver, IRelaxable
     }
 
     // ---- global quantities ------------------------------------------------------------------------
-
-    /// <summary>To be called when a subclass replaced the factors.</summary>
-    protected void FactorsChanged() => _version++;
 
     /// <summary>w XᵀX of the last balance (replicated), for <see cref="RestoreOrthonormality"/>.</summary>
     private (long Version, Matrix<double> Gram)? _lastGram;

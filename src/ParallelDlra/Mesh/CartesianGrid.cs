@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using ParallelDlra.Deck;
 
 namespace ParallelDlra.Mesh;
 
@@ -44,7 +43,11 @@ public sealed class GridBlock
         Offset = offset;
         Size = size;
         OnPhysicalBoundary = onBoundary;
-        Count = size.Aggregate(1, (a, n) => a * n);
+        long count = size.Aggregate(1L, (a, n) => a * n);
+        // A rank's own cells are 32-bit indexed (the grid's are 64-bit): ResourceEstimate.Refuse refuses larger blocks first.
+        if (count > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(size), count, "a rank's block holds at most 2^31 − 1 cells (local indices are 32-bit); use more ranks");
+        Count = (int)count;
         Stride = [.. Enumerable.Range(0, size.Length).Select(d => size.Take(d).Aggregate(1, (a, n) => a * n))];
     }
 
@@ -57,6 +60,14 @@ public sealed class GridBlock
     public ImmutableArray<bool> OnPhysicalBoundary { get; }
     /// <summary>Number of local cells.</summary>
     public int Count { get; }
+
+    /// <summary>Global index (x fastest, 64-bit) of local cell c.</summary>
+    public long GlobalIndex(int c)
+    {
+        long global = 0, stride = 1;
+        for (int d = 0; d < Dimension; d++) { global += (long)(Offset[d] + c % Size[d]) * stride; c /= Size[d]; stride *= Grid.Cells[d]; }
+        return global;
+    }
 
     /// <summary>Number of cells on face f of the block (product of the other sizes).</summary>
     public int FaceCount(int face) => Count / Size[face / 2];

@@ -40,3 +40,30 @@ public sealed record AxisStencil : SpatialOperator
 
     public override int GetHashCode() => HashCode.Combine(Axis, Weights.Length, Weights.IsEmpty ? 0 : Weights[0]);
 }
+
+/// <summary>The symmetric operator that swaps the values of paired cells: (D u)_{First[p]} = u_{Second[p]} and
+/// (D u)_{Second[p]} = u_{First[p]}, zero on every other cell (no halo: both lists are rank-local cells). A reflective
+/// face of the second-order scheme uses it: the second ghost layer mirrors the second cell layer, so the cells of
+/// layer 1 see R u of layer 2 and those of layer 2 see R u of layer 1.</summary>
+public sealed record CellSwap : SpatialOperator
+{
+    public CellSwap(int[] first, int[] second)
+    {
+        if (first.Length != second.Length) throw new ArgumentException($"{first.Length} cells paired with {second.Length}", nameof(second));
+        First = first;
+        Second = second;
+    }
+
+    public int[] First { get; }
+    public int[] Second { get; }
+
+    /// <summary>y += alpha·D x on one column.</summary>
+    public void Apply(ReadOnlySpan<double> x, double alpha, Span<double> y)
+    {
+        for (int p = 0; p < First.Length; p++)
+        {
+            y[First[p]] += alpha * x[Second[p]];
+            y[Second[p]] += alpha * x[First[p]];
+        }
+    }
+}

@@ -3,11 +3,12 @@ using System.Security.Cryptography;
 using System.Text;
 using MathNet.Numerics.LinearAlgebra;
 using NLog;
+using ParallelDlra.Angular;
 using ParallelDlra.Deck;
 using ParallelDlra.Interop;
 using ParallelDlra.Parallel;
+using ParallelDlra.Problems;
 using ParallelDlra.Solvers;
-using ParallelDlra.Application;
 
 namespace ParallelDlra.Output;
 
@@ -47,6 +48,8 @@ public static class PhysicsFingerprint
         var s = o.Solver;
         w.Append(Inv, $"solver: {DeckWords.Of(DeckWords.Solver, s.Kind)} flux={DeckWords.Of(DeckWords.Flux, s.Flux)} rank={s.InitialRank} conservative={s.Conservative}\n");
         w.Append(Inv, $"solver.truncation: theta={N(s.Truncation.Theta)} {DeckWords.Of(DeckWords.Tolerance, s.Truncation.Kind)} r_min={s.Truncation.RMin} r_max={s.Truncation.RMax}\n");
+        if (s.SpaceOrder != 1)   // only second-order decks: the fingerprint of every other deck is unchanged
+            w.Append(Inv, $"solver.space_order: {s.SpaceOrder}\n");
         if (o.Material.Thermal is { } th)   // only thermal decks: the fingerprint of every other deck is unchanged
             w.Append(Inv, $"material.thermal: heat_capacity={N(th.HeatCapacity)} initial_energy={N(th.InitialEnergy)} source_until={N(th.SourceUntil)}\n");
         return w.ToString();
@@ -63,8 +66,8 @@ public sealed record CheckpointState(string File, int Step, double Time, IReadOn
 /// Checkpoints of the whole state (docs/output.md): <c>checkpoint_NNNNNN.h5</c> with the full-rank moments u or the
 /// factors X, S, V, the step, the time and the diagnostics so far, every <c>output.checkpoint_every</c> steps and
 /// at the end of the run. Written atomically: to <c>.checkpoint_NNNNNN.h5.tmp</c>, fsync, rename, fsync of the
-/// folder; then all but the last <c>output.checkpoint_keep</c> are removed. <see cref="Load"/> restores a
-/// <see cref="Simulation"/> bit for bit.
+/// folder; then all but the last <c>output.checkpoint_keep</c> are removed. <see cref="Load"/> restores a run's
+/// solver state bit for bit (through <see cref="ISolver.Restore"/>) and returns the step, time and diagnostics to resume from.
 /// </summary>
 public sealed class CheckpointStore
 {
@@ -78,15 +81,15 @@ public sealed class CheckpointStore
     private static readonly Logger Logger = LogManager.GetLogger("checkpoint");
     private static readonly string[] DiagnosticColumns = ["step", "time", "dt", "rank", "mass", "outflow", "discarded_tail", "orthonormality_defect", "wall_s", "absorption", "source", "mass_defect"];
 
-    private readonly Simulation _sim;
+    private readonly RunDescription _run;
     private readonly ICommunicator _comm;
     private readonly List<string> _written = [];
     private long _lastBytes;
 
-    public CheckpointStore(Simulation simulation, string directory)
+    public CheckpointStore(RunDescription run, string directory)
     {
-        _sim = simulation;
-        _comm = simulation.Context.Comm;
+        _run = run;
+        _comm = run.Comm;
         Directory = directory;
     }
 
@@ -112,7 +115,7 @@ public sealed class CheckpointStore
     /// <summary>Name of the temporary file of a checkpoint write of run <paramref name="runId"/>.</summary>
     public static string TempName(int step, string runId) => $".checkpoint_{step:D6}.{runId}.h5.tmp";
 
-    public bool Due(int step) => _sim.Options.Output.CheckpointEvery > 0 && step % _sim.Options.Output.CheckpointEvery == 0;
+    public bool Due(int step) => _run.Options.Output.CheckpointEvery > 0 && step % _run.Options.Output.CheckpointEvery == 0;
 
     /// <summary>Writes the checkpoint of the current state after <paramref name="step"/> (collective), with a checksum on
     /// every dataset. A write that fails (a full disk) removes its temporary file and throws
@@ -120,7 +123,7 @@ public sealed class CheckpointStore
     public string Write(int step, double time)
     {
         string final = Path.Combine(Directory, FileName(step));
-        string tmp = Path.Combine(Directory, TempName(step, _sim.Context.RunId));
+        string tmp = Path.Combine(Directory, TempName(step, _run.RunId));
         RefuseWhenFull(step, time);
         try
         {
@@ -168,44 +171,43 @@ public sealed class CheckpointStore
 
     private void WriteFile(string tmp, int step, double time)
     {
-        var disc = _sim.Discretisation;
         using var h5 = Hdf5File.Create(tmp, _comm);
-        SnapshotWriter.WriteCommonAttributes(h5, _sim, step, time);
+        SnapshotWriter.WriteCommonAttributes(h5, _run, step, time);
         h5.SetAttribute("/", "format", Format);
-        h5.SetAttribute("/", "physics", PhysicsFingerprint.Text(_sim.Options));
+        h5.SetAttribute("/", "physics", PhysicsFingerprint.Text(_run.Options));
         h5.CreateGroup("state");
-        var saved = _sim.Solver.Save();
+        var saved = _run.Solver.Save();
         if (saved is CompositeState composite)
         {
             // The parts after the first are spatial fields (ISpatialFields), one column each: state/NAME.
             foreach (var (name, part) in composite.Parts.Skip(1))
             {
                 if (part is not MomentsState { U: var field }) throw new NotSupportedException($"checkpoints of a {part.GetType().Name} part are not written yet");
-                h5.WriteBlock($"state/{name}", FieldLayout.GlobalDims(disc.Grid), FieldLayout.Start(disc.Block), FieldLayout.Count(disc.Block), field);
-                DatasetChecksum.Store(h5, $"state/{name}", DatasetChecksum.Distributed(field, 1, disc.Block, _comm));
+                h5.WriteBlock($"state/{name}", FieldLayout.GlobalDims(_run.Grid), FieldLayout.Start(_run.Block), FieldLayout.Count(_run.Block), field);
+                DatasetChecksum.Store(h5, $"state/{name}", DatasetChecksum.Distributed(field, 1, _run.Block, _comm));
             }
             saved = composite.Parts[0].Part;
         }
         switch (saved)
         {
             case FactorsState f:
-                SnapshotWriter.WriteFactors(h5, "state", _sim, f);
-                DatasetChecksum.Store(h5, "state/X", DatasetChecksum.Distributed(f.X, f.Rank, disc.Block, _comm));
+                SnapshotWriter.WriteFactors(h5, "state", _run, f);
+                DatasetChecksum.Store(h5, "state/X", DatasetChecksum.Distributed(f.X, f.Rank, _run.Block, _comm));
                 DatasetChecksum.Store(h5, "state/S", DatasetChecksum.Replicated(f.S.ToRowMajorArray()));
                 DatasetChecksum.Store(h5, "state/V", DatasetChecksum.Replicated(f.V.ToRowMajorArray()));
                 break;
             case MomentsState { U: var u }:
             {
-            ulong m = (ulong)disc.Basis.Count;
-            h5.WriteBlock("state/u", FieldLayout.Stack(m, FieldLayout.GlobalDims(disc.Grid)), FieldLayout.Stack(0, FieldLayout.Start(disc.Block)),
-                FieldLayout.Stack(m, FieldLayout.Count(disc.Block)), u);
-            DatasetChecksum.Store(h5, "state/u", DatasetChecksum.Distributed(u, (int)m, disc.Block, _comm));
+            ulong m = (ulong)_run.Basis.Count;
+            h5.WriteBlock("state/u", FieldLayout.Stack(m, FieldLayout.GlobalDims(_run.Grid)), FieldLayout.Stack(0, FieldLayout.Start(_run.Block)),
+                FieldLayout.Stack(m, FieldLayout.Count(_run.Block)), u);
+            DatasetChecksum.Store(h5, "state/u", DatasetChecksum.Distributed(u, (int)m, _run.Block, _comm));
                 break;
             }
             case var other:
                 throw new NotSupportedException($"checkpoints of a {other.GetType().Name} are not written yet");
         }
-        WriteHistory(h5, "diagnostics", _sim.History);
+        WriteHistory(h5, "diagnostics", _run.History);
         PauseForTests(tmp);
     }
 
@@ -235,7 +237,7 @@ public sealed class CheckpointStore
     /// another run's checkpoints — the restart source among them — are never removed.</summary>
     private void Rotate()
     {
-        while (_written.Count > _sim.Options.Output.CheckpointKeep)
+        while (_written.Count > _run.Options.Output.CheckpointKeep)
         {
             File.Delete(_written[0]);
             _written.RemoveAt(0);
@@ -303,13 +305,13 @@ public sealed class CheckpointStore
             orthonormality[i], absorption[i], source[i], defect[i]))];
     }
 
-    /// <summary>Reads checkpoint <paramref name="file"/> into the freshly built <paramref name="sim"/> (solver state
-    /// replaced bit for bit, then <see cref="Simulation.Resume"/>). Every rank calls this. Verifies the checksum of
+    /// <summary>Reads checkpoint <paramref name="file"/> into the freshly built <paramref name="run"/> (solver state
+    /// replaced bit for bit; the caller resumes the time loop from the returned step, time and diagnostics). Every rank calls this. Verifies the checksum of
     /// every dataset, then the restored state itself (finite mass, orthonormal bases), and that the deck's
     /// <c>time.end</c> and <c>time.max_steps</c> do not lie before the checkpoint.</summary>
     /// <exception cref="InputException">missing, truncated, corrupted or foreign file, a checkpoint of other physics, or
     /// a deck that ends before it</exception>
-    public static CheckpointState Load(string file, Simulation sim)
+    public static CheckpointState Load(string file, RunDescription run)
     {
         string full = Path.GetFullPath(file);
         string what = $"--restart {file}";
@@ -320,14 +322,14 @@ public sealed class CheckpointStore
         if (!Hdf5File.IsHdf5(full)) throw new InputException($"{what}: not an HDF5 file (truncated or foreign); {allowed}");
         try
         {
-            using var h5 = Hdf5File.Open(full, sim.Context.Comm);
+            using var h5 = Hdf5File.Open(full, run.Comm);
             if (!h5.HasAttribute("/", "format") || h5.GetString("/", "format") != Format)
                 throw new InputException($"{what}: an HDF5 file but not a pdlra checkpoint (no format = {Format}); {allowed}");
-            string theirs = h5.GetString("/", "physics_hash"), ours = PhysicsFingerprint.Hash(sim.Options);
+            string theirs = h5.GetString("/", "physics_hash"), ours = PhysicsFingerprint.Hash(run.Options);
             if (theirs != ours)
             {
                 var a = h5.GetString("/", "physics").Split('\n');
-                var b = PhysicsFingerprint.Text(sim.Options).Split('\n');
+                var b = PhysicsFingerprint.Text(run.Options).Split('\n');
                 int i = Enumerable.Range(0, Math.Min(a.Length, b.Length)).FirstOrDefault(k => a[k] != b[k], Math.Min(a.Length, b.Length) - 1);
                 throw new InputException($"{what}: written for another deck (physics hash {theirs[..12]}, this deck {ours[..12]}; " +
                                          $"checkpoint has '{a[i]}', this deck '{b[i]}'); {allowed}");
@@ -335,15 +337,14 @@ public sealed class CheckpointStore
             int step = (int)h5.GetInt64("/", "step");
             double time = h5.GetDouble("/", "time");
             string runId = h5.HasAttribute("/", "run_id") ? h5.GetString("/", "run_id") : "";
-            var t = sim.Options.Time;
+            var t = run.Options.Time;
             if (t.End < time * (1 - 1e-12))
                 throw new InputException($"{what}: time.end = {t.End:R} lies before the checkpoint (t = {time:R}, step {step}); allowed: time.end >= {time:R}");
             if (t.MaxSteps < step)
                 throw new InputException($"{what}: time.max_steps = {t.MaxSteps} lies before the checkpoint (step {step}); allowed: time.max_steps >= {step}");
 
-            var disc = sim.Discretisation;
-            var block = disc.Block;
-            var comm = sim.Context.Comm;
+            var block = run.Block;
+            var comm = run.Comm;
             void Verify(string dataset, string computed)
             {
                 if (!DatasetChecksum.Verify(h5, dataset, computed, out string stored))
@@ -351,7 +352,7 @@ public sealed class CheckpointStore
             }
             SolverState WithFields(SolverState radiation)
             {
-                if (sim.Solver is not ISpatialFields fields) return radiation;
+                if (run.Solver is not ISpatialFields fields) return radiation;
                 var parts = new List<(string, SolverState)> { (Solvers.Thermal.ThermalSolver.Radiation, radiation) };
                 foreach (var name in fields.FieldNames)
                 {
@@ -361,7 +362,7 @@ public sealed class CheckpointStore
                 }
                 return new CompositeState(parts);
             }
-            if (sim.Solver.StateKind == SolverStateKind.Factors)
+            if (run.Solver.StateKind == SolverStateKind.Factors)
             {
                 var sDims = h5.Dims("state/S");
                 int r = (int)sDims[0];
@@ -372,27 +373,26 @@ public sealed class CheckpointStore
                 Verify("state/S", DatasetChecksum.Replicated(sValues));
                 Verify("state/V", DatasetChecksum.Replicated(vValues));
                 var s = Matrix<double>.Build.DenseOfRowMajor(r, r, sValues);
-                var v = Matrix<double>.Build.DenseOfRowMajor(disc.Basis.Count, r, vValues);
-                sim.Solver.Restore(WithFields(new FactorsState(x, s, v)));
+                var v = Matrix<double>.Build.DenseOfRowMajor(run.Basis.Count, r, vValues);
+                run.Solver.Restore(WithFields(new FactorsState(x, s, v)));
             }
-            else if (sim.Solver.StateKind == SolverStateKind.Moments)
+            else if (run.Solver.StateKind == SolverStateKind.Moments)
             {
-                ulong m = (ulong)disc.Basis.Count;
+                ulong m = (ulong)run.Basis.Count;
                 var u = h5.ReadBlock("state/u", FieldLayout.Stack(0, FieldLayout.Start(block)), FieldLayout.Stack(m, FieldLayout.Count(block)));
                 Verify("state/u", DatasetChecksum.Distributed(u, (int)m, block, comm));
-                sim.Solver.Restore(WithFields(new MomentsState(u)));
+                run.Solver.Restore(WithFields(new MomentsState(u)));
             }
             else
             {
-                throw new InputException($"{what}: solver {sim.Solver.Name} cannot be restored");
+                throw new InputException($"{what}: solver {run.Solver.Name} cannot be restored");
             }
             var history = ReadHistory(h5, "diagnostics");
             if (BadHistoryColumns(h5, "diagnostics", history).FirstOrDefault() is { } bad)
                 throw new InputException($"{what}: corrupted: the checksum of /{bad} does not match; {allowed}");
             if (history.Count == 0 || history[^1].Step != step)
                 throw new InputException($"{what}: corrupted: the diagnostics do not end at step {step}; {allowed}");
-            CheckRestored(sim, history[^1], what, allowed);
-            sim.Resume(step, time, history);
+            CheckRestored(run, history[^1], what, allowed);
             return new CheckpointState(full, step, time, history, runId);
         }
         catch (Hdf5Exception e)
@@ -407,9 +407,9 @@ public sealed class CheckpointStore
 
     /// <summary>Cheap sanity checks of the restored state (collective): a finite mass equal to the one recorded at the
     /// checkpoint's step (to rounding), and bases orthonormal to 1e-8 (or no worse than recorded).</summary>
-    private static void CheckRestored(Simulation sim, StepDiagnostics recorded, string what, string allowed)
+    private static void CheckRestored(RunDescription run, StepDiagnostics recorded, string what, string allowed)
     {
-        var b = sim.Solver.Balance(recorded.Time);
+        var b = run.Solver.Balance(recorded.Time);
         if (!double.IsFinite(b.Mass) || !double.IsFinite(b.OrthonormalityDefect))
             throw new InputException($"{what}: corrupted: the restored state has non-finite values (mass {b.Mass}); {allowed}");
         double defectLimit = Math.Max(1e-8, 10 * recorded.OrthonormalityDefect);

@@ -7,7 +7,7 @@ using System.Text.Json;
 using ParallelDlra.Deck;
 using ParallelDlra.Mesh;
 using ParallelDlra.Solvers;
-using ParallelDlra.Application;
+using ParallelDlra.Parallel;
 
 namespace ParallelDlra.Output;
 
@@ -22,8 +22,8 @@ namespace ParallelDlra.Output;
 /// <item><c>phi.bin</c>: φ as raw little-endian float64, x fastest, described by the sidecar <c>phi.json</c>;</item>
 /// <item><c>run.yaml</c>: the resolved deck (<see cref="DeckWriter.ToYaml"/>).</item>
 /// </list>
-/// Only rank 0 writes; under MPI the field is first gathered to rank 0 in global cell order
-/// (<see cref="GatherScalarFlux"/>, collective), so the files are the same as a serial run's.
+/// Only rank 0 writes; under MPI the field comes to rank 0 chunk by chunk in global cell order
+/// (<see cref="WriteFieldFiles"/>, collective, never the whole grid on one rank), so the files are the same as a serial run's.
 /// </summary>
 public sealed class OutputWriter
 {
@@ -84,89 +84,64 @@ public sealed class OutputWriter
     /// <summary>Full path of an output file.</summary>
     public string PathOf(string file) => Path.Combine(Directory, file);
 
-    /// <summary>Writes everything a finished run produces: diagnostics, the resolved deck and, when
-    /// <c>output.write_field</c>, the final scalar flux. Returns the files written.</summary>
-    /// <param name="simulation">the finished run</param>
-    /// <param name="field">the whole-grid φ from <see cref="GatherScalarFlux"/>; null in a serial run (the
-    /// solver's field is the whole grid then)</param>
-    /// <param name="fields">the whole-grid spatial fields of the solver (<see cref="ISpatialFields"/>, from
-    /// <see cref="GatherSpatialFields"/>): columns of <c>phi.csv</c> after φ; null in a serial run</param>
-    public IReadOnlyList<string> WriteRun(Simulation simulation, double[]? field = null, IReadOnlyList<(string Name, double[] Values)>? fields = null)
+    /// <summary>Test hook (documented in docs/output.md, "Test hooks"): cells per chunk in which the field files are
+    /// brought to rank 0 (<see cref="ChunkedGather"/>), so that a small test grid is written in many chunks.</summary>
+    public const string ChunkVariable = "PDLRA_TEST_FIELD_CHUNK_CELLS";
+
+    /// <summary>Collective: writes everything a finished run produces — on rank 0 (<paramref name="writer"/>, null on
+    /// the other ranks) the diagnostics and the resolved deck, then, when <c>output.write_field</c>, the final scalar
+    /// flux and the solver's spatial fields (<see cref="ISpatialFields"/>, columns of <c>phi.csv</c> after φ), brought
+    /// to rank 0 chunk by chunk (<see cref="WriteFieldFiles"/>). Returns the files written (empty on the other ranks).</summary>
+    public static IReadOnlyList<string> WriteRun(OutputWriter? writer, RunDescription run)
     {
-        fields ??= simulation.Solver is ISpatialFields own && simulation.Context.Comm.Size == 1
-            ? [.. own.FieldNames.Select(n => (n, own.Field(n)))] : [];
-        var o = simulation.Options;
-        string runId = simulation.Context.RunId;
-        List<string> files = [WriteDiagnostics(simulation.History), WriteDiagnosticsHdf5(simulation.History, o, runId), WriteDeck(o, runId)];
-        if (o.Output.WriteField)
-        {
-            var last = simulation.History.Count > 0 ? simulation.History[^1] : default;
-            files.AddRange(WriteField(simulation.Discretisation.Grid, field ?? simulation.Solver.ScalarFlux(), last.Time, last.Step, o.Problem.Name, runId, fields));
-        }
+        var o = run.Options;
+        string runId = run.RunId;
+        List<string> files = writer is null ? []
+            : [writer.WriteDiagnostics(run.History), writer.WriteDiagnosticsHdf5(run.History, o, runId), writer.WriteDeck(o, runId)];
+        if (o.Output.WriteField) files.AddRange(WriteFieldFiles(writer, run));
         return files;
     }
 
-    /// <summary>Collective: gathers the rank-local φ of every rank into global cell order (x fastest) on
-    /// rank 0 (one allgather of the block shapes, one gatherv of the values). Returns the whole field on
-    /// rank 0 and null elsewhere; in a one-rank run it returns the solver's field.</summary>
-    public static double[]? GatherScalarFlux(Simulation simulation) => GatherField(simulation, simulation.Solver.ScalarFlux());
-
-    /// <summary>Collective: the solver's spatial fields (<see cref="ISpatialFields"/>, e.g. the material energy)
-    /// gathered like φ; the whole fields on rank 0, null elsewhere, empty for a solver without such fields.</summary>
-    public static IReadOnlyList<(string Name, double[] Values)>? GatherSpatialFields(Simulation simulation)
+    /// <summary>Collective: <c>phi.csv</c>, <c>phi.bin</c> and <c>phi.json</c> of the solver's φ (and its spatial fields)
+    /// without gathering the whole grid anywhere: rank 0 receives and writes one chunk of whole x-lines at a time
+    /// (<see cref="ChunkedGather.Stream"/>, at most <see cref="ChunkedGather.DefaultChunkCells"/> cells), so its memory
+    /// is bounded and a grid may have more than 2^31 cells; the files are those of a serial run. Returns the files on
+    /// rank 0 (<paramref name="writer"/> non-null), empty elsewhere.</summary>
+    public static IReadOnlyList<string> WriteFieldFiles(OutputWriter? writer, RunDescription run)
     {
-        if (simulation.Solver is not ISpatialFields fields) return [];
-        var all = new List<(string, double[])>();
-        foreach (var name in fields.FieldNames)
-            if (GatherField(simulation, fields.Field(name)) is { } whole) all.Add((name, whole));
-        return simulation.Context.Comm.IsRoot ? all : null;
+        var comm = run.Comm;
+        var grid = run.Grid;
+        List<string> names = [];
+        List<double[]> locals = [run.Solver.ScalarFlux()];
+        if (run.Solver is ISpatialFields own)
+            foreach (var name in own.FieldNames) { names.Add(name); locals.Add(own.Field(name)); }
+        if (comm.IsRoot && writer is null) throw new InvalidOperationException("rank 0 writes the field files: it needs the output writer");
+        using var files = comm.IsRoot ? new FieldFiles(writer!, grid, names) : null;
+        ChunkedGather.Stream(comm, run.Block, locals, (chunk, values) => files!.Append(chunk, values), ChunkCells());
+        if (files is null) return [];
+        var last = run.History.Count > 0 ? run.History[^1] : default;
+        return files.Commit(last.Time, last.Step, run.Options.Problem.Name, run.RunId);
     }
 
-    /// <summary>Collective: a rank-local field of one value per cell gathered into global cell order on rank 0.</summary>
-    public static double[]? GatherField(Simulation simulation, double[] local)
+    private static long ChunkCells()
+        => long.TryParse(Environment.GetEnvironmentVariable(ChunkVariable), NumberStyles.Integer, Inv, out long n) && n > 0 ? n : ChunkedGather.DefaultChunkCells;
+
+    /// <summary>Collective: a rank-local field of one value per cell gathered into global cell order on rank 0 (the
+    /// whole field in one array: for the statistics of an ensemble and of stochastic Galerkin in 1D; the field files
+    /// of a run use <see cref="WriteFieldFiles"/>). Null on the other ranks; in a one-rank run the field itself.</summary>
+    public static double[]? GatherField(RunDescription run, double[] local)
     {
-        var comm = simulation.Context.Comm;
+        var comm = run.Comm;
         if (comm.Size == 1) return local;
-        var block = simulation.Discretisation.Block;
-        var grid = simulation.Discretisation.Grid;
-        Span<double> shape = stackalloc double[6];
-        shape.Clear();
-        for (int d = 0; d < block.Dimension; d++) { shape[d] = block.Offset[d]; shape[3 + d] = block.Size[d]; }
-        var shapes = new double[6 * comm.Size];
-        comm.Allgather(shape, shapes);
-        var counts = new int[comm.Size];
-        for (int k = 0; k < comm.Size; k++)
-        {
-            int n = 1;
-            for (int d = 0; d < block.Dimension; d++) n *= (int)shapes[6 * k + 3 + d];
-            counts[k] = n;
-        }
-        var all = comm.IsRoot ? new double[counts.Sum()] : [];
-        comm.Gatherv(local, all, counts);
-        if (!comm.IsRoot) return null;
-
-        var phi = new double[grid.CellCount];
-        Span<int> ijk = stackalloc int[3];
-        int at = 0;
-        for (int k = 0; k < comm.Size; k++)
-        {
-            int dim = grid.Dimension;
-            for (int c = 0; c < counts[k]; c++, at++)
-            {
-                int rest = c;
-                long global = 0, stride = 1;
-                for (int d = 0; d < dim; d++)
-                {
-                    int size = (int)shapes[6 * k + 3 + d];
-                    ijk[d] = rest % size; rest /= size;
-                    global += ((int)shapes[6 * k + d] + ijk[d]) * stride;
-                    stride *= grid.Cells[d];
-                }
-                phi[global] = all[at];
-            }
-        }
-        return phi;
+        var grid = run.Grid;
+        var whole = comm.IsRoot ? new double[grid.CellCount] : null;
+        ChunkedGather.Stream(comm, run.Block, [local],
+            (chunk, values) => values[0].AsSpan(0, (int)chunk.Count).CopyTo(whole.AsSpan(checked((int)chunk.First))));
+        return whole;
     }
+
+    /// <summary>Collective: the whole-grid φ on rank 0 (<see cref="GatherField"/>), null elsewhere.</summary>
+    public static double[]? GatherScalarFlux(RunDescription run) => GatherField(run, run.Solver.ScalarFlux());
 
     /// <summary><c>diagnostics.csv</c>: one row per entry of the history.</summary>
     public string WriteDiagnostics(IReadOnlyList<StepDiagnostics> history)
@@ -202,7 +177,7 @@ public sealed class OutputWriter
         => WriteText(DeckFile, (runId.Length > 0 ? $"# run_id: {runId}\n" : "") + DeckWriter.ToYaml(options));
 
     /// <summary><c>phi.csv</c>, <c>phi.bin</c> and <c>phi.json</c> for the whole-grid field
-    /// <paramref name="phi"/> (global cell order, x fastest).</summary>
+    /// <paramref name="phi"/> (global cell order, x fastest), on one rank.</summary>
     public IReadOnlyList<string> WriteField(CartesianGrid grid, ReadOnlySpan<double> phi, double time, int step, string problem, string runId = "",
         IReadOnlyList<(string Name, double[] Values)>? fields = null)
     {
@@ -211,50 +186,67 @@ public sealed class OutputWriter
         fields ??= [];
         foreach (var (name, values) in fields)
             if (values.Length != grid.CellCount) throw new ArgumentException($"the field {name} has {values.Length} values but the grid {grid.CellCount} cells", nameof(fields));
-        return [WriteFieldCsv(grid, phi, fields), WriteFieldBinary(phi), WriteFieldMetadata(grid, time, step, problem, runId)];
+        using var files = new FieldFiles(this, grid, [.. fields.Select(f => f.Name)]);
+        double[][] all = [phi.ToArray(), .. fields.Select(f => f.Values)];
+        files.Append(ChunkedGather.Whole(grid.Cells), all);
+        return files.Commit(time, step, problem, runId);
     }
 
-    private string WriteFieldCsv(CartesianGrid grid, ReadOnlySpan<double> phi, IReadOnlyList<(string Name, double[] Values)> fields)
+    /// <summary>
+    /// <c>phi.csv</c> and <c>phi.bin</c> written chunk after chunk in the global cell order (x fastest), under their
+    /// temporary names; <see cref="Commit"/> adds <c>phi.json</c> and renames the three. Disposed uncommitted (a failure
+    /// on the way), it removes its temporary files.
+    /// </summary>
+    private sealed class FieldFiles : IDisposable
     {
-        string tmp = TempOf(FieldCsvFile);
-        using (var w = new StreamWriter(tmp, append: false, new UTF8Encoding(false), 1 << 16))
+        private readonly OutputWriter _writer;
+        private readonly CartesianGrid _grid;
+        private readonly StreamWriter _csv;
+        private readonly FileStream _bin;
+        private long _next;
+        private bool _done;
+
+        public FieldFiles(OutputWriter writer, CartesianGrid grid, IReadOnlyList<string> fieldNames)
         {
+            _writer = writer;
+            _grid = grid;
+            _csv = new StreamWriter(writer.TempOf(FieldCsvFile), append: false, new UTF8Encoding(false), 1 << 16);
+            _bin = new FileStream(writer.TempOf(FieldBinaryFile), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
             string[] axes = ["x", "y", "z"];
-            w.Write(string.Join(',', axes.Take(grid.Dimension)));
-            w.Write(",phi");
-            foreach (var (name, _) in fields) w.Write("," + name);   // the solver's spatial fields, e.g. material_energy
-            w.Write('\n');
-            int dim = grid.Dimension;
+            _csv.Write(string.Join(',', axes.Take(grid.Dimension)));
+            _csv.Write(",phi");
+            foreach (var name in fieldNames) _csv.Write("," + name);   // the solver's spatial fields, e.g. material_energy
+            _csv.Write('\n');
+        }
+
+        /// <summary>The next chunk: <c>values[0]</c> φ, then the spatial fields, <c>chunk.Count</c> values each.</summary>
+        public void Append(GridChunk chunk, double[][] values)
+        {
+            if (chunk.First != _next) throw new InvalidOperationException($"field chunk at cell {chunk.First}, expected {_next}");
+            int n = checked((int)chunk.Count);
+            var phi = values[0].AsSpan(0, n);
+            int dim = _grid.Dimension;
             Span<int> ijk = stackalloc int[3];
-            for (long c = 0; c < phi.Length; c++)
+            for (int c = 0; c < n; c++)
             {
-                long rest = c;
-                for (int d = 0; d < dim; d++) { ijk[d] = (int)(rest % grid.Cells[d]); rest /= grid.Cells[d]; }
+                long rest = chunk.First + c;
+                for (int d = 0; d < dim; d++) { ijk[d] = (int)(rest % _grid.Cells[d]); rest /= _grid.Cells[d]; }
                 for (int d = 0; d < dim; d++)
                 {
-                    w.Write(R(grid.Center(d, ijk[d])));
-                    w.Write(',');
+                    _csv.Write(R(_grid.Center(d, ijk[d])));
+                    _csv.Write(',');
                 }
-                w.Write(R(phi[(int)c]));
-                foreach (var (_, values) in fields)
+                _csv.Write(R(phi[c]));
+                for (int f = 1; f < values.Length; f++)
                 {
-                    w.Write(',');
-                    w.Write(R(values[c]));
+                    _csv.Write(',');
+                    _csv.Write(R(values[f][c]));
                 }
-                w.Write('\n');
+                _csv.Write('\n');
             }
-        }
-        return Commit(tmp, FieldCsvFile);
-    }
-
-    private string WriteFieldBinary(ReadOnlySpan<double> phi)
-    {
-        string tmp = TempOf(FieldBinaryFile);
-        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-        {
             if (BitConverter.IsLittleEndian)
             {
-                f.Write(MemoryMarshal.AsBytes(phi));
+                _bin.Write(MemoryMarshal.AsBytes(phi));
             }
             else
             {
@@ -262,11 +254,32 @@ public sealed class OutputWriter
                 foreach (double v in phi)
                 {
                     BinaryPrimitives.WriteDoubleLittleEndian(b, v);
-                    f.Write(b);
+                    _bin.Write(b);
                 }
             }
+            _next += n;
         }
-        return Commit(tmp, FieldBinaryFile);
+
+        /// <summary>Closes both files, writes <c>phi.json</c> and renames the three into place.</summary>
+        public IReadOnlyList<string> Commit(double time, int step, string problem, string runId)
+        {
+            if (_next != _grid.CellCount) throw new InvalidOperationException($"{_next} of {_grid.CellCount} cells written to the field files");
+            _csv.Dispose();
+            _bin.Dispose();
+            var files = new[] { _writer.Commit(_writer.TempOf(FieldCsvFile), FieldCsvFile), _writer.Commit(_writer.TempOf(FieldBinaryFile), FieldBinaryFile),
+                                _writer.WriteFieldMetadata(_grid, time, step, problem, runId) };
+            _done = true;
+            return files;
+        }
+
+        public void Dispose()
+        {
+            _csv.Dispose();
+            _bin.Dispose();
+            if (_done) return;
+            foreach (var file in new[] { FieldCsvFile, FieldBinaryFile })
+                try { File.Delete(_writer.TempOf(file)); } catch (IOException) { }
+        }
     }
 
     private string WriteFieldMetadata(CartesianGrid grid, double time, int step, string problem, string runId)

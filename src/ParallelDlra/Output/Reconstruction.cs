@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Interop;
+using ParallelDlra.Mesh;
 using ParallelDlra.Parallel;
 
 namespace ParallelDlra.Output;
@@ -46,7 +47,12 @@ public static class Reconstruction
 
             var xDims = src.Dims("factors/X");
             int r = (int)xDims[0];
-            int n = checked((int)(xDims[1] * xDims[2] * xDims[3]));
+            ulong cells = xDims[1] * xDims[2] * xDims[3];
+            // One process holds X (r × n_cells) and each reconstructed field: refused before reading, like a run's blocks.
+            if ((ulong)r * cells > (ulong)Array.MaxLength)
+                throw new InputException($"{what}: X has {r} × {cells.ToString("N0", CultureInfo.InvariantCulture)} entries, more than one array holds ({Array.MaxLength.ToString("N0", CultureInfo.InvariantCulture)}); " +
+                                         "allowed: a snapshot of at most that many entries (pdlra reconstruct runs on one process; the snapshot's φ and moments need no reconstruction)");
+            int n = (int)cells;
             var x = src.ReadAll("factors/X"); // column j = X[:, j], n values each
             var s = Matrix<double>.Build.DenseOfRowMajor(r, r, src.ReadAll("factors/S"));
             var v = Matrix<double>.Build.DenseOfRowMajor(m, r, src.ReadAll("factors/V"));
@@ -104,7 +110,7 @@ public static class Reconstruction
         var all = h5.Dims("factors/X");
         for (int d = 0; d < dim; d++) cells[d] = (long)all[3 - d];
         return new Mesh.CartesianGrid([.. cells.Select(c => (int)c)],
-            [.. Enumerable.Range(0, dim).Select(d => new Deck.Interval(origin[d], origin[d] + cells[d] * spacing[d]))]);
+            [.. Enumerable.Range(0, dim).Select(d => new Mesh.Interval(origin[d], origin[d] + cells[d] * spacing[d]))]);
     }
 
     private static void CopyAttribute(Hdf5File src, Hdf5File dst, string name)

@@ -4,7 +4,6 @@ using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Deck;
 using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
-using ParallelDlra.Application;
 
 namespace ParallelDlra.Output;
 
@@ -24,30 +23,30 @@ public sealed class SnapshotWriter
     public const string Format = "pdlra-snapshot";
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    private readonly Simulation _sim;
+    private readonly RunDescription _run;
     private readonly ICommunicator _comm;
     private readonly List<SnapshotRecord> _written = [];
     private int _nextTime;
 
     /// <exception cref="InputException">an <c>output.moments</c> index is not below n_moments</exception>
-    public SnapshotWriter(Simulation simulation, string directory)
+    public SnapshotWriter(RunDescription run, string directory)
     {
-        _sim = simulation;
-        _comm = simulation.Context.Comm;
+        _run = run;
+        _comm = run.Comm;
         Directory = directory;
-        Validate(simulation);
+        Validate(run);
     }
 
     /// <summary>Checks <c>output.moments</c> against the basis (also when no snapshot is asked for).</summary>
     /// <exception cref="InputException">an index is not below n_moments</exception>
-    public static void Validate(Simulation simulation)
+    public static void Validate(RunDescription run)
     {
-        var o = simulation.Options.Output;
-        int m = simulation.Discretisation.Basis.Count;
+        var o = run.Options.Output;
+        int m = run.Basis.Count;
         foreach (int i in o.Moments)
             if (i >= m)
-                throw new InputException($"output.moments = [{string.Join(", ", o.Moments)}]: index {i} is not a moment of P_{simulation.Options.Angular.Order} " +
-                                         $"in {simulation.Discretisation.Grid.Dimension}D; allowed: 0 <= i < n_moments = {m}");
+                throw new InputException($"output.moments = [{string.Join(", ", o.Moments)}]: index {i} is not a moment of P_{run.Options.Angular.Order} " +
+                                         $"in {run.Grid.Dimension}D; allowed: 0 <= i < n_moments = {m}");
     }
 
     public string Directory { get; }
@@ -68,19 +67,19 @@ public sealed class SnapshotWriter
             try
             {
                 using var f = Hdf5File.Open(file, SerialCommunicator.Instance);
-                if (f.HasAttribute("/", "physics_hash") && f.GetString("/", "physics_hash") != PhysicsFingerprint.Hash(_sim.Options)) continue; // another deck's
+                if (f.HasAttribute("/", "physics_hash") && f.GetString("/", "physics_hash") != PhysicsFingerprint.Hash(_run.Options)) continue; // another deck's
                 _written.Add(new SnapshotRecord(Path.GetFileName(file), s, f.GetDouble("/", "time")));
             }
             catch (Interop.Hdf5Exception) { } // an unreadable leftover is not indexed
         }
-        var times = _sim.Options.Output.SnapshotTimes;
+        var times = _run.Options.Output.SnapshotTimes;
         while (_nextTime < times.Length && times[_nextTime] <= time * (1 + 1e-12)) _nextTime++;
     }
 
     /// <summary>Whether a snapshot is due after <paramref name="step"/> at <paramref name="time"/>.</summary>
     public bool Due(int step, double time)
     {
-        var o = _sim.Options.Output;
+        var o = _run.Options.Output;
         bool due = o.SnapshotEvery > 0 && step % o.SnapshotEvery == 0;
         while (_nextTime < o.SnapshotTimes.Length && o.SnapshotTimes[_nextTime] <= time * (1 + 1e-12) + 1e-300)
         {
@@ -96,33 +95,32 @@ public sealed class SnapshotWriter
     /// <summary>Writes the snapshot of the current state (collective) and, on rank 0, rewrites the index.</summary>
     public string Write(int step, double time)
     {
-        var disc = _sim.Discretisation;
-        var o = _sim.Options;
-        var solver = _sim.Solver;
+        var o = _run.Options;
+        var solver = _run.Solver;
         string file = FileName(step);
         string path = Path.Combine(Directory, file);
-        var dims = FieldLayout.GlobalDims(disc.Grid);
-        var start = FieldLayout.Start(disc.Block);
-        var count = FieldLayout.Count(disc.Block);
+        var dims = FieldLayout.GlobalDims(_run.Grid);
+        var start = FieldLayout.Start(_run.Block);
+        var count = FieldLayout.Count(_run.Block);
 
         var moments = o.Output.Moments;
         var names = new List<string> { "phi" };
         names.AddRange(moments.Select(i => $"u_{i}"));
-        var statistics = disc.Basis is Uncertainty.StochasticGalerkinSpace sg ? Uncertainty.ChaosStatistics.Of(solver, sg) : null;
+        var statistics = _run.Basis is Uncertainty.StochasticGalerkinSpace sg ? Uncertainty.ChaosStatistics.Of(solver, sg) : null;
         if (statistics is not null) names.AddRange(UncertaintyOutput.SnapshotFields);
         var fields = solver as ISpatialFields;
         if (fields is not null) names.AddRange(fields.FieldNames);   // e.g. material_energy
-        string tmp = Path.Combine(Directory, TempName(step, _sim.Context.RunId));
+        string tmp = Path.Combine(Directory, TempName(step, _run.RunId));
         using (var h5 = Hdf5File.Create(tmp, _comm))
         {
-            WriteCommonAttributes(h5, _sim, step, time);
+            WriteCommonAttributes(h5, _run, step, time);
             h5.SetAttribute("/", "format", Format);
             h5.SetAttribute("/", "variables", string.Join(" ", names));
             h5.WriteBlock("phi", dims, start, count, solver.ScalarFlux());
             if (moments.Length > 0)
             {
-                var u = FieldValues.Moments(_sim, moments);
-                int n = disc.Block.Count;
+                var u = FieldValues.Moments(_run, moments);
+                int n = _run.Block.Count;
                 for (int k = 0; k < moments.Length; k++)
                     h5.WriteBlock($"u_{moments[k]}", dims, start, count, u.AsSpan(k * n, n));
             }
@@ -137,7 +135,7 @@ public sealed class SnapshotWriter
             if (o.Output.StoreFactors && solver.StateKind == SolverStateKind.Factors && Radiation(solver.Save()) is FactorsState f)
             {
                 h5.CreateGroup("factors");
-                WriteFactors(h5, "factors", _sim, f);
+                WriteFactors(h5, "factors", _run, f);
             }
         }
         if (_comm.Rank == 0) File.Move(tmp, path, overwrite: true); // complete, or not there at all
@@ -152,9 +150,9 @@ public sealed class SnapshotWriter
     internal static SolverState Radiation(SolverState state) => state is CompositeState c ? c.Parts[0].Part : state;
 
     /// <summary>X (r, n_z, n_y, n_x), S (r, r) and V (n_moments, r), both row-major, under <paramref name="group"/>.</summary>
-    internal static void WriteFactors(Hdf5File h5, string group, Simulation sim, FactorsState f)
+    internal static void WriteFactors(Hdf5File h5, string group, RunDescription run, FactorsState f)
     {
-        var block = sim.Discretisation.Block;
+        var block = run.Block;
         ulong r = (ulong)f.Rank;
         h5.WriteBlock($"{group}/X", FieldLayout.Stack(r, FieldLayout.GlobalDims(block.Grid)), FieldLayout.Stack(0, FieldLayout.Start(block)),
             FieldLayout.Stack(r, FieldLayout.Count(block)), f.X);
@@ -163,27 +161,27 @@ public sealed class SnapshotWriter
     }
 
     /// <summary>Self-describing attributes shared by snapshots and checkpoints.</summary>
-    internal static void WriteCommonAttributes(Hdf5File h5, Simulation sim, int step, double time)
+    internal static void WriteCommonAttributes(Hdf5File h5, RunDescription run, int step, double time)
     {
-        var o = sim.Options;
-        var grid = sim.Discretisation.Grid;
+        var o = run.Options;
+        var grid = run.Grid;
         var (origin, spacing) = FieldLayout.Geometry(grid);
         h5.SetAttribute("/", "format_version", 1L);
-        h5.SetAttribute("/", "run_id", sim.Context.RunId);
+        h5.SetAttribute("/", "run_id", run.RunId);
         h5.SetAttribute("/", "time", time);
         h5.SetAttribute("/", "step", (long)step);
-        h5.SetAttribute("/", "rank", (long)sim.Solver.Rank);
+        h5.SetAttribute("/", "rank", (long)run.Solver.Rank);
         h5.SetAttribute("/", "solver", DeckWords.Of(DeckWords.Solver, o.Solver.Kind));
         h5.SetAttribute("/", "problem", o.Problem.Name);
         h5.SetAttribute("/", "dimension", (long)grid.Dimension);
         h5.SetAttribute("/", "cells", [.. grid.Cells.Select(c => (long)c)]);
         h5.SetAttribute("/", "origin_xyz", origin);
         h5.SetAttribute("/", "spacing_xyz", spacing);
-        h5.SetAttribute("/", "n_moments", (long)sim.Discretisation.Basis.Count);
-        h5.SetAttribute("/", "isotropic_moment_norm", sim.Discretisation.Basis.Mass.Norm);
+        h5.SetAttribute("/", "n_moments", (long)run.Basis.Count);
+        h5.SetAttribute("/", "isotropic_moment_norm", run.Basis.Mass.Norm);
         // φ = isotropic_moment_norm · phi_directionᵀ u: the velocity space's mass, for `pdlra reconstruct`.
-        h5.SetAttribute("/", "phi_direction", sim.Discretisation.Basis.Mass.Direction);
-        h5.SetAttribute("/", "mpi_ranks", (long)sim.Context.Comm.Size);
+        h5.SetAttribute("/", "phi_direction", run.Basis.Mass.Direction);
+        h5.SetAttribute("/", "mpi_ranks", (long)run.Comm.Size);
         h5.SetAttribute("/", "layout", "fields (n_z, n_y, n_x), C order, x fastest; 1D/2D padded with 1; stacks (k, n_z, n_y, n_x)");
         h5.SetAttribute("/", "code_version", FieldLayout.CodeVersion);
         h5.SetAttribute("/", "physics_hash", PhysicsFingerprint.Hash(o));
@@ -193,11 +191,11 @@ public sealed class SnapshotWriter
     /// <summary>Rewrites <c>snapshots.xmf</c> (temporary name, then rename) from the snapshots written.</summary>
     public string WriteIndex()
     {
-        var grid = _sim.Discretisation.Grid;
+        var grid = _run.Grid;
         var names = new List<string> { "phi" };
-        names.AddRange(_sim.Options.Output.Moments.Select(i => $"u_{i}"));
-        if (_sim.Discretisation.Basis is Uncertainty.StochasticGalerkinSpace) names.AddRange(UncertaintyOutput.SnapshotFields);
-        if (_sim.Solver is ISpatialFields fields) names.AddRange(fields.FieldNames);
+        names.AddRange(_run.Options.Output.Moments.Select(i => $"u_{i}"));
+        if (_run.Basis is Uncertainty.StochasticGalerkinSpace) names.AddRange(UncertaintyOutput.SnapshotFields);
+        if (_run.Solver is ISpatialFields fields) names.AddRange(fields.FieldNames);
         string xml = Xdmf(grid, _written, names);
         string path = Path.Combine(Directory, IndexFile);
         string tmp = path + ".tmp";
@@ -245,8 +243,8 @@ internal static class FieldValues
 {
     /// <summary>The moments u_i, i ∈ <paramref name="indices"/>, of the local cells: n_cells × k, column-major.
     /// For a low-rank solver u_i = X (S V(i,:)ᵀ), without forming the dense u.</summary>
-    public static double[] Moments(Simulation sim, IReadOnlyList<int> indices)
+    public static double[] Moments(RunDescription run, IReadOnlyList<int> indices)
     {
-        return sim.Solver.Moments(indices);
+        return run.Solver.Moments(indices);
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using ParallelDlra.Application;
 using ParallelDlra.Parallel;
 using ParallelDlra.Uncertainty;
 
@@ -20,31 +19,31 @@ public sealed class UncertaintyOutput
     public static readonly string[] SnapshotFields = ["phi_mean", "phi_var", "phi_std"];
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    private readonly Simulation _sim;
+    private readonly RunDescription _run;
     private readonly StochasticGalerkinSpace _space;
     private readonly List<(int Step, double Time, double Mean, double Variance)> _mass = [];
 
-    private UncertaintyOutput(Simulation sim, StochasticGalerkinSpace space)
+    private UncertaintyOutput(RunDescription run, StochasticGalerkinSpace space)
     {
-        _sim = sim;
+        _run = run;
         _space = space;
     }
 
     /// <summary>The output of a stochastic-Galerkin run, null for any other.</summary>
-    public static UncertaintyOutput? For(Simulation sim) =>
-        sim.Discretisation.Basis is StochasticGalerkinSpace sg ? new UncertaintyOutput(sim, sg) : null;
+    public static UncertaintyOutput? For(RunDescription run) =>
+        run.Basis is StochasticGalerkinSpace sg ? new UncertaintyOutput(run, sg) : null;
 
     /// <summary>Collective: E[M] and Var[M] of the current state (one allreduce of n_ξ sums).</summary>
     public (double Mean, double Variance) Mass()
     {
         var modes = _space.MassModes();
-        var u = _sim.Solver.Moments(modes);
+        var u = _run.Solver.Moments(modes);
         int n = u.Length / modes.Length;
         var sums = new double[modes.Length];
         for (int j = 0; j < modes.Length; j++)
             for (int i = 0; i < n; i++) sums[j] += u[j * n + i];
-        DistributedSums.Complete(_sim.Context.Comm, sums);
-        double weight = _sim.Discretisation.Grid.CellVolume * _space.Mass.Norm;
+        DistributedSums.Complete(_run.Comm, sums);
+        double weight = _run.Grid.CellVolume * _space.Mass.Norm;
         double variance = 0.0;
         for (int j = 1; j < sums.Length; j++) variance += (weight * sums[j]) * (weight * sums[j]);
         return (weight * sums[0], variance);
@@ -60,13 +59,18 @@ public sealed class UncertaintyOutput
     /// <summary>Collective: gathers E[φ], Var[φ] and writes the files on rank 0 (writer null elsewhere). Returns the files written.</summary>
     public IReadOnlyList<string> Write(OutputWriter? writer)
     {
-        var stats = ChaosStatistics.Of(_sim.Solver, _space);
-        var mean = OutputWriter.GatherField(_sim, stats.Mean);
-        var variance = OutputWriter.GatherField(_sim, stats.Variance);
-        if (writer is null || mean is null || variance is null) return [];
-        var files = new List<string>();
-        var grid = _sim.Discretisation.Grid;
+        var grid = _run.Grid;
+        double[]? mean = null, variance = null;
         if (grid.Dimension == 1)
+        {
+            // Only a 1D grid gets the field file (its cell count is a 32-bit number): gathered whole, collective.
+            var stats = ChaosStatistics.Of(_run.Solver, _space);
+            mean = OutputWriter.GatherField(_run, stats.Mean);
+            variance = OutputWriter.GatherField(_run, stats.Variance);
+        }
+        if (writer is null) return [];
+        var files = new List<string>();
+        if (mean is not null && variance is not null)
         {
             var sb = new StringBuilder("x,E,Var\n");
             for (int i = 0; i < mean.Length; i++) sb.Append(Inv, $"{grid.Center(0, i):R},{mean[i]:R},{variance[i]:R}\n");

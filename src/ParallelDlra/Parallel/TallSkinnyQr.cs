@@ -1,7 +1,6 @@
 using MathNet.Numerics.LinearAlgebra;
 using NLog;
 using ParallelDlra.Compute;
-using ParallelDlra.Deck;
 using ParallelDlra.LinearAlgebra;
 
 namespace ParallelDlra.Parallel;

@@ -1,6 +1,5 @@
 using MathNet.Numerics;
 using ParallelDlra.Angular;
-using ParallelDlra.Deck;
 using ParallelDlra.Mesh;
 
 namespace ParallelDlra.Problems;

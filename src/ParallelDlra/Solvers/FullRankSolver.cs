@@ -1,9 +1,8 @@
-using ParallelDlra.Angular;
 using MathNet.Numerics.LinearAlgebra;
-using ParallelDlra.Mesh;
+using ParallelDlra.Angular;
 using ParallelDlra.Compute;
-using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
+using ParallelDlra.Mesh;
 using ParallelDlra.Parallel;
 
 namespace ParallelDlra.Solvers;

@@ -1,4 +1,3 @@
-using ParallelDlra.Deck;
 
 namespace ParallelDlra.Solvers;
 

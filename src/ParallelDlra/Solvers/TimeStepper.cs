@@ -1,5 +1,4 @@
 using ParallelDlra.Compute;
-using ParallelDlra.Deck;
 
 namespace ParallelDlra.Solvers;
 

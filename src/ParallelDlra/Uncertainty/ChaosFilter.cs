@@ -26,7 +26,7 @@ public sealed class ChaosFilter
     }
 
     /// <summary>The filter of a run, or null when there is none (not SG, or strength 0).</summary>
-    public static ChaosFilter? For(Angular.IVelocitySpace space, Deck.UncertaintyOptions? u) =>
+    public static ChaosFilter? For(Angular.IVelocitySpace space, Uncertainty.UncertaintyOptions? u) =>
         space is StochasticGalerkinSpace sg && u is { FilterStrength: > 0 } ? new ChaosFilter(sg, u.FilterStrength) : null;
 
     /// <summary>The damping factor of each coefficient (index a·n_ξ + j).</summary>

@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Angular;
-using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
 using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
 
 namespace ParallelDlra.Uncertainty;
 

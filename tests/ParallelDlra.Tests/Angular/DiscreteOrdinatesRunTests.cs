@@ -1,8 +1,12 @@
+using ParallelDlra.Angular;
 using ParallelDlra.Application;
 using ParallelDlra.Deck;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
+using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace ParallelDlra.Tests.Angular;
 
@@ -39,7 +43,8 @@ public sealed class DiscreteOrdinatesRunTests(ITestOutputHelper output)
     /// <summary>As <c>BoundaryTests.Reflective_face_equals_the_mirrored_full_problem</c> for P_N: the reflective half
     /// box against the full box with an initial condition symmetric in x_d. The mirror permutation gives the ghost the
     /// values the full problem holds there, so full rank agrees to rounding (bound 1e-12); DLRA at r = n_q without
-    /// truncation to 1e-8 (the bound of the P_N test).</summary>
+    /// truncation is exact (docs/design.md, "What each integrator guarantees") up to what the step drops: at most
+    /// ResolvableFraction = 1e-12 of the matrix per step, 12 steps: bound 1e-11 (measured ≤ 4.5e-14).</summary>
     [Theory]
     [InlineData(1, 0, 0, SolverKind.FullRank)]
     [InlineData(1, 0, 1, SolverKind.FullRank)]
@@ -97,15 +102,17 @@ public sealed class DiscreteOrdinatesRunTests(ITestOutputHelper output)
         double reflectedOut = halfSim.History[^1].Outflow;
         output.WriteLine($"S_{order} {dim}D face {reflective} {solver}: relative difference to the mirrored full problem {diff:E3} (full problem lost {massChange:P1})");
         Assert.True(massChange > 0.01, $"the pulse hardly moved: {massChange:E2}");
-        double bound = solver == SolverKind.FullRank ? 1e-12 : 1e-8;
+        double bound = solver == SolverKind.FullRank ? 1e-12 : 1e-11;
         Assert.True(diff <= bound, $"reflective half differs from the mirrored full problem by {diff:E3} (bound {bound:E0})");
         // the balance of the half box closes with the reflective face counted as no outflow
+        // rounding: 12 steps of an n_cells-term mass sum, ~1e-15 each; bound 1e-12 of the mass (the guard of StepChecks is 1e-10).
         Assert.True(halfSim.History[^1].MassDefect is var defect && Math.Abs(defect) <= 1e-12 * halfSim.History[0].Mass, $"mass defect {halfSim.History[^1].MassDefect:E3} (outflow {reflectedOut:E3})");
     }
 
     /// <summary>The conservative truncation (Einkemmer, Kusch & Schotthöfer 2024) with S_N keeps the weight direction
     /// d = √w/√|S| in span(V): in a periodic box with scattering and no absorption the mass is constant to rounding
-    /// (1e-12 relative) while the rank is truncated (θ = 1e-2); without it the mass drifts.</summary>
+    /// (20 steps of a 576-cell sum, ~1e-14, measured ≤ 1.1e-14; bound 1e-12 relative) while the rank is truncated
+    /// (θ = 1e-2); without it the mass drifts (measured 2.5e-4, 9.1e-4).</summary>
     [Theory]
     [InlineData(SolverKind.AugmentedBug)]
     [InlineData(SolverKind.ParallelBug)]
@@ -125,7 +132,8 @@ public sealed class DiscreteOrdinatesRunTests(ITestOutputHelper output)
     }
 
     /// <summary>Every integrator with S_N at r = n_q and no truncation reproduces the full-rank step, as for P_N
-    /// (<c>IntegratorTests.FullRankWithoutTruncationReproducesTheFullRankSolver</c>, same bound 1e-12, rounding): the
+    /// (<c>IntegratorTests.FullRankWithoutTruncationReproducesTheFullRankSolver</c>, same bound 1e-12, rounding: 8 steps,
+    /// each dropping at most ResolvableFraction = 1e-12 — in practice nothing here; measured ≤ 6.0e-14): the
     /// augmented and parallel BUG because the full step lies in the augmented basis; the fixed-rank BUG only when the
     /// spatial basis is complete too (n_cells = r = n_q = 16: a 4 × 4 grid).</summary>
     [Theory]
@@ -149,7 +157,8 @@ public sealed class DiscreteOrdinatesRunTests(ITestOutputHelper output)
     /// <summary>S_N and P_N discretise the same equation in angle: on a smooth periodic problem with the same grid and
     /// the same Δt, the difference of their φ must fall as both orders grow (observed convergence; both converge to
     /// the spatially discrete, angularly exact upwind solution). Bounds: each refinement lowers the difference, and the
-    /// finest is below a tenth of the coarsest.</summary>
+    /// finest is below a tenth of the coarsest — chosen: more than first order in 1/N would give (N = 2 → 12: 6×);
+    /// measured 7.8e-2, 1.1e-2, 2.9e-3, 1.4e-3 (58×).</summary>
     [Fact]
     public void Sn_and_pn_agree_as_both_are_refined()
     {
@@ -167,7 +176,7 @@ public sealed class DiscreteOrdinatesRunTests(ITestOutputHelper output)
         {
             var pn = Run(WithDt(baseOptions with { Angular = new AngularOptions(n - 1) }));
             var sn = Run(WithDt(Sn(baseOptions, n)));
-            Assert.Equal(pn.TimeStep, sn.TimeStep, 15);
+            Assert.Equal(pn.TimeStep, sn.TimeStep, 15); // rounding: the same Δt by construction, one scaling each
             double diff = RelativeDifference(sn.Solver.ScalarFlux(), pn.Solver.ScalarFlux());
             diffs.Add(diff);
             output.WriteLine($"S_{n} (n_q = {sn.Discretisation.Basis.Count}) vs P_{n - 1} ({pn.Discretisation.Basis.Count} moments): ‖φ_S − φ_P‖/‖φ_P‖ = {diff:E3}");

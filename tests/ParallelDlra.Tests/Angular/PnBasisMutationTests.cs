@@ -69,7 +69,7 @@ public class PnBasisMutationTests
             if (l + 1 > order) continue;
             double expected = Math.Sqrt(((l + 1.0) * (l + 1.0) - (double)k * k) / ((2.0 * l + 1.0) * (2.0 * l + 3.0)));
             int i = Index((l + 1, k)), j = Index((l, k));
-            Assert.Equal(expected, a[i, j], 1e-15);
+            Assert.Equal(expected, a[i, j], 1e-15); // theory: DLMF 14.10.3 (above); rounding: a few ε of an entry ≤ 1
             Assert.Equal(expected, a[j, i], 1e-15);
         }
     }
@@ -96,7 +96,7 @@ public class PnBasisMutationTests
         var w = Matrix<double>.Build.DenseOfDiagonalArray(rule.Weights);
         var gram = rule.Values.TransposeThisAndMultiply(w * rule.Values);
         var error = (gram - Matrix<double>.Build.DenseIdentity(basis.Count)).Enumerate().Max(Math.Abs);
-        Assert.True(error < 1e-12, $"|VᵀWV − I| = {error:E2}");
+        Assert.True(error < 1e-12, $"|VᵀWV − I| = {error:E2}"); // theory: exact quadrature; rounding of the quadrature sums, as PnBasisTests
     }
 
     [Theory]
@@ -116,9 +116,9 @@ public class PnBasisMutationTests
         {
             var node = nodes[i * 2 * points + j];
             Assert.Equal(mu[i], node.Mu);
-            Assert.Equal((j + 0.5) * dPhi, node.Phi, 1e-14);
+            Assert.Equal((j + 0.5) * dPhi, node.Phi, 1e-14); // theory: midpoint nodes; rounding of one product
             Assert.InRange(node.Phi, 0.0, 2.0 * Math.PI);
-            Assert.Equal(w[i] * dPhi, node.Weight, 1e-15);
+            Assert.Equal(w[i] * dPhi, node.Weight, 1e-15); // theory: product weights; rounding of one product
         }
     }
 

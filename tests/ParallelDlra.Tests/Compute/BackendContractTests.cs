@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Compute;
-using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
 using ParallelDlra.Mesh;
 using Xunit;
@@ -19,7 +18,7 @@ namespace ParallelDlra.Tests.Compute;
 /// </summary>
 public abstract class BackendContractTests
 {
-    private const double Tolerance = 1e-12;
+    private const double Tolerance = 1e-12; // rounding: sums of ≤ 9000 O(1) products: random-walk error √n·ε ≈ 1e-14 of the scale; bound 1e-12
 
     /// <summary>The backend under test, shared by the tests of the class (they run one at a time), or null.</summary>
     protected abstract IComputeBackend? Backend { get; }
@@ -288,7 +287,7 @@ public abstract class BackendContractTests
         using var y = B.Recombine(x, b, z, c);
         Assert.Equal(rows, y.Rows);
         Assert.Equal(q, y.Columns);
-        Close(expected.ToColumnMajorArray(), Get(B, y), 1e-13);
+        Close(expected.ToColumnMajorArray(), Get(B, y), 1e-13); // rounding: inner dimension p + s ≤ 9: ~10ε of the scale
     }
 
     [SkippableFact]
@@ -357,13 +356,13 @@ public abstract class BackendContractTests
         int hostBefore = (B as IlgpuBackend)?.QrCounts.OnHost ?? 0;
         var r = B.LocalQr(x);
         var q = Matrix<double>.Build.Dense(rows, p, Get(B, x));
-        Close(Matrix<double>.Build.DenseIdentity(p), q.TransposeThisAndMultiply(q), 1e-13);
+        Close(Matrix<double>.Build.DenseIdentity(p), q.TransposeThisAndMultiply(q), 1e-13); // rounding: Householder/CholeskyQR2 orthogonality is O(ε·p) after ≤ 301-term dot products: ~1e-14
         for (int i = 0; i < p; i++)
         {
             Assert.True(r[i, i] >= 0, $"R[{i},{i}] = {r[i, i]}");
             for (int j = 0; j < i; j++) Assert.Equal(0.0, r[i, j]);
         }
-        Close(Matrix<double>.Build.Dense(rows, p, a), q * r, 1e-13);
+        Close(Matrix<double>.Build.Dense(rows, p, a), q * r, 1e-13); // rounding: QR is backward stable, ‖A − QR‖ ~ p·ε‖A‖
         if (B is IlgpuBackend gpu) Assert.Equal(rankDeficient ? 1 : 0, gpu.QrCounts.OnHost - hostBefore);
         // The oracle: MathNet's Householder QR with the signs made non-negative on R's diagonal.
         var (qq, rr) = ContractOracle.Qr(Matrix<double>.Build.Dense(rows, p, a));
@@ -383,9 +382,9 @@ public abstract class BackendContractTests
     {
         using var a = Make(B, 3, 2, [3.0, 4.0, 0.0, 1.0, 2.0, 2.0]);
         var r = B.LocalQr(a);
-        Close(Matrix<double>.Build.DenseOfArray(new[,] { { 5.0, 2.2 }, { 0.0, Math.Sqrt(4.16) } }), r, 1e-14);
+        Close(Matrix<double>.Build.DenseOfArray(new[,] { { 5.0, 2.2 }, { 0.0, Math.Sqrt(4.16) } }), r, 1e-14); // theory: by hand; rounding of a 3×2 QR: a few ε
         var q = Get(B, a);
-        Close(new[] { 0.6, 0.8, 0.0, -0.32 / Math.Sqrt(4.16), 0.24 / Math.Sqrt(4.16), 2.0 / Math.Sqrt(4.16) }, q, 1e-14);
+        Close(new[] { 0.6, 0.8, 0.0, -0.32 / Math.Sqrt(4.16), 0.24 / Math.Sqrt(4.16), 2.0 / Math.Sqrt(4.16) }, q, 1e-14); // as above
     }
 
     [SkippableFact]

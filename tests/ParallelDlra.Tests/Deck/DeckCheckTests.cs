@@ -1,4 +1,10 @@
 using ParallelDlra.Deck;
+using ParallelDlra.Kinetic;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
+using ParallelDlra.Parallel;
+using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
 using Xunit;
 using static ParallelDlra.Tests.Deck.DeckTestSupport;
 
@@ -25,7 +31,7 @@ public class DeckCheckTests
     [Fact]
     public void TheJobDecksAreTheListedOnes()
         => Assert.Equal(
-            ["hohlraum.yaml", "lattice.yaml", "lattice3d.yaml", "linesource.yaml", "linesource_filtered.yaml", "linesource_fullrank.yaml", "linesource_sn.yaml",
+            ["burgers_uq.yaml", "hohlraum.yaml", "lattice.yaml", "lattice3d.yaml", "linesource.yaml", "linesource_filtered.yaml", "linesource_fullrank.yaml", "linesource_sn.yaml",
              "linesource_uq.yaml", "planesource.yaml", "planesource_uq.yaml", "pointsource3d.yaml", "suolson.yaml"],
             JobDecks().Select(Path.GetFileName));
 

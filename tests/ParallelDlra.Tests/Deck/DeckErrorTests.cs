@@ -69,6 +69,10 @@ public class DeckErrorTests
         { "r_min > r_max", Valid + "solver:\n  truncation: {r_min: 5, r_max: 3}\n", [], ["deck.yaml:13:23:", "solver.truncation.r_min = 5 is larger than solver.truncation.r_max = 3"] },
         { "gaussian without sigma", Valid + "initial: {type: gaussian}\n", [], ["deck.yaml:12:1:", "initial.sigma is missing"] },
         { "unknown solver", Valid + "solver: {type: magic}\n", [], ["deck.yaml:12:16:", "solver.type = magic is not a known solver type", "full_rank | fixed_rank_bug | augmented_bug | parallel_bug"] },
+        // second order in space (issue #15 item 4)
+        { "space_order 3", Valid + "solver: {space_order: 3}\n", [], ["deck.yaml:12:23:", "solver.space_order = 3 is not an available spatial order", "1 (first-order upwind) or 2"] },
+        { "space_order 2 with forward Euler", Valid + "solver: {space_order: 2}\n", [], ["deck.yaml:12:23:", "solver.space_order = 2 is unstable with time.stepper: euler", "ssprk2 or ssprk3"] },
+        { "space_order 2 on one cell", Replace("  cells: [10, 10]", "  cells: [10, 1]") + "  stepper: ssprk3\nsolver: {space_order: 2}\n", [], ["deck.yaml:13:23:", "solver.space_order = 2 needs at least 2 cells along every axis", "grid.cells[1] = 1"] },
         { "bad problem name", Replace("  name: t", "  name: a b"), [], ["deck.yaml:2:9:", "problem.name = a b has characters outside"] },
         { "unknown --set key", Valid, ["--set", "time.ende=0.5"], ["--set time.ende:", "unknown key time.ende"] },
         { "unknown --set section", Valid, ["--set", "tme.end=0.5"], ["--set tme.end:", "unknown key tme"] },

@@ -1,4 +1,5 @@
 using ParallelDlra.Deck;
+using ParallelDlra.Parallel;
 using Xunit;
 using static ParallelDlra.Tests.Deck.DeckTestSupport;
 

@@ -17,9 +17,9 @@ public sealed class PhaseTimersTests
         var phases = timers.Phases;
         Assert.Equal(["flux", "qr", "allreduce"], phases.Select(p => p.Name));
         Assert.Equal(3, phases[0].Calls);
-        Assert.True(phases[0].Total >= TimeSpan.FromMilliseconds(14), $"{phases[0].Total}");
+        Assert.True(phases[0].Total >= TimeSpan.FromMilliseconds(14), $"{phases[0].Total}"); // theory: Sleep(5) waits at least 5 ms, three times; 1 ms for the clock's granularity
         Assert.Equal(1, phases[1].Calls);
-        Assert.Equal(0.25, phases[2].Total.TotalSeconds, 1e-6);
+        Assert.Equal(0.25, phases[2].Total.TotalSeconds, 1e-6); // theory: TimeSpan adds whole 100 ns ticks
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class ProgressReporterTests
     {
         // A quarter of [0.5, 2.5] done in 30 s: 90 s to go.
         var eta = ProgressReporter.EstimateRemaining(TimeSpan.FromSeconds(30), 0.5, 1.0, 2.5);
-        Assert.Equal(90, eta!.Value.TotalSeconds, 1e-9);
+        Assert.Equal(90, eta!.Value.TotalSeconds, 1e-9); // theory: 30 s·(2.5 − 1)/(1 − 0.5); rounding of one quotient
         Assert.Equal("01:30", ProgressReporter.FormatEta(eta));
         Assert.Equal(TimeSpan.Zero, ProgressReporter.EstimateRemaining(TimeSpan.FromSeconds(30), 0, 1.0, 1.0));
     }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using ParallelDlra.Angular;
+using ParallelDlra.Application;
 using ParallelDlra.Deck;
+using ParallelDlra.Mesh;
 using ParallelDlra.Output;
 using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
@@ -35,7 +37,7 @@ public sealed class GuardTests : IDisposable
     {
         var guard = new DivergenceGuard(Options(source: 2, growth: 10));
         guard.Check(Row(0, 0, 1.0));
-        Assert.Equal(10 * (1 + 0.5 * 2 * 4), guard.MassBound(0.5), 12); // box volume 4
+        Assert.Equal(10 * (1 + 0.5 * 2 * 4), guard.MassBound(0.5), 12); // box volume 4; theory: the closed form, rounding of 3 products
         guard.Check(Row(1, 0.5, 49.0));
         var e = Assert.Throws<SimulationFailure>(() => guard.Check(Row(2, 0.5, 51.0)));
         Assert.StartsWith("diverged at step 2 (t = 0.5): the mass is 51, beyond 50", e.Message);
@@ -124,7 +126,7 @@ public sealed class GuardTests : IDisposable
         Assert.Equal(496, e1.Moments);
         Assert.Equal(8L * 4_000_000 * 496, e1.StateBytes); // full rank: u
         Assert.True(e4.StateBytes * 4 == e1.StateBytes && e4.TotalBytes < e1.TotalBytes);
-        Assert.True(ResourceEstimate.Of(small, 1).TotalBytes < 300L << 20);
+        Assert.True(ResourceEstimate.Of(small, 1).TotalBytes < 300L << 20); // theory: the fixed runtime allowance 200 MiB + 256 cells × 10 moments of state (kB)
         var lines = e1.Describe((1L << 30, "test")).ToArray();
         Assert.Contains("state 14.8 GiB", lines[0]);
         Assert.Contains("pdlra run would refuse", lines[1]);

@@ -55,6 +55,9 @@ public sealed class HostileInputTests : IDisposable
         Huge("1D 2e7 cells at P_400 full rank", "run", "grid.cells=[20000000]", "grid.extent=[[0,1]]", "angular.order=400", "solver.type=full_rank");
         Huge("3D 1000^3 at P_30 low rank", "run", "grid.cells=[1000, 1000, 1000]", "grid.extent=[[0,1],[0,1],[0,1]]", "angular.order=30");
         Huge("3D 1290^3 just above 2^31", "check", "grid.cells=[1291, 1291, 1291]", "grid.extent=[[0,1],[0,1],[0,1]]");
+        Huge("cells 70000^3 at P_3 (memory)", "run", "grid.cells=[70000, 70000, 70000]", "grid.extent=[[0,1],[0,1],[0,1]]");
+        Huge("cells 70000^3 at P_3 (check, array limit)", "check", "grid.cells=[70000, 70000, 70000]", "grid.extent=[[0,1],[0,1],[0,1]]");
+        Huge("cells 2^31-1 per axis in 3D (2^53 entries)", "check", "grid.cells=[2147483647, 2147483647, 2147483647]", "grid.extent=[[0,1],[0,1],[0,1]]");
         Huge("cells 30000^2 r_max 496 parallel_bug", "run", "grid.cells=[30000, 30000]", "angular.order=30", "solver.type=parallel_bug", "solver.truncation.r_max=496");
 
         // Extents and spacings that overflow or underflow.
@@ -196,9 +199,11 @@ public sealed class HostileInputTests : IDisposable
         Assert.DoesNotContain("   at ", err);
         Assert.DoesNotContain("Exception", err);
         Assert.True(lines.All(l => l.Length < 2000), context);
+        // chosen: hang guards, not timings: a refusal before any allocation takes well under a second; 2 s / 10 s leave room for a loaded machine.
         Assert.True(seconds < (huge ? 2 : 10), context);
         if (huge)
         {
+            // chosen: the huge decks would need gigabytes; a refusal at check time allocates only the deck (kB), so 64 MiB / 256 MiB separate the two.
             Assert.True(allocated < 64L << 20, $"{context}\nallocated {allocated >> 20} MiB");
             Assert.True(grown < 256L << 20, $"{context}\nworking set grew by {grown >> 20} MiB");
             Assert.False(Directory.Exists(Path.Combine(_dir, "out")) && Directory.GetFiles(Path.Combine(_dir, "out")).Length > 0, context);

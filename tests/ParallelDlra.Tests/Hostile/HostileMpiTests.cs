@@ -51,7 +51,7 @@ public sealed class HostileMpiTests(ITestOutputHelper output) : IDisposable
     [Theory]
     [InlineData("r_min above n_moments", "solver.truncation.r_min=11")]
     [InlineData("width 1e-320", "grid.extent=[[0, 1e-320], [-1, 1]]")]
-    [InlineData("cells beyond 2^31", "grid.cells=[100000, 100000]")]
+    [InlineData("cells 1e5 x 1e5 (memory)", "grid.cells=[100000, 100000]")]
     [InlineData("memory", "grid.cells=[2000, 2000]|angular.order=30|solver.type=full_rank")]
     public void Bad_input_on_three_ranks_is_one_line_and_exit_2(string name, string sets)
     {
@@ -60,7 +60,7 @@ public sealed class HostileMpiTests(ITestOutputHelper output) : IDisposable
         Assert.True(r.ExitCode == 2, $"{name}: {r}");
         Assert.Single(Ours(r.Stderr));
         Assert.StartsWith("error: ", Ours(r.Stderr)[0]);
-        Assert.True(r.Elapsed < TimeSpan.FromSeconds(60), $"{name}: refused only after {r.Elapsed.TotalSeconds:F0} s (a refusal before allocating takes seconds; 60 s leaves room for a loaded CI machine)");
+        Assert.True(r.Elapsed < TimeSpan.FromSeconds(60), $"{name}: refused only after {r.Elapsed.TotalSeconds:F0} s (a refusal before allocating takes seconds; 60 s leaves room for a loaded CI machine)"); // chosen: a hang guard
     }
 
     [Fact]

@@ -46,9 +46,10 @@ public sealed class DiagnosticsBalanceTests : IDisposable
         {
             double change = d["mass"][k + 1] - d["mass"][k];
             double predicted = d["dt"][k + 1] * (d["source"][k] - d["outflow"][k] - d["absorption"][k]);
-            // Rounding of the sums behind one row: a few ε relative to the mass scale.
+            // Rounding of the sums behind one row: a few ε relative to the mass scale (26² cells × 10 moments: ~1e-14); bound 1e-13.
             Assert.True(Math.Abs(change - predicted) <= 1e-13 * scale, $"step {k + 1}: ΔM {change:E6} vs dt·rates {predicted:E6}");
         }
+        // rounding: the defect accumulates the rows' rounding over the run's steps; the run's guard is 1e-10 (StepChecks).
         Assert.All(d["mass_defect"], v => Assert.True(Math.Abs(v) <= 1e-12 * scale, $"mass defect {v:E3}"));
     }
 
@@ -64,6 +65,7 @@ public sealed class DiagnosticsBalanceTests : IDisposable
         // The forward-Euler pairing does not hold for a two- or three-stage method: the defect column is the check.
         double eulerMismatch = Enumerable.Range(0, d["step"].Length - 1).Max(k =>
             Math.Abs(d["mass"][k + 1] - d["mass"][k] - d["dt"][k + 1] * (d["source"][k] - d["outflow"][k] - d["absorption"][k])));
+        // theory: a multi-stage step differs from the Euler pairing by O(Δt²·rates); 1e-9 is a precondition, far above rounding.
         Assert.True(eulerMismatch > 1e-9 * scale, "the SSP stepper changed the mass exactly as forward Euler would: not an SSP step?");
     }
 }

@@ -3,6 +3,7 @@ using ParallelDlra.Angular;
 using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
 using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
 using Xunit;
 
 namespace ParallelDlra.Tests.Kinetic;
@@ -45,7 +46,7 @@ public sealed class KineticOperatorMutationTests
             {
                 Assert.NotEmpty(f.Cells);
                 Assert.Equal(0.0, f.Constant);
-                Assert.All(f.Weights, w => Assert.True(Math.Abs(w) < 1e-15, $"{kind} {dim}D {flux} face {f.Face}: weight {w:R}"));
+                Assert.All(f.Weights, w => Assert.True(Math.Abs(w) < 1e-15, $"{kind} {dim}D {flux} face {f.Face}: weight {w:R}")); // theory: a reflective face has no outflow; 1e-15 for the rounding of a cancelling sum
             }
         }
     }
@@ -70,7 +71,7 @@ public sealed class KineticOperatorMutationTests
             for (int q = 0; q < sn.Count; q++)
             {
                 double expected = area * Math.Sqrt(sn.Set.Weights[q]) * Math.Max(s * sn.Set.Component(q, d), 0.0);
-                Assert.Equal(expected, f.Weights[q], 1e-14);
+                Assert.Equal(expected, f.Weights[q], 1e-14); // theory: the upwind outflow weight |face|·√w_q·max(±Ω_d, 0); rounding
             }
         }
     }
@@ -84,7 +85,7 @@ public sealed class KineticOperatorMutationTests
         var source = Assert.Single(op.VolumeSources);
         Assert.False(source.Boundary);
         double rate = op.MassWeight * op.EmissionWeight(source) * op.SourceSum(source, 0.0);
-        Assert.Equal(q, rate, 1e-14);
+        Assert.Equal(q, rate, 1e-14); // theory: Q × the box volume 1; rounding of a 12-cell sum
         Assert.Null(op.Absorption);
     }
 
@@ -95,7 +96,7 @@ public sealed class KineticOperatorMutationTests
         // CFL: Δt = cfl / (ρ/Δx + ρ/Δy) = cfl·√3/7. Rusanov: D_d = ρ I, so the checkerboard mode decays at Σ_d 2ρ/Δx_d = 14/√3.
         var op = new KineticOperator(Grid(4, 3).WholeBlock(), PnBasis.Create(2, 1), Map(2, new Material(1.0, 0.0, 0.0)),
             [new(BoundaryKind.Reflective), new(BoundaryKind.Vacuum), new(BoundaryKind.Periodic), new(BoundaryKind.Periodic)], FluxKind.Rusanov);
-        Assert.Equal(0.4 * Math.Sqrt(3.0) / 7.0, op.TimeStep(0.4), 1e-15);
+        Assert.Equal(0.4 * Math.Sqrt(3.0) / 7.0, op.TimeStep(0.4), 1e-15); // theory: by hand (above); rounding of a few operations
         Assert.Equal(14.0 / Math.Sqrt(3.0), op.CheckerboardRate(), 1e-13);
         Assert.Equal(14.0 / Math.Sqrt(3.0), op.CheckerboardRate(), 1e-13);
         Assert.Equal(1.0, op.LocalSigmaTMax);

@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using ParallelDlra.Angular;
-using ParallelDlra.Deck;
 using ParallelDlra.Kinetic;
 using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
 using Xunit;
 
 namespace ParallelDlra.Tests.Kinetic;

@@ -1,11 +1,11 @@
-using Xunit;
 using System.Collections.Immutable;
-using ParallelDlra.Deck;
+using ParallelDlra.Application;
 using ParallelDlra.Kinetic;
+using ParallelDlra.Mesh;
 using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
 using Xunit.Abstractions;
-using ParallelDlra.Application;
+using Xunit;
 
 namespace ParallelDlra.Tests.Kinetic;
 

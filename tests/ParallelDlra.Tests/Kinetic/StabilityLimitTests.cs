@@ -1,10 +1,11 @@
 using System.Globalization;
+using ParallelDlra.Application;
 using ParallelDlra.Deck;
+using ParallelDlra.Mesh;
 using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
-using Xunit;
 using Xunit.Abstractions;
-using ParallelDlra.Application;
+using Xunit;
 
 namespace ParallelDlra.Tests.Kinetic;
 
@@ -35,8 +36,8 @@ public sealed class StabilityLimitTests(ITestOutputHelper output)
         sim.Run();
         var masses = sim.History.Select(h => Math.Abs(h.Mass)).ToArray();
         output.WriteLine($"cfl {largest}: |mass| {masses[0]:E3} → {masses[^1]:E3} after {masses.Length - 1} steps");
-        Assert.All(masses, m => Assert.True(m <= masses[0] * (1 + 1e-12)));
-        Assert.True(masses[^1] < 1e-100 * masses[0]);
+        Assert.All(masses, m => Assert.True(m <= masses[0] * (1 + 1e-12))); // theory: stable, absorbing, vacuum faces: |mass| cannot grow; 1e-12 for rounding
+        Assert.True(masses[^1] < 1e-100 * masses[0]); // theory: σ_a = 2 over 2000 stable steps decays like e^{−σ_a t}, far below 1e-100 (measured 0, underflow)
         Assert.Throws<InputException>(() => new Simulation(Absorber(largest + 0.01, 10), RunContext.Serial()));
     }
 }

@@ -64,6 +64,7 @@ public abstract class DenseLinearAlgebraTests
             la.Gemm(ta, tb, m, n, k, 0.7, a, lda, b, ldb, -0.3, c, ldc);
             for (int j = 0; j < n; j++)
                 for (int i = 0; i < m; i++)
+                    // rounding: k-term sums of products in [−1, 1]: random-walk error √k·ε per unit term (≈ 1e-14·√k); bound 1e-11·√k.
                     Assert.Equal(expected[i + j * ldc], c[i + j * ldc], 1e-11 * Math.Sqrt(k));
             // Padding rows of C are untouched.
             for (int j = 0; j < n; j++)
@@ -91,7 +92,7 @@ public abstract class DenseLinearAlgebraTests
         var g = new double[n * n];
         la.Gram(m, n, a, m, g);
         var expected = NaiveGemm(Transpose.Yes, Transpose.No, n, n, m, 1, a, m, a, m, 0, new double[n * n], n);
-        for (int t = 0; t < n * n; t++) Assert.Equal(expected[t], g[t], 1e-10);
+        for (int t = 0; t < n * n; t++) Assert.Equal(expected[t], g[t], 1e-10); // rounding: 3000-term sums of size ≤ 1000: √3000·ε·1000 ≈ 6e-12
         for (int j = 0; j < n; j++)
             for (int i = 0; i < n; i++)
                 Assert.Equal(g[i + j * n], g[j + i * n]);
@@ -110,10 +111,10 @@ public abstract class DenseLinearAlgebraTests
         var qtq = NaiveGemm(Transpose.Yes, Transpose.No, n, n, m, 1, q, m, q, m, 0, new double[n * n], n);
         for (int j = 0; j < n; j++)
             for (int i = 0; i < n; i++)
-                Assert.Equal(i == j ? 1.0 : 0.0, qtq[i + j * n], 1e-13);
+                Assert.Equal(i == j ? 1.0 : 0.0, qtq[i + j * n], 1e-13); // rounding: ‖QᵀQ − I‖ = O(ε·n) for Householder QR / SVD / eigenvectors; m-term dot products
 
         var qr = NaiveGemm(Transpose.No, Transpose.No, m, n, n, 1, q, m, r, n, 0, new double[m * n], m);
-        for (int t = 0; t < m * n; t++) Assert.Equal(a[t], qr[t], 1e-13);
+        for (int t = 0; t < m * n; t++) Assert.Equal(a[t], qr[t], 1e-13); // rounding: backward stable, ‖A − QR‖ = O(ε·n·‖A‖) with entries ≤ 1
 
         for (int j = 0; j < n; j++)
         {
@@ -134,7 +135,7 @@ public abstract class DenseLinearAlgebraTests
         var qr = NaiveGemm(Transpose.No, Transpose.No, m, n, n, 1, q, lda, r, n, 0, new double[m * n], m);
         for (int j = 0; j < n; j++)
         {
-            for (int i = 0; i < m; i++) Assert.Equal(a[i + j * lda], qr[i + j * m], 1e-13);
+            for (int i = 0; i < m; i++) Assert.Equal(a[i + j * lda], qr[i + j * m], 1e-13); // rounding: as above
             for (int i = m; i < lda; i++) Assert.Equal(a[i + j * lda], q[i + j * lda]); // padding untouched
         }
     }
@@ -158,7 +159,7 @@ public abstract class DenseLinearAlgebraTests
             for (int i = 0; i < n; i++)
                 us[i + j * n] = u[i + j * n] * s[j];
         var usvt = NaiveGemm(Transpose.No, Transpose.No, n, n, n, 1, us, n, vt, n, 0, new double[n * n], n);
-        for (int t = 0; t < n * n; t++) Assert.Equal(a[t], usvt[t], 1e-13);
+        for (int t = 0; t < n * n; t++) Assert.Equal(a[t], usvt[t], 1e-13); // rounding: backward stable SVD of a 12×12 matrix of entries ≤ 1
 
         AssertOrthogonal(u, n);
         var v = NaiveGemm(Transpose.Yes, Transpose.No, n, n, n, 1, vt, n, Identity(n), n, 0, new double[n * n], n);
@@ -175,8 +176,8 @@ public abstract class DenseLinearAlgebraTests
         var a = NaiveGemm(Transpose.No, Transpose.Yes, n, n, 3, 1, x, n, y, n, 0, new double[n * n], n);
         var s = new double[n];
         la.Svd(n, a, new double[n * n], s, new double[n * n]);
-        Assert.True(s[2] > 1e-3);
-        for (int i = 3; i < n; i++) Assert.True(s[i] < 1e-13 * s[0], $"σ[{i}] = {s[i]}");
+        Assert.True(s[2] > 1e-3); // theory: generic 3-term outer products have rank 3 (a precondition)
+        for (int i = 3; i < n; i++) Assert.True(s[i] < 1e-13 * s[0], $"σ[{i}] = {s[i]}"); // theory: rank 3, so σ_4… are 0 up to the SVD's backward error ~n·ε·σ_1
     }
 
     [SkippableFact]
@@ -196,7 +197,7 @@ public abstract class DenseLinearAlgebraTests
         var az = NaiveGemm(Transpose.No, Transpose.No, n, n, n, 1, a, n, z, n, 0, new double[n * n], n);
         for (int j = 0; j < n; j++)
             for (int i = 0; i < n; i++)
-                Assert.Equal(w[j] * z[i + j * n], az[i + j * n], 1e-12);
+                Assert.Equal(w[j] * z[i + j * n], az[i + j * n], 1e-12); // rounding: backward stable eigensolver, ‖AZ − ZΛ‖ = O(n·ε·‖A‖), ‖A‖ ≲ 10
     }
 
     [SkippableFact]
@@ -207,7 +208,7 @@ public abstract class DenseLinearAlgebraTests
         var a = new[] { 0, off, off, 0 };
         var w = new double[2];
         la.SymmetricEigen(2, a, w, new double[4]);
-        Assert.Equal(-off, w[0], 1e-15);
+        Assert.Equal(-off, w[0], 1e-15); // theory: eigenvalues ±1/√3 (the P_1 flux matrix); a few ε
         Assert.Equal(off, w[1], 1e-15);
     }
 
@@ -229,7 +230,7 @@ public abstract class DenseLinearAlgebraTests
             for (int i = 0; i < j; i++)
                 Assert.Equal(0.0, l[i + j * lda]);
         var llt = NaiveGemm(Transpose.No, Transpose.Yes, n, n, n, 1, l, lda, l, lda, 0, new double[n * n], n);
-        for (int t = 0; t < n * n; t++) Assert.Equal(spd[t], llt[t], 1e-12);
+        for (int t = 0; t < n * n; t++) Assert.Equal(spd[t], llt[t], 1e-12); // rounding: Cholesky is backward stable, ‖A − LLᵀ‖ = O(n·ε·‖A‖), ‖A‖ ≲ 10
     }
 
     [SkippableFact]
@@ -273,7 +274,7 @@ public abstract class DenseLinearAlgebraTests
         var qtq = NaiveGemm(Transpose.Yes, Transpose.No, n, n, n, 1, q, n, q, n, 0, new double[n * n], n);
         for (int j = 0; j < n; j++)
             for (int i = 0; i < n; i++)
-                Assert.Equal(i == j ? 1.0 : 0.0, qtq[i + j * n], 1e-13);
+                Assert.Equal(i == j ? 1.0 : 0.0, qtq[i + j * n], 1e-13); // rounding: ‖QᵀQ − I‖ = O(ε·n) for Householder QR / SVD / eigenvectors; m-term dot products
     }
 }
 

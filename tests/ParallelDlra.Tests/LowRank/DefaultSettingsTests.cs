@@ -36,14 +36,14 @@ public sealed class DefaultSettingsTests(ITestOutputHelper output)
             double diff = RelativeDifference(sim.Solver.ScalarFlux(), full);
             int lo = sim.History.Skip(1).Min(h => h.Rank), hi = sim.History.Max(h => h.Rank);
             output.WriteLine($"{solver}: relative L2 difference of φ to full rank {diff:P3}, ranks {lo}..{hi}");
-            Assert.True(diff <= 0.02, $"{solver}: {diff:P3} off full rank");
-            Assert.True(hi > 20, $"{solver}: the rank never left r_min = 20");
+            Assert.True(diff <= 0.02, $"{solver}: {diff:P3} off full rank"); // issue #12 acceptance (2 %); the truncation budget θ·t is 1 %; measured 0.14 % / 0.16 % (2026-12-01)
+            Assert.True(hi > 20, $"{solver}: the rank never left r_min = 20"); // precondition: the rank adapts
         }
         var coarse = Run("linesource", [.. grid, "solver.type=parallel_bug", "solver.truncation.theta=1e-1"]).Solver.ScalarFlux();
         var fine = Run("linesource", [.. grid, "solver.type=parallel_bug", "solver.truncation.theta=1e-3"]).Solver.ScalarFlux();
         double dCoarse = RelativeDifference(coarse, full), dFine = RelativeDifference(fine, full);
         output.WriteLine($"parallel_bug: θ = 1e-1 {dCoarse:P3}, θ = 1e-3 {dFine:P3}");
-        Assert.True(dFine < dCoarse, "θ does not change the parallel BUG's answer");
+        Assert.True(dFine < dCoarse, "θ does not change the parallel BUG's answer"); // verification: budgets θ·t 10 % vs 0.1 % (measured 0.60 % → 0.16 %, the rank at r_max)
     }
 
     /// <summary>The plane source (jobs/planesource.yaml) at t = 1 with the default DLRA settings (augmented BUG, θ = 1e-2
@@ -74,7 +74,7 @@ public sealed class DefaultSettingsTests(ITestOutputHelper output)
             output.WriteLine($"{cells} cells, P_{order}: augmented BUG at the defaults {diffs[^1]:E3} off full rank (φ); " +
                              $"ranks {sim.History.Skip(1).Min(h => h.Rank)}..{sim.History.Max(h => h.Rank)}");
         }
-        Assert.All(diffs, d => Assert.True(d <= 1e-2, $"difference {d:E3} above the budget θ·t"));
+        Assert.All(diffs, d => Assert.True(d <= 1e-2, $"difference {d:E3} above the budget θ·t")); // theory: the budget θ·t (see summary)
         for (int i = 1; i < diffs.Count; i++)
             Assert.True(diffs[i] <= 1.25 * diffs[i - 1], $"difference grew from {diffs[i - 1]:E3} to {diffs[i]:E3} on refinement");
     }

@@ -1,10 +1,15 @@
-using ParallelDlra.Tests.Support;
 using System.Collections.Immutable;
-using ParallelDlra.Deck;
-using ParallelDlra.Solvers;
-using Xunit;
-using Xunit.Abstractions;
+using ParallelDlra.Angular;
 using ParallelDlra.Application;
+using ParallelDlra.Deck;
+using ParallelDlra.Kinetic;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
+using ParallelDlra.Tests.Support;
+using Xunit.Abstractions;
+using Xunit;
 
 namespace ParallelDlra.Tests.LowRank;
 
@@ -117,7 +122,7 @@ public sealed class IntegratorSweepTests(ITestOutputHelper output)
             // Ceruti, Kusch and Lubich's sum of the truncation tolerances): below the modelling error a truncation can also
             // lower the difference by chance, so the difference may rise by no more than that budget.
             for (int i = 1; i < diffs.Count; i++)
-                Assert.True(diffs[i] <= diffs[i - 1] + Thetas[i - 1] * times[i - 1] + 1e-13,
+                Assert.True(diffs[i] <= diffs[i - 1] + Thetas[i - 1] * times[i - 1] + 1e-13, // theory: budget θ·t + rounding (1e-13)
                     $"r_min {rMin}: difference {diffs[i]:E3} at θ {Thetas[i]:E0} > {diffs[i - 1]:E3} at θ {Thetas[i - 1]:E0} plus its budget");
         }
         output.WriteLine($"worst: orthonormality {worstDefect:E2}, mass defect {worstMass:E2}, difference at r = n_moments {worstExact:E2}");

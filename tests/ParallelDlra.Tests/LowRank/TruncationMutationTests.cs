@@ -28,6 +28,7 @@ public sealed class TruncationMutationTests
     private static void AssertReproduces(Matrix<double> sHat, TruncationResult t)
     {
         Assert.All(t.S.Enumerate(), v => Assert.True(double.IsFinite(v)));
+        // rounding: SVD factors of a small matrix are orthonormal, and reproduce Ŝ, to a few ε.
         Assert.True(MaxAbs(t.Px.TransposeThisAndMultiply(t.Px) - M.DenseIdentity(t.Rank)) < 1e-14, "Px must have orthonormal columns");
         Assert.True(MaxAbs(t.Pv.TransposeThisAndMultiply(t.Pv) - M.DenseIdentity(t.Rank)) < 1e-14, "Pv must have orthonormal columns");
         Assert.True(MaxAbs(t.Px * t.S * t.Pv.Transpose() - sHat) < 1e-14, "θ = 0 must reproduce Ŝ");
@@ -54,11 +55,11 @@ public sealed class TruncationMutationTests
         // directions are rounding noise anyway. ϑ = 1.2e-12 discards one of (1e-12, 1e-12) (1e-12 ≤ ϑ < √2·1e-12).
         var (r, tail) = Choose([1, 1e-12, 1e-12], 1.2e-12);
         Assert.Equal(2, r);
-        Assert.Equal(1e-12, tail, 1e-27);
+        Assert.Equal(1e-12, tail, 1e-27); // theory: the discarded value itself; rounding relative to it (1e-15 of the tail)
         // The threshold scales with σ_0: with σ_0 = 1e3 the limit is 1e-9, and 1e-10 lies below it.
         (r, tail) = Choose([1e3, 1e-10, 1e-10], 1.2e-10);
         Assert.Equal(2, r);
-        Assert.Equal(1e-10, tail, 1e-25);
+        Assert.Equal(1e-10, tail, 1e-25); // as above
     }
 
     [Fact]
@@ -96,9 +97,9 @@ public sealed class TruncationMutationTests
         var sHat = M.DenseOfColumnArrays([3.0, 4.0, 0.0]);
         var t = Truncation.Truncate(sHat, Exact(), conservative: true, dt: 1.0);
         Assert.Equal(1, t.Rank);
-        Assert.Equal(5.0, t.S[0, 0], 1e-14);
+        Assert.Equal(5.0, t.S[0, 0], 1e-14); // theory: by hand (above); rounding of a norm and a division
         Assert.Equal(1.0, t.Pv[0, 0]);
-        Assert.Equal(0.6, t.Px[0, 0], 1e-15);
+        Assert.Equal(0.6, t.Px[0, 0], 1e-15); // as above
         Assert.Equal(0.8, t.Px[1, 0], 1e-15);
         Assert.Equal(0.0, t.DiscardedTail);
     }
@@ -111,7 +112,7 @@ public sealed class TruncationMutationTests
         var t = Truncation.Truncate(sHat, Exact(), conservative: true, dt: 1.0);
         Assert.Equal(3, t.Rank);
         AssertReproduces(sHat, t);
-        Assert.True(t.S.Column(0).InfinityNorm() < 1e-15);
+        Assert.True(t.S.Column(0).InfinityNorm() < 1e-15); // theory: ŝ0 = 0 stays 0 up to rounding of the products
     }
 
     [Fact]
@@ -121,12 +122,12 @@ public sealed class TruncationMutationTests
         // coefficient 0 (rank 2 kept: θ = 0). Diagonal Ŝ: the SVD is exact.
         var t = Truncation.Truncate(M.DenseOfDiagonalArray([1.0, 1e-12]), Exact(), conservative: false, dt: 1.0);
         Assert.Equal(2, t.Rank);
-        Assert.Equal(1.0, t.S[0, 0], 1e-15);
+        Assert.Equal(1.0, t.S[0, 0], 1e-15); // theory: a diagonal Ŝ's SVD is exact; a few ε
         Assert.Equal(0.0, t.S[1, 1]);
         // Relative to σ_0: diag(1e3, 1e-12) has 1e-12 < 1e-12·1e3, again not significant.
         var u = Truncation.Truncate(M.DenseOfDiagonalArray([1e3, 1e-12]), Exact(), conservative: false, dt: 1.0);
         Assert.Equal(0.0, u.S[1, 1]);
-        Assert.Equal(1e3, u.S[0, 0], 1e-12);
+        Assert.Equal(1e3, u.S[0, 0], 1e-12); // as above, relative to 1e3
     }
 
     [Fact]
@@ -144,8 +145,8 @@ public sealed class TruncationMutationTests
         }
         var q = Truncation.Complete(h, n);
         Assert.True(MaxAbs(q.SubMatrix(0, n, 0, n - 1) - h) == 0.0, "the given columns are kept as they are");
-        for (int i = 0; i < n; i++) Assert.Equal(1.0 / Math.Sqrt(n), q[i, n - 1], 1e-15);
-        Assert.True(MaxAbs(q.TransposeThisAndMultiply(q) - M.DenseIdentity(n)) < 1e-14);
+        for (int i = 0; i < n; i++) Assert.Equal(1.0 / Math.Sqrt(n), q[i, n - 1], 1e-15); // theory: the normalised (1, …, 1); a few ε
+        Assert.True(MaxAbs(q.TransposeThisAndMultiply(q) - M.DenseIdentity(n)) < 1e-14); // rounding: 5-term dot products
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using ParallelDlra.Deck;
 using ParallelDlra.LowRank;
 using Xunit;
 

@@ -138,7 +138,7 @@ public sealed class SnapshotTests : IDisposable
         Assert.True(code == 0, $"render_snapshot.py exit {code}\n{stdout}\n{stderr}");
         var bytes = File.ReadAllBytes(png);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
-        Assert.True(bytes.Length > 4000, $"PNG of {bytes.Length} bytes: nothing drawn?");
+        Assert.True(bytes.Length > 4000, $"PNG of {bytes.Length} bytes: nothing drawn?"); // chosen: a weak precondition; the colour count below is the check
         // What is in it: the requested size, and a coloured field (a blank or single-colour image has a handful of
         // colours; the Viridis-coloured pulse, colour bar and title give hundreds: 354 measured on every 7th pixel).
         const string stats = "import sys\nfrom vtkmodules.vtkIOImage import vtkPNGReader\nr = vtkPNGReader(); r.SetFileName(sys.argv[1]); r.Update()\n" +
@@ -150,7 +150,7 @@ public sealed class SnapshotTests : IDisposable
         var m = System.Text.RegularExpressions.Regex.Match(sout, @"png (\d+)x(\d+) colours (\d+)");
         Assert.True(m.Success, sout);
         Assert.Equal("400x360", $"{m.Groups[1].Value}x{m.Groups[2].Value}");
-        Assert.True(int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) >= 64, $"only {m.Groups[3].Value} colours: no coloured field drawn");
+        Assert.True(int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) >= 64, $"only {m.Groups[3].Value} colours: no coloured field drawn"); // chosen: a blank image has a handful of colours, the drawn field 354 (measured, above)
     }
 
     [Fact]
@@ -170,7 +170,7 @@ public sealed class SnapshotTests : IDisposable
             var stored = a.ReadAll(name);
             var rebuilt = b.ReadAll(name);
             double scale = stored.Max(Math.Abs);
-            for (int i = 0; i < stored.Length; i++) Assert.True(Math.Abs(stored[i] - rebuilt[i]) <= 1e-13 * scale, $"{name}[{i}]: {stored[i]} vs {rebuilt[i]}");
+            for (int i = 0; i < stored.Length; i++) Assert.True(Math.Abs(stored[i] - rebuilt[i]) <= 1e-13 * scale, $"{name}[{i}]: {stored[i]} vs {rebuilt[i]}"); // rounding: X S Vᵀ re-formed with r-term sums in another order: ~rε
         }
         Assert.Equal(a.GetDouble("/", "time"), b.GetDouble("/", "time"));
 

@@ -1,6 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Compute;
-using ParallelDlra.Deck;
 using ParallelDlra.Parallel;
 using ParallelDlra.Tests.Compute;
 using Xunit;
@@ -61,6 +60,31 @@ internal sealed class ThreadRanks
             v.CopyTo(values);
         }
         public void Barrier() => all.barrier.SignalAndWait();
+
+        public void Allgather(ReadOnlySpan<double> send, Span<double> recv)
+        {
+            all.slots[rank] = send.ToArray();
+            all.barrier.SignalAndWait();
+            for (int k = 0; k < Size; k++) all.slots[k].CopyTo(recv[(k * send.Length)..]);
+            all.barrier.SignalAndWait();
+        }
+
+        public void Gatherv(ReadOnlySpan<double> send, Span<double> recv, ReadOnlySpan<int> counts, int root = 0)
+        {
+            all.slots[rank] = send.ToArray();
+            all.barrier.SignalAndWait();
+            if (rank == root)
+            {
+                int at = 0;
+                for (int k = 0; k < Size; k++)
+                {
+                    if (all.slots[k].Length != counts[k]) throw new InvalidOperationException($"rank {k} sent {all.slots[k].Length} values, counts say {counts[k]}");
+                    all.slots[k].CopyTo(recv[at..]);
+                    at += counts[k];
+                }
+            }
+            all.barrier.SignalAndWait();
+        }
     }
 }
 
@@ -94,11 +118,11 @@ public sealed class ThreadRanksTests
         });
         for (int k = 0; k < ranks; k++)
         {
-            Assert.Equal(results[0].R.ToColumnMajorArray(), results[k].R.ToColumnMajorArray());   // bitwise on every rank
+            Assert.Equal(results[0].R.ToColumnMajorArray(), results[k].R.ToColumnMajorArray());   // bitwise on every rank // bit-equality: R is computed once and broadcast
             int lo = starts[k], n = starts[k + 1] - lo;
             var expectedQ = qWhole.SubMatrix(lo, n, 0, p) / Math.Sqrt(w);
-            Assert.True((results[k].Q - expectedQ).FrobeniusNorm() <= 1e-12 * expectedQ.FrobeniusNorm() + 1e-14, $"rank {k}: Q differs");
+            Assert.True((results[k].Q - expectedQ).FrobeniusNorm() <= 1e-12 * expectedQ.FrobeniusNorm() + 1e-14, $"rank {k}: Q differs"); // rounding: both Householder-based, 37×4 of entries ≤ 1: ~10ε
         }
-        Assert.True((results[0].R - rWhole).FrobeniusNorm() <= 1e-12 * rWhole.FrobeniusNorm(), $"R {results[0].R} vs {rWhole}");
+        Assert.True((results[0].R - rWhole).FrobeniusNorm() <= 1e-12 * rWhole.FrobeniusNorm(), $"R {results[0].R} vs {rWhole}"); // rounding: as above
     }
 }

@@ -1,5 +1,8 @@
+using ParallelDlra.Angular;
 using ParallelDlra.Application;
 using ParallelDlra.Deck;
+using ParallelDlra.Mesh;
+using ParallelDlra.Solvers;
 using ParallelDlra.Verification;
 
 namespace ParallelDlra.Tests.Support;

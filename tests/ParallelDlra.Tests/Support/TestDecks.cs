@@ -1,5 +1,11 @@
 using System.Collections.Immutable;
+using ParallelDlra.Angular;
 using ParallelDlra.Deck;
+using ParallelDlra.Kinetic;
+using ParallelDlra.LowRank;
+using ParallelDlra.Mesh;
+using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
 
 namespace ParallelDlra.Tests.Support;
 

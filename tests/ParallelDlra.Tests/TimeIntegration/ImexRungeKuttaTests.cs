@@ -19,6 +19,7 @@ public sealed class ImexRungeKuttaTests(ITestOutputHelper output)
     {
         var p = Of(name);
         int s = p.Stages;
+        // theory: the order conditions Σb = 1, Σbc = 1/2 of the published tableaux; rounding of ≤ 3-term sums (14 digits).
         Assert.Equal(1.0, p.ExplicitB.Sum(), 14);
         Assert.Equal(1.0, p.ImplicitB.Sum(), 14);
         for (int i = 0; i < s; i++)
@@ -56,9 +57,9 @@ public sealed class ImexRungeKuttaTests(ITestOutputHelper output)
         double e1 = Math.Abs(Solve(p, 200) - reference), e2 = Math.Abs(Solve(p, 400) - reference), e3 = Math.Abs(Solve(p, 800) - reference);
         double order = Math.Log2(e2 / e3);
         output.WriteLine($"{p.Name}: errors {e1:E3} {e2:E3} {e3:E3}, observed order {order:F2}");
-        Assert.True(Math.Abs(order - p.Order) < 0.25, $"{p.Name}: observed order {order:F2}, expected {p.Order}");
+        Assert.True(Math.Abs(order - p.Order) < 0.25, $"{p.Name}: observed order {order:F2}, expected {p.Order}"); // theory: the pair's order; ±0.25 chosen for one refinement pair
         Assert.True(e1 > e2 && e2 > e3);
         // Δt·|λ| = 100: far beyond any explicit limit, still bounded.
-        Assert.True(Math.Abs(Solve(p, 2, lambda: -200)) < 2);
+        Assert.True(Math.Abs(Solve(p, 2, lambda: -200)) < 2); // theory: A-stable implicit part, |y| stays O(1) (the solution ≈ cos t); 2 chosen
     }
 }

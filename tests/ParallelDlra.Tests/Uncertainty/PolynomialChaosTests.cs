@@ -16,7 +16,7 @@ public class PolynomialChaosTests
     public void Gauss_Hermite_integrates_the_normal_moments_exactly_to_degree_2n_minus_1(int n)
     {
         var (x, w) = OrthonormalPolynomials.GaussRule(ChaosFamily.Hermite, n);
-        Assert.Equal(1.0, w.Sum(), 1e-14);
+        Assert.Equal(1.0, w.Sum(), 1e-14); // theory: a probability rule; rounding of ≤ 30 positive terms
         for (int i = 0; i < n; i++)
         {
             Assert.Equal(-x[n - 1 - i], x[i]);
@@ -28,6 +28,7 @@ public class PolynomialChaosTests
             double sum = 0;
             for (int i = 0; i < n; i++) sum += w[i] * Math.Pow(x[i], 2 * j);
             double exact = DoubleFactorial(2 * j - 1);
+            // theory: exact to degree 2n − 1, E[ζ^{2j}] = (2j − 1)!!; rounding relative to the sum of positive terms: ~nε.
             Assert.True(Math.Abs(sum - exact) <= 1e-13 * exact, $"n = {n}: E[ζ^{2 * j}] = {sum}, exact {exact}");
         }
     }
@@ -48,6 +49,7 @@ public class PolynomialChaosTests
         }
         for (int a = 0; a <= degree; a++)
         for (int b = 0; b <= degree; b++)
+            // theory: orthonormal, exact quadrature; rounding of the quadrature sums ~1e-15.
             Assert.True(Math.Abs(gram[a, b] - (a == b ? 1 : 0)) <= 1e-13, $"{family}: E[p_{a} p_{b}] = {gram[a, b]}");
     }
 
@@ -57,10 +59,10 @@ public class PolynomialChaosTests
         // p_3 = √7 P_3 with P_3(ζ) = (5ζ³ − 3ζ)/2.
         var p = new double[4];
         OrthonormalPolynomials.Evaluate(ChaosFamily.Legendre, 3, 0.3, p);
-        Assert.Equal(Math.Sqrt(7) * (5 * 0.027 - 0.9) / 2, p[3], 1e-15);
+        Assert.Equal(Math.Sqrt(7) * (5 * 0.027 - 0.9) / 2, p[3], 1e-15); // theory: the closed-form polynomial; a few ε
         // Hermite: p_2 = (ζ² − 1)/√2.
         OrthonormalPolynomials.Evaluate(ChaosFamily.Hermite, 3, 0.3, p);
-        Assert.Equal((0.09 - 1) / Math.Sqrt(2), p[2], 1e-15);
+        Assert.Equal((0.09 - 1) / Math.Sqrt(2), p[2], 1e-15); // theory: as above
     }
 
     [Theory]
@@ -83,6 +85,7 @@ public class PolynomialChaosTests
         var gram = basis.Product(_ => 1.0, basis.Degree + 1);
         for (int j = 0; j < basis.Count; j++)
         for (int l = 0; l < basis.Count; l++)
+            // theory: orthonormal tensor basis, exact quadrature; rounding ~1e-15.
             Assert.True(Math.Abs(gram[j, l] - (j == l ? 1 : 0)) <= 1e-13, $"E[p_{j} p_{l}] = {gram[j, l]}");
     }
 
@@ -102,13 +105,14 @@ public class PolynomialChaosTests
                 // ζ p_n = b_{n+1} p_{n+1} + b_n p_{n−1}: E[ζ p_a p_b] = b_max(a,b) where |a_k − b_k| = 1 and the others agree.
                 bool others = Enumerable.Range(0, 2).All(i => i == k || a[i] == b[i]);
                 double theory = others && Math.Abs(a[k] - b[k]) == 1 ? scale * OrthonormalPolynomials.Recurrence(basis.Parameters[k].Family, Math.Max(a[k], b[k])) : 0.0;
+                // theory: the three-term recurrence coefficients; rounding of quadrature sums.
                 Assert.True(Math.Abs(t[j, l] - theory) <= 1e-13, $"T_{k}[{j},{l}] = {t[j, l]}, theory {theory}");
                 Assert.True(Math.Abs(direct[j, l] - theory) <= 1e-13, $"direct T_{k}[{j},{l}] = {direct[j, l]}, theory {theory}");
             }
             // The fluctuation's own coefficients: E[(ξ − Eξ) p_α].
             var c = basis.FluctuationCoefficients(k);
             var cq = basis.Coefficients(z => scale * z[k], 10);
-            for (int j = 0; j < basis.Count; j++) Assert.Equal(cq[j], c[j], 1e-14);
+            for (int j = 0; j < basis.Count; j++) Assert.Equal(cq[j], c[j], 1e-14); // theory: exact for a degree-1 integrand; rounding
         }
     }
 
@@ -118,7 +122,7 @@ public class PolynomialChaosTests
         var basis = new ChaosBasis([RandomParameter.Uniform(-1, 1)], 3);
         var g = basis.FilterFactors(0.1);
         Assert.Equal(1.0, g[0]);
-        Assert.Equal(1 / (1 + 0.1 * 4), g[1], 1e-15);       // n = 1: n²(n+1)² = 4
+        Assert.Equal(1 / (1 + 0.1 * 4), g[1], 1e-15);       // n = 1: n²(n+1)² = 4 // theory: the closed form
         Assert.Equal(1 / (1 + 0.1 * 144), g[3], 1e-15);     // n = 3: 9·16
     }
 }

@@ -1,9 +1,11 @@
 using ParallelDlra.Application;
 using ParallelDlra.Deck;
+using ParallelDlra.Mesh;
+using ParallelDlra.Solvers;
 using ParallelDlra.Tests.Support;
 using ParallelDlra.Uncertainty;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace ParallelDlra.Tests.Uncertainty;
 
@@ -52,6 +54,6 @@ public sealed class UncertainLineSourceTests(ITestOutputHelper output)
         var low = UncertainPlaneSourceTests.StochasticGalerkin(Deck(7, solver: SolverKind.AugmentedBug));
         double e = Relative(low.Mean, full7!.Mean), v = Relative(low.Variance, full7.Variance);
         output.WriteLine($"SG-DLRA (augmented BUG, θ = 1e-3, conservative) vs SG full rank at degree 7: E {e:E3}, Var {v:E3}");
-        Assert.True(e <= 0.01 && v <= 0.05, $"E {e:E3}, Var {v:E3}");
+        Assert.True(e <= 0.01 && v <= 0.05, $"E {e:E3}, Var {v:E3}"); // issue #16 acceptance: SG-DLRA within 1 % (E), 5 % (Var) of SG full rank
     }
 }

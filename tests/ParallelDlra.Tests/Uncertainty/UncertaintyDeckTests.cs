@@ -1,4 +1,5 @@
 using ParallelDlra.Deck;
+using ParallelDlra.Uncertainty;
 using Xunit;
 using static ParallelDlra.Tests.Deck.DeckTestSupport;
 

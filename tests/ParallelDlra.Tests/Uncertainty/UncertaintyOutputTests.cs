@@ -39,7 +39,7 @@ public sealed class UncertaintyOutputTests : IDisposable
         for (int i = 0; i < 60; i++)
         {
             Assert.Equal(phi[i][0], uq[i][0]);
-            Assert.True(Math.Abs(phi[i][1] - uq[i][1]) <= 1e-14 * scale, $"cell {i}: φ {phi[i][1]}, E {uq[i][1]}");
+            Assert.True(Math.Abs(phi[i][1] - uq[i][1]) <= 1e-14 * scale, $"cell {i}: φ {phi[i][1]}, E {uq[i][1]}"); // rounding: the same mean, one scaling by the mass norm
             Assert.True(uq[i][2] >= 0);
         }
         Assert.True(uq.Max(r => r[2]) > 0, "an uncertain scattering ratio gives φ a variance");
@@ -51,7 +51,7 @@ public sealed class UncertaintyOutputTests : IDisposable
         for (int k = 0; k < mass.Length; k++)
         {
             Assert.Equal(diag[k][0], mass[k][0]);
-            Assert.True(Math.Abs(mass[k][2] - diag[k][4]) <= 1e-13 * Math.Abs(diag[k][4]), $"step {k}: {mass[k][2]} vs {diag[k][4]}");
+            Assert.True(Math.Abs(mass[k][2] - diag[k][4]) <= 1e-13 * Math.Abs(diag[k][4]), $"step {k}: {mass[k][2]} vs {diag[k][4]}"); // rounding: one sum over the cells in another order
         }
         Assert.Equal(0.0, mass[0][3]);
         Assert.True(mass[^1][3] > mass[1][3] && mass[1][3] > 0);
@@ -63,7 +63,7 @@ public sealed class UncertaintyOutputTests : IDisposable
             var variance = h5.ReadAll("phi_var");
             var std = h5.ReadAll("phi_std");
             var phiSnapshot = h5.ReadAll("phi");
-            for (int i = 0; i < mean.Length; i++) Assert.True(Math.Abs(phiSnapshot[i] - mean[i]) <= 1e-14 * scale);
+            for (int i = 0; i < mean.Length; i++) Assert.True(Math.Abs(phiSnapshot[i] - mean[i]) <= 1e-14 * scale); // rounding: as above
             Assert.Equal(uq.Select(r => r[2]), variance);
             for (int i = 0; i < std.Length; i++) Assert.Equal(Math.Sqrt(variance[i]), std[i]);
         }

@@ -1,4 +1,3 @@
-using ParallelDlra.Deck;
 using ParallelDlra.Mesh;
 
 namespace ParallelDlra.Problems.Thermal;

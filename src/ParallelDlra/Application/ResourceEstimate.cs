@@ -1,8 +1,10 @@
 using System.Globalization;
 using ParallelDlra.Compute;
 using ParallelDlra.Deck;
+using ParallelDlra.Parallel;
+using ParallelDlra.Solvers;
 
-namespace ParallelDlra.Solvers;
+namespace ParallelDlra.Application;
 
 /// <summary>
 /// What a run will need per rank, from the deck and the rank count alone — before anything is allocated (issue #18).
@@ -10,11 +12,17 @@ namespace ParallelDlra.Solvers;
 /// <item>state: u (n_local × n_moments) for full rank; X (n_local × r) with r = min(r_max, n_moments) for low rank;</item>
 /// <item>work blocks: the stepper's stages of u (2 for forward Euler, 3 for SSP-RK2) for full rank; for low rank the
 /// augmented basis, K and stage blocks, 6 blocks of n_local × min(2r, n_moments); the operator's per-cell arrays;</item>
-/// <item>output buffers: the copy of the state a checkpoint writes, and on rank 0 the gathered φ (3 n_cells values);</item>
+/// <item>output buffers: the copy of the state a checkpoint writes, the moments a snapshot writes (n_local ×
+/// output.moments, one array: counted in <see cref="Columns"/> too), and the chunks in which the field files come to
+/// rank 0 (<c>Parallel.ChunkedGather</c>: at most 2^20 cells of φ and one spatial field, received and assembled);
+/// with uncertainty, on the root, the whole-grid statistics (3 n_cells values);</item>
 /// <item>a fixed 200 MiB for the runtime, libraries and small matrices.</item>
 /// </list>
-/// <see cref="Refuse"/> turns an estimate above the memory available to the rank, or a single array beyond .NET's
-/// array limit, into an <see cref="InputException"/> that says what to change.
+/// Counts are 64-bit throughout (a grid may have more than 2^31 cells; the deck reader bounds n_cells × n_moments by
+/// 2^53, so no byte count here overflows). <see cref="CellsPerRank"/> is the largest block of the decomposition
+/// <c>pdlra run</c> makes (<see cref="CartesianDecomposition.Factor"/>), not the average.
+/// <see cref="Refuse"/> turns an estimate above the memory available to the rank, or a rank-local array beyond .NET's
+/// array limit (a rank's blocks stay 32-bit indexed), into an <see cref="InputException"/> that says what to change.
 /// </summary>
 public sealed record ResourceEstimate(int Ranks, long CellsPerRank, int Moments, int Columns, long StateBytes, long WorkBytes, long OutputBytes)
 {
@@ -34,7 +42,7 @@ public sealed record ResourceEstimate(int Ranks, long CellsPerRank, int Moments,
     public static ResourceEstimate Of(RunOptions o, int ranks)
     {
         long cells = o.Grid.Cells.Aggregate(1L, (a, n) => a * n);
-        long local = (cells + ranks - 1) / ranks;
+        long local = LargestBlock(o.Grid.Cells, ranks);
         int m = DeckReader.CoefficientCount(o);
         long state, work, output;
         int columns;
@@ -54,11 +62,27 @@ public sealed record ResourceEstimate(int Ranks, long CellsPerRank, int Moments,
             work = 6 * 8L * local * columns + perCell * local;
             output = state;
         }
-        output += 3 * 8L * cells; // φ gathered on rank 0 (the largest rank's share is what matters)
+        int snapshotMoments = o.Output.Snapshots ? o.Output.Moments.Length : 0;
+        output += 8L * local * snapshotMoments;                                 // the moments a snapshot writes, one array
+        columns = Math.Max(columns, snapshotMoments);
+        output += 6 * 8L * Math.Min(cells, ChunkedGather.DefaultChunkCells); // field chunks: packed, received, assembled (2 fields)
+        if (o.Uncertainty is not null) output += 3 * 8L * cells;              // whole-grid statistics on the root
         var w = o.Output;
         long disk = (1L << 20) + (w.CheckpointEvery > 0 ? state * ranks : 0) + (w.Snapshots ? 8L * cells * (1 + w.Moments.Length) : 0)
                     + (w.WriteField ? 40L * cells : 0);
         return new ResourceEstimate(ranks, local, m, columns, state, work, output) { DiskBytes = disk };
+    }
+
+    /// <summary>Cells of the largest block when <paramref name="cells"/> are split over <paramref name="ranks"/> ranks as
+    /// <c>pdlra run</c> splits them: Π_d ⌈n_d / P_d⌉ with the ranks per axis P of <see cref="CartesianDecomposition.Factor"/>
+    /// (64-bit; nothing is allocated).</summary>
+    /// <exception cref="InputException">the grid cannot be split over that many ranks</exception>
+    public static long LargestBlock(IReadOnlyList<int> cells, int ranks)
+    {
+        var dims = CartesianDecomposition.Factor(ranks, cells);
+        long largest = 1;
+        for (int d = 0; d < cells.Count; d++) largest *= CartesianDecomposition.Split(cells[d], dims[d], 0).Size;
+        return largest;
     }
 
     /// <summary>Memory available to one rank here: the smaller of MemAvailable (/proc/meminfo) and the cgroup's
@@ -103,34 +127,53 @@ public sealed record ResourceEstimate(int Ranks, long CellsPerRank, int Moments,
             : "memory available per rank here: unknown";
     }
 
-    /// <summary>Refuses, before anything is allocated, a run that cannot fit: one array beyond .NET's limit, or the
-    /// estimate above the memory available to a rank — the least available over all ranks (one allreduce), so every
-    /// rank decides alike even when the nodes differ.</summary>
+    /// <summary>Refuses, before anything is allocated, a run that cannot fit: the estimate above the memory available to
+    /// a rank — the least available over all ranks (one allreduce), so every rank decides alike even when the nodes
+    /// differ —, or one rank-local array beyond .NET's array limit.</summary>
     /// <exception cref="InputException">names the estimate, what is available and what to change</exception>
-    public static void Refuse(RunOptions o, Parallel.ICommunicator comm)
+    /// <param name="o">the resolved deck</param>
+    /// <param name="comm">every rank of the job (collective)</param>
+    /// <param name="ranks">the ranks one run is split over: <paramref name="comm"/>'s size, or an ensemble group's</param>
+    public static void Refuse(RunOptions o, Parallel.ICommunicator comm, int? ranks = null)
     {
-        int ranks = comm.Size;
-        var e = Of(o, ranks);
-        string change = $"use more ranks (now {ranks}), fewer grid.cells, a lower angular.order (N = {o.Angular.Order})" +
-                        (o.Solver.Kind == SolverKind.FullRank ? ", or a low-rank solver.type" : ", or a lower solver.truncation.r_max");
-        if (e.LargestArrayEntries > Array.MaxLength)
-            throw new InputException($"grid.cells = [{string.Join(", ", o.Grid.Cells)}]: {e.CellsPerRank.ToString("N0", Inv)} cells per rank × {e.Columns} columns " +
-                                     $"= {e.LargestArrayEntries.ToString("N0", Inv)} entries in one array, beyond the limit of {Array.MaxLength.ToString("N0", Inv)}; allowed: {change}");
+        int ranksOfRun = ranks ?? comm.Size;
+        var e = Of(o, ranksOfRun);
         var local = NodeLocalRank.FromEnvironment();
         var mine = Available(local.Size ?? 1);
         Span<double> least = [mine?.Bytes ?? double.MaxValue];
-        if (ranks > 1) least[0] = Parallel.DistributedSums.Min(comm, least[0]);
+        if (comm.Size > 1) least[0] = Parallel.DistributedSums.Min(comm, least[0]);
         (long Bytes, string From)? available = least[0] < double.MaxValue
             ? ((long)least[0], mine is { } m && (long)least[0] == m.Bytes ? m.From : "the least of the ranks' nodes")
             : null;
         if (available is { } a && e.TotalBytes > a.Bytes)
-            throw new InputException($"grid.cells = [{string.Join(", ", o.Grid.Cells)}] at P_{o.Angular.Order}: the run needs about {Bytes(e.TotalBytes)} per rank " +
+            throw new InputException($"{e.Subject(o)}: the run needs about {Bytes(e.TotalBytes)} of memory per rank " +
                                      $"(state {Bytes(e.StateBytes)}, work {Bytes(e.WorkBytes)}, output {Bytes(e.OutputBytes)}), but {Bytes(a.Bytes)} is available " +
-                                     $"({a.From}); allowed: {change}");
+                                     $"({a.From}); allowed: {Change(o, ranksOfRun)}");
+        RefuseArrays(o, ranksOfRun);
     }
+
+    /// <summary>Refuses a rank-local array beyond .NET's array limit (machine-independent, so <c>pdlra check</c> refuses it
+    /// too): the blocks of a rank are 32-bit indexed; more ranks make them smaller.</summary>
+    /// <exception cref="InputException">names the entries, the limit, the memory estimate and what to change</exception>
+    public static void RefuseArrays(RunOptions o, int ranks)
+    {
+        var e = Of(o, ranks);
+        if (e.LargestArrayEntries > Array.MaxLength)
+            throw new InputException($"{e.Subject(o)}: {e.CellsPerRank.ToString("N0", Inv)} cells per rank × {e.Columns} columns " +
+                                     $"= {e.LargestArrayEntries.ToString("N0", Inv)} entries in one rank-local array, beyond the limit of {Array.MaxLength.ToString("N0", Inv)} " +
+                                     $"(local indices are 32-bit); the run would need about {Bytes(e.TotalBytes)} of memory per rank; allowed: {Change(o, ranks)}");
+    }
+
+    private string Subject(RunOptions o) => $"grid.cells = [{string.Join(", ", o.Grid.Cells)}] at {o.Angular.Describe()} on {Ranks} rank(s)";
+
+    private static string Change(RunOptions o, int ranks)
+        => $"use more ranks (now {ranks}), fewer grid.cells, a lower angular.order (N = {o.Angular.Order})" +
+           (o.Solver.Kind == SolverKind.FullRank ? ", or a low-rank solver.type" : ", or a lower solver.truncation.r_max");
 
     public static string Bytes(long b) => b switch
     {
+        >= 1L << 50 => $"{(b / (double)(1L << 50)).ToString("F1", Inv)} PiB",
+        >= 1L << 40 => $"{(b / (double)(1L << 40)).ToString("F1", Inv)} TiB",
         >= 1L << 30 => $"{(b / (double)(1L << 30)).ToString("F1", Inv)} GiB",
         >= 1L << 20 => $"{(b / (double)(1L << 20)).ToString("F1", Inv)} MiB",
         _ => $"{(b / 1024.0).ToString("F1", Inv)} KiB",

@@ -1,7 +1,9 @@
 using System.Globalization;
 using ParallelDlra.Deck;
+using ParallelDlra.Mesh;
+using ParallelDlra.Solvers;
 
-namespace ParallelDlra.Solvers;
+namespace ParallelDlra.Application;
 
 /// <summary>
 /// Stops a run that has diverged (issue #18), before its state is checkpointed or written as a result:

@@ -3,10 +3,11 @@ using NLog;
 using ParallelDlra.Deck;
 using ParallelDlra.Diagnostics;
 using ParallelDlra.LinearAlgebra;
+using ParallelDlra.Output;
 using ParallelDlra.Solvers;
-using ParallelDlra.Application;
+using ParallelDlra.Uncertainty;
 
-namespace ParallelDlra.Output;
+namespace ParallelDlra.Application;
 
 /// <summary>What a finished run reports.</summary>
 /// <param name="Steps">time steps taken</param>
@@ -101,15 +102,18 @@ public static class RunDriver
             double tStop = Math.Min(o.Time.End, expected * sim.TimeStep);
             if (!(tStop > 0)) tStop = o.Time.End;
             string directory = writer?.Directory ?? options.Output.Directory;
-            SnapshotWriter.Validate(sim);
-            var snapshots = o.Output.Snapshots ? new SnapshotWriter(sim, directory) : null;
-            var checkpoints = o.Output.CheckpointEvery > 0 ? new CheckpointStore(sim, directory) : null;
+            SnapshotWriter.Validate(sim.Description);
+            var snapshots = o.Output.Snapshots ? new SnapshotWriter(sim.Description, directory) : null;
+            var checkpoints = o.Output.CheckpointEvery > 0 ? new CheckpointStore(sim.Description, directory) : null;
             string? parent = null;
             if (restart is not null)
             {
                 CheckpointState state;
                 using (timers.Measure(SetupPhase))
-                    state = CheckpointStore.Load(restart, sim);
+                {
+                    state = CheckpointStore.Load(restart, sim.Description);
+                    sim.Resume(state.Step, state.Time, state.History);
+                }
                 RootDecides(context.Comm, options, () =>
                 {
                     if (writer is null) return;
@@ -131,7 +135,7 @@ public static class RunDriver
             Logger.Info(Inv, $"run id {runId}");
 
             if (!(tStop > sim.StartTime)) tStop = sim.StartTime + sim.TimeStep; // a restart with no step left to take
-            var uq = UncertaintyOutput.For(sim);
+            var uq = UncertaintyOutput.For(sim.Description);
             if (uq is not null && sim.History.Count == 0) uq.Record(0, 0.0);
             var progress = new ProgressReporter(sim.StartTime, tStop, o.Output.ProgressEvery, ProgressReporter.DetectMode(context.Comm.Rank), terminal);
             int lastCheckpoint = -1;
@@ -178,12 +182,11 @@ public static class RunDriver
                         throw;
                     }
                 }
-                var field = o.Output.WriteField ? OutputWriter.GatherScalarFlux(sim) : null; // collective
                 var uqFiles = uq?.Write(writer) ?? []; // collective
-                var extra = o.Output.WriteField ? OutputWriter.GatherSpatialFields(sim) : null; // collective
+                var run = OutputWriter.WriteRun(writer, sim.Description); // collective: the field comes to rank 0 chunk by chunk
                 if (writer is not null)
                 {
-                    var written = writer.WriteRun(sim, field, extra).ToList();
+                    var written = run.ToList();
                     written.AddRange(uqFiles);
                     if (snapshots is not null) written.Add(writer.PathOf(SnapshotWriter.IndexFile));
                     files = written;

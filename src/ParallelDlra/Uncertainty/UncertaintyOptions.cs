@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
+using ParallelDlra.Problems;
 
-namespace ParallelDlra.Deck;
+namespace ParallelDlra.Uncertainty;
 
 /// <summary>How the uncertainty is propagated (deck key <c>uncertainty.method</c>).</summary>
 public enum UncertaintyMethod { StochasticGalerkin, Collocation, MonteCarlo }
@@ -9,7 +10,8 @@ public enum UncertaintyMethod { StochasticGalerkin, Collocation, MonteCarlo }
 public enum ParameterDistribution { Uniform, Normal }
 
 /// <summary>Which input an uncertain dependence acts on.</summary>
-public enum UncertainTarget { SigmaS, SigmaA, Source, InitialAmplitude }
+/// <remarks>Shock, LeftState, RightState: the Riemann data x_s, u_L, u_R of <c>problem.model: burgers</c>.</remarks>
+public enum UncertainTarget { SigmaS, SigmaA, Source, InitialAmplitude, Shock, LeftState, RightState }
 
 /// <summary>Which chaos polynomials: all degrees ≤ n per parameter, or total degree ≤ n.</summary>
 public enum ChaosIndexSet { Tensor, TotalDegree }

@@ -1,6 +1,8 @@
 using ParallelDlra.Deck;
+using ParallelDlra.Problems;
+using ParallelDlra.Uncertainty;
 
-namespace ParallelDlra.Uncertainty;
+namespace ParallelDlra.Application;
 
 /// <summary>One member of a collocation or Monte Carlo ensemble: the parameter values ξ, the quadrature weight (Σ = 1)
 /// and the deterministic deck of the member (the deck's materials at ξ, no <c>uncertainty</c> section).</summary>
@@ -52,35 +54,4 @@ public static class EnsembleMembers
         var member = o with { Material = o.Material with { Map = UncertainMaterials.Map(o.Uncertainty!, o.Material.Map, xi) }, Initial = initial, Uncertainty = null };
         return new EnsembleMember(index, xi, weight, member);
     }
-}
-
-/// <summary>The deterministic materials of an uncertain deck at given parameter values.</summary>
-public static class UncertainMaterials
-{
-    /// <summary>The material of one class (a region's name or "background") at ξ (E[ξ] when null).</summary>
-    public static Material At(UncertaintyOptions u, string region, Material material, IReadOnlyList<double>? xi)
-    {
-        double Value(UncertainTarget target)
-        {
-            var (mean, spreads) = u.Affine(target, region, material);
-            for (int k = 0; k < spreads.Length; k++) mean += spreads[k] * (xi?[k] ?? u.Parameters[k].Mean);
-            return mean;
-        }
-        return new Material(Value(UncertainTarget.SigmaS), Value(UncertainTarget.SigmaA), Value(UncertainTarget.Source));
-    }
-
-    /// <summary>The initial condition's amplitude mean + Σ_k spread_k ξ_k at ξ (E[ξ] when null); 1 without an uncertain amplitude.</summary>
-    public static double Amplitude(UncertaintyOptions u, IReadOnlyList<double>? xi)
-    {
-        var (mean, spreads) = u.Affine(UncertainTarget.InitialAmplitude, "background", default);
-        for (int k = 0; k < spreads.Length; k++) mean += spreads[k] * (xi?[k] ?? u.Parameters[k].Mean);
-        return mean;
-    }
-
-    /// <summary>The material map at ξ (the means when null): the regions and boxes of <paramref name="map"/>.</summary>
-    public static MaterialMap Map(UncertaintyOptions u, MaterialMap map, IReadOnlyList<double>? xi) => map with
-    {
-        Background = At(u, "background", map.Background, xi),
-        Regions = [.. map.Regions.Select(r => r with { Material = At(u, r.Name, r.Material, xi) })],
-    };
 }

@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Text;
 using NLog;
-using ParallelDlra.Application;
 using ParallelDlra.Deck;
 using ParallelDlra.Diagnostics;
+using ParallelDlra.Output;
 using ParallelDlra.Parallel;
+using ParallelDlra.Solvers;
 using ParallelDlra.Uncertainty;
 
-namespace ParallelDlra.Output;
+namespace ParallelDlra.Application;
 
 /// <summary>
 /// The non-intrusive methods (<c>uncertainty.method: collocation | monte_carlo</c>): the members
@@ -36,6 +37,8 @@ public static class EnsembleDriver
         if (u.GroupsError(world.Size) is { } groupsError) throw groupsError;
         var members = EnsembleMembers.Of(options);
         int perGroup = world.Size / u.Groups, group = world.Rank / perGroup;
+        // One member's run on a group's ranks, sized before anything is allocated (collective over the world).
+        ResourceEstimate.Refuse(options, world, perGroup);
         var groupComm = u.Groups == 1 ? world : world.Split(group, world.Rank);
         var groupContext = context.ForGroup(groupComm);
         OutputWriter? writer = null;
@@ -76,7 +79,7 @@ public static class EnsembleDriver
                     {
                         sim.Run();
                         mass = sim.History[^1].Mass;
-                        field = OutputWriter.GatherScalarFlux(sim);   // on the group's root
+                        field = OutputWriter.GatherScalarFlux(sim.Description);   // on the group's root
                     }
                     finally { sim.Solver.Dispose(); }
                 }

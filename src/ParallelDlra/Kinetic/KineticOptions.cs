@@ -1,0 +1,11 @@
+namespace ParallelDlra.Kinetic;
+
+// Options of the kinetic operator (deck keys <c>solver.flux</c>, <c>reaction</c>), mapped from YAML by ParallelDlra.Deck.DeckReader.
+
+/// <summary>Numerical flux of the finite-volume discretisation.</summary>
+public enum FluxKind { Roe, Rusanov }
+
+/// <summary>deck key <c>reaction</c>: the nonlinear loss −κ |ψ| ψ added to the transport equation, evaluated by a
+/// velocity quadrature with <see cref="QuadraturePoints"/> points per polar direction (<c>reaction.kappa</c>,
+/// <c>reaction.quadrature_points</c>).</summary>
+public sealed record ReactionOptions(double Kappa, int QuadraturePoints);

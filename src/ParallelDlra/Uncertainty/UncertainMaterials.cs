@@ -1,0 +1,34 @@
+using ParallelDlra.Problems;
+
+namespace ParallelDlra.Uncertainty;
+
+/// <summary>The deterministic materials of an uncertain deck at given parameter values.</summary>
+public static class UncertainMaterials
+{
+    /// <summary>The material of one class (a region's name or "background") at ξ (E[ξ] when null).</summary>
+    public static Material At(UncertaintyOptions u, string region, Material material, IReadOnlyList<double>? xi)
+    {
+        double Value(UncertainTarget target)
+        {
+            var (mean, spreads) = u.Affine(target, region, material);
+            for (int k = 0; k < spreads.Length; k++) mean += spreads[k] * (xi?[k] ?? u.Parameters[k].Mean);
+            return mean;
+        }
+        return new Material(Value(UncertainTarget.SigmaS), Value(UncertainTarget.SigmaA), Value(UncertainTarget.Source));
+    }
+
+    /// <summary>The initial condition's amplitude mean + Σ_k spread_k ξ_k at ξ (E[ξ] when null); 1 without an uncertain amplitude.</summary>
+    public static double Amplitude(UncertaintyOptions u, IReadOnlyList<double>? xi)
+    {
+        var (mean, spreads) = u.Affine(UncertainTarget.InitialAmplitude, "background", default);
+        for (int k = 0; k < spreads.Length; k++) mean += spreads[k] * (xi?[k] ?? u.Parameters[k].Mean);
+        return mean;
+    }
+
+    /// <summary>The material map at ξ (the means when null): the regions and boxes of <paramref name="map"/>.</summary>
+    public static MaterialMap Map(UncertaintyOptions u, MaterialMap map, IReadOnlyList<double>? xi) => map with
+    {
+        Background = At(u, "background", map.Background, xi),
+        Regions = [.. map.Regions.Select(r => r with { Material = At(u, r.Name, r.Material, xi) })],
+    };
+}
