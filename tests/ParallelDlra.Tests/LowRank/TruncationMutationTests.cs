@@ -168,10 +168,10 @@ public sealed class TruncationMutationTests
         var sHat = h * M.DenseOfDiagonalArray([5.0, 2.0, 0.1]);
         var t = Truncation.Truncate(sHat, new TruncationOptions(0.5, ToleranceKind.Absolute, 1, 10, TruncationScaling.Step), conservative: true, dt: 1.0);
         Assert.Equal(2, t.Rank);
-        Assert.Equal(0.1, t.DiscardedTail, 1e-15);
+        Assert.Equal(0.1, t.DiscardedTail, 1e-15); // theory: the discarded σ = 0.1 (H is orthogonal); rounding of the SVD, a few ε
         var expected = h * M.DenseOfDiagonalArray([5.0, 2.0, 0.0]);
-        Assert.True(MaxAbs(t.Px * t.S * t.Pv.Transpose() - expected) < 1e-14, $"|X1 S1 V1ᵀ − H diag(5, 2, 0)| = {MaxAbs(t.Px * t.S * t.Pv.Transpose() - expected):E2}");
-        Assert.True(MaxAbs(t.Px.TransposeThisAndMultiply(t.Px) - M.DenseIdentity(2)) < 1e-14);
+        Assert.True(MaxAbs(t.Px * t.S * t.Pv.Transpose() - expected) < 1e-14, $"|X1 S1 V1ᵀ − H diag(5, 2, 0)| = {MaxAbs(t.Px * t.S * t.Pv.Transpose() - expected):E2}"); // theory: by hand (above); rounding of 3 × 3 products of entries ≤ 5
+        Assert.True(MaxAbs(t.Px.TransposeThisAndMultiply(t.Px) - M.DenseIdentity(2)) < 1e-14); // rounding: 3-term dot products
     }
 
     [Fact]
@@ -181,7 +181,7 @@ public sealed class TruncationMutationTests
         double r = 1.0 / Math.Sqrt(2.0);
         var q = Truncation.Complete(M.DenseOfColumnArrays([r, r, 0.0]), 2);
         Assert.Equal(2, q.ColumnCount);
-        Assert.Equal(r, q[0, 1], 1e-15);
+        Assert.Equal(r, q[0, 1], 1e-15); // theory: by hand (above); a few ε of two Gram–Schmidt passes
         Assert.Equal(-r, q[1, 1], 1e-15);
         Assert.Equal(0.0, q[2, 1], 1e-15);
         // Three Hadamard columns /2 in R⁵ (dyadic, so every residual is exact): e_0 … e_3 have residuals of norm exactly 0.5,
