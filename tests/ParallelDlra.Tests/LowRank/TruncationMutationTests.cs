@@ -150,6 +150,48 @@ public sealed class TruncationMutationTests
     }
 
     [Fact]
+    public void A_relative_gap_of_exactly_1e_6_is_a_cluster()
+    {
+        // Splits: σ_{r−1} − σ_r ≤ 1e-6·σ_{r−1}. σ = (1e6, 999999, 1): the gap 1 equals 1e-6·1e6 = 1 (both exact in binary), so
+        // (1e6, 999999) is a cluster; ϑ = 1e6 would cut at rank 1, inside it, and the cut moves past it to rank 2, tail 1.
+        Assert.Equal((2, 1.0), Choose([1e6, 999999, 1], 1e6));
+    }
+
+    [Fact]
+    public void Conservative_truncation_keeps_the_mass_column_and_the_strong_direction_of_the_rest()
+    {
+        // Ŝ = H diag(5, 2, 0.1) with the Householder reflection H = I − 2vvᵀ/vᵀv, v = (1, 1, 1) (so no coordinate vector
+        // lies in the spans). Conservative, ϑ = 0.5: Ŝ⊥ = H [[0, 0], [2, 0], [0, 0.1]] has σ = (2, 0.1), 0.1 ≤ 0.5 < √4.01, so
+        // r⊥ = 1, tail 0.1, and X1 S1 V1ᵀ = H diag(5, 2, 0) with X1 = [He_0, ±He_1].
+        var v = Vector<double>.Build.Dense([1.0, 1.0, 1.0]);
+        var h = M.DenseIdentity(3) - 2.0 / 3.0 * v.OuterProduct(v);
+        var sHat = h * M.DenseOfDiagonalArray([5.0, 2.0, 0.1]);
+        var t = Truncation.Truncate(sHat, new TruncationOptions(0.5, ToleranceKind.Absolute, 1, 10, TruncationScaling.Step), conservative: true, dt: 1.0);
+        Assert.Equal(2, t.Rank);
+        Assert.Equal(0.1, t.DiscardedTail, 1e-15); // theory: the discarded σ = 0.1 (H is orthogonal); rounding of the SVD, a few ε
+        var expected = h * M.DenseOfDiagonalArray([5.0, 2.0, 0.0]);
+        Assert.True(MaxAbs(t.Px * t.S * t.Pv.Transpose() - expected) < 1e-14, $"|X1 S1 V1ᵀ − H diag(5, 2, 0)| = {MaxAbs(t.Px * t.S * t.Pv.Transpose() - expected):E2}"); // theory: by hand (above); rounding of 3 × 3 products of entries ≤ 5
+        Assert.True(MaxAbs(t.Px.TransposeThisAndMultiply(t.Px) - M.DenseIdentity(2)) < 1e-14); // rounding: 3-term dot products
+    }
+
+    [Fact]
+    public void Completion_stops_at_the_width_and_takes_the_first_coordinate_vector_not_near_the_span()
+    {
+        // (1, 1, 0)/√2 completed to 2 columns in R³: e_0's residual (½, −½, 0) has norm 0.71 ≥ 0.5 and is taken; then stop.
+        double r = 1.0 / Math.Sqrt(2.0);
+        var q = Truncation.Complete(M.DenseOfColumnArrays([r, r, 0.0]), 2);
+        Assert.Equal(2, q.ColumnCount);
+        Assert.Equal(r, q[0, 1], 1e-15); // theory: by hand (above); a few ε of two Gram–Schmidt passes
+        Assert.Equal(-r, q[1, 1], 1e-15);
+        Assert.Equal(0.0, q[2, 1], 1e-15);
+        // Three Hadamard columns /2 in R⁵ (dyadic, so every residual is exact): e_0 … e_3 have residuals of norm exactly 0.5,
+        // which is not "nearly inside the span" (the first pass skips norms below 0.5): e_0's, (½, −½, −½, ½, 0), comes first.
+        var b = M.DenseOfColumnArrays([0.5, 0.5, 0.5, 0.5, 0.0], [0.5, -0.5, 0.5, -0.5, 0.0], [0.5, 0.5, -0.5, -0.5, 0.0]);
+        var c = Truncation.Complete(b, 4);
+        Assert.Equal(new[] { 0.5, -0.5, -0.5, 0.5, 0.0 }, c.Column(3).ToArray());
+    }
+
+    [Fact]
     public void Completion_beyond_the_row_count_is_refused()
     {
         var e = Assert.Throws<InvalidOperationException>(() => Truncation.Complete(M.DenseOfColumnArrays([1.0, 0.0, 0.0]), 4));
