@@ -25,6 +25,22 @@ public static class UncertainMaterials
         return mean;
     }
 
+    /// <summary>The inflow faces' φ_in at ξ (E[ξ] when null) for the deterministic faces <paramref name="faces"/>: each
+    /// inflow face gets mean + Σ_k spread_k ξ_k (<see cref="UncertaintyOptions.Inflow"/>); the faces themselves when the
+    /// inflow is certain.</summary>
+    public static System.Collections.Immutable.ImmutableArray<Mesh.BoundaryFace> Faces(UncertaintyOptions u,
+        System.Collections.Immutable.ImmutableArray<Mesh.BoundaryFace> faces, IReadOnlyList<double>? xi)
+    {
+        if (!u.On(UncertainTarget.Inflow).Any()) return faces;
+        return [.. faces.Select(f =>
+        {
+            if (f.Kind != Mesh.BoundaryKind.Inflow) return f;
+            var (mean, spreads) = u.Inflow(f.InflowScalarFlux);
+            for (int k = 0; k < spreads.Length; k++) mean += spreads[k] * (xi?[k] ?? u.Parameters[k].Mean);
+            return f with { InflowScalarFlux = mean };
+        })];
+    }
+
     /// <summary>The material map at ξ (the means when null): the regions and boxes of <paramref name="map"/>.</summary>
     public static MaterialMap Map(UncertaintyOptions u, MaterialMap map, IReadOnlyList<double>? xi) => map with
     {
