@@ -17,14 +17,6 @@ public static class UncertainMaterials
         return new Material(Value(UncertainTarget.SigmaS), Value(UncertainTarget.SigmaA), Value(UncertainTarget.Source));
     }
 
-    /// <summary>The initial condition's amplitude mean + Σ_k spread_k ξ_k at ξ (E[ξ] when null); 1 without an uncertain amplitude.</summary>
-    public static double Amplitude(UncertaintyOptions u, IReadOnlyList<double>? xi)
-    {
-        var (mean, spreads) = u.Affine(UncertainTarget.InitialAmplitude, "background", default);
-        for (int k = 0; k < spreads.Length; k++) mean += spreads[k] * (xi?[k] ?? u.Parameters[k].Mean);
-        return mean;
-    }
-
     /// <summary>The inflow faces' φ_in at ξ (E[ξ] when null) for the deterministic faces <paramref name="faces"/>: each
     /// inflow face gets mean + Σ_k spread_k ξ_k (<see cref="UncertaintyOptions.Inflow"/>); the faces themselves when the
     /// inflow is certain.</summary>
