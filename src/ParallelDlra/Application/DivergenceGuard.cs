@@ -33,13 +33,15 @@ public sealed class DivergenceGuard
         var map = options.Material.Map;
         double qMax = map.Regions.Select(r => r.Material.Source).Append(map.Background.Source).Max();
         double inflow = 0;
-        for (int f = 0; f < grid.Faces.Length; f++)
+        // An uncertain inflow: the mean φ_in (the diagnostics' mass of stochastic Galerkin is the mean mass).
+        var faces = options.Uncertainty is { } u ? Uncertainty.UncertainMaterials.Faces(u, grid.Faces, null) : grid.Faces;
+        for (int f = 0; f < faces.Length; f++)
         {
-            if (grid.Faces[f].Kind != BoundaryKind.Inflow) continue;
+            if (faces[f].Kind != BoundaryKind.Inflow) continue;
             double area = 1;
             for (int d = 0; d < grid.Dimension; d++)
                 if (d != f / 2) area *= grid.Extent[d].Length;
-            inflow += grid.Faces[f].InflowScalarFlux * area;
+            inflow += faces[f].InflowScalarFlux * area;
         }
         _injectionRate = qMax * volume + inflow;
     }

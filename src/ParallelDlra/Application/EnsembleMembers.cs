@@ -49,9 +49,14 @@ public static class EnsembleMembers
 
     private static EnsembleMember Member(RunOptions o, int index, double[] xi, double weight)
     {
-        double amplitude = UncertainMaterials.Amplitude(o.Uncertainty!, xi);
-        var initial = amplitude == 1.0 ? o.Initial : o.Initial with { Mass = o.Initial.Mass * amplitude, Value = o.Initial.Value * amplitude };
-        var member = o with { Material = o.Material with { Map = UncertainMaterials.Map(o.Uncertainty!, o.Material.Map, xi) }, Initial = initial, Uncertainty = null };
+        var initial = o.Uncertainty!.InitialAt(o.Initial, xi);
+        var member = o with
+        {
+            Grid = o.Grid with { Faces = UncertainMaterials.Faces(o.Uncertainty!, o.Grid.Faces, xi) },
+            Material = o.Material with { Map = UncertainMaterials.Map(o.Uncertainty!, o.Material.Map, xi) },
+            Initial = initial,
+            Uncertainty = null,
+        };
         return new EnsembleMember(index, xi, weight, member);
     }
 }

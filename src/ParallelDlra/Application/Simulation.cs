@@ -62,7 +62,8 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         {
             // Stochastic Galerkin: angle ⊗ chaos, the mean material and the fluctuation terms (Uncertainty/).
             var sg = new Uncertainty.StochasticGalerkinTerms(sgOptions, basis);
-            var sgOperator = new KineticOperator(block, sg.Space, sg.MeanMaterials(o.Material.Map), o.Grid.Faces, o.Solver.Flux, o.Solver.SpaceOrder);
+            var sgOperator = new KineticOperator(block, sg.Space, sg.MeanMaterials(o.Material.Map), UncertainMaterials.Faces(sgOptions, o.Grid.Faces, null), o.Solver.Flux, o.Solver.SpaceOrder,
+                sg.InflowGhosts(o.Grid.Faces));
             sg.AddTo(sgOperator, o.Material.Map);
             return new Discretisation(grid, block, halo, sg.Space, sgOperator)
             {
@@ -145,7 +146,7 @@ public sealed class Simulation
         var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block);
         DivergenceGuard.CheckInitial(options, phi0, context.Comm);
         Solver = SolverFactory.Create(options, Discretisation, context, phi0);
-        Discretisation.StochasticGalerkin?.ApplyInitialAmplitude(Solver);
+        Discretisation.StochasticGalerkin?.ApplyInitialState(Solver, options.Initial, Discretisation.Block, context.Comm);
         Discretisation.Burgers?.ApplyInitialState(Solver);
         _filter = Uncertainty.ChaosFilter.For(Discretisation.Basis, options.Uncertainty);
         Description = new Output.RunDescription(options, context.Comm, context.RunId, Discretisation.Grid, Discretisation.Block,

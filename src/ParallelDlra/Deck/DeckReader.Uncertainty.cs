@@ -10,15 +10,17 @@ public static partial class DeckReader
 {
     private static readonly string[] UncertaintyKeys =
         ["method", "parameters", "degree", "index_set", "filter", "groups", "nodes", "samples", "seed", "sigma_s", "sigma_a", "source", "initial",
-         "shock", "left_state", "right_state"];
+         "inflow", "initial_center", "initial_width", "shock", "left_state", "right_state"];
     private static readonly string[] ParameterKeys = ["distribution", "min", "max", "mean", "std"];
-    private static readonly string[] InputKeys = ["mean", "spread", "parameter", "region"];
+    private static readonly string[] InputKeys = ["mean", "spread", "parameter", "region", "axis"];
+    private static readonly string[] AxisWords = ["x", "y", "z"];
     private static readonly string[] FilterKeys = ["strength"];
 
     /// <summary>Largest chaos degree per parameter.</summary>
     public const int MaxChaosDegree = 40;
 
-    private static UncertaintyOptions? ReadUncertainty(Section root, MaterialOptions material, ProblemModel model = ProblemModel.Kinetic)
+    private static UncertaintyOptions? ReadUncertainty(Section root, MaterialOptions material, ProblemModel model = ProblemModel.Kinetic,
+        Mesh.GridOptions? grid = null, InitialConditionOptions? initial = null)
     {
         if (root.Optional("uncertainty") is null) return null;
         var s = root.Sub("uncertainty", UncertaintyKeys);
@@ -62,16 +64,22 @@ public static partial class DeckReader
             if (riemann != (model == ProblemModel.Burgers))
                 throw v.Error(riemann ? "is given but problem.model is not burgers" : "is not used by problem.model: burgers",
                     riemann ? "shock, left_state and right_state with problem.model: burgers" : "shock, left_state and right_state (the Riemann data) with problem.model: burgers");
+            if (target == UncertainTarget.Inflow && grid is not null && !grid.Faces.Any(f => f.Kind == Mesh.BoundaryKind.Inflow))
+                throw v.Error("is given but no face of grid.boundary is inflow", "an inflow face in grid.boundary (e.g. x_min: inflow) for an uncertain inflow");
+            if (target is UncertainTarget.InitialCenter or UncertainTarget.InitialWidth && initial is { Kind: not InitialKind.Gaussian })
+                throw v.Error("is given but initial.type is not gaussian", "initial_center and initial_width with initial.type: gaussian");
             var entries = v.Node is YamlDotNet.RepresentationModel.YamlSequenceNode ? v.List("a list of {mean, spread, parameter, region}", 1) : [v];
             foreach (var e in entries)
             {
-                var (input, spreadValue) = ReadInput(e, target, parameters.Length, material.Map);
+                var (input, spreadValue) = ReadInput(e, target, parameters.Length, material.Map, grid?.Dimension ?? 3);
                 inputs.Add(input);
                 where.Add(spreadValue);
             }
         }
         var options = new UncertaintyOptions(method, parameters, inputs.ToImmutable(), degree, set, strength, groups, nodes, samples, seed);
         CheckNonNegative(options, material.Map, where);
+        CheckInflow(options, grid, where);
+        CheckWidth(options, initial, where);
         return options;
     }
 
@@ -102,9 +110,21 @@ public static partial class DeckReader
         return new ParameterOptions(kind, mean, std);
     }
 
-    private static (UncertainInput Input, Value Spread) ReadInput(Value v, UncertainTarget target, int parameterCount, MaterialMap map)
+    private static (UncertainInput Input, Value Spread) ReadInput(Value v, UncertainTarget target, int parameterCount, MaterialMap map, int dimension = 3)
     {
         var m = v.Map(InputKeys);
+        bool shape = target is UncertainTarget.InitialCenter or UncertainTarget.InitialWidth;
+        if (shape && m.Optional("mean") is { } meanValue)
+            throw meanValue.Error("is given for the initial condition's shape", "no mean: the mean is initial.center (initial_center) or initial.sigma (initial_width)");
+        int axis = 0;
+        if (m.Optional("axis") is { } axisValue)
+        {
+            if (target != UncertainTarget.InitialCenter)
+                throw axisValue.Error("is given but only initial_center has an axis", "axis only in initial_center");
+            string[] axes = AxisWords[..dimension];
+            string allowed = "an axis of the grid: " + string.Join(" | ", axes);
+            axis = Array.IndexOf(axes, axisValue.Text(allowed, a => axes.Contains(a) ? null : "is not an axis of the grid"));
+        }
         double? mean = m.Optional("mean")?.Double("a number >= 0", x => x >= 0 ? null : "is negative");
         bool riemann = target is UncertainTarget.Shock or UncertainTarget.LeftState or UncertainTarget.RightState;
         var spreadValue = riemann ? m.Optional("spread") ?? v : m.Required("spread", "a number");   // Riemann data: 0 by default
@@ -116,13 +136,17 @@ public static partial class DeckReader
         {
             if (target == UncertainTarget.InitialAmplitude)
                 throw r.Error("is given for the initial condition's amplitude", "no region: the amplitude multiplies the whole initial condition");
+            if (shape)
+                throw r.Error("is given for the initial condition's shape", "no region: the Gaussian is one function of the whole domain");
+            if (target == UncertainTarget.Inflow)
+                throw r.Error("is given for the inflow", "no region: φ_in is the same on every inflow face of grid.boundary");
             if (riemann)
                 throw r.Error("is given for Riemann data", "no region: the shock and the states are the same in the whole domain");
             var names = map.Regions.Select(x => x.Name).Append("background").Distinct().ToArray();
             string allowed = "a region of the material map: " + string.Join(", ", names);
             region = r.Text(allowed, n => names.Contains(n) ? null : "is not a region of the material map");
         }
-        return (new UncertainInput(target, region, mean, spread, parameter), spreadValue);
+        return (new UncertainInput(target, region, mean, spread, parameter, axis), spreadValue);
     }
 
     /// <summary>A spread that makes σ_s, σ_a or Q negative for some ξ in the support is an input error (a normal
@@ -134,6 +158,7 @@ public static partial class DeckReader
         foreach (var (key, target) in UncertaintyWords.Targets)
         foreach (var (name, material) in classes)
         {
+            if (target is UncertainTarget.Inflow or UncertainTarget.InitialCenter or UncertainTarget.InitialWidth) continue;   // not materials: CheckInflow, CheckWidth
             var (mean, spreads) = u.Affine(target, name, material);
             double lowest = mean;
             for (int k = 0; k < spreads.Length; k++)
@@ -148,5 +173,45 @@ public static partial class DeckReader
                 $"makes {key} negative in {(name == "background" ? "the background" : $"region {name}")} for some ξ (smallest value {lowest.ToString("G6", CultureInfo.InvariantCulture)})",
                 "a spread with mean + spread·ξ >= 0 over the parameter's range (uniform parameters only: a normal parameter is unbounded)");
         }
+    }
+
+    /// <summary>An uncertain inflow φ_in(ξ) = mean + Σ_k spread_k ξ_k that becomes negative for some ξ in the support is
+    /// an input error (a normal parameter may not drive it at all).</summary>
+    private static void CheckInflow(UncertaintyOptions u, Mesh.GridOptions? grid, List<Value> where)
+    {
+        if (!u.On(UncertainTarget.Inflow).Any()) return;
+        double gridInflow = grid?.Faces.Where(f => f.Kind == Mesh.BoundaryKind.Inflow).Select(f => f.InflowScalarFlux).DefaultIfEmpty(1.0).First() ?? 1.0;
+        var (mean, spreads) = u.Inflow(gridInflow);
+        double lowest = mean;
+        for (int k = 0; k < spreads.Length; k++)
+        {
+            if (spreads[k] == 0.0) continue;
+            var p = u.Parameters[k];
+            lowest += p.Distribution == ParameterDistribution.Normal ? double.NegativeInfinity : Math.Min(spreads[k] * p.A, spreads[k] * p.B);
+        }
+        if (lowest >= -1e-14 * Math.Max(1.0, Math.Abs(mean))) return;
+        int at = u.Inputs.Select((input, i) => (input, i)).Last(x => x.input.Target == UncertainTarget.Inflow).i;
+        throw where[at].Error(
+            $"makes the inflow φ_in negative for some ξ (smallest value {lowest.ToString("G6", CultureInfo.InvariantCulture)})",
+            "a spread with mean + spread·ξ >= 0 over the parameter's range (uniform parameters only: a normal parameter is unbounded)");
+    }
+
+    /// <summary>An uncertain width σ(ξ) = σ + Σ_k spread_k ξ_k must stay positive on the whole support: a uniform parameter's
+    /// interval; a normal parameter, unbounded, would make σ ≤ 0 with positive probability and may not drive it.</summary>
+    private static void CheckWidth(UncertaintyOptions u, InitialConditionOptions? initial, List<Value> where)
+    {
+        if (!u.On(UncertainTarget.InitialWidth).Any()) return;
+        double sigma = initial?.Sigma ?? 1.0, lowest = sigma;
+        foreach (var input in u.On(UncertainTarget.InitialWidth))
+        {
+            var p = u.Parameters[input.Parameter];
+            lowest += p.Distribution == ParameterDistribution.Normal ? (input.Spread == 0.0 ? 0.0 : double.NegativeInfinity)
+                : Math.Min(input.Spread * p.A, input.Spread * p.B);
+        }
+        if (lowest > 0.0) return;
+        int at = u.Inputs.Select((input, i) => (input, i)).Last(x => x.input.Target == UncertainTarget.InitialWidth).i;
+        throw where[at].Error(
+            $"makes the initial width σ = initial.sigma + spread·ξ <= 0 for some ξ (smallest value {lowest.ToString("G6", CultureInfo.InvariantCulture)})",
+            "a spread with initial.sigma + spread·ξ > 0 over the parameter's range (uniform parameters only: a normal parameter is unbounded, so σ would be <= 0 with positive probability)");
     }
 }

@@ -68,7 +68,7 @@ public static partial class DeckReader
             ReadOutput(root.Sub("output", OutputKeys), problem.Name),
             ReadCompute(root.Sub("compute", ComputeKeys)));
         if (root.Optional("reaction") is not null) options = options with { Reaction = ReadReaction(root.Sub("reaction", ReactionKeys), grid.Dimension, options.Angular.Order) };
-        options = options with { Uncertainty = ReadUncertainty(root, options.Material, problem.Model) };
+        options = options with { Uncertainty = ReadUncertainty(root, options.Material, problem.Model, options.Grid, options.Initial) };
         // The statistics of stochastic Galerkin read φ's chaos modes as coefficients of the angular space (P_N's isotropic
         // moment); S_N's density is a weighted sum of ordinates. An ensemble (collocation, Monte Carlo) runs S_N members.
         if (options.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin } && options.Angular.Method != AngularMethod.Pn)

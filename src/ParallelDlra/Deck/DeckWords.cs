@@ -87,7 +87,8 @@ internal static class UncertaintyWords
     public static readonly (string Word, ChaosIndexSet Value)[] IndexSet = [("tensor", ChaosIndexSet.Tensor), ("total_degree", ChaosIndexSet.TotalDegree)];
 
     public static readonly (string Key, UncertainTarget Value)[] Targets =
-        [("sigma_s", UncertainTarget.SigmaS), ("sigma_a", UncertainTarget.SigmaA), ("source", UncertainTarget.Source), ("initial", UncertainTarget.InitialAmplitude)];
+        [("sigma_s", UncertainTarget.SigmaS), ("sigma_a", UncertainTarget.SigmaA), ("source", UncertainTarget.Source), ("initial", UncertainTarget.InitialAmplitude),
+         ("inflow", UncertainTarget.Inflow), ("initial_center", UncertainTarget.InitialCenter), ("initial_width", UncertainTarget.InitialWidth)];
 
     /// <summary>The uncertain Riemann data of <c>problem.model: burgers</c>.</summary>
     public static readonly (string Key, UncertainTarget Value)[] RiemannTargets =

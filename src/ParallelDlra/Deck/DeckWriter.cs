@@ -145,6 +145,7 @@ public static class DeckWriter
                 {
                     i.Mean is double m ? $"mean: {Num(m)}" : null, $"spread: {Num(i.Spread)}", $"parameter: {i.Parameter}",
                     i.Region is { } r ? $"region: {Quote(r)}" : null,
+                    i.Target == UncertainTarget.InitialCenter ? $"axis: {"xyz"[i.Axis]}" : null,
                 }.Where(x => x is not null)) + "}");
         }
     }

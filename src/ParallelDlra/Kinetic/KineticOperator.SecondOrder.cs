@@ -76,8 +76,7 @@ public sealed partial class KineticOperator
                 case BoundaryKind.Inflow:
                 {
                     // Both ghost layers hold g0 ι: sources (g1 + g2) ι g0 on layer 1 and g2 ι g0 on layer 2.
-                    double g0 = faces[f].InflowScalarFlux / isotropic.Norm;
-                    var iota = isotropic.Direction;
+                    var (g0, iota) = InflowGhost(f, faces[f], isotropic);
                     var first = VelocitySpaces.ColumnCombination(g1 + g2, iota) * g0;
                     var second = VelocitySpaces.ColumnCombination(g2, iota) * g0;
                     var indicator1 = Indicator(n, layer1);

@@ -37,9 +37,20 @@ public sealed partial class KineticOperator
     private readonly List<KroneckerTerm> _terms = [];
     private readonly List<SourceTerm> _sources = [];
     private readonly List<FaceOutflow> _outflows = [];
+    private readonly IReadOnlyList<double[]?>? _inflowGhosts;
 
-    public KineticOperator(GridBlock block, IVelocitySpace basis, MaterialMap materials, IReadOnlyList<BoundaryFace> faces, FluxKind flux, int spaceOrder = 1)
+    /// <summary>The ghost state of inflow face <paramref name="f"/> as a scale times a direction: (φ_in / norm, ι), or
+    /// (1, the given coefficients).</summary>
+    private (double G0, double[] Direction) InflowGhost(int f, BoundaryFace face, IsotropicState isotropic)
+        => _inflowGhosts?[f] is { } ghost ? (1.0, ghost) : (face.InflowScalarFlux / isotropic.Norm, isotropic.Direction);
+
+    // inflowGhosts: per face, the coefficients of the ghost state of an inflow face in place of (φ_in / norm) ι (null
+    // entries, or null: the isotropic inflow of the face). Stochastic Galerkin gives the chaos coefficients of an
+    // uncertain φ_in(ξ) this way (StochasticGalerkinTerms.InflowGhosts).
+    public KineticOperator(GridBlock block, IVelocitySpace basis, MaterialMap materials, IReadOnlyList<BoundaryFace> faces, FluxKind flux, int spaceOrder = 1,
+        IReadOnlyList<double[]?>? inflowGhosts = null)
     {
+        _inflowGhosts = inflowGhosts;
         if (basis.Dimension != block.Dimension) throw new ArgumentException("angular basis and grid have different dimensions");
         if (spaceOrder is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(spaceOrder), spaceOrder, "the spatial order is 1 or 2");
         Block = block;
@@ -99,8 +110,7 @@ public sealed partial class KineticOperator
                     case BoundaryKind.Inflow:
                     {
                         // g = g0 ι on the face (ι the isotropic direction): a source G g on its cells.
-                        double g0 = faces[f].InflowScalarFlux / isotropic.Norm;
-                        var iota = isotropic.Direction;
+                        var (g0, iota) = InflowGhost(f, faces[f], isotropic);
                         var ghostSource = (VelocitySpaces.ColumnCombination(a, iota) * (-0.5 * s / h) + VelocitySpaces.ColumnCombination(diffusion, iota) * (0.5 / h)) * g0;
                         var indicator = Indicator(n, cells);
                         _sources.Add(new($"inflow {FaceName(f)}", ghostSource.ToArray(), _ => indicator, false, Boundary: true));

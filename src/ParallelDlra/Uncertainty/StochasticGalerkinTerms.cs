@@ -119,6 +119,103 @@ public sealed class StochasticGalerkinTerms
         }
     }
 
+    /// <summary>The ghost states of the inflow faces for an uncertain inflow φ_in(ξ) = m + Σ_k s_k ξ_k
+    /// (<c>uncertainty.inflow</c>), else null (the faces' own isotropic inflow): per inflow face (ι ⊗ a)/norm with the
+    /// chaos coefficients a of φ_in, a_0 = m + Σ_k s_k E ξ_k and a_{e_k} = s_k c_k. The fluctuation ξ_k − E ξ_k is
+    /// c_k p_{e_k}: for ξ uniform on [A, B], ξ − E ξ = ((B − A)/2) ζ with ζ uniform on [−1, 1] and the orthonormal
+    /// Legendre p_1(ζ) = √3 ζ, so c = (B − A)/(2√3); for ξ normal N(μ, σ²), ξ − μ = σ He_1 and c = σ
+    /// (<see cref="ChaosBasis.FluctuationCoefficients"/>). The transport of the ghost state is B ⊗ I, linear in it, so
+    /// each chaos mode of the inflow drives its own mode: an exact Galerkin projection, no quadrature in ξ.</summary>
+    public IReadOnlyList<double[]?>? InflowGhosts(IReadOnlyList<BoundaryFace> faces)
+    {
+        if (!_u.On(UncertainTarget.Inflow).Any()) return null;
+        var angle = Space.Angle.Isotropic;
+        var ghosts = new double[]?[faces.Count];
+        for (int f = 0; f < faces.Count; f++)
+        {
+            if (faces[f].Kind != BoundaryKind.Inflow) continue;
+            var (mean, spreads) = _u.Inflow(faces[f].InflowScalarFlux);
+            var a = new double[Chaos.Count];
+            a[0] = mean;
+            for (int k = 0; k < spreads.Length; k++)
+            {
+                a[0] += spreads[k] * _u.Parameters[k].Mean;
+                var c = Chaos.FluctuationCoefficients(k);
+                for (int j = 0; j < a.Length; j++) a[j] += spreads[k] * c[j];
+            }
+            var ghost = StochasticGalerkinSpace.Kron(angle.Direction, a);
+            for (int i = 0; i < ghost.Length; i++) ghost[i] /= angle.Norm;
+            ghosts[f] = ghost;
+        }
+        return ghosts;
+    }
+
+    /// <summary>Gauss points per parameter of the projection of an uncertain Gaussian initial condition: 2(n + 1) + 8 for
+    /// chaos degree n (at most 64). The Q-point rule is exact for polynomials of degree ≤ 2Q − 1, so the coefficient of
+    /// p_j (j ≤ n) is polluted only by the chaos coefficients of u0(x; ·) beyond degree 2Q − 1 − n = 3n + 19 + … ≥ n + 20:
+    /// for the Gaussian family, entire in ξ, these decay faster than geometrically, so the aliasing lies ≥ 20 degrees
+    /// deeper in that decay than the truncation error of the degree-n chaos itself.</summary>
+    public static int ShapePoints(int degree) => Math.Min(64, 2 * (degree + 1) + 8);
+
+    /// <summary>The initial state of the deck's <paramref name="ic"/> in chaos space. With an uncertain centre or width the
+    /// Gaussian is not affine in ξ: its chaos coefficients φ̂_α(x) = Σ_q w_q p_α(ζ_q) φ0(x; ξ_q) (tensor Gauss rule of
+    /// <see cref="ShapePoints"/> nodes over the parameters that drive the initial condition; a mode that involves another
+    /// parameter is zero) give u0 = Σ_α φ̂_α ⊗ (ι ⊗ e_α)/norm, rank ≤ n_ξ, put into the solver by
+    /// <see cref="ChaosInitialState"/> (the amplitude, if uncertain too, is part of φ0(x; ξ_q)). Otherwise the affine
+    /// amplitude (<see cref="ApplyInitialAmplitude"/>). Collective.</summary>
+    public void ApplyInitialState(Solvers.ISolver solver, InitialConditionOptions ic, GridBlock block, Parallel.ICommunicator comm)
+    {
+        if (!_u.UncertainShape)
+        {
+            ApplyInitialAmplitude(solver);
+            return;
+        }
+        int p = Chaos.Parameters.Count, nx = Chaos.Count, n = block.Count;
+        var driving = _u.Inputs.Where(i => i.Target is UncertainTarget.InitialCenter or UncertainTarget.InitialWidth or UncertainTarget.InitialAmplitude)
+            .Select(i => i.Parameter).Distinct().Order().ToArray();
+        int points = ShapePoints(Chaos.Degree);
+        var rules = driving.Select(k => OrthonormalPolynomials.GaussRule(Chaos.Parameters[k].Family, points)).ToArray();
+        var a = new double[n * nx];
+        var digit = new int[driving.Length];
+        var xi = Chaos.Parameters.Select(par => par.Mean).ToArray();
+        var poly = driving.Select(_ => new double[Chaos.Degree + 1]).ToArray();
+        long total = (long)Math.Pow(points, driving.Length);
+        for (long q = 0; q < total; q++)
+        {
+            long rest = q;
+            double w = 1.0;
+            for (int d = driving.Length - 1; d >= 0; d--) { digit[d] = (int)(rest % points); rest /= points; }
+            for (int d = 0; d < driving.Length; d++)
+            {
+                double zeta = rules[d].Nodes[digit[d]];
+                w *= rules[d].Weights[digit[d]];
+                xi[driving[d]] = Chaos.Parameters[driving[d]].At(zeta);
+                OrthonormalPolynomials.Evaluate(Chaos.Parameters[driving[d]].Family, Chaos.Degree, zeta, poly[d]);
+            }
+            var phi = InitialCondition.ScalarFlux(_u.InitialAt(ic, xi), block);
+            for (int j = 0; j < nx; j++)
+            {
+                var alpha = Chaos.Indices[j];
+                double c = w;
+                for (int k = 0; k < p; k++)
+                {
+                    int at = Array.IndexOf(driving, k);
+                    c *= at < 0 ? (alpha[k] == 0 ? 1.0 : 0.0) : poly[at][alpha[k]];
+                }
+                if (c == 0.0) continue;
+                for (int i = 0; i < n; i++) a[j * n + i] += c * phi[i];
+            }
+        }
+        var iota = Space.Angle.Isotropic;
+        var b = Matrix<double>.Build.Dense(Space.Count, nx);
+        for (int s = 0; s < Space.Angle.Count; s++)
+        {
+            if (iota.Direction[s] == 0.0) continue;
+            for (int j = 0; j < nx; j++) b[Space.Index(s, j), j] = iota.Direction[s] / iota.Norm;
+        }
+        ChaosInitialState.Apply(solver, a, b, nx, n, Space.Mass.Direction, comm, block.Grid.CellVolume, reorthonormalise: true);
+    }
+
     /// <summary>An uncertain amplitude of the initial condition, φ0(x)·a(ξ) with a(ξ) = ā + Σ_k s_k ξ_k: the deterministic
     /// initial state u0 = φ0 ⊗ (ι ⊗ e_0) becomes φ0 ⊗ (ι ⊗ a) with the chaos coefficients a_0 = ā + Σ_k s_k E ξ_k and
     /// a_{e_k} = s_k E[(ξ_k − Eξ_k) p_{e_k}]: u0 ← u0 (I ⊗ M), M = e_0 aᵀ + Σ_{j≥1} e_j e_jᵀ (<see cref="ChaosTransform"/>).

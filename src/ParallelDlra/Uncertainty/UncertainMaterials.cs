@@ -17,12 +17,20 @@ public static class UncertainMaterials
         return new Material(Value(UncertainTarget.SigmaS), Value(UncertainTarget.SigmaA), Value(UncertainTarget.Source));
     }
 
-    /// <summary>The initial condition's amplitude mean + Σ_k spread_k ξ_k at ξ (E[ξ] when null); 1 without an uncertain amplitude.</summary>
-    public static double Amplitude(UncertaintyOptions u, IReadOnlyList<double>? xi)
+    /// <summary>The inflow faces' φ_in at ξ (E[ξ] when null) for the deterministic faces <paramref name="faces"/>: each
+    /// inflow face gets mean + Σ_k spread_k ξ_k (<see cref="UncertaintyOptions.Inflow"/>); the faces themselves when the
+    /// inflow is certain.</summary>
+    public static System.Collections.Immutable.ImmutableArray<Mesh.BoundaryFace> Faces(UncertaintyOptions u,
+        System.Collections.Immutable.ImmutableArray<Mesh.BoundaryFace> faces, IReadOnlyList<double>? xi)
     {
-        var (mean, spreads) = u.Affine(UncertainTarget.InitialAmplitude, "background", default);
-        for (int k = 0; k < spreads.Length; k++) mean += spreads[k] * (xi?[k] ?? u.Parameters[k].Mean);
-        return mean;
+        if (!u.On(UncertainTarget.Inflow).Any()) return faces;
+        return [.. faces.Select(f =>
+        {
+            if (f.Kind != Mesh.BoundaryKind.Inflow) return f;
+            var (mean, spreads) = u.Inflow(f.InflowScalarFlux);
+            for (int k = 0; k < spreads.Length; k++) mean += spreads[k] * (xi?[k] ?? u.Parameters[k].Mean);
+            return f with { InflowScalarFlux = mean };
+        })];
     }
 
     /// <summary>The material map at ξ (the means when null): the regions and boxes of <paramref name="map"/>.</summary>

@@ -10,8 +10,10 @@ public enum UncertaintyMethod { StochasticGalerkin, Collocation, MonteCarlo }
 public enum ParameterDistribution { Uniform, Normal }
 
 /// <summary>Which input an uncertain dependence acts on.</summary>
-/// <remarks>Shock, LeftState, RightState: the Riemann data x_s, u_L, u_R of <c>problem.model: burgers</c>.</remarks>
-public enum UncertainTarget { SigmaS, SigmaA, Source, InitialAmplitude, Shock, LeftState, RightState }
+/// <remarks>Shock, LeftState, RightState: the Riemann data x_s, u_L, u_R of <c>problem.model: burgers</c>. Inflow: the
+/// isotropic scalar flux φ_in of the grid's inflow faces (<c>grid.inflow_phi</c>). InitialCenter, InitialWidth: the
+/// Gaussian initial condition's centre along an axis and its width σ.</remarks>
+public enum UncertainTarget { SigmaS, SigmaA, Source, InitialAmplitude, Shock, LeftState, RightState, Inflow, InitialCenter, InitialWidth }
 
 /// <summary>Which chaos polynomials: all degrees ≤ n per parameter, or total degree ≤ n.</summary>
 public enum ChaosIndexSet { Tensor, TotalDegree }
@@ -26,8 +28,8 @@ public readonly record struct ParameterOptions(ParameterDistribution Distributio
 /// <summary>An affine dependence of one input on one parameter (deck <c>uncertainty.sigma_s</c>, <c>sigma_a</c>,
 /// <c>source</c>): value(x, ξ) = Mean + Spread · ξ_Parameter in the cells of <see cref="Region"/> (all cells when
 /// null; "background" names the material map's background). <see cref="Mean"/> null keeps the material's value there.
-/// Several entries on the same cells add their spreads.</summary>
-public sealed record UncertainInput(UncertainTarget Target, string? Region, double? Mean, double Spread, int Parameter);
+/// Several entries on the same cells add their spreads. <see cref="Axis"/>: the axis of an uncertain initial centre.</summary>
+public sealed record UncertainInput(UncertainTarget Target, string? Region, double? Mean, double Spread, int Parameter, int Axis = 0);
 
 /// <summary>deck key <c>uncertainty</c>: the random parameters, the uncertain inputs and how the uncertainty is
 /// propagated. SG: chaos of <see cref="Degree"/> (per parameter, or total with <see cref="IndexSet"/>), filtered
@@ -85,6 +87,39 @@ public sealed record UncertaintyOptions(
             spreads[input.Parameter] += input.Spread;
         }
         return (mean, spreads);
+    }
+
+    /// <summary>The inflow φ_in(ξ) = mean + Σ_k spread_k ξ_k of every inflow face: the last given mean (else the grid's
+    /// <paramref name="gridInflow"/>, <c>grid.inflow_phi</c>) and the spreads summed per parameter.</summary>
+    public (double Mean, double[] Spreads) Inflow(double gridInflow)
+    {
+        double mean = gridInflow;
+        var spreads = new double[Parameters.Length];
+        foreach (var input in On(UncertainTarget.Inflow))
+        {
+            if (input.Mean is double m) mean = m;
+            spreads[input.Parameter] += input.Spread;
+        }
+        return (mean, spreads);
+    }
+
+    /// <summary>Whether the Gaussian initial condition's centre or width depends on ξ (not affine in the state: the SG initial
+    /// state is projected by quadrature, <see cref="StochasticGalerkinTerms.ApplyInitialState"/>).</summary>
+    public bool UncertainShape => On(UncertainTarget.InitialCenter).Any() || On(UncertainTarget.InitialWidth).Any();
+
+    /// <summary>The deterministic initial condition at ξ (E[ξ] when null): the amplitude, the centre c_d + Σ s_k ξ_k along
+    /// each given axis and the width σ + Σ s_k ξ_k.</summary>
+    public InitialConditionOptions InitialAt(InitialConditionOptions ic, IReadOnlyList<double>? xi)
+    {
+        double X(int k) => xi?[k] ?? Parameters[k].Mean;
+        var (amplitude, aSpreads) = Affine(UncertainTarget.InitialAmplitude, "background", default);
+        for (int k = 0; k < aSpreads.Length; k++) amplitude += aSpreads[k] * X(k);
+        var center = ic.Center.ToArray();
+        double sigma = ic.Sigma;
+        foreach (var input in On(UncertainTarget.InitialCenter)) center[input.Axis] += input.Spread * X(input.Parameter);
+        foreach (var input in On(UncertainTarget.InitialWidth)) sigma += input.Spread * X(input.Parameter);
+        if (amplitude == 1.0 && !UncertainShape) return ic;
+        return ic with { Mass = ic.Mass * amplitude, Value = ic.Value * amplitude, Center = [.. center], Sigma = sigma };
     }
 
     /// <summary>The inputs acting on <paramref name="target"/>.</summary>

@@ -107,4 +107,91 @@ public class UncertaintyDeckTests
         var again = DeckReader.Parse(DeckWriter.ToYaml(o), "again.yaml", ".", []);
         Assert.Equal(o, again);
     }
+
+    private const string InflowBase = "problem:\n  name: t\ngrid:\n  cells: [10]\n  extent: [[0, 1]]\n  boundary: {x_min: inflow, x_max: vacuum}\n  inflow_phi: 2\n" +
+                                      "angular:\n  order: 3\nmaterial:\n  sigma_s: 1\ntime:\n  end: 1\n";
+
+    public static TheoryData<string, string, string, string[]> InflowCases() => new()
+    {
+        { "no inflow face", Base, "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  inflow: {spread: 0.1}\n",
+            ["uncertainty.inflow", "no face of grid.boundary is inflow"] },
+        { "spread makes the inflow negative", InflowBase, "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  inflow: {spread: 2.5}\n",
+            ["uncertainty.inflow.spread = 2.5 makes the inflow φ_in negative", "smallest value -0.5"] },
+        { "a normal parameter on the inflow", InflowBase, "uncertainty:\n  parameters: [{distribution: normal, mean: 0, std: 1}]\n  inflow: {spread: 0.1}\n",
+            ["uncertainty.inflow.spread = 0.1 makes the inflow φ_in negative", "a normal parameter is unbounded"] },
+        { "inflow parameter out of range", InflowBase, "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  inflow: {spread: 0.1, parameter: 2}\n",
+            ["uncertainty.inflow.parameter = 2 does not name a parameter", "0 <= parameter < 1"] },
+        { "inflow with a region", InflowBase, "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  inflow: {spread: 0.1, region: background}\n",
+            ["uncertainty.inflow.region = background is given for the inflow"] },
+        { "negative inflow mean", InflowBase, "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  inflow: {mean: -1, spread: 0.1}\n",
+            ["uncertainty.inflow.mean = -1 is negative"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(InflowCases))]
+    public void A_bad_uncertain_inflow_gives_exit_2_naming_the_key(string name, string deckBase, string section, string[] expected)
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = Invoke("check", dir.Write("deck.yaml", deckBase + section));
+        string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(code == 2, $"{name}: exit {code}, stdout {stdout}, stderr {stderr}");
+        Assert.Single(lines);
+        foreach (var e in expected) Assert.True(lines[0].Contains(e, StringComparison.Ordinal), $"{name}: '{lines[0]}' lacks '{e}'");
+    }
+
+    [Fact]
+    public void An_uncertain_inflow_reads_and_round_trips()
+    {
+        var o = DeckReader.Parse(InflowBase + "uncertainty:\n  parameters: [{distribution: uniform, min: 0, max: 2}]\n  inflow: {mean: 3, spread: -1}\n", "deck.yaml", ".", []);
+        var (mean, spreads) = o.Uncertainty!.Inflow(o.Grid.Faces[0].InflowScalarFlux);
+        Assert.Equal(3.0, mean);
+        Assert.Equal([-1.0], spreads);
+        Assert.Equal(2.0, o.Grid.Faces[0].InflowScalarFlux);   // grid.inflow_phi is kept; the section's mean replaces it in the run
+        var again = DeckReader.Parse(DeckWriter.ToYaml(o), "again.yaml", ".", []);
+        Assert.Equal(o, again);
+    }
+
+    private const string PulseBase = "problem:\n  name: t\ngrid:\n  cells: [10]\n  extent: [[-1, 1]]\nangular:\n  order: 3\nmaterial:\n  sigma_s: 1\n" +
+                                     "initial: {type: gaussian, sigma: 0.2}\ntime:\n  end: 1\n";
+
+    public static TheoryData<string, string, string, string[]> ShapeCases() => new()
+    {
+        { "width <= 0 on the support", PulseBase, "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  initial_width: {spread: 0.2}\n",
+            ["uncertainty.initial_width.spread = 0.2 makes the initial width σ = initial.sigma + spread·ξ <= 0 for some ξ", "smallest value 0"] },
+        { "width driven by a normal parameter", PulseBase, "uncertainty:\n  parameters: [{distribution: normal, mean: 0, std: 0.01}]\n  initial_width: {spread: 0.1}\n",
+            ["uncertainty.initial_width.spread = 0.1 makes the initial width", "a normal parameter is unbounded"] },
+        { "unknown axis", PulseBase, "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  initial_center: {spread: 0.1, axis: y}\n",
+            ["uncertainty.initial_center.axis = y is not an axis of the grid", "x"] },
+        { "centre parameter out of range", PulseBase, "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  initial_center: {spread: 0.1, parameter: 1}\n",
+            ["uncertainty.initial_center.parameter = 1 does not name a parameter", "0 <= parameter < 1"] },
+        { "width parameter out of range", PulseBase, "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  initial_width: {spread: 0.1, parameter: -1}\n",
+            ["uncertainty.initial_width.parameter = -1 does not name a parameter"] },
+        { "axis on the width", PulseBase, "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  initial_width: {spread: 0.1, axis: x}\n",
+            ["uncertainty.initial_width.axis = x is given but only initial_center has an axis"] },
+        { "a mean for the centre", PulseBase, "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  initial_center: {mean: 0.3, spread: 0.1}\n",
+            ["uncertainty.initial_center.mean = 0.3 is given for the initial condition's shape", "initial.center"] },
+        { "not a Gaussian", Base, "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  initial_center: {spread: 0.1}\n",
+            ["uncertainty.initial_center", "initial.type is not gaussian"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ShapeCases))]
+    public void A_bad_uncertain_centre_or_width_gives_exit_2_naming_the_key(string name, string deckBase, string section, string[] expected)
+        => A_bad_uncertain_inflow_gives_exit_2_naming_the_key(name, deckBase, section, expected);
+
+    [Fact]
+    public void An_uncertain_centre_and_width_read_and_round_trip()
+    {
+        var o = DeckReader.Parse(PulseBase.Replace("cells: [10]\n  extent: [[-1, 1]]", "cells: [10, 10]\n  extent: [[-1, 1], [-1, 1]]") +
+            "uncertainty:\n  parameters: [{distribution: uniform, min: 0, max: 2}, {distribution: normal, mean: 0, std: 1}]\n" +
+            "  initial_center: [{spread: 0.1, axis: y, parameter: 1}, {spread: -0.05}]\n  initial_width: {spread: 0.05}\n", "deck.yaml", ".", []);
+        var u = o.Uncertainty!;
+        Assert.Equal([new UncertainInput(UncertainTarget.InitialCenter, null, null, 0.1, 1, 1), new UncertainInput(UncertainTarget.InitialCenter, null, null, -0.05, 0, 0)],
+            u.On(UncertainTarget.InitialCenter).ToArray());
+        var at = u.InitialAt(o.Initial, [2.0, -1.0]);
+        Assert.Equal([-0.1, -0.1], at.Center.ToArray());
+        Assert.Equal(0.3, at.Sigma, 15);
+        var again = DeckReader.Parse(DeckWriter.ToYaml(o), "again.yaml", ".", []);
+        Assert.Equal(o, again);
+    }
 }
