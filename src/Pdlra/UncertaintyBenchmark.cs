@@ -25,7 +25,9 @@ public static class UncertaintyBenchmark
     /// <summary>The deck of one run: the uncertain line source of <c>jobs/linesource_uq.yaml</c> at the given size.</summary>
     public static string Deck(int cells, int order, int degree, string method, string solver, int nodes, string output)
     {
-        int moments = (order + 1) * (order + 2) / 2;   // of one member (P_N in 2D); SG has (degree + 1) times as many
+        // the size of the small side: P_N in 2D for a member, times the degree + 1 chaos modes for SG (rank and floor as in
+        // jobs/linesource_uq.yaml where they fit)
+        int moments = (order + 1) * (order + 2) / 2 * (method == "stochastic_galerkin" ? degree + 1 : 1);
         return string.Create(Inv, $$"""
         problem: {name: bench_uq, description: "uncertain line source, sigma_s = 1 + 0.5 xi"}
         grid: {cells: [{{cells}}, {{cells}}], extent: [[-1.5, 1.5], [-1.5, 1.5]], boundary: vacuum}
