@@ -139,34 +139,9 @@ public sealed class QuadratureReactionProblem : IKineticProblem
     }
 
     /// <summary>The row blocks of <paramref name="m"/> (r × ·) that belong to the parts, in order.</summary>
-    private static Matrix<double>[] Split(Matrix<double> m, IReadOnlyList<Block> parts)
-    {
-        var result = new Matrix<double>[parts.Count];
-        int start = 0;
-        for (int p = 0; p < parts.Count; p++)
-        {
-            result[p] = m.SubMatrix(start, parts[p].Columns, 0, m.ColumnCount);
-            start += parts[p].Columns;
-        }
-        return result;
-    }
+    private static Matrix<double>[] Split(Matrix<double> m, IReadOnlyList<Block> parts) => QuadratureParts.Split(m, parts);
 
-    /// <summary>w X̂ᵀ f (r × n_q) over the parts, with one collective.</summary>
-    private Matrix<double> WeightedGrams(IReadOnlyList<Block> parts, Block f)
-    {
-        int r = parts.Sum(p => p.Columns), nq = f.Columns;
-        var packed = new double[r * nq];
-        var local = Matrix<double>.Build.Dense(r, nq);
-        int start = 0;
-        foreach (var part in parts)
-        {
-            local.SetSubMatrix(start, 0, _backend.Gram(part, f));
-            start += part.Columns;
-        }
-        local.ToColumnMajorArray().CopyTo(packed, 0);
-        DistributedSums.Complete(_comm, packed, Weight);
-        return Matrix<double>.Build.Dense(r, nq, packed);
-    }
+    private Matrix<double> WeightedGrams(IReadOnlyList<Block> parts, Block f) => QuadratureParts.WeightedGrams(_backend, _comm, parts, f, Weight);
 
     public double TimeStep(double cfl) => _linear.TimeStep(cfl);
     public double CheckerboardRate() => _linear.CheckerboardRate();

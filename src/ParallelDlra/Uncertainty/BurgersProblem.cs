@@ -158,33 +158,9 @@ public sealed class BurgersProblem : IKineticProblem
     public static double Flux(double a, double b, double alpha) => 0.25 * (a * a + b * b) - 0.5 * alpha * (b - a);
 
     /// <summary>The row blocks of <paramref name="m"/> (r × ·) that belong to the parts, in order.</summary>
-    private static Matrix<double>[] Split(Matrix<double> m, IReadOnlyList<Block> parts)
-    {
-        var result = new Matrix<double>[parts.Count];
-        int start = 0;
-        for (int p = 0; p < parts.Count; p++)
-        {
-            result[p] = m.SubMatrix(start, parts[p].Columns, 0, m.ColumnCount);
-            start += parts[p].Columns;
-        }
-        return result;
-    }
+    private static Matrix<double>[] Split(Matrix<double> m, IReadOnlyList<Block> parts) => QuadratureParts.Split(m, parts);
 
-    /// <summary>w X̂ᵀ D (r × n_q) over the parts, with one collective.</summary>
-    private Matrix<double> WeightedGrams(IReadOnlyList<Block> parts, Block d)
-    {
-        int r = parts.Sum(p => p.Columns), nq = d.Columns;
-        var local = Matrix<double>.Build.Dense(r, nq);
-        int start = 0;
-        foreach (var part in parts)
-        {
-            local.SetSubMatrix(start, 0, _backend.Gram(part, d));
-            start += part.Columns;
-        }
-        var packed = local.ToColumnMajorArray();
-        DistributedSums.Complete(_comm, packed, Weight);
-        return Matrix<double>.Build.Dense(r, nq, packed);
-    }
+    private Matrix<double> WeightedGrams(IReadOnlyList<Block> parts, Block d) => QuadratureParts.WeightedGrams(_backend, _comm, parts, d, Weight);
 
     // ---- stability: forward Euler with the Rusanov flux of speed α is stable (and monotone) for α Δt/Δx ≤ 1 ---------
 
