@@ -21,8 +21,9 @@ public enum RotationAngle { Fixed, Random }
 /// <paramref name="Seed"/> (random; the same on every rank and in every run), Δφ the azimuthal spacing.</summary>
 public sealed record RotationOptions(RotationAngle Angle, double Fraction, long Seed);
 
-/// <summary>The ordinate set of S_N (deck key <c>angular.quadrature</c>).</summary>
-public enum QuadratureKind { ProductGaussLegendre }
+/// <summary>The ordinate set of S_N (deck key <c>angular.quadrature</c>): the product Gauss–Legendre set, the
+/// level-symmetric sets LQ_N and the Lebedev sets (<c>Angular/Quadratures/</c>).</summary>
+public enum QuadratureKind { ProductGaussLegendre, LevelSymmetric, Lebedev }
 
 /// <summary>deck key <c>angular</c>: P_N with order N, or S_N with the quadrature <paramref name="Quadrature"/> of
 /// order N (for the product Gauss–Legendre set: N Gauss–Legendre nodes in μ, 2N azimuths).</summary>

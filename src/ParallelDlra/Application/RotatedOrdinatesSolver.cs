@@ -13,12 +13,18 @@ namespace ParallelDlra.Application;
 /// no n_cells-long work. R keeps φ's mass exactly (its columns sum to 1 on each ring) and R d = d, so the mass
 /// direction d stays in span(V) for the conservative truncation. The turned set is the same set offset by
 /// β ∈ [0, Δφ) (a turn by Δφ only renumbers the ring), so the operator of the next step is the one of offset β′.
-/// <para>Not yet removed: the solver of offset β′ is rebuilt every step (its operator and a fresh solver that takes
-/// the turned state), an O(n_cells) setup besides the n_q × r rotation.</para></summary>
-public sealed class RotatedOrdinatesSolver : ISolver
+/// <para>The solver of offset β′ is rebuilt every step (its discretisation and a fresh inner solver that takes the
+/// turned state, timed as <see cref="RebuildPhase"/>; the interpolation is <see cref="TurnPhase"/>): an O(n_cells)
+/// setup of the same order as one step's halo and Kronecker work, measured in docs/design.md ("rS_N").</para>
+/// <para>Restart (<see cref="IOrdinateTurn"/>): the angle of turn k depends only on k and the seed, so the number of
+/// turns and β are the whole rotation state; a checkpoint stores both and <see cref="Resume"/> rebuilds the solver of
+/// β before the coefficients are restored, exactly as the uninterrupted run built it after turn k.</para></summary>
+public sealed class RotatedOrdinatesSolver : ISolver, IOrdinateTurn
 {
+    /// <summary>Phase names in the run's timings.</summary>
+    public const string TurnPhase = "rS_N turn", RebuildPhase = "rS_N rebuild";
+
     private readonly RunOptions _options;
-    private readonly Discretisation _first;
     private readonly RunContext _context;
     private readonly double[] _zero;
     private readonly double _spacing;
@@ -29,8 +35,8 @@ public sealed class RotatedOrdinatesSolver : ISolver
     public RotatedOrdinatesSolver(RunOptions options, Discretisation discretisation, RunContext context, ISolver first)
     {
         if (discretisation.Basis is not DiscreteOrdinates sn) throw new ArgumentException("rS_N needs discrete ordinates", nameof(discretisation));
+        if (sn.Set.Rings.Length == 0) throw new ArgumentException("rS_N needs a ring quadrature (product_gauss_legendre)", nameof(discretisation));
         _options = options;
-        _first = discretisation;
         _current = discretisation;
         _context = context;
         _inner = first;
@@ -43,6 +49,9 @@ public sealed class RotatedOrdinatesSolver : ISolver
 
     /// <summary>The current azimuth offset β ∈ [0, Δφ) of the ordinates.</summary>
     public double Offset { get; private set; }
+
+    /// <summary>The turns made so far.</summary>
+    public int Turns => _steps;
 
     /// <summary>The discretisation of the current offset.</summary>
     public Discretisation Current => _current;
@@ -59,18 +68,37 @@ public sealed class RotatedOrdinatesSolver : ISolver
         double alpha = Angle(Rotation, _steps) * _spacing;
         double next = Offset + alpha;
         if (next >= _spacing) next -= _spacing;
+        SolverState turned;
+        using (_context.Timers?.Measure(TurnPhase))
+            turned = Turn(_inner.Save(), AzimuthalRotation.Matrix(((DiscreteOrdinates)_current.Basis).Set, Offset, next));
+        using (_context.Timers?.Measure(RebuildPhase))
+        {
+            MoveTo(next);
+            _inner.Restore(turned);
+        }
+        return report;
+    }
+
+    public void Resume(int turns, double offset)
+    {
+        if (turns < 0 || !(offset >= 0 && offset < _spacing))
+            throw new ArgumentOutOfRangeException(nameof(offset), $"{turns} turns at offset {offset:R}: turns >= 0 and 0 <= offset < {_spacing:R} (the azimuthal spacing)");
+        _steps = turns;
+        if (turns > 0) MoveTo(offset);   // the solver the uninterrupted run has after turn k: fresh, of offset β
+    }
+
+    /// <summary>Replaces the inner solver by a fresh one on the ordinates of offset <paramref name="offset"/> (its state
+    /// is set by the caller's Restore).</summary>
+    private void MoveTo(double offset)
+    {
         var set = ((DiscreteOrdinates)_current.Basis).Set;
-        var r = AzimuthalRotation.Matrix(set, Offset, next);
-        var turned = Turn(_inner.Save(), r);
-        var basis = new DiscreteOrdinates(ProductGaussLegendre.Create(set.Dimension, _options.Angular.Order, next));
+        var basis = new DiscreteOrdinates(ProductGaussLegendre.Create(set.Dimension, _options.Angular.Order, offset));
         var disc = Discretisation.Build(_options, _context, basis);
         var solver = SolverFactory.CreateInner(_options, disc, _context, _zero);
-        solver.Restore(turned);
         _inner.Dispose();
         _inner = solver;
         _current = disc;
-        Offset = next;
-        return report;
+        Offset = offset;
     }
 
     /// <summary>α/Δφ of step <paramref name="step"/>: the fixed fraction, or a uniform [0, 1) number from the seed and the

@@ -111,6 +111,8 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         AngularMethod.Sn => angular.Quadrature switch
         {
             QuadratureKind.ProductGaussLegendre => DiscreteOrdinates.ProductGaussLegendre(dimension, angular.Order),
+            QuadratureKind.LevelSymmetric => new DiscreteOrdinates(Angular.Quadratures.LevelSymmetric.Create(dimension, angular.Order)),
+            QuadratureKind.Lebedev => new DiscreteOrdinates(Angular.Quadratures.Lebedev.Create(dimension, angular.Order)),
             _ => throw new InputException($"angular.quadrature = {angular.Quadrature}: not available in this build"),
         },
         _ when angular.Filter is { } filter => new FilteredPn(PnBasis.Create(dimension, angular.Order), filter),

@@ -33,10 +33,16 @@ public static partial class DeckReader
     };
 
     /// <summary>The number of coefficients per cell of the angular discretisation: n_moments of P_N, or n_q of S_N
-    /// (product Gauss–Legendre of order N: N (1D), N² (2D, the upper hemisphere), 2N² (3D)).</summary>
+    /// (product Gauss–Legendre of order N: N (1D), N² (2D, the upper hemisphere), 2N² (3D); level-symmetric LQ_N:
+    /// N(N + 2)/2 (2D), N(N + 2) (3D); Lebedev: the points of the rule, those with Ω_z ≥ 0 in 2D).</summary>
     public static int AngularCount(int dimension, AngularOptions angular) => angular.Method switch
     {
-        AngularMethod.Sn => dimension switch { 1 => angular.Order, 2 => angular.Order * angular.Order, _ => 2 * angular.Order * angular.Order },
+        AngularMethod.Sn => angular.Quadrature switch
+        {
+            QuadratureKind.LevelSymmetric => Angular.Quadratures.LevelSymmetric.Count(dimension, angular.Order),
+            QuadratureKind.Lebedev => Angular.Quadratures.Lebedev.Count(dimension, angular.Order),
+            _ => dimension switch { 1 => angular.Order, 2 => angular.Order * angular.Order, _ => 2 * angular.Order * angular.Order },
+        },
         _ => MomentCount(dimension, angular.Order),
     };
 
@@ -106,8 +112,6 @@ public static partial class DeckReader
                 throw rotation.Error("is set with a reflective face (the mirror image of a rotated ordinate is not an ordinate)", "vacuum, periodic or inflow faces with angular.rotation");
             if (o.Uncertainty is not null)
                 throw rotation.Error("is set with uncertainty (the stochastic Galerkin space is not a ring quadrature)", "no uncertainty section with angular.rotation");
-            if (o.Output.CheckpointEvery > 0)
-                throw rotation.Error("is set with output.checkpoint_every (a checkpoint does not hold the rotation yet)", "output.checkpoint_every: 0 with angular.rotation");
         }
 
         if (o.Angular.Filter is not null && o.Uncertainty is not null)

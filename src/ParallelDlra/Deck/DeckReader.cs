@@ -228,17 +228,38 @@ public static partial class DeckReader
     }
 
     /// <summary>S_N: the quadrature and the orders it offers (<c>Angular.Quadratures.ProductGaussLegendre</c>: an even
-    /// number N of Gauss–Legendre nodes in μ, at most the P_N limit of the dimension).</summary>
+    /// number N of Gauss–Legendre nodes in μ, at most the P_N limit of the dimension; <c>LevelSymmetric</c>: N = 2, 4, …,
+    /// 16; <c>Lebedev</c>: the degrees of its tables). Level-symmetric and Lebedev sets are built in 2D and 3D and
+    /// have no rings, so no rotation.</summary>
     private static AngularOptions ReadOrdinates(Section s, int dim)
     {
-        var quadrature = s.Optional("quadrature")?.Word("quadrature", DeckWords.Quadrature) ?? QuadratureKind.ProductGaussLegendre;
-        int max = MaxOrder[dim - 1];
-        string allowed = $"an even N with 2 <= N <= {max} in {dim}D for product_gauss_legendre (N nodes in μ, 2N azimuths)";
-        int order = s.Required("order", allowed).Int(allowed, n => n < 2 ? "is below 2" : n > max ? $"is too large for {dim}D" : n % 2 != 0 ? "is odd" : null);
+        var quadratureValue = s.Optional("quadrature");
+        var quadrature = quadratureValue?.Word("quadrature", DeckWords.Quadrature) ?? QuadratureKind.ProductGaussLegendre;
+        int order;
+        if (quadrature == QuadratureKind.ProductGaussLegendre)
+        {
+            int max = MaxOrder[dim - 1];
+            string allowed = $"an even N with 2 <= N <= {max} in {dim}D for product_gauss_legendre (N nodes in μ, 2N azimuths)";
+            order = s.Required("order", allowed).Int(allowed, n => n < 2 ? "is below 2" : n > max ? $"is too large for {dim}D" : n % 2 != 0 ? "is odd" : null);
+        }
+        else
+        {
+            string word = DeckWords.Of(DeckWords.Quadrature, quadrature);
+            if (dim == 1)
+                throw quadratureValue!.Error("is set in 1D (the set lives on the sphere; a slab needs only μ)", "angular.quadrature: product_gauss_legendre in 1D");
+            int[] offered = quadrature == QuadratureKind.LevelSymmetric ? Angular.Quadratures.LevelSymmetric.Orders : Angular.Quadratures.Lebedev.Orders;
+            string allowed = quadrature == QuadratureKind.LevelSymmetric
+                ? $"N in {string.Join(", ", offered)} for level_symmetric (N/2 direction cosines per axis)"
+                : $"a degree in {string.Join(", ", offered)} for lebedev (13, 25 and 27 have negative weights)";
+            order = s.Required("order", allowed).Int(allowed, n => offered.Contains(n) ? null : $"is not offered by {word}");
+        }
         RotationOptions? rotation = null;
         if (s.Optional("rotation") is { } rot)
         {
             if (dim == 1) throw rot.Error("is set in 1D (a slab has no azimuth to rotate)", "angular.rotation in 2D or 3D only");
+            if (quadrature != QuadratureKind.ProductGaussLegendre)
+                throw rot.Error($"is set with angular.quadrature: {DeckWords.Of(DeckWords.Quadrature, quadrature)} (rS_N interpolates along rings of equally spaced azimuths, which only the product set has)",
+                    "angular.quadrature: product_gauss_legendre with angular.rotation");
             var r = s.Sub("rotation", RotationKeys);
             var angle = r.Required("angle", "fixed | random").Word("rotation angle", DeckWords.Rotation);
             const string fractionAllowed = "0 < fraction < 1 (of the azimuthal spacing)";

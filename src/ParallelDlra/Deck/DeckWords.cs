@@ -18,7 +18,8 @@ internal static class DeckWords
 
     public static readonly (string Word, AngularMethod Value)[] Angular = [("pn", AngularMethod.Pn), ("sn", AngularMethod.Sn)];
 
-    public static readonly (string Word, QuadratureKind Value)[] Quadrature = [("product_gauss_legendre", QuadratureKind.ProductGaussLegendre)];
+    public static readonly (string Word, QuadratureKind Value)[] Quadrature =
+        [("product_gauss_legendre", QuadratureKind.ProductGaussLegendre), ("level_symmetric", QuadratureKind.LevelSymmetric), ("lebedev", QuadratureKind.Lebedev)];
 
     public static readonly (string Word, FilterKind Value)[] Filter =
         [("exponential", FilterKind.Exponential), ("spherical_spline", FilterKind.SphericalSpline), ("lanczos", FilterKind.Lanczos)];

@@ -81,6 +81,10 @@ public sealed class CheckpointStore
     /// kill the process in the middle of a write.</summary>
     public const string PauseVariable = "PDLRA_TEST_CHECKPOINT_PAUSE_S";
 
+    /// <summary>Attributes of the rotation state of rS_N (<see cref="IOrdinateTurn"/>): the turns made and the azimuth
+    /// offset β of the ordinates the stored state lives on.</summary>
+    public const string RotationTurns = "rotation_turns", RotationOffset = "rotation_offset";
+
     private static readonly Logger Logger = LogManager.GetLogger("checkpoint");
     private static readonly string[] DiagnosticColumns = ["step", "time", "dt", "rank", "mass", "outflow", "discarded_tail", "orthonormality_defect", "wall_s", "absorption", "source", "mass_defect"];
 
@@ -179,6 +183,11 @@ public sealed class CheckpointStore
         h5.SetAttribute("/", "format", Format);
         h5.SetAttribute("/", "physics", PhysicsFingerprint.Text(_run.Options));
         h5.CreateGroup("state");
+        if (_run.Solver is IOrdinateTurn turn)
+        {
+            h5.SetAttribute("/", RotationTurns, (long)turn.Turns);
+            h5.SetAttribute("/", RotationOffset, turn.Offset);
+        }
         var saved = _run.Solver.Save();
         if (saved is CompositeState composite)
         {
@@ -364,6 +373,15 @@ public sealed class CheckpointStore
                     parts.Add((name, new MomentsState(field)));
                 }
                 return new CompositeState(parts);
+            }
+            if (run.Solver is IOrdinateTurn turn)
+            {
+                if (!h5.HasAttribute("/", RotationTurns) || !h5.HasAttribute("/", RotationOffset))
+                    throw new InputException($"{what}: holds no rotation state ({RotationTurns}, {RotationOffset}) for angular.rotation; {allowed}");
+                long turns = h5.GetInt64("/", RotationTurns);
+                double offset = h5.GetDouble("/", RotationOffset);
+                if (turns < 0 || turns > int.MaxValue) throw new InputException($"{what}: corrupted: {RotationTurns} = {turns}; {allowed}");
+                turn.Resume((int)turns, offset);   // ArgumentException (an offset outside [0, Δφ)) is reported below
             }
             if (run.Solver.StateKind == SolverStateKind.Factors)
             {

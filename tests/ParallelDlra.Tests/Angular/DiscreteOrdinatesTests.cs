@@ -13,7 +13,7 @@ public sealed class DiscreteOrdinatesTests(ITestOutputHelper output)
 {
     /// <summary>Largest |Σ_q w_q m_a(Ω_q) m_b(Ω_q) − δ_ab| over the harmonics of degree ≤ <paramref name="degree"/>
     /// (in 2D the ones even in Ω_z, in 1D the Legendre polynomials), pairs with l_a + l_b ≤ <paramref name="degree"/>.</summary>
-    private static double GramDefect(OrdinateSet set, int degree)
+    internal static double GramDefect(OrdinateSet set, int degree)
     {
         var pn = PnBasis.Create(set.Dimension, degree);
         var rows = new double[set.Count][];
