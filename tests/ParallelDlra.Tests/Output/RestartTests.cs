@@ -25,6 +25,10 @@ public sealed class RestartTests : IDisposable
         "linesource" => [JobDeck("linesource"), "--set", "grid.cells=[24, 24]", "--set", "angular.order=5", "--set", "time.end=5"],
         "linesource_sn" => [JobDeck("linesource_sn"), "--set", "grid.cells=[24, 24]", "--set", "angular.order=6", "--set", "time.end=5",
             "--set", "solver.rank=6", "--set", "solver.truncation.r_min=4"],
+        "linesource_rsn" => [JobDeck("linesource_sn"), "--set", "grid.cells=[24, 24]", "--set", "angular.order=6", "--set", "time.end=5",
+            "--set", "solver.rank=6", "--set", "solver.truncation.r_min=4", "--set", "angular.rotation={angle: random, seed: 3}"],
+        "linesource_rsn_fullrank" => [JobDeck("linesource_sn"), "--set", "grid.cells=[24, 24]", "--set", "angular.order=6", "--set", "time.end=5",
+            "--set", "solver.type=full_rank", "--set", "angular.rotation={angle: fixed, fraction: 0.3}"],
         "linesource_filtered" => [JobDeck("linesource_filtered"), "--set", "grid.cells=[24, 24]", "--set", "angular.order=5", "--set", "time.end=5",
             "--set", "angular.filter.strength=5", "--set", "solver.rank=6", "--set", "solver.truncation.r_min=4"],
         "linesource_order2" => [JobDeck("linesource_order2"), "--set", "grid.cells=[24, 24]", "--set", "angular.order=5", "--set", "time.end=5",
@@ -44,6 +48,8 @@ public sealed class RestartTests : IDisposable
     [InlineData("planesource")] // full rank
     [InlineData("linesource")]  // augmented BUG
     [InlineData("linesource_sn")]  // S_N, augmented BUG, conservative truncation
+    [InlineData("linesource_rsn")]  // rS_N (random turns), augmented BUG: the checkpoint holds the turns and the offset
+    [InlineData("linesource_rsn_fullrank")]  // rS_N (fixed turns of 0.3 Δφ), full rank
     [InlineData("linesource_filtered")]  // filtered P_N, augmented BUG, conservative truncation
     [InlineData("linesource_order2")]  // second order in space, SSP-RK3, augmented BUG, conservative truncation
     public void Twenty_steps_equal_ten_plus_ten_from_a_checkpoint_bit_for_bit(string deck)

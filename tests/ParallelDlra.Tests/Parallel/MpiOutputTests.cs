@@ -86,4 +86,16 @@ public sealed class MpiOutputTests(ITestOutputHelper output) : IDisposable
             else Assert.True(diff <= 1e-12, $"restart on {ranks} ranks differs by {diff:E3}"); // rounding: another decomposition, as MpiRunTests.SameAsSerial (full-rank bound)
         }
     }
+
+    /// <summary>rS_N on 2 ranks (issue #15): a run of 12 steps equals 6 steps, a checkpoint (the state on the ordinates of
+    /// the current turn, the number of turns and the offset) and a restart to 12, bit for bit.</summary>
+    [Fact]
+    public void Rotated_sn_restart_is_bit_identical_on_two_ranks()
+    {
+        string[] rsn = ["grid.cells=[26, 22]", "angular.order=6", "solver.rank=6", "solver.truncation.r_min=4", "angular.rotation={angle: random, seed: 9}"];
+        string straight = RunOn(2, "rsn-straight", "linesource_sn", [.. rsn, "time.max_steps=12"]);
+        string first = RunOn(2, "rsn-first", "linesource_sn", [.. rsn, "time.max_steps=6", "output.checkpoint_every=6"]);
+        string again = RunOn(2, "rsn-restart", "linesource_sn", [.. rsn, "time.max_steps=12", "--restart", Path.Combine(first, CheckpointStore.FileName(6))]);
+        Assert.Equal(ReadDoubles(Path.Combine(straight, OutputWriter.FieldBinaryFile)), ReadDoubles(Path.Combine(again, OutputWriter.FieldBinaryFile))); // bit-equality
+    }
 }

@@ -117,6 +117,17 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
         SameAsSerial("linesource_sn", ["grid.cells=[30, 26]", "time.max_steps=6", "angular.order=8", "solver.rank=6", "solver.truncation.r_min=4"], 1e-10, 2, 3);
     }
 
+    /// <summary>The level-symmetric and Lebedev sets (issue #15) with the bounds of P_N: LQ_6 full rank with reflective
+    /// faces (the mirror permutation found by lookup) on 2 and 3 ranks, the Lebedev set of degree 11 with the augmented BUG
+    /// on 2 ranks.</summary>
+    [SkippableFact]
+    public void Level_symmetric_and_lebedev_sn_match_serial_on_2_3_ranks()
+    {
+        SameAsSerial("linesource_sn", ["grid.cells=[23, 19]", "time.max_steps=4", "angular.quadrature=level_symmetric", "angular.order=6", "solver.type=full_rank",
+            "grid.boundary={x_min: reflective, x_max: vacuum, y_min: vacuum, y_max: reflective}"], 1e-12, 2, 3);
+        SameAsSerial("linesource_sn", ["grid.cells=[30, 26]", "time.max_steps=6", "angular.quadrature=lebedev", "angular.order=11", "solver.rank=6", "solver.truncation.r_min=4"], 1e-10, 2);
+    }
+
     /// <summary>rS_N (random turns, full rank and DLRA) and filtered P_N (full rank and DLRA) on 2–3 ranks (issue #15):
     /// the turn acts on replicated V (or on every rank's own rows of u) with angles drawn from the step number, and the
     /// filter is a diagonal term; the bounds of P_N.</summary>
