@@ -121,7 +121,8 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
     /// faces (the mirror permutation found by lookup) on 3 ranks, Lebedev degree 23 (n_q = 105) full rank on 2 ranks, LQ_16
     /// (n_q = 144) with the augmented BUG on 2 ranks (measured 0, 0 and 5.1e-15, 2026-12-02). Not here: Lebedev with DLRA,
     /// whose 1 vs 2 ranks differ by 5.6e-4 on this deck at θ = 1e-2 (8.9e-8 at θ = 1e-6, 1.2e-8 with the pulse off centre)
-    /// while full rank agrees exactly — an open issue of the truncation on these sets (docs/design.md, "Not yet built").</summary>
+    /// while full rank agrees exactly; serial runs with 1 and 2 BLAS threads differ by 9.4e-10 too, so the truncation of
+    /// that deck is ill-conditioned rather than the decomposition wrong (docs/design.md, "Not yet built").</summary>
     [SkippableFact]
     public void Level_symmetric_and_lebedev_sn_match_serial_on_2_3_ranks()
     {
