@@ -6,8 +6,8 @@
 A folder is a run when it holds phi.json + phi.bin (the final phi of `pdlra run`), directly or in out/; otherwise its
 subfolders that are runs are taken, in name order (`pdlra bench linesource CELLS KEEP_DIR` numbers them in the order
 of its table). A panel's title is the run's label.txt (written by the benchmark) or the folder name, with
-min phi / max phi. All panels share one colour scale from 0 to the largest max phi; negative phi (an undershoot of the
-scheme) is drawn in red. Prints one line per panel (label, cells, min and max phi) and the image size.
+min phi / max phi. All panels share one colour scale from 0 to the largest max phi; phi below -0.1 % of it (an
+undershoot of the scheme, not rounding) is drawn in red. Prints one line per panel (label, cells, min and max phi) and the image size.
 Needs python3-matplotlib (make deps).
 """
 import argparse
@@ -24,7 +24,8 @@ import numpy as np  # noqa: E402  (a dependency of python3-matplotlib)
 
 PANEL_INCHES = 3.0   # each panel is PANEL_INCHES square (plus its title)
 TITLE_INCHES = 0.5   # the row of titles above each panel
-BAR_INCHES = 0.6     # the colour bar below the panels
+BAR_INCHES = 0.9     # the colour bar (with its ticks and label) below the panels
+UNDER = 1e-3         # phi below -UNDER * (the largest max phi) is drawn in red: an undershoot, not rounding
 DPI = 100
 
 
@@ -87,14 +88,14 @@ def main():
         bottom = (BAR_INCHES + (rows - 1 - r) * (PANEL_INCHES + TITLE_INCHES) + 0.1) / height
         ax = fig.add_axes([left, bottom, (PANEL_INCHES - 0.2) / width, (PANEL_INCHES - 0.2) / height])
         (x0, x1), (y0, y1) = extent
-        image = ax.imshow(phi, origin="lower", extent=[x0, x1, y0, y1], cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
+        image = ax.imshow(phi, origin="lower", extent=[x0, x1, y0, y1], cmap=cmap, vmin=-UNDER * vmax, vmax=vmax, interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
         lo, hi = float(phi.min()), float(phi.max())
         ax.set_title(f"{label}\nmin/max = {100 * lo / hi:.2f} %", fontsize=8)
         print(f"panel {k + 1}: {label}: {phi.shape[1]}x{phi.shape[0]} cells, min phi {lo:.6e}, max phi {hi:.6e}")
-    bar = fig.add_axes([0.2, 0.25 * BAR_INCHES / height, 0.6, 0.3 * BAR_INCHES / height])
-    fig.colorbar(image, cax=bar, orientation="horizontal", extend="min", label="phi (red: phi < 0)")
+    bar = fig.add_axes([0.2, 0.55 * BAR_INCHES / height, 0.6, 0.2 * BAR_INCHES / height])
+    fig.colorbar(image, cax=bar, orientation="horizontal", extend="min", label=f"phi (red: phi < -{100 * UNDER:g} % of the largest max phi)")
     fig.savefig(a.output, dpi=DPI)
     print(f"{a.output}: {len(panels)} panels, {columns} x {rows}, {int(round(width * DPI))} x {int(round(height * DPI))} pixels")
 

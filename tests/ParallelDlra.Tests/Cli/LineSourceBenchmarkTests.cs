@@ -106,13 +106,13 @@ public sealed class LineSourceBenchmarkTests(ITestOutputHelper output) : IDispos
             var phi = PhiFiles.ReadDoubles(Path.Combine(kept[k], "out", "phi.bin"));
             Assert.Equal(phi.Max(), D(panels[k].Groups["max"].Value), phi.Max() * 1e-6);   // printed with %.6e
         }
-        // 12 panels in 4 columns: 3 rows of (3 in + 0.5 in title), a 0.6 in colour bar, at 100 dpi
-        Assert.Contains("12 panels, 4 x 3, 1200 x 1110 pixels", t.Stdout);
+        // 12 panels in 4 columns: 3 rows of (3 in + 0.5 in title), a 0.9 in colour bar, at 100 dpi
+        Assert.Contains("12 panels, 4 x 3, 1200 x 1140 pixels", t.Stdout);
         var bytes = File.ReadAllBytes(png);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes.Take(4).ToArray());
         int width = (bytes[16] << 24) | (bytes[17] << 16) | (bytes[18] << 8) | bytes[19];
         int height = (bytes[20] << 24) | (bytes[21] << 16) | (bytes[22] << 8) | bytes[23];
-        Assert.Equal((1200, 1110), (width, height));
+        Assert.Equal((1200, 1140), (width, height));
     }
 
     [Fact]
