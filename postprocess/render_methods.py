@@ -6,8 +6,9 @@
 A folder is a run when it holds phi.json + phi.bin (the final phi of `pdlra run`), directly or in out/; otherwise its
 subfolders that are runs are taken, in name order (`pdlra bench linesource CELLS KEEP_DIR` numbers them in the order
 of its table). A panel's title is the run's label.txt (written by the benchmark) or the folder name, with
-min phi / max phi. All panels share one colour scale from 0 to the largest max phi; phi below -0.1 % of it (an
-undershoot of the scheme, not rounding) is drawn in red. Prints one line per panel (label, cells, min and max phi) and the image size.
+min phi / max phi. All panels share one colour scale from 0 to --vmax (default: 1.25 x the median of the panels' max phi,
+so that one run's Gibbs overshoot does not flatten the others); phi above it is drawn in magenta, phi below -0.1 % of
+it (an undershoot of the scheme, not rounding) in red. Prints one line per panel (label, cells, min and max phi) and the image size.
 Needs python3-matplotlib (make deps).
 """
 import argparse
@@ -25,7 +26,7 @@ import numpy as np  # noqa: E402  (a dependency of python3-matplotlib)
 PANEL_INCHES = 3.0   # each panel is PANEL_INCHES square (plus its title)
 TITLE_INCHES = 0.5   # the row of titles above each panel
 BAR_INCHES = 0.9     # the colour bar (with its ticks and label) below the panels
-UNDER = 1e-3         # phi below -UNDER * (the largest max phi) is drawn in red: an undershoot, not rounding
+UNDER = 1e-3         # phi below -UNDER * (the top of the scale) is drawn in red: an undershoot, not rounding
 DPI = 100
 
 
@@ -67,6 +68,7 @@ def main():
     p.add_argument("folders", nargs="+")
     p.add_argument("-o", "--output", default="methods.png")
     p.add_argument("--columns", type=int, default=4)
+    p.add_argument("--vmax", type=float, default=None, help="top of the colour scale (default 1.25 x the median max phi)")
     a = p.parse_args()
     runs = runs_of(a.folders)
     if not runs:
@@ -77,9 +79,10 @@ def main():
     rows = math.ceil(len(panels) / columns)
     width, height = columns * PANEL_INCHES, rows * (PANEL_INCHES + TITLE_INCHES) + BAR_INCHES
     fig = plt.figure(figsize=(width, height), dpi=DPI)
-    vmax = max(float(phi.max()) for _, phi, _ in panels)
+    vmax = a.vmax if a.vmax else 1.25 * float(np.median([phi.max() for _, phi, _ in panels]))
     cmap = plt.get_cmap("viridis").copy()
     cmap.set_under("red")
+    cmap.set_over("magenta")
     image = None
     for k, (label, phi, extent) in enumerate(panels):
         r, c = divmod(k, columns)
@@ -95,7 +98,8 @@ def main():
         ax.set_title(f"{label}\nmin/max = {100 * lo / hi:.2f} %", fontsize=8)
         print(f"panel {k + 1}: {label}: {phi.shape[1]}x{phi.shape[0]} cells, min phi {lo:.6e}, max phi {hi:.6e}")
     bar = fig.add_axes([0.2, 0.55 * BAR_INCHES / height, 0.6, 0.2 * BAR_INCHES / height])
-    fig.colorbar(image, cax=bar, orientation="horizontal", extend="min", label=f"phi (red: phi < -{100 * UNDER:g} % of the largest max phi)")
+    fig.colorbar(image, cax=bar, orientation="horizontal", extend="both",
+                 label=f"phi (red: below -{100 * UNDER:g} % of the top, magenta: above the top)")
     fig.savefig(a.output, dpi=DPI)
     print(f"{a.output}: {len(panels)} panels, {columns} x {rows}, {int(round(width * DPI))} x {int(round(height * DPI))} pixels")
 
