@@ -79,6 +79,8 @@ public sealed class UncertainPlaneSourceTests(ITestOutputHelper output)
     [Theory]
     [InlineData(SolverKind.AugmentedBug)]
     [InlineData(SolverKind.ParallelBug)]
+    [InlineData(SolverKind.MidpointBug)]
+    [InlineData(SolverKind.ParallelBug2)]
     public void Stochastic_Galerkin_DLRA_stays_within_the_issue_bounds_of_full_rank(SolverKind solver)
     {
         var full = StochasticGalerkin(Deck(7));
