@@ -323,9 +323,8 @@ public sealed class LowRankSolver : ISolver, IRelaxable
     private (long Version, double Time, SolverBalance Balance)? _lastBalance;
 
     /// <summary>Whether the integrator promises that mass changes only by outflow, absorption and sources (to
-    /// rounding): the augmented, parallel and midpoint BUG with conservative truncation (not the second-order parallel
-    /// BUG: its S̄-step leaves the mass off by O(Δt²) times the normal part of F, docs/design.md).</summary>
-    public bool Conserves => Options.Conservative && !FixedRank && Options.Kind != SolverKind.ParallelBug2;
+    /// rounding): the augmented, parallel, midpoint and second-order parallel BUG with conservative truncation.</summary>
+    public bool Conserves => Options.Conservative && !FixedRank;
 
     /// <summary>dM/dt at the current factors and time <paramref name="t"/>: from the last balance when nothing changed
     /// since (the time loop takes one after every step), else one allreduce.</summary>

@@ -118,9 +118,11 @@ public static class MidpointBug
 /// Ŝ1 = [[S̄(t1), L(t1)ᵀṼ], [X̃ᵀW K(t1), 0]] truncated (as the first-order parallel BUG, <see cref="ParallelBug"/>).</item>
 /// </list>
 /// The three substeps need no result of each other (their Galerkin coefficients are those of X̂0 and V̂0). At
-/// r = n_moments it is full-rank SSP-RK2. The mass is not kept exactly: S̄(t1) and X̂0ᵀ W K(t1) differ by
-/// O(Δt²·‖(I − X̂0X̂0ᵀW) F(Y0) V̂0‖) (the K-step leaves X̂0 in its second stage), so it has no conservation promise;
-/// conservative truncation still keeps d in V and does not change the mass itself.
+/// r = n_moments it is full-rank SSP-RK2. As published the step does not keep the mass: S̄(t1) and X̂0ᵀ W K(t1) differ
+/// by O(Δt²·‖(I − X̂0X̂0ᵀW) F(Y0) V̂0‖) (the K-step leaves X̂0 in its second stage). With conservative truncation this
+/// code therefore takes the conserved column of the X̂0 block from the K-step, X̂0ᵀ W K(t1) d (a change of the same
+/// O(Δt²·normal part) as that difference, so the error bound's form is kept): Ŝ1 d is then K(t1) d in X̂1, the mass
+/// changes by the K-step's Heun quadrature of dM/dt exactly, and the truncation keeps it (our variant, not the paper's).
 /// </summary>
 public static class ParallelBug2
 {
@@ -176,6 +178,10 @@ public static class ParallelBug2
         sHat.SetSubMatrix(0, 0, sBar);
         if (kv > 0) sHat.SetSubMatrix(0, q, cv.SubMatrix(q, kv, 0, p).Transpose());   // L(t1)ᵀ Ṽ
         if (kx > 0) sHat.SetSubMatrix(p, 0, cx.SubMatrix(p, kx, 0, q));               // X̃ᵀ W K(t1)
+        // Conservative variant: the conserved column (d, V̂0's first) of the X̂0 block from the K-step, X̂0ᵀ W K(t1) d, so
+        // that Ŝ's first column is the coefficients of K(t1) d in X̂1 and the mass that of the K-step (Heun on dM/dt).
+        if (c.Options.Conservative)
+            for (int i = 0; i < p; i++) sHat[i, 0] = cx[i, 0];
         f.X.Dispose();
         xTilde0.Dispose();
         f.X = x0;
