@@ -72,6 +72,38 @@ internal static class Kernels
         for (; i < y.Length; i++) y[i] += a * u[i] + b * v[i] + c * w[i];
     }
 
+    /// <summary>y ← a·u + b·v + c·w.</summary>
+    public static void Set3(double a, ReadOnlySpan<double> u, double b, ReadOnlySpan<double> v, double c, ReadOnlySpan<double> w, Span<double> y)
+    {
+        int i = 0, width = Vector<double>.Count;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var va = new Vector<double>(a); var vb = new Vector<double>(b); var vc = new Vector<double>(c);
+            var vu = MemoryMarshal.Cast<double, Vector<double>>(u);
+            var vv = MemoryMarshal.Cast<double, Vector<double>>(v);
+            var vw = MemoryMarshal.Cast<double, Vector<double>>(w);
+            var vy = MemoryMarshal.Cast<double, Vector<double>>(y);
+            for (int k = 0; k < vy.Length; k++) vy[k] = va * vu[k] + vb * vv[k] + vc * vw[k];
+            i = vy.Length * width;
+        }
+        for (; i < y.Length; i++) y[i] = a * u[i] + b * v[i] + c * w[i];
+    }
+
+    /// <summary>y ← w∘x (element-wise product).</summary>
+    public static void SetProduct(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y)
+    {
+        int i = 0, width = Vector<double>.Count;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vw = MemoryMarshal.Cast<double, Vector<double>>(w);
+            var vx = MemoryMarshal.Cast<double, Vector<double>>(x);
+            var vy = MemoryMarshal.Cast<double, Vector<double>>(y);
+            for (int k = 0; k < vy.Length; k++) vy[k] = vw[k] * vx[k];
+            i = vy.Length * width;
+        }
+        for (; i < y.Length; i++) y[i] = w[i] * x[i];
+    }
+
     public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {
         int i = 0, width = Vector<double>.Count;
