@@ -7,11 +7,11 @@ namespace ParallelDlra.Compute;
 public sealed partial class CpuBackend
 {
     /// <summary>Rows of one chunk of <see cref="StencilProducts"/>: D_s x of a chunk (rows × columns), the chunk of y
-    /// and, along the slowest axis, the rows its stencil reads stay in the 1 MiB L2 for 136 moments; and a GEMM of
-    /// one parity block (128 × 34 × 34) stays under OpenBLAS's threshold for threading, so the chunks run on all
-    /// cores with single-threaded GEMMs. The chunks are fixed (not the threads), so every row's sums are the same
-    /// whatever the thread count.</summary>
-    public const int ProductRows = 128;
+    /// and, along the slowest axis of a 2D block, the rows its stencil reads stay in L2 and L3 for 136 moments, and each
+    /// column is read in 2 KiB runs (measured on the 200², P_15 benchmark against 128 and 512: 256 was as fast or
+    /// faster). The chunks run on all cores with single-threaded GEMMs; they are fixed (not the threads), so every
+    /// row's sums are the same whatever the thread count.</summary>
+    public const int ProductRows = 256;
 
     /// <summary>The most multiply–adds of one GEMM inside a chunk: a dense B is applied in column panels of at most
     /// this size, so that OpenBLAS runs it on the calling thread (its threshold is 4 · 65536).</summary>
@@ -46,12 +46,21 @@ public sealed partial class CpuBackend
         if (z is not null) zm = H(z).Memory;
         int chunks = (n + ProductRows - 1) / ProductRows;
         int scratch = Math.Min(ProductRows, n) * Math.Max(p, q);
+        int threads = _la.Threads;
+        if (threads != 1) _la.Threads = 1;   // one GEMM per chunk and thread
+        try
+        {
         System.Threading.Tasks.Parallel.For(0, chunks, () => (T: new double[scratch], P: new double[scratch]), (ch, _, buffers) =>
         {
             int lo = ch * ProductRows, rows = Math.Min(ProductRows, n - lo);
             ProductChunk(block, xm.Span, halo, products, outer, ym.Span, alpha, zm, n, p, q, lo, rows, buffers.T, buffers.P);
             return buffers;
         }, _ => { });
+        }
+        finally
+        {
+            if (threads != 1) _la.Threads = threads;
+        }
     }
 
     private void ProductChunk(GridBlock block, ReadOnlySpan<double> xd, Halo? halo, IReadOnlyList<StencilProduct> products, IReadOnlyList<OuterProduct> outer,
@@ -75,8 +84,8 @@ public sealed partial class CpuBackend
                     for (int j = 0; j < q; j++)
                     {
                         var yc = yd.Slice(j * n + lo, rows);
-                        foreach (var (i, v) in b.NonzerosByColumn[j])
-                            Kernels.Axpy(v, identity ? xd.Slice(i * n + lo, rows) : t.AsSpan(i * rows, rows), yc);
+                        if (identity) Kernels.AddCombination(b.NonzerosByColumn[j], xd, n, lo, yc);
+                        else Kernels.AddCombination(b.NonzerosByColumn[j], t, rows, 0, yc);
                     }
                     break;
                 }

@@ -19,6 +19,10 @@ public sealed class StructuredMatrix
     /// <summary>Cost of one sparse nonzero in units of one entry of a dense block (axpy vs GEMM throughput).</summary>
     public const double SparseWeight = 4.0;
 
+    /// <summary>Cost of one dense block besides its entries (a GEMM call), in the same units; its gather and scatter
+    /// add a row and a column count.</summary>
+    public const double BlockOverhead = 64.0;
+
     /// <summary>The structure of <paramref name="b"/>; its values are copied.</summary>
     public StructuredMatrix(Matrix<double> b)
     {
@@ -44,10 +48,10 @@ public sealed class StructuredMatrix
         for (int i = 0; i < Rows; i++) if (groups.TryGetValue(Find(i), out var g)) g.R.Add(i);
         for (int j = 0; j < Columns; j++) if (groups.TryGetValue(Find(Rows + j), out var g)) g.C.Add(j);
         var blocks = groups.Values.Select(g => new DenseBlock([.. g.R], [.. g.C], Extract(Dense, Rows, g.R, g.C))).ToArray();
-        double blockCost = blocks.Sum(x => (double)x.RowIndices.Length * x.ColumnIndices.Length);
+        double blockCost = blocks.Sum(x => (double)x.RowIndices.Length * x.ColumnIndices.Length + BlockOverhead + x.RowIndices.Length + x.ColumnIndices.Length);
         if (Nonzeros == 0) Kind = StructureKind.Zero;
         else if (SparseWeight * Nonzeros <= blockCost) Kind = StructureKind.Sparse;
-        else if (blocks.Length > 1 && blockCost < 0.75 * Rows * Columns) Kind = StructureKind.Blocks;
+        else if (blocks.Length > 1 && blockCost < Rows * Columns) Kind = StructureKind.Blocks;
         else Kind = StructureKind.Dense;
         Blocks = Kind == StructureKind.Blocks ? blocks : [];
         // Sparse form by column: the nonzeros (row, value) of each column in row order.
