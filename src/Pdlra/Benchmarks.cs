@@ -93,6 +93,7 @@ public static class Benchmarks
         new("gpu", "line source 1024x1024, P_29, augmented BUG: GPU vs CPU backend per step, stencil kernel bandwidth (needs CUDA)", true, (_, w) => Gpu(w)),
         new("burgers", "Burgers with an uncertain shock (issue #16): SG full rank vs fixed-rank BUG and augmented BUG, E/Var errors against the exact solution: burgers [NX N [R ...]] (default 1000 30 2 5 10 15 20)", true, BurgersBenchmark.Run),
         new("uq", "uncertain line source (issue #16): SG-DLRA vs SG full rank vs the collocation ensemble (full rank, DLRA), E/Var against a converged collocation, time, memory, 1 -> 2 groups: uq [CELLS [ORDER [DEGREE [REFERENCE_NODES]]]] (default 200 15 7 16)", true, UncertaintyBenchmark.Run),
+        new("roofline", "triad bandwidth and DGEMM rate in this process, then full rank, augmented and parallel BUG per phase: bytes, flops, GB/s, GF/s, fraction of the roofline: roofline [CELLS [ORDER [STEPS [roe|rusanov]]]] (default 200 15 10 roe)", true, RooflineBenchmark.Run),
         new("uq-one", "one run of uq: uq-one DECK DIR (run in a child process)", false, UncertaintyBenchmark.RunOne),
         new("lowrank-one", "one configuration of lowrank: lowrank-one SOLVER OUTDIR [R_MIN [unit_time|step]] (run in a child process)", false, LowRankOne),
     }.ToDictionary(b => b.Name, StringComparer.Ordinal);

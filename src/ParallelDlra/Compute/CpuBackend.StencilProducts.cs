@@ -13,10 +13,6 @@ public sealed partial class CpuBackend
     /// row's sums are the same whatever the thread count.</summary>
     public const int ProductRows = 256;
 
-    /// <summary>The most multiply–adds of one GEMM inside a chunk: a dense B is applied in column panels of at most
-    /// this size, so that OpenBLAS runs it on the calling thread (its threshold is 4 · 65536).</summary>
-    private const long PanelWork = 4L * 65536;
-
     /// <summary>Per chunk of <see cref="ProductRows"/> rows: y ← 0; each product forms D_s x for the chunk (a scratch
     /// buffer; the identity reads x in place) in the column order of its <see cref="StructuredMatrix"/> and applies
     /// B_s (sparse axpys, per block a GEMM and a scatter-add, or a dense GEMM); the outer products; then
@@ -120,12 +116,7 @@ public sealed partial class CpuBackend
                         for (int i = 0; i < p; i++) Form(block, s.Spatial, xd, halo, n, i, lo, rows, t.AsSpan(i * rows, rows));
                         a = t; lda = rows;
                     }
-                    int panel = (int)Math.Clamp(PanelWork / Math.Max(1L, (long)rows * p), 1, q);
-                    for (int c0 = 0; c0 < q; c0 += panel)
-                    {
-                        int w = Math.Min(panel, q - c0);
-                        _la.Gemm(Transpose.No, Transpose.No, rows, w, p, 1.0, a, lda, b.Dense.AsSpan(c0 * p), p, 1.0, yd[(c0 * n + lo)..], n);
-                    }
+                    _la.Gemm(Transpose.No, Transpose.No, rows, q, p, 1.0, a, lda, b.Dense, p, 1.0, yd[lo..], n);
                     break;
                 }
             }
