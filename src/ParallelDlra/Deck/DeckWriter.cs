@@ -59,6 +59,8 @@ public static class DeckWriter
             Line(2, $"heat_capacity: {Num(th.HeatCapacity)}");
             Line(2, $"initial_energy: {Num(th.InitialEnergy)}");
             Line(2, $"source_until: {(double.IsPositiveInfinity(th.SourceUntil) ? "always" : Num(th.SourceUntil))}");
+            if (th.Opacity is { } law)
+                Line(2, $"opacity: {{law: power, sigma_0: {Num(law.Sigma0)}, exponent: {Num(law.Exponent)}, temperature_floor: {Num(law.TemperatureFloor)}}}");
         }
 
         if (o.Reaction is { } reaction)
