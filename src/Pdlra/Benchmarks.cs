@@ -95,6 +95,7 @@ public static class Benchmarks
         new("uq", "uncertain line source (issue #16): SG-DLRA vs SG full rank vs the collocation ensemble (full rank, DLRA), E/Var against a converged collocation, time, memory, 1 -> 2 groups: uq [CELLS [ORDER [DEGREE [REFERENCE_NODES]]]] (default 200 15 7 16)", true, UncertaintyBenchmark.Run),
         new("linesource", "line source t = 1 (issue #15): P_15, filtered P_15, S_16, rS_16, first and second order, full rank and augmented BUG: error, min phi, ms/step, memory, rank: linesource [CELLS [KEEP_DIR|- [PN_ORDER [SN_ORDER]]]] (default 200 - 15 16)", true, LineSourceBenchmark.Run),
         new("linesource-one", "one run of linesource: linesource-one DECK DIR (run in a child process)", false, LineSourceBenchmark.RunOne),
+        new("roofline", "triad bandwidth and DGEMM rate in this process, then full rank, augmented and parallel BUG per phase: bytes, flops, GB/s, GF/s, fraction of the roofline: roofline [CELLS [ORDER [STEPS [roe|rusanov]]]] (default 200 15 10 roe)", true, RooflineBenchmark.Run),
         new("uq-one", "one run of uq: uq-one DECK DIR (run in a child process)", false, UncertaintyBenchmark.RunOne),
         new("lowrank-one", "one configuration of lowrank: lowrank-one SOLVER OUTDIR [R_MIN [unit_time|step]] (run in a child process)", false, LowRankOne),
     }.ToDictionary(b => b.Name, StringComparer.Ordinal);

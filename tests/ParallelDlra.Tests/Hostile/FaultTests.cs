@@ -122,12 +122,13 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Serial_SIGKILL_during_a_step_restarts_bit_identically_from_the_last_checkpoint()
     {
-        const int steps = 1500, every = 100;
+        // 600 steps, a checkpoint every 40 (1500 and 100 before): the kill after the third checkpoint leaves 480 steps.
+        const int steps = 600, every = 40;
         string whole = Path.Combine(_tmp, "whole"), killed = Path.Combine(_tmp, "killed");
         Ok(Pdlra(1, RunArgs(whole, steps, every)));
         using (var p = Start(1, RunArgs(killed, steps, every)))
         {
-            WaitFor(() => File.Exists(Path.Combine(killed, CheckpointStore.FileName(3 * every))), p, "checkpoint 300");
+            WaitFor(() => File.Exists(Path.Combine(killed, CheckpointStore.FileName(3 * every))), p, $"checkpoint {3 * every}");
             Thread.Sleep(40); // inside the steps after it
             p.Kill();
             p.WaitForExit();
@@ -143,14 +144,16 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void One_rank_of_three_SIGKILLed_during_a_step_and_during_a_checkpoint_write_restarts_bit_identically()
     {
-        const int steps = 500, every = 50;
+        // 200 steps, a checkpoint every 40 (500 and 50 before): the same kills (after the second checkpoint, during the
+        // second write), restarts and comparisons, with 120 steps left after the kill so the run is still stepping.
+        const int steps = 200, every = 40;
         string whole = Path.Combine(_tmp, "whole3"), step = Path.Combine(_tmp, "step3"), write = Path.Combine(_tmp, "write3");
         Ok(Pdlra(3, RunArgs(whole, steps, every)));
 
-        // During a step: rank 1 dies after checkpoint 100; mpiexec ends the others.
+        // During a step: rank 1 dies after checkpoint 2·every; mpiexec ends the others.
         using (var p = Start(3, RunArgs(step, steps, every)))
         {
-            WaitFor(() => File.Exists(Path.Combine(step, CheckpointStore.FileName(2 * every))), p, "checkpoint 100");
+            WaitFor(() => File.Exists(Path.Combine(step, CheckpointStore.FileName(2 * every))), p, $"checkpoint {2 * every}");
             Thread.Sleep(20);
             Sigkill(RankPid(step, 1));
             Assert.True(p.WaitForExit(Limit), "the other ranks did not end after rank 1 was killed");
@@ -167,7 +170,7 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
         string? partial = null;
         using (var p = Start(3, RunArgs(write, steps, every), pause))
         {
-            WaitFor(() => (partial = Partial()) is not null, p, "the write of checkpoint 100");
+            WaitFor(() => (partial = Partial()) is not null, p, $"the write of checkpoint {2 * every}");
             Thread.Sleep(300);
             Sigkill(RankPid(write, 2));
             Assert.True(p.WaitForExit(Limit), "the other ranks did not end after rank 2 was killed");

@@ -104,6 +104,34 @@ public sealed class KineticOperatorMutationTests
     }
 
     [Fact]
+    public void Second_order_rusanov_has_the_checkerboard_rate_of_first_order_by_hand()
+    {
+        // Fromm's scheme on the same P_1, 4 × 3 cells: on the checkerboard mode (−1)^i the central weights
+        // [−1, 6, 0, −6, 1]/(8Δx) sum to (−1 − 6 + 6 + 1)/(8Δx) = 0 and the dissipation weights [−1, 4, −6, 4, −1]/(8Δx)
+        // to (−1 − 4 − 6 − 4 − 1)/(8Δx) = −2/Δx, as the first-order second difference: the rate is again
+        // Σ_d 2ρ/Δx_d = 14/√3, and the CFL step (from ρ alone) cfl·√3/7.
+        var op = new KineticOperator(Grid(4, 3).WholeBlock(), PnBasis.Create(2, 1), Map(2, new Material(0.0, 0.0, 0.0)),
+            AllFaces(2, BoundaryKind.Periodic), FluxKind.Rusanov, spaceOrder: 2);
+        Assert.Equal(2, op.SpaceOrder);
+        Assert.All(op.Terms, t => Assert.IsType<AxisStencil>(t.Spatial));
+        Assert.Equal(["advection x", "upwind diffusion x", "advection y", "upwind diffusion y"], op.Terms.Select(t => t.Name));
+        Assert.Equal(14.0 / Math.Sqrt(3.0), op.CheckerboardRate(), 1e-13); // theory: by hand (above); rounding of a 3 × 3 eigenproblem
+        Assert.Equal(0.4 * Math.Sqrt(3.0) / 7.0, op.TimeStep(0.4), 1e-15);
+        Assert.Empty(op.Outflows); // periodic: no physical face
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void A_spatial_order_other_than_one_or_two_is_refused(int order)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new KineticOperator(Grid(4).WholeBlock(), PnBasis.Create(1, 1),
+            Map(1, new Material(1.0, 0.0, 0.0)), AllFaces(1, BoundaryKind.Vacuum), FluxKind.Roe, spaceOrder: order));
+        Assert.Equal("spaceOrder", e.ParamName);
+        Assert.Contains("spatial order is 1 or 2", e.Message);
+    }
+
+    [Fact]
     public void Filtered_pn_adds_its_damping_in_every_cell()
     {
         // −Σ u in every cell: a diagonal term of −1 per cell with the damping matrix; its largest rate is σ_f (the rate

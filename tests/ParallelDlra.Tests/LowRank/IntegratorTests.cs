@@ -72,12 +72,25 @@ public sealed class IntegratorTests(ITestOutputHelper output)
         var tiny = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(7, 3, (i, j) => (i + 2 * j + 1) * 1e-310);
         var (u, s, vt) = SmallSvd.Of(tiny);
         var reference = SmallSvd.Of(tiny * 1e300);
-        // rounding: entries ~1e-310 are subnormal, stored to ±4.9e-324, i.e. ~5e-14 relative; bound 1e-9 (chosen, loose: it tells scaled from failed).
-        for (int i = 0; i < s.Length; i++) Assert.True(Math.Abs(reference.S[i] * 1e-300 - s[i]) <= 1e-9 * s[0], $"σ_{i}: {s[i]:E6} vs {reference.S[i] * 1e-300:E6}");
+        // rounding: both SVDs are of the same stored (subnormal) entries, the reference's up to the relative ε of the
+        // product by 1e300, each backward stable on normal numbers (|σ̂_i − σ_i| ≤ p(m, n)·ε·σ_0, Golub & Van Loan §8.6;
+        // p = m·n taken for the modest polynomial), and the scaling back by 1e-300 and by the largest entry rounds once
+        // more relatively (ε) or, for a subnormal result, absolutely (≤ 2^-1075). An unscaled iteration on subnormals
+        // loses every digit (products underflow to 0) or does not converge.
+        const double eps = 1.1102230246251565e-16, tinyUnit = 4.9406564584124654e-324;   // 2^-53, 2^-1074
+        int pmn = tiny.RowCount * tiny.ColumnCount;
+        for (int i = 0; i < s.Length; i++)
+            Assert.True(Math.Abs(reference.S[i] - s[i] * 1e300) <= (2 * pmn + 3) * eps * reference.S[0] + tinyUnit * 1e300, // in units of 1e-300
+                $"σ_{i}: {s[i]:E6} vs {reference.S[i] * 1e-300:E6}");
         Assert.Equal(3, u.ColumnCount);
         Assert.Equal(3, vt.RowCount);
         var back = u * MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfDiagonalArray(s) * vt;
-        Assert.True((back - tiny).FrobeniusNorm() <= 1e-9 * tiny.FrobeniusNorm()); // as above
+        // rounding: the backward error of the SVD (p(m, n)·ε·‖A‖) and of the product UΣVᵀ (n·ε per entry), plus the
+        // subnormal products u_ik·σ_k and their sums, each rounded to ±2^-1075 absolutely: (n + 1) of them per entry.
+        // Norms in units of 1e-300 (the squares of subnormals underflow; the difference of subnormals is exact).
+        double backError = ((back - tiny) * 1e300).FrobeniusNorm();
+        double backBound = (pmn + tiny.ColumnCount + 1) * eps * (tiny * 1e300).FrobeniusNorm() + Math.Sqrt(pmn) * (tiny.ColumnCount + 1) * tinyUnit * 1e300;
+        Assert.True(backError <= backBound, $"‖UΣVᵀ − A‖ = {backError:E3}e-300, bound {backBound:E3}e-300");
         var wide = SmallSvd.Of(tiny.Transpose() * 1e300);
         Assert.Equal(3, wide.U.RowCount);
         Assert.Equal(7, wide.VT.ColumnCount);

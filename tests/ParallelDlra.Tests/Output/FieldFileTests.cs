@@ -29,7 +29,10 @@ public sealed class FieldFileTests(ITestOutputHelper output) : IDisposable
     private static readonly Dictionary<string, (string Deck, string[] Sets)> Cases = new()
     {
         ["fr2d"] = ("linesource_fullrank", ["grid.cells=[17, 13]", "angular.order=3", "time.max_steps=5"]),
-        ["lr2d"] = ("linesource", ["grid.cells=[17, 13]", "angular.order=5", "time.max_steps=5"]),
+        // No snapshots (the deck writes them every 25 steps, so at steps 0 and 5 here): they are not the files compared,
+        // leave φ unchanged (phi.bin and phi.csv are byte for byte the same with and without, checked 2026-12-02), and
+        // their parallel HDF5 writes were a fifth of this case's run on 3 ranks (SnapshotTests check snapshots).
+        ["lr2d"] = ("linesource", ["grid.cells=[17, 13]", "angular.order=5", "time.max_steps=5", "output.snapshot_every=0"]),
         ["ps3d"] = ("pointsource3d", ["grid.cells=[7, 6, 5]", "angular.order=3", "time.max_steps=3"]),
         ["su1d"] = ("suolson", ["grid.cells=[41]", "angular.order=3", "time.max_steps=4"]),   // thermal: phi.csv has material_energy
     };

@@ -124,12 +124,24 @@ public sealed class DecompositionTests
         var periodic = Enumerable.Range(0, grid.Dimension).Select(d => o.Grid.Faces[2 * d].Kind == BoundaryKind.Periodic).ToArray();
         var dec = new CartesianDecomposition(grid, ranks, periodic);
         var whole = new KineticOperator(grid.WholeBlock(), basis, o.Material.Map, o.Grid.Faces, o.Solver.Flux);
+        var faceCells = new long[whole.Outflows.Count];
         for (int r = 0; r < ranks; r++)
         {
-            var op = new KineticOperator(dec.Block(r), basis, o.Material.Map, o.Grid.Faces, o.Solver.Flux);
+            var block = dec.Block(r);
+            var op = new KineticOperator(block, basis, o.Material.Map, o.Grid.Faces, o.Solver.Flux);
             Assert.Equal(whole.Terms.Select(t => t.Name), op.Terms.Select(t => t.Name));
             Assert.Equal(whole.Sources.Select(s => s.Name), op.Sources.Select(s => s.Name));
             Assert.Equal(whole.Outflows.Select(f => (f.Face, f.Constant)), op.Outflows.Select(f => (f.Face, f.Constant)));
+            Assert.Equal(whole.Absorption is null, op.Absorption is null);
+            for (int k = 0; k < op.Outflows.Count; k++)
+            {
+                // The face's weights are the same on every block; its cells are those of the block on the face (none
+                // where the block does not touch it), so over the ranks they are the whole face's, each once.
+                Assert.Equal(whole.Outflows[k].Weights, op.Outflows[k].Weights);
+                Assert.True(op.Outflows[k].Cells.Length == 0 || block.OnPhysicalBoundary[op.Outflows[k].Face], $"rank {r} has cells on face {op.Outflows[k].Face} it does not touch");
+                faceCells[k] += op.Outflows[k].Cells.Length;
+            }
         }
+        Assert.Equal(whole.Outflows.Select(f => (long)f.Cells.Length), faceCells);
     }
 }
