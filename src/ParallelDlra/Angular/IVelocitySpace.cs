@@ -95,6 +95,12 @@ public interface IVelocitySpace
     /// point means is the space's own: Gauss–Legendre points in μ for P_N). Spaces without one throw.</summary>
     /// <exception cref="NotSupportedException">the space has no quadrature</exception>
     VelocityQuadrature Quadrature(int points) => throw new NotSupportedException($"{GetType().Name} has no velocity quadrature");
+
+    /// <summary>The coefficients of an angular profile f(Ω) (anisotropic initial data): the L² projection
+    /// u_a = ∫ m_a(Ω) f(Ω) dΩ for an orthonormal moment basis; <paramref name="profile"/> receives the direction's
+    /// components along the grid's axes (Dimension of them; 1D: μ). Spaces without it throw.</summary>
+    /// <exception cref="NotSupportedException">the space cannot project an angular profile</exception>
+    double[] Project(Func<double[], double> profile) => throw new NotSupportedException($"{GetType().Name} cannot project an angular profile");
 }
 
 /// <summary>Small exact helpers over velocity-space vectors.</summary>

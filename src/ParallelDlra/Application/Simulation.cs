@@ -143,7 +143,7 @@ public sealed class Simulation
                                      $"is {growth:G4}, above 2, so the explicit step is unstable (transport and collisions together); " +
                                      $"lower time.cfl to at most {Math.Floor(largest * 1000) / 1000:G3} or refine the grid");
         }
-        var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block);
+        var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block, Discretisation.Basis);
         DivergenceGuard.CheckInitial(options, phi0, context.Comm);
         Solver = SolverFactory.Create(options, Discretisation, context, phi0);
         Discretisation.StochasticGalerkin?.ApplyInitialState(Solver, options.Initial, Discretisation.Block, context.Comm);
@@ -262,12 +262,12 @@ public static class SolverFactory
     }
 
     private static LowRank.LowRankSetup Setup(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) =>
-        new(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc));
+        new(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc), InitialCondition.Angle(o.Initial, disc.Basis));
 
     private static ISolver Build(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) => o.Solver.Kind switch
     {
         SolverKind.FullRank => new FullRankSolver(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper,
-            InitialCondition.Moments(phi0, disc.Basis)),
+            InitialCondition.Moments(phi0, InitialCondition.Angle(o.Initial, disc.Basis), disc.Basis.Count)),
         SolverKind.AugmentedBug or SolverKind.ParallelBug or SolverKind.FixedRankBug => new LowRank.LowRankSolver(Setup(o, disc, ctx, phi0)),
         _ => throw new InputException($"solver.type = {o.Solver.Kind}: not available in this build"),
     };

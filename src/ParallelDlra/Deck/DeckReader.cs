@@ -24,7 +24,7 @@ public static partial class DeckReader
     private static readonly string[] RotationKeys = ["angle", "fraction", "seed"];
     private static readonly string[] AngularFilterKeys = ["type", "strength", "order"];
     private static readonly string[] MaterialKeys = ["file", "thermal", .. MaterialMapReader.MaterialKeys];
-    private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
+    private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value", "direction", "angular_sigma"];
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps", "max_mass_growth"];
     private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation", "space_order", "limiter"];
     private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "relative_to", "r_min", "r_max"];
@@ -86,7 +86,20 @@ public static partial class DeckReader
         CheckLimits(root, options);
         CheckThermal(root, options);
         CheckBurgers(root, options);
+        CheckBeam(root, options);
         return options;
+    }
+
+    /// <summary>initial.type: beam projects an anisotropic ψ0(Ω) onto the velocity space (IVelocitySpace.Project): built for
+    /// P_N (and filtered P_N) of a deterministic problem.</summary>
+    private static void CheckBeam(Section root, RunOptions o)
+    {
+        if (o.Initial.Kind != InitialKind.Beam) return;
+        var type = root.Sub("initial", InitialKeys).Optional("type")!;
+        if (o.Angular.Method != AngularMethod.Pn)
+            throw type.Error("is not supported with angular.method: sn", "beam with angular.method: pn (the projection of ψ0(Ω) onto the moments)");
+        if (o.Uncertainty is not null)
+            throw type.Error("is not supported with an uncertainty section", "zero, gaussian or constant with uncertainty");
     }
 
     /// <summary>solver.space_order: 2 needs SSP-RK2 or SSP-RK3 and at least 2 cells along every axis. Fromm's scheme is
@@ -279,14 +292,26 @@ public static partial class DeckReader
         }
 
         double sigma;
-        if (kind == InitialKind.Gaussian)
-            sigma = s.Required("sigma", "sigma > 0 for a gaussian").Double("sigma > 0", v => v > 0 ? null : "is not positive");
+        if (kind is InitialKind.Gaussian or InitialKind.Beam)
+            sigma = s.Required("sigma", "sigma > 0 for a gaussian or a beam").Double("sigma > 0", v => v > 0 ? null : "is not positive");
         else
             sigma = s.Optional("sigma")?.Double("sigma >= 0 (used by gaussian only)", v => v >= 0 ? null : "is negative") ?? 0.0;
 
         double mass = s.Optional("mass")?.Double("mass >= 0", v => v >= 0 ? null : "is negative") ?? 1.0;
         double value = s.Optional("value")?.Double("value >= 0", v => v >= 0 ? null : "is negative") ?? 0.0;
-        return new InitialConditionOptions(kind, center, sigma, mass, value);
+        if (kind != InitialKind.Beam)
+        {
+            foreach (var key in (string[])["direction", "angular_sigma"])
+                if (s.Optional(key) is { } unused) throw unused.Error("is used by initial.type: beam only", $"no {key} with this initial.type");
+            return new InitialConditionOptions(kind, center, sigma, mass, value);
+        }
+        string allowedDirection = $"a list of {dim} numbers (the beam's mean direction components along the grid's axes, each in [-1, 1], not all zero)";
+        var directionNode = s.Required("direction", allowedDirection);
+        var direction = directionNode.List(allowedDirection, dim, dim).Select(v => v.Double(allowedDirection, x => Math.Abs(x) <= 1 ? null : "is outside [-1, 1]")).ToImmutableArray();
+        if (direction.All(x => x == 0) || direction.Sum(x => x * x) > 1 + 1e-12)
+            throw directionNode.Error(direction.All(x => x == 0) ? "is zero" : "is longer than a unit vector", allowedDirection);
+        double angularSigma = s.Required("angular_sigma", "angular_sigma > 0 for a beam").Double("angular_sigma > 0", v => v > 0 ? null : "is not positive");
+        return new InitialConditionOptions(kind, center, sigma, mass, value, direction, angularSigma);
     }
 
     private static TimeOptions ReadTime(Section s)

@@ -74,6 +74,11 @@ public static class DeckWriter
         Line(1, $"sigma: {Num(ic.Sigma)}");
         Line(1, $"mass: {Num(ic.Mass)}");
         Line(1, $"value: {Num(ic.Value)}");
+        if (ic.Kind == InitialKind.Beam)
+        {
+            Line(1, $"direction: [{string.Join(", ", ic.Direction.Select(Num))}]");
+            Line(1, $"angular_sigma: {Num(ic.AngularSigma)}");
+        }
 
         var t = o.Time;
         Line(0, "time:");
