@@ -94,6 +94,8 @@ public static class Benchmarks
         new("burgers", "Burgers with an uncertain shock (issue #16): SG full rank vs fixed-rank BUG and augmented BUG, E/Var errors against the exact solution: burgers [NX N [R ...]] (default 1000 30 2 5 10 15 20)", true, BurgersBenchmark.Run),
         new("uq", "uncertain line source (issue #16): SG-DLRA vs SG full rank vs the collocation ensemble (full rank, DLRA), E/Var against a converged collocation, time, memory, 1 -> 2 groups: uq [CELLS [ORDER [DEGREE [REFERENCE_NODES]]]] (default 200 15 7 16)", true, UncertaintyBenchmark.Run),
         new("uq-one", "one run of uq: uq-one DECK DIR (run in a child process)", false, UncertaintyBenchmark.RunOne),
+        new("thermal", "2D beam of thermal radiative transfer (issue #17), 200x200, P_29: full rank vs augmented BUG, time per step, memory, rank, energy defect: thermal [CELLS [ORDER [STEPS]]] (default 200 29 20)", true, ThermalBenchmark.Run),
+        new("thermal-one", "one run of thermal: thermal-one SOLVER DIR [CELLS [ORDER [STEPS]]] (run in a child process)", false, ThermalBenchmark.RunOne),
         new("lowrank-one", "one configuration of lowrank: lowrank-one SOLVER OUTDIR [R_MIN [unit_time|step]] (run in a child process)", false, LowRankOne),
     }.ToDictionary(b => b.Name, StringComparer.Ordinal);
 
@@ -161,7 +163,7 @@ public static class Benchmarks
     /// the code and compiled it in its optimising tier, and the native libraries have set up their buffers:
     /// memory that does not depend on the problem), then a full collection. What the problem takes is the
     /// peak above it.</summary>
-    private static long Baseline(RunOptions o, RunContext context)
+    internal static long Baseline(RunOptions o, RunContext context)
     {
         var tiny = o with
         {
