@@ -12,16 +12,7 @@ public static class InitialCondition
 {
     /// <summary>The beam's angular profile g(Ω) = Π_d N(direction_d, angular_sigma²)(Ω_d) (unnormalised product of the
     /// one-dimensional normal densities of the direction components along the grid's axes).</summary>
-    public static double BeamProfile(InitialConditionOptions ic, double[] omega)
-    {
-        double g = 1.0, s = ic.AngularSigma;
-        for (int d = 0; d < omega.Length; d++)
-        {
-            double z = (omega[d] - ic.Direction[d]) / s;
-            g *= Math.Exp(-0.5 * z * z) / (s * Math.Sqrt(2.0 * Math.PI));
-        }
-        return g;
-    }
+    public static double BeamProfile(InitialConditionOptions ic, double[] omega) => VelocitySpaces.Gaussian(ic.Direction, ic.AngularSigma, omega);
 
     /// <summary>The angular state of the initial condition: u0 = (φ0 / Norm) · Direction. The velocity space's isotropic
     /// state, or for the beam Direction = ĝ/‖ĝ‖ (ĝ the projection of <see cref="BeamProfile"/>) and Norm = T/‖ĝ‖ with
