@@ -64,6 +64,17 @@ public sealed class InflowProfileTests(ITestOutputHelper output)
         Assert.True(ratio > 2.0, $"ratio {ratio}");   // theory: ≈ 0.85/0.25; P_5 with the Roe flux approximates both
     }
 
+    [Fact]
+    public void A_profiled_face_round_trips_through_the_written_deck()
+    {
+        var o = Deck("augmented_bug");
+        Assert.NotNull(o.Grid.Faces[0].Profile);
+        var again = DeckReader.Parse(DeckWriter.ToYaml(o), "roundtrip.yaml", Environment.CurrentDirectory, []);
+        Assert.Equal(o, again);
+        var isotropic = Deck("augmented_bug", "inflow");
+        Assert.NotEqual(o.Grid, isotropic.Grid);   // the profile is part of the options' equality
+    }
+
     [Theory]
     [InlineData("{type: vacuum, direction: [1, 0], angular_sigma: 0.2}", "{order: 5}", "grid.boundary.x_min.type = vacuum is not inflow")]
     [InlineData("{type: inflow, direction: [0, 0], angular_sigma: 0.2}", "{order: 5}", "grid.boundary.x_min.direction")]
