@@ -11,7 +11,8 @@ namespace ParallelDlra.Application;
 /// An upper estimate (bytes): <list type="bullet">
 /// <item>state: u (n_local × n_moments) for full rank; X (n_local × r) with r = min(r_max, n_moments) for low rank;</item>
 /// <item>work blocks: the stepper's stages of u (2 for forward Euler, 3 for SSP-RK2) for full rank; for low rank the
-/// augmented basis, K and stage blocks, 6 blocks of n_local × min(2r, n_moments); the operator's per-cell arrays;</item>
+/// augmented basis, K and stage blocks, 6 blocks of n_local × min(2r, n_moments) (twice that width for the midpoint BUG
+/// and the second-order parallel BUG, whose bases grow to 4r); the operator's per-cell arrays;</item>
 /// <item>output buffers: the copy of the state a checkpoint writes, the moments a snapshot writes (n_local ×
 /// output.moments, one array: counted in <see cref="Columns"/> too), and the chunks in which the field files come to
 /// rank 0 (<c>Parallel.ChunkedGather</c>: at most 2^20 cells of φ and one spatial field, received and assembled);
@@ -58,6 +59,7 @@ public sealed record ResourceEstimate(int Ranks, long CellsPerRank, int Moments,
         {
             int r = Math.Min(Math.Max(o.Solver.Truncation.RMax, o.Solver.InitialRank), m);
             columns = Math.Min(2 * r, m);
+            if (DeckReader.SecondOrderByItself(o.Solver.Kind)) columns *= 2;   // bases of width up to 4r (LowRank/SecondOrderIntegrators.cs)
             state = 8L * local * r;
             work = 6 * 8L * local * columns + perCell * local;
             output = state;

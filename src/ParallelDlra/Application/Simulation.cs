@@ -293,7 +293,7 @@ public static class SolverFactory
     {
         SolverKind.FullRank => new FullRankSolver(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper,
             InitialCondition.Moments(phi0, InitialCondition.Angle(o.Initial, disc.Basis), disc.Basis.Count)),
-        SolverKind.AugmentedBug or SolverKind.ParallelBug or SolverKind.FixedRankBug => new LowRank.LowRankSolver(Setup(o, disc, ctx, phi0)),
+        SolverKind.AugmentedBug or SolverKind.ParallelBug or SolverKind.FixedRankBug or SolverKind.MidpointBug or SolverKind.ParallelBug2 => new LowRank.LowRankSolver(Setup(o, disc, ctx, phi0)),
         _ => throw new InputException($"solver.type = {o.Solver.Kind}: not available in this build"),
     };
 

@@ -6,7 +6,7 @@ namespace ParallelDlra.Compute;
 
 /// <summary>The CPU backend: host blocks, loops over spans vectorised with System.Numerics.Vector,
 /// threads over columns or fixed row chunks (fixed chunking keeps every reduction bitwise reproducible).</summary>
-public sealed class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null) : IComputeBackend
+public sealed partial class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null) : IComputeBackend
 {
     private const int Chunk = 2048;
     private readonly IDenseLinearAlgebra _la = linearAlgebra ?? LinearAlgebraProvider.Default;

@@ -74,6 +74,30 @@ public interface IComputeBackend : IDisposable
         }
     }
 
+    /// <summary>y ← z + alpha·[Σ_s (D_s x)·B_s + Σ_j q_j c_jᵀ] (z = 0 when null) for three-point stencils, diagonals or the
+    /// identity D_s (<see cref="StencilProduct"/>) and outer products (<see cref="OuterProduct"/>): a whole separable
+    /// right-hand side, and with z = x and alpha = Δt a forward-Euler step, in one call. y must not be x or z. A backend may
+    /// run it row chunk by row chunk (each D_s x formed for the chunk's rows only, in cache, B_s applied in its
+    /// <see cref="StructuredMatrix"/> form); this default forms each D_s x over the whole block (one temporary).</summary>
+    void StencilProducts(GridBlock block, Block x, Halo? halo, IReadOnlyList<StencilProduct> products, IReadOnlyList<OuterProduct> outer,
+        Block y, double alpha = 1.0, Block? z = null)
+    {
+        Clear(y);
+        Block? work = null;
+        foreach (var s in products)
+        {
+            if (s.Spatial is null) { MultiplySmall(x, s.Matrix.Matrix, 1.0, 1.0, y); continue; }
+            work ??= Allocate(x.Rows, x.Columns);
+            Clear(work);
+            ApplySpatial(s.Spatial, block, x, halo, 1.0, work);
+            MultiplySmall(work, s.Matrix.Matrix, 1.0, 1.0, y);
+        }
+        work?.Dispose();
+        foreach (var o in outer) AddOuter(o.Spatial, o.Angular, 1.0, y);
+        if (z is not null) Axpby(1.0, z, alpha, y);
+        else if (alpha != 1.0) Axpby(0.0, y, alpha, y);
+    }
+
     /// <summary>x·B + z·C (n × q) for x: n × p, B: p × q and optionally z: n × s, C: s × q; <paramref name="x"/> is
     /// consumed and the result returned. A backend may compute it in x's own storage, row block by row block,
     /// when that storage has room for q columns (a new basis from an old one without a second copy); this
@@ -113,3 +137,15 @@ public sealed record ShiftProduct(int Axis, int Direction, Matrix<double> Matrix
     public static StencilOperator Stencil(int axis, int direction) =>
         direction < 0 ? new StencilOperator(axis, 1.0, 0.0, 0.0) : new StencilOperator(axis, 0.0, 0.0, 1.0);
 }
+
+/// <summary>One product (D x)·B of <see cref="IComputeBackend.StencilProducts"/>: <paramref name="Spatial"/> a three-point
+/// <see cref="StencilOperator"/>, a <see cref="DiagonalOperator"/> or null for the identity; B prepared once.</summary>
+public sealed record StencilProduct(SpatialOperator? Spatial, StructuredMatrix Matrix)
+{
+    public StencilProduct(SpatialOperator? spatial, Matrix<double> matrix) : this(spatial, new StructuredMatrix(matrix))
+    {
+    }
+}
+
+/// <summary>One outer product q cᵀ of <see cref="IComputeBackend.StencilProducts"/>: q over the cells, c over the columns.</summary>
+public sealed record OuterProduct(double[] Spatial, double[] Angular);

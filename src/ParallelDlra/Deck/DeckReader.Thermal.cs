@@ -64,7 +64,7 @@ public static partial class DeckReader
             throw reaction.Error("is not supported with problem.model: thermal", "no reaction section with problem.model: thermal");
         var solver = root.Sub("solver", SolverKeys);
         var time = root.Sub("time", TimeKeys);
-        if (o.Solver.Kind is SolverKind.FixedRankBug or SolverKind.ParallelBug)
+        if (o.Solver.Kind is SolverKind.FixedRankBug or SolverKind.ParallelBug or SolverKind.MidpointBug or SolverKind.ParallelBug2)
         {
             string problem = $"solver.type = {DeckWords.Of(DeckWords.Solver, o.Solver.Kind)} is not supported with problem.model: thermal";
             const string allowed = "full_rank or augmented_bug (with solver.conservative: true)";

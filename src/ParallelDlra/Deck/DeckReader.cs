@@ -82,6 +82,7 @@ public static partial class DeckReader
             if (root.Optional("uncertainty") is { } uq)
                 throw uq.Error("is not supported with a reaction section", "no uncertainty section with reaction");
         }
+        CheckSecondOrderIntegrator(root, options);
         CheckSpaceOrder(root, options);
         CheckLimits(root, options);
         CheckThermal(root, options);
@@ -125,9 +126,9 @@ public static partial class DeckReader
         CheckLimiter(root, o);
         if (o.Solver.SpaceOrder == 1) return;
         var key = root.Sub("solver", SolverKeys).Optional("space_order")!;
-        if (o.Time.Stepper == TimeStepperKind.ForwardEuler)
+        if (o.Time.Stepper == TimeStepperKind.ForwardEuler && !SecondOrderByItself(o.Solver.Kind))
             throw key.Error("is unstable with time.stepper: euler (the linear second-order upwind scheme with forward Euler grows at every time step size)",
-                "1 with euler; 2 with time.stepper: ssprk2 or ssprk3");
+                "1 with euler; 2 with time.stepper: ssprk2 or ssprk3, or with solver.type: midpoint_bug or parallel_bug2");
         for (int d = 0; d < o.Grid.Dimension; d++)
             if (o.Grid.Cells[d] < 2)
                 throw key.Error($"needs at least 2 cells along every axis (two ghost layers), but grid.cells[{d}] = {o.Grid.Cells[d]}", "1 on a grid with an axis of one cell");
@@ -375,7 +376,7 @@ public static partial class DeckReader
         // mass by O(Δt): it has no conservative variant (docs/design.md, "What each integrator guarantees").
         if (conservative && kind == SolverKind.FixedRankBug)
             throw conservativeValue!.Error("is not available with solver.type = fixed_rank_bug (its S-step starts from a projection that changes the mass)",
-                "false with fixed_rank_bug; true with augmented_bug or parallel_bug");
+                "false with fixed_rank_bug; true with augmented_bug, parallel_bug, midpoint_bug or parallel_bug2");
         var qr = s.Optional("qr")?.Word("QR method", DeckWords.Qr) ?? QrMethod.Tsqr;
         int spaceOrder = s.Optional("space_order")?.Int("1 (first-order upwind) or 2 (Fromm's second-order upwind scheme)",
             n => n is 1 or 2 ? null : "is not an available spatial order") ?? 1;

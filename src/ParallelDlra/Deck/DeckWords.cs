@@ -36,6 +36,7 @@ internal static class DeckWords
     [
         ("full_rank", SolverKind.FullRank), ("fixed_rank_bug", SolverKind.FixedRankBug),
         ("augmented_bug", SolverKind.AugmentedBug), ("parallel_bug", SolverKind.ParallelBug),
+        ("midpoint_bug", SolverKind.MidpointBug), ("parallel_bug2", SolverKind.ParallelBug2),
     ];
 
     public static readonly (string Word, QrMethod Value)[] Qr =

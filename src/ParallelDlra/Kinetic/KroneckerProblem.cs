@@ -18,6 +18,7 @@ public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend
     private readonly KroneckerProjections _projections = new(op, backend, haloExchange, comm);
     private Matrix<double>[]? _angularTransposed;
     private Halo? _halo;
+    private RightHandSidePlan? _plan;
 
     /// <summary>The operator (its terms and sources; a test may add sources before the first step).</summary>
     public KineticOperator Operator => op;
@@ -44,23 +45,32 @@ public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend
     public Matrix<double> SRightHandSide(double t, Matrix<double> s, ISpatialCoefficients g, IAngularCoefficients a) =>
         Projections.SRightHandSide(t, s, (SpatialCoefficients)g, (AngularCoefficients)a);
 
-    /// <summary>result ← F(t, u). The halo exchange is overlapped with the terms that need no ghosts
-    /// (diagonals, sources); the stencil terms run after it completes.</summary>
-    public void RightHandSide(double t, Block u, Block result)
+    /// <summary>result ← F(t, u) (<see cref="RightHandSide(double, Block, Block, double, Block?)"/>).</summary>
+    public void RightHandSide(double t, Block u, Block result) => RightHandSide(t, u, result, 1.0, null);
+
+    /// <summary>result ← z + alpha·F(t, u) (z = 0 when null; z = u, alpha = Δt is a forward-Euler step), in one pass of the
+    /// backend over u (<see cref="IComputeBackend.StencilProducts"/>): the three-point stencil terms of each axis regrouped
+    /// by stencil shape (<see cref="RightHandSidePlan"/>), the centres and spatially constant diagonals in one product, the
+    /// varying diagonals and the sources in the same pass. Wide stencils and cell swaps (the second-order scheme) are added
+    /// term by term after it, through one temporary (then z must be null).</summary>
+    public void RightHandSide(double t, Block u, Block result, double alpha, Block? z)
     {
         // As deep as the widest stencil reaches (1 for three-point stencils).
         _halo ??= new Halo(op.Block, op.Basis.Count, op.Terms.Select(term => term.Spatial is AxisStencil w ? w.Reach : 1).DefaultIfEmpty(1).Max());
+        _plan ??= new RightHandSidePlan(op);
+        if (_plan.Rest.Length > 0 && (z is not null || alpha != 1.0))
+            throw new InvalidOperationException("a fused update needs an operator of three-point stencils and diagonals only");
+        haloExchange.Exchange(backend, u, _halo);
+        var outer = op.Sources.Select(s => new OuterProduct(s.Spatial(t), s.Angular)).ToArray();
+        backend.StencilProducts(op.Block, u, _halo, _plan.Products, outer, result, alpha, z);
+        if (_plan.Rest.Length == 0) return;
         _angularTransposed ??= [.. op.Terms.Select(term => term.Angular.Transpose())];
         using var work = backend.Allocate(u.Rows, u.Columns);
-        haloExchange.Begin(backend, u, _halo);
-        backend.Clear(result);
-        for (int k = 0; k < op.Terms.Count; k++)
-            if (op.Terms[k].Spatial is not (StencilOperator or AxisStencil)) AddTerm(k, u, result, work);
-        foreach (var s in op.Sources) backend.AddOuter(s.Spatial(t), s.Angular, 1.0, result);
-        haloExchange.End();
-        for (int k = 0; k < op.Terms.Count; k++)
-            if (op.Terms[k].Spatial is StencilOperator or AxisStencil) AddTerm(k, u, result, work);
+        foreach (int k in _plan.Rest) AddTerm(k, u, result, work);
     }
+
+    /// <summary>Whether <see cref="RightHandSide(double, Block, Block, double, Block?)"/> can fuse an update (z, alpha).</summary>
+    public bool FusesUpdate => (_plan ??= new RightHandSidePlan(op)).Rest.Length == 0;
 
     /// <summary>result += (D_k u) B_kᵀ.</summary>
     private void AddTerm(int k, Block u, Block result, Block work)
@@ -79,4 +89,62 @@ public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend
     public double SourceSum(SourceTerm source, double t) => op.SourceSum(source, t);
     public double MassWeight => op.MassWeight;
     public double EmissionWeight(SourceTerm source) => op.EmissionWeight(source);
+}
+
+/// <summary>The terms Σ_k (D_k u) B_kᵀ of a <see cref="KineticOperator"/> as few structured products (D x)·B, built once.
+/// A three-point stencil m S₋ + c I + p S₊ along an axis is ((m − p)/2) δ + ((m + p)/2) Δ² + (m + c + p) I with the central
+/// difference δ = S₋ − S₊ and the second difference Δ² = S₋ − 2I + S₊, so per axis all its terms make one δ product (the
+/// advection: Σ (m_k − p_k)/2 B_kᵀ, sparse A_d) and one Δ² product (the numerical diffusion: Σ (m_k + p_k)/2 B_kᵀ, block
+/// diagonal |A_d| or ρ I); the identity parts and the diagonals that are constant on this block (σ_t, σ_s of a uniform
+/// material) join one centre product. Varying diagonals stay products of their own; wide stencils and cell swaps are
+/// left to the term-by-term path (<see cref="Rest"/>). Grouping by shift instead (S₋: A + |A|) would mix A_d's and
+/// |A_d|'s patterns and lose the block structure. Every B is analysed by <see cref="StructuredMatrix"/>.</summary>
+public sealed class RightHandSidePlan
+{
+    public RightHandSidePlan(KineticOperator op)
+    {
+        int m = op.Basis.Count, dim = op.Block.Dimension;
+        Matrix<double>? centre = null;
+        var delta = new Matrix<double>?[dim];
+        var second = new Matrix<double>?[dim];
+        var products = new List<StencilProduct>();
+        var rest = new List<int>();
+        static Matrix<double> Add(Matrix<double>? sum, Matrix<double> b, double coefficient) =>
+            sum is null ? b.Transpose() * coefficient : sum + b.Transpose() * coefficient;
+        for (int k = 0; k < op.Terms.Count; k++)
+        {
+            var term = op.Terms[k];
+            switch (term.Spatial)
+            {
+                case StencilOperator s:
+                    if (s.Minus != s.Plus) delta[s.Axis] = Add(delta[s.Axis], term.Angular, 0.5 * (s.Minus - s.Plus));
+                    if (s.Minus != -s.Plus) second[s.Axis] = Add(second[s.Axis], term.Angular, 0.5 * (s.Minus + s.Plus));
+                    if (s.Minus + s.Center + s.Plus != 0.0) centre = Add(centre, term.Angular, s.Minus + s.Center + s.Plus);
+                    break;
+                case DiagonalOperator d when d.Weights.Length > 0 && d.Weights.AsSpan().IndexOfAnyExcept(d.Weights[0]) < 0:
+                    if (d.Weights[0] != 0.0) centre = Add(centre, term.Angular, d.Weights[0]);
+                    break;
+                case DiagonalOperator d:
+                    products.Add(new StencilProduct(d, term.Angular.Transpose()));
+                    break;
+                default:
+                    rest.Add(k);
+                    break;
+            }
+        }
+        if (centre is not null) products.Insert(0, new StencilProduct(null, centre));
+        for (int a = 0; a < dim; a++)
+        {
+            if (second[a] is { } s2) products.Add(new StencilProduct(new StencilOperator(a, 1.0, -2.0, 1.0), s2));
+            if (delta[a] is { } s1) products.Add(new StencilProduct(new StencilOperator(a, 1.0, 0.0, -1.0), s1));
+        }
+        Products = products;
+        Rest = [.. rest];
+    }
+
+    /// <summary>The products, the centre first, then per axis Δ² and δ, with the varying diagonals in between.</summary>
+    public IReadOnlyList<StencilProduct> Products { get; }
+
+    /// <summary>The terms not in <see cref="Products"/> (wide stencils, cell swaps), in order.</summary>
+    public int[] Rest { get; }
 }

@@ -80,20 +80,21 @@ public static class ParallelBug
     }
 
     /// <summary>The step rejection of Ceruti, Kusch and Lubich (SISC 2024, the parallel integrator with rejection):
-    /// the number m of new directions to add before the step is repeated, 0 to accept it. Rejected when the rank could
-    /// still grow (r + m ≤ min(r_max, n_moments), m = min(width of X̃, width of Ṽ)) and either the truncation of Ŝ keeps
-    /// all r + m directions, or η = ‖Δt·X̃ᵀF(Y0)Ṽ‖_F — the normal block the parallel BUG's Ŝ leaves out (the augmented
+    /// the number m of new directions to add before the step is repeated, 0 to accept it. Rejected when the rank can
+    /// still grow (m = min(width of X̃, width of Ṽ, min(r_max, n_moments) − r) > 0; the paper lifts by r while 2r &lt; r_max,
+    /// we take the leading directions that fit) and either the truncation of Ŝ keeps all its directions, or η = ‖Δt·X̃ᵀF(Y0)Ṽ‖_F — the normal block the parallel BUG's Ŝ leaves out (the augmented
     /// BUG's Galerkin step has it) — exceeds c_η·ϑ (<c>solver.rejection_constant</c>; the paper's c_η = 1). Every
     /// rank takes the same decision: it depends on replicated matrices only.</summary>
     private static int RejectionGrowth(LowRankContext c, LowRankFactors f, ISpatialCoefficients g0, Block xTilde, Matrix<double> vHat,
         Matrix<double> sHat, double t, double dt)
     {
         int r = f.Rank, kx = xTilde.Columns, kv = vHat.ColumnCount - r;
-        int grow = Math.Min(kx, kv);
         var o = c.Options.Truncation;
-        if (grow == 0 || r + grow > Math.Min(o.RMax, vHat.RowCount) || r + grow <= o.RMin) return 0;
+        // At most the room below min(r_max, n_moments): the leading new directions (X̃ and Ṽ are ordered by significance).
+        int grow = Math.Min(Math.Min(kx, kv), Math.Min(o.RMax, vHat.RowCount) - r);
+        if (grow <= 0 || r + grow <= o.RMin) return 0;
         var trial = c.Truncate(sHat, vHat, dt);
-        if (trial.Rank >= r + grow) { c.Rejections++; return grow; }
+        if (trial.Rank >= r + Math.Min(kx, kv)) { c.Rejections++; return grow; }
         // Δt·X̃ᵀF(Y0)Ṽ: the lower right block of the Galerkin step on X̂, V̂ from [[S0, 0], [0, 0]].
         var s0 = Matrix<double>.Build.Dense(r + kx, r + kv);
         s0.SetSubMatrix(0, 0, f.S);

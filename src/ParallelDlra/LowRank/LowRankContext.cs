@@ -124,8 +124,10 @@ public sealed class LowRankContext
     /// in span X0) are replaced by deterministic padding directions orthogonal to X0 and the kept ones —
     /// Householder would fill them with rounding noise that depends on the decomposition. The padding keeps the
     /// width 2r of orth([K, X0]) (extra room for the Galerkin S-step) and makes every decomposition build the
-    /// same X̂.</summary>
-    public (Block XTilde, Matrix<double> Coefficients) AugmentX(Block x0, Block k, Matrix<double>? magnitude, Matrix<double>? projection = null)
+    /// same X̂. <paramref name="complete"/> false: no padding, X̃ has only the resolved directions (for a basis that is
+    /// already wide, such as the second augmentation of the midpoint BUG, where padding of a wide complement fails on
+    /// small grids and adds nothing the step needs).</summary>
+    public (Block XTilde, Matrix<double> Coefficients) AugmentX(Block x0, Block k, Matrix<double>? magnitude, Matrix<double>? projection = null, bool complete = true)
     {
         using var _ = Phase("basis augmentation");
         int r = x0.Columns, kc = k.Columns;
@@ -142,7 +144,7 @@ public sealed class LowRankContext
         }
         // Width kc as orth([K, X0]), but X̂ cannot have more columns than the grid has cells.
         int width = (int)Math.Min(kc, Problem.Block.Grid.CellCount - r);
-        var (q, coefficients, along) = SignificantDirections(k, p.FrobeniusNorm(), width, x0);
+        var (q, coefficients, along) = SignificantDirections(k, p.FrobeniusNorm(), width, x0, complete);
         if (along is not null) p += along;   // the X0 part removed from weak directions by their extra pass
         int kx = q.Columns;
         var coeff = Matrix<double>.Build.Dense(r + kx, kc);
@@ -169,7 +171,7 @@ public sealed class LowRankContext
     /// coefficients are returned as Along. With <paramref name="width"/> &gt; 0 the basis is completed to that
     /// width with <see cref="Padding"/> directions (<see cref="PaddingDirections"/>; their coefficients are zero).
     /// All decisions are taken on replicated R factors, so every rank takes the same one.</summary>
-    public (Block Q, Matrix<double> Coefficients, Matrix<double>? Along) SignificantDirections(Block a, double scale, int width, Block? orthogonalTo = null)
+    public (Block Q, Matrix<double> Coefficients, Matrix<double>? Along) SignificantDirections(Block a, double scale, int width, Block? orthogonalTo = null, bool complete = true)
     {
         int c = a.Columns;
         var r = Orthonormalize(a);
@@ -202,7 +204,7 @@ public sealed class LowRankContext
             coefficients.SetSubMatrix(first, 0, Orthonormalize(w) * weakCoefficients);
             Backend.CopyColumns(w, 0, kept, first, kw);
         }
-        if (width <= keep) return (kept, coefficients, along);
+        if (width <= keep || !complete) return (kept, coefficients, along);
 
         int fill = width - keep;
         var extra = PaddingDirections(a.Rows, fill, orthogonalTo, keep > 0 ? kept : null);

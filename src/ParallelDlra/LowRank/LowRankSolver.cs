@@ -28,8 +28,19 @@ public sealed class LowRankSolver : ISolver, IRelaxable
             SolverKind.AugmentedBug => ((LowRankStep)AugmentedBug.EulerStep, AugmentedBug.Name(options.Conservative)),
             SolverKind.ParallelBug => (ParallelBug.EulerStep, ParallelBug.Name(options.Conservative)),
             SolverKind.FixedRankBug => (FixedRankBug.EulerStep, FixedRankBug.Name),
+            SolverKind.MidpointBug => (null!, MidpointBug.Name(options.Conservative)),
+            SolverKind.ParallelBug2 => (null!, ParallelBug2.Name(options.Conservative)),
             _ => throw new ArgumentException($"solver kind {options.Kind} is not a low-rank integrator", nameof(setup)),
         };
+        _ownStep = options.Kind switch
+        {
+            SolverKind.MidpointBug => MidpointBug.Step,
+            SolverKind.ParallelBug2 => ParallelBug2.Step,
+            _ => null,
+        };
+        // A second-order integrator steps by itself: no Runge–Kutta method around it (the deck accepts only time.stepper: euler).
+        if (_ownStep is not null && stepper != TimeStepperKind.ForwardEuler)
+            throw new ArgumentException($"{Name} is second order by itself and takes no time stepper around it (got {stepper})", nameof(setup));
         Scheme = ShuOsher.Of(stepper);
         var (x0, s0, v0) = InitialFactors(problem, phi0, padding, angle ?? problem.Basis.Isotropic);
         Factors = new LowRankFactors(x0, s0, v0);
@@ -44,6 +55,10 @@ public sealed class LowRankSolver : ISolver, IRelaxable
     /// <summary>The integrator's forward-Euler DLRA step: from the current factors, truncated with the tolerance of a
     /// step of length dt; the factors are replaced.</summary>
     private readonly LowRankStep _eulerStep;
+
+    /// <summary>The step of an integrator that is second order by itself (<see cref="MidpointBug"/>,
+    /// <see cref="ParallelBug2"/>), used instead of <see cref="_eulerStep"/> and the stepper; null for the others.</summary>
+    private readonly SecondOrderLowRankStep? _ownStep;
 
     /// <summary>What the step functions work with: problem, options, communicator and QR, backend, workspace.</summary>
     public LowRankContext Context { get; }
@@ -123,6 +138,12 @@ public sealed class LowRankSolver : ISolver, IRelaxable
         Span<double> rates = stackalloc double[Scheme.Stages];
         rates[0] = NetRate(t);
         RestoreOrthonormality();
+        if (_ownStep is not null)
+        {
+            var own = _ownStep(Context, Factors, t, dt, RateOf);
+            _version++;
+            return own;
+        }
         if (Scheme.Stages == 1)
         {
             var euler = EulerStep(t, dt);
@@ -315,7 +336,7 @@ public sealed class LowRankSolver : ISolver, IRelaxable
     private (long Version, double Time, SolverBalance Balance)? _lastBalance;
 
     /// <summary>Whether the integrator promises that mass changes only by outflow, absorption and sources (to
-    /// rounding): the augmented and parallel BUG with conservative truncation.</summary>
+    /// rounding): the augmented, parallel, midpoint and second-order parallel BUG with conservative truncation.</summary>
     public bool Conserves => Options.Conservative && !FixedRank;
 
     /// <summary>dM/dt at the current factors and time <paramref name="t"/>: from the last balance when nothing changed
@@ -327,7 +348,20 @@ public sealed class LowRankSolver : ISolver, IRelaxable
     /// [1ᵀX, face sums of X, σ_aᵀX, XᵀX, source sums].</summary>
     public SolverBalance Balance(double t)
     {
-        int r = Rank;
+        var (balance, gramX) = BalanceOf(X, S, V, t);
+        _lastBalance = (_version, t, balance);
+        _lastGram = (_version, gramX);
+        return balance;
+    }
+
+    /// <summary>dM/dt of the state x s vᵀ (<see cref="MassRate"/>), for the states inside a step of a second-order
+    /// integrator; one allreduce.</summary>
+    private double RateOf(Block x, Matrix<double> s, Matrix<double> v, double t) => BalanceOf(x, s, v, t).Balance.NetRate;
+
+    /// <summary>The balance of the state x s vᵀ and w xᵀx, with one allreduce (<see cref="Balance"/>).</summary>
+    private (SolverBalance Balance, Matrix<double> GramX) BalanceOf(Block X, Matrix<double> S, Matrix<double> V, double t)
+    {
+        int r = S.RowCount;
         var faces = Problem.Outflows;
         var sources = Problem.VolumeSources;
         int absorption = r + faces.Count * r, gram = absorption + (_absorption is null ? 0 : r), source = gram + r * r;
@@ -362,9 +396,7 @@ public sealed class LowRankSolver : ISolver, IRelaxable
         var gx = gramX - Matrix<double>.Build.DenseIdentity(r);
         var gv = V.TransposeThisAndMultiply(V) - Matrix<double>.Build.DenseIdentity(V.ColumnCount);
         var balance = new SolverBalance(mass, rate, Math.Max(gx.Enumerate().Max(Math.Abs), gv.Enumerate().Max(Math.Abs)), absorbed, emitted);
-        _lastBalance = (_version, t, balance);
-        _lastGram = (_version, gramX);
-        return balance;
+        return (balance, gramX);
     }
 
     public double[] ScalarFlux()

@@ -15,7 +15,7 @@ public sealed class FullRankSolver : ISolver, IRelaxable
     private readonly IComputeBackend _backend;
     private readonly ICommunicator _comm;
     private readonly TimeStepper _stepper;
-    private readonly Block _u, _f;
+    private Block _u, _f;
     private readonly Block? _stage;
 
     /// <summary>The full-rank solver of the separable operator <paramref name="op"/> (a <see cref="KroneckerProblem"/>).</summary>
@@ -67,6 +67,15 @@ public sealed class FullRankSolver : ISolver, IRelaxable
     public StepReport Step(double t, double dt)
     {
         var rates = new double[_stepper.Scheme.Stages];
+        if (_stepper.Kind == TimeStepperKind.ForwardEuler && _op is KroneckerProblem { FusesUpdate: true } fused)
+        {
+            // u + Δt F(u) in one pass into the second block, which then becomes u (two copies of u in all).
+            rates[0] = _lastBalance is { } known && known.Version == _version && known.Time == t ? known.Balance.NetRate : Balance(_u, t).NetRate;
+            fused.RightHandSide(t, _u, _f, dt, _u);
+            (_u, _f) = (_f, _u);
+            _version++;
+            return new StepReport(Rank, 0.0, _stepper.Scheme.MassChange(dt, rates));
+        }
         _stepper.Advance(t, dt, _u, RightHandSide, _f, _stage ?? _f, (stage, time, y) =>
             rates[stage] = stage == 0 && _lastBalance is { } last && last.Version == _version && last.Time == time
                 ? last.Balance.NetRate : Balance(y, time).NetRate);

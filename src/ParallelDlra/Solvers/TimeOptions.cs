@@ -7,8 +7,9 @@ namespace ParallelDlra.Solvers;
 /// (<c>ParallelDlra.Solvers.ShuOsher</c>). The low-rank integrators compose whole forward-Euler DLRA steps the same way.</summary>
 public enum TimeStepperKind { ForwardEuler, SspRk2, SspRk3 }
 
-/// <summary>Which solver evolves the discrete solution.</summary>
-public enum SolverKind { FullRank, FixedRankBug, AugmentedBug, ParallelBug }
+/// <summary>Which solver evolves the discrete solution. <see cref="MidpointBug"/> and <see cref="ParallelBug2"/> are
+/// second order by themselves (they take no time stepper around them).</summary>
+public enum SolverKind { FullRank, FixedRankBug, AugmentedBug, ParallelBug, MidpointBug, ParallelBug2 }
 
 /// <summary>deck key <c>time</c>. Δt = cfl · (Σ_d ρ(A_d)/Δx_d)^-1, shortened for the last step to hit <see cref="End"/>.
 /// <see cref="MaxMassGrowth"/> (<c>time.max_mass_growth</c>): the run is stopped as diverged when |mass| exceeds this

@@ -23,6 +23,7 @@ public sealed class RunCommandTests : IDisposable
         ["linesource"] = "[40, 40]",
         ["linesource_fullrank"] = "[40, 40]",
         ["linesource_sn"] = "[40, 40]",
+        ["linesource_midpoint"] = "[40, 40]",
         ["linesource_filtered"] = "[100, 100]",   // σ_f = 50 needs Δt·(upwind damping + σ_t + σ_f) ≤ 2: not on 40²
         ["linesource_order2"] = "[100, 100]",     // the same filter
         ["pointsource3d"] = "[12, 12, 12]",

@@ -267,6 +267,72 @@ public abstract class BackendContractTests
             }
     }
 
+    /// <summary>Shapes of <see cref="Stencil_products_equal_the_oracle"/>: 1D, 2D, 3D, an axis of one cell, and several
+    /// row chunks of the CPU backend (920 cells, an uneven last chunk).</summary>
+    public static TheoryData<int[]> ProductShapes => new() { new[] { 301 }, new[] { 7, 6, 5 }, new[] { 5, 1, 3 }, new[] { 40, 23 } };
+
+    /// <summary>StencilProducts: y ← z + alpha·[Σ_s (D_s x)·B_s + Σ_j q_j c_jᵀ] for the identity, a diagonal (zero on a run
+    /// of cells) and a three-point stencil with ghosts on every axis, with B in each of its forms (sparse, dense blocks
+    /// under a permutation, dense, zero), against the oracle's stencils and MathNet's products; and without z and alpha.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(ProductShapes))]
+    public void Stencil_products_equal_the_oracle(int[] cells)
+    {
+        var block = Block(cells);
+        int n = block.Count;
+        const int p = 24;
+        var backend = B;   // skips when unavailable
+        var halo = new Halo(block, p);
+        for (int f = 0; f < halo.Ghost.Length; f++) Random(halo.Ghost[f].Length, 300 + f).CopyTo(halo.Ghost[f], 0);
+        var xv = Random(n * p, 310);
+        var zv = Random(n * p, 311);
+        // Two classes of moments by a scattered pattern (not contiguous), dense within each: a permutation to two blocks.
+        var rng = new Random(312);
+        Matrix<double> Blocked() => Matrix<double>.Build.Dense(p, p, (i, j) => (i * 7 % 3 == 0) == (j * 7 % 3 == 0) ? 2 * rng.NextDouble() - 1 : 0.0);
+        var sparse = Matrix<double>.Build.Dense(p, p, (i, j) => i == j ? 1.0 + i : (i == (j + 5) % p ? -0.5 : 0.0));
+        var dense = Matrix<double>.Build.Dense(p, p, (_, _) => 2 * rng.NextDouble() - 1);
+        var weights = Random(n, 313);
+        for (int i = n / 4; i < n / 2; i++) weights[i] = 0.0;
+        var products = new List<StencilProduct>
+        {
+            new(null, sparse),
+            new(null, Blocked()),
+            new(new DiagonalOperator(weights), dense),
+            new(new DiagonalOperator(weights), Matrix<double>.Build.Dense(p, p)),
+        };
+        for (int axis = 0; axis < cells.Length; axis++)
+        {
+            products.Add(new(new StencilOperator(axis, 1.0, -2.0, 1.0), Blocked()));
+            products.Add(new(new StencilOperator(axis, 0.7, 0.1, -0.4), sparse * (axis + 1)));
+            products.Add(new(new StencilOperator(axis, -0.3, 0.5, 0.2), dense));
+        }
+        Assert.Equal(StructureKind.Sparse, products[0].Matrix.Kind);
+        Assert.Equal(StructureKind.Blocks, products[1].Matrix.Kind);
+        Assert.Equal(2, products[1].Matrix.Blocks.Length);
+        Assert.Equal(StructureKind.Dense, products[2].Matrix.Kind);
+        Assert.Equal(StructureKind.Zero, products[3].Matrix.Kind);
+        OuterProduct[] outer = [new(Random(n, 320), Random(p, 321)), new(Random(n, 322), Random(p, 323))];
+
+        var sum = Matrix<double>.Build.Dense(n, p);
+        foreach (var s in products)
+        {
+            var dx = s.Spatial is null ? (double[])xv.Clone() : new double[n * p];
+            if (s.Spatial is StencilOperator st) ContractOracle.Stencil(st, cells, xv, halo.Ghost, 1.0, dx);
+            else if (s.Spatial is DiagonalOperator d) ContractOracle.Diagonal(d.Weights, xv, 1.0, dx);
+            sum += Dense(n, dx) * s.Matrix.Matrix;
+        }
+        foreach (var o in outer) sum += Matrix<double>.Build.Dense(n, 1, o.Spatial) * Matrix<double>.Build.Dense(1, p, o.Angular);
+
+        using var x = Make(B, n, p, xv);
+        using var z = Make(B, n, p, zv);
+        using var y = Make(B, n, p, Random(n * p, 330));   // overwritten
+        B.StencilProducts(block, x, halo, products, outer, y, 0.3, z);
+        Close((Dense(n, zv) + sum * 0.3).ToColumnMajorArray(), Get(B, y));
+        B.StencilProducts(block, x, halo, products, outer, y);
+        Close(sum.ToColumnMajorArray(), Get(B, y));
+        Close(xv, Get(B, x), 0.0);   // x is only read
+    }
+
     /// <summary>Recombine gives x·B + z·C, whether the backend writes it over x (room for the columns) or
     /// into a new block (more columns than x's storage holds), over several row blocks.</summary>
     [SkippableTheory]

@@ -84,6 +84,8 @@ public class DeckErrorTests
         { "unknown --set section", Valid, ["--set", "tme.end=0.5"], ["--set tme.end:", "unknown key tme"] },
         { "malformed --set", Valid, ["--set", "time.end"], ["--set time.end:", "malformed override"] },
         { "--set value out of range", Valid, ["--set", "time.cfl=2"], ["--set time.cfl:", "time.cfl = 2 is beyond the stability limit"] },
+        { "stepper around midpoint_bug", Valid + "  stepper: ssprk2\nsolver:\n  type: midpoint_bug\n", [], ["deck.yaml:12:", "time.stepper", "midpoint_bug", "euler"] },
+        { "stepper around parallel_bug2", Valid + "  stepper: ssprk3\nsolver:\n  type: parallel_bug2\n", [], ["deck.yaml:12:", "time.stepper", "parallel_bug2"] },
         { "--set through a value", Valid, ["--set", "time.end.x=1"], ["--set time.end.x:", "time.end is a single value"] },
         { "--set into a one-word boundary", Valid.Replace("grid:\n", "grid:\n  boundary: vacuum\n"), ["--set", "grid.boundary.x_min=inflow"], ["--set grid.boundary.x_min:", "grid.boundary is a single value"] },
     };

@@ -30,6 +30,10 @@ public sealed class RestartTests : IDisposable
         "linesource_order2" => [JobDeck("linesource_order2"), "--set", "grid.cells=[24, 24]", "--set", "angular.order=5", "--set", "time.end=5",
             "--set", "angular.filter.strength=5", "--set", "solver.type=augmented_bug", "--set", "solver.conservative=true",
             "--set", "solver.rank=6", "--set", "solver.truncation.r_min=4"],
+        "linesource_midpoint" => [JobDeck("linesource"), "--set", "grid.cells=[24, 24]", "--set", "angular.order=5", "--set", "time.end=5",
+            "--set", "solver.type=midpoint_bug", "--set", "solver.conservative=true"],
+        "linesource_parallel2" => [JobDeck("linesource"), "--set", "grid.cells=[24, 24]", "--set", "angular.order=5", "--set", "time.end=5",
+            "--set", "solver.type=parallel_bug2"],
         _ => throw new ArgumentException(deck),
     };
 
@@ -46,6 +50,8 @@ public sealed class RestartTests : IDisposable
     [InlineData("linesource_sn")]  // S_N, augmented BUG, conservative truncation
     [InlineData("linesource_filtered")]  // filtered P_N, augmented BUG, conservative truncation
     [InlineData("linesource_order2")]  // second order in space, SSP-RK3, augmented BUG, conservative truncation
+    [InlineData("linesource_midpoint")]  // midpoint BUG, conservative truncation (issue #15 item 5)
+    [InlineData("linesource_parallel2")]  // second-order parallel BUG
     public void Twenty_steps_equal_ten_plus_ten_from_a_checkpoint_bit_for_bit(string deck)
     {
         string whole = RunSteps(deck, "whole", 20);

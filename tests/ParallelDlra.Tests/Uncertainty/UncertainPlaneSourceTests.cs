@@ -79,9 +79,15 @@ public sealed class UncertainPlaneSourceTests(ITestOutputHelper output)
     [Theory]
     [InlineData(SolverKind.AugmentedBug)]
     [InlineData(SolverKind.ParallelBug)]
+    [InlineData(SolverKind.MidpointBug)]
+    [InlineData(SolverKind.ParallelBug2)]
     public void Stochastic_Galerkin_DLRA_stays_within_the_issue_bounds_of_full_rank(SolverKind solver)
     {
-        var full = StochasticGalerkin(Deck(7));
+        // The integrators that are second order by themselves against full rank of a second-order stepper (SSP-RK2): against
+        // forward Euler the difference would be the first-order time error (4 % here), not the low-rank error.
+        var reference = Deck(7);
+        if (DeckReader.SecondOrderByItself(solver)) reference = reference with { Time = reference.Time with { Stepper = TimeStepperKind.SspRk2 } };
+        var full = StochasticGalerkin(reference);
         var o = Deck(7, solver);
         var sim = new Simulation(o, RunContext.Serial());
         sim.Run();
