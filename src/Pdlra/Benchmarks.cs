@@ -97,6 +97,8 @@ public static class Benchmarks
         new("linesource-one", "one run of linesource: linesource-one DECK DIR (run in a child process)", false, LineSourceBenchmark.RunOne),
         new("roofline", "triad bandwidth and DGEMM rate in this process, then full rank, augmented and parallel BUG per phase: bytes, flops, GB/s, GF/s, fraction of the roofline: roofline [CELLS [ORDER [STEPS [roe|rusanov]]]] (default 200 15 10 roe)", true, RooflineBenchmark.Run),
         new("uq-one", "one run of uq: uq-one DECK DIR (run in a child process)", false, UncertaintyBenchmark.RunOne),
+        new("thermal", "2D beam of thermal radiative transfer (issue #17), 200x200, P_29: full rank vs augmented BUG, time per step, memory, rank, energy defect: thermal [CELLS [ORDER [STEPS]]] (default 200 29 20)", true, ThermalBenchmark.Run),
+        new("thermal-one", "one run of thermal: thermal-one SOLVER DIR [CELLS [ORDER [STEPS]]] (run in a child process)", false, ThermalBenchmark.RunOne),
         new("lowrank-one", "one configuration of lowrank: lowrank-one SOLVER OUTDIR [R_MIN [unit_time|step]] (run in a child process)", false, LowRankOne),
     }.ToDictionary(b => b.Name, StringComparer.Ordinal);
 
@@ -164,7 +166,7 @@ public static class Benchmarks
     /// the code and compiled it in its optimising tier, and the native libraries have set up their buffers:
     /// memory that does not depend on the problem), then a full collection. What the problem takes is the
     /// peak above it.</summary>
-    private static long Baseline(RunOptions o, RunContext context)
+    internal static long Baseline(RunOptions o, RunContext context)
     {
         var tiny = o with
         {

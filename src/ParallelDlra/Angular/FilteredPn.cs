@@ -53,6 +53,7 @@ public sealed class FilteredPn : IVelocitySpace
     public IsotropicState Isotropic => Basis.Isotropic;
     public Matrix<double> ScatteringProjector => Basis.ScatteringProjector;
     public VelocityQuadrature Quadrature(int points) => ((IVelocitySpace)Basis).Quadrature(points);
+    public double[] Project(Func<double[], double> profile) => Basis.Project(profile);
 
     /// <summary>diag(σ_ℓ) (sparse; null when σ_f = 0).</summary>
     public Matrix<double>? Damping => Filter.Strength == 0.0 ? null

@@ -95,11 +95,30 @@ public interface IVelocitySpace
     /// point means is the space's own: Gauss–Legendre points in μ for P_N). Spaces without one throw.</summary>
     /// <exception cref="NotSupportedException">the space has no quadrature</exception>
     VelocityQuadrature Quadrature(int points) => throw new NotSupportedException($"{GetType().Name} has no velocity quadrature");
+
+    /// <summary>The coefficients of an angular profile f(Ω) (anisotropic initial data): the L² projection
+    /// u_a = ∫ m_a(Ω) f(Ω) dΩ for an orthonormal moment basis; <paramref name="profile"/> receives the direction's
+    /// components along the grid's axes (Dimension of them; 1D: μ). Spaces without it throw.</summary>
+    /// <exception cref="NotSupportedException">the space cannot project an angular profile</exception>
+    double[] Project(Func<double[], double> profile) => throw new NotSupportedException($"{GetType().Name} cannot project an angular profile");
 }
 
 /// <summary>Small exact helpers over velocity-space vectors.</summary>
 public static class VelocitySpaces
 {
+    /// <summary>The angular Gaussian g(Ω) = Π_d N(direction_d, σ²)(Ω_d) (product of one-dimensional normal densities of the
+    /// direction components along the grid's axes): the shape of the beam initial state and of an anisotropic inflow.</summary>
+    public static double Gaussian(IReadOnlyList<double> direction, double sigma, double[] omega)
+    {
+        double g = 1.0;
+        for (int d = 0; d < omega.Length; d++)
+        {
+            double z = (omega[d] - direction[d]) / sigma;
+            g *= Math.Exp(-0.5 * z * z) / (sigma * Math.Sqrt(2.0 * Math.PI));
+        }
+        return g;
+    }
+
     /// <summary>Σ_a d_a v_a over the nonzero d_a (a coordinate direction picks v_a exactly).</summary>
     public static double Dot(ReadOnlySpan<double> direction, ReadOnlySpan<double> values)
     {

@@ -76,12 +76,28 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         var streamed = o.Problem.Model == ProblemModel.Thermal ? new MaterialMap("streaming", grid.Dimension, new Material(0, 0, 0), []) : o.Material.Map;
         // The limited scheme: the first-order operator plus the limited flux corrections (LimitedTransportProblem).
         bool limited = o.Solver.Limiter != SlopeLimiter.None;
-        var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux, limited ? 1 : o.Solver.SpaceOrder);
+        var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux, limited ? 1 : o.Solver.SpaceOrder, InflowGhosts(o.Grid.Faces, basis));
         IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
         if (limited) problem = new LimitedTransportProblem(problem, o.Solver.Flux, o.Solver.Limiter, ctx.Backend, halo, periodic);
         if (o.Reaction is { } reaction)
             problem = new QuadratureReactionProblem(problem, basis.Quadrature(reaction.QuadraturePoints), reaction.Kappa, ctx.Backend, ctx.Comm);
         return new Discretisation(grid, block, halo, basis, op) { Problem = problem };
+    }
+
+    /// <summary>The ghost states of anisotropic inflow faces: the projection of ψ_in(Ω) = φ_in g(Ω)/∫g dΩ onto the velocity
+    /// space (<see cref="IVelocitySpace.Project"/>), whose incoming characteristics the upwind flux takes, as it takes those
+    /// of the isotropic ghost state (φ_in / norm) ι of a plain inflow face; null without a profiled face.</summary>
+    public static IReadOnlyList<double[]?>? InflowGhosts(IReadOnlyList<BoundaryFace> faces, IVelocitySpace basis)
+    {
+        if (!faces.Any(f => f.Kind == BoundaryKind.Inflow && f.Profile is not null)) return null;
+        return [.. faces.Select(f =>
+        {
+            if (f.Kind != BoundaryKind.Inflow || f.Profile is not { } p) return null;
+            var g = basis.Project(omega => VelocitySpaces.Gaussian(p.Direction, p.AngularSigma, omega));
+            double total = basis.Mass.Norm * VelocitySpaces.Dot(basis.Mass.Direction, g);
+            if (!(total > 0)) throw new InputException("grid.boundary: an inflow profile has no mass on this velocity space; allowed: a wider angular_sigma");
+            return g.Select(v => v * f.InflowScalarFlux / total).ToArray();
+        })];
     }
 
     /// <summary>Burgers' equation with uncertain Riemann data (<c>problem.model: burgers</c>): scalar ⊗ chaos, the
@@ -145,7 +161,7 @@ public sealed class Simulation
                                      $"is {growth:G4}, above 2, so the explicit step is unstable (transport and collisions together); " +
                                      $"lower time.cfl to at most {Math.Floor(largest * 1000) / 1000:G3} or refine the grid");
         }
-        var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block);
+        var phi0 = InitialCondition.ScalarFlux(options.Initial, Discretisation.Block, Discretisation.Basis);
         DivergenceGuard.CheckInitial(options, phi0, context.Comm);
         Solver = SolverFactory.Create(options, Discretisation, context, phi0);
         Discretisation.StochasticGalerkin?.ApplyInitialState(Solver, options.Initial, Discretisation.Block, context.Comm);
@@ -273,12 +289,12 @@ public static class SolverFactory
     }
 
     private static LowRank.LowRankSetup Setup(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) =>
-        new(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc));
+        new(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper, o.Solver, phi0, Padding(disc), InitialCondition.Angle(o.Initial, disc.Basis));
 
     private static ISolver Build(RunOptions o, Discretisation disc, RunContext ctx, double[] phi0) => o.Solver.Kind switch
     {
         SolverKind.FullRank => new FullRankSolver(disc.Problem, ctx.Backend, ctx.Comm, o.Time.Stepper,
-            InitialCondition.Moments(phi0, disc.Basis)),
+            InitialCondition.Moments(phi0, InitialCondition.Angle(o.Initial, disc.Basis), disc.Basis.Count)),
         SolverKind.AugmentedBug or SolverKind.ParallelBug or SolverKind.FixedRankBug or SolverKind.MidpointBug or SolverKind.ParallelBug2 => new LowRank.LowRankSolver(Setup(o, disc, ctx, phi0)),
         _ => throw new InputException($"solver.type = {o.Solver.Kind}: not available in this build"),
     };

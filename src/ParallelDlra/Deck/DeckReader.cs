@@ -24,7 +24,7 @@ public static partial class DeckReader
     private static readonly string[] RotationKeys = ["angle", "fraction", "seed"];
     private static readonly string[] AngularFilterKeys = ["type", "strength", "order"];
     private static readonly string[] MaterialKeys = ["file", "thermal", .. MaterialMapReader.MaterialKeys];
-    private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
+    private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value", "direction", "angular_sigma"];
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps", "max_mass_growth"];
     private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation", "space_order", "limiter", "step_rejection", "rejection_constant"];
     private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "relative_to", "r_min", "r_max"];
@@ -87,7 +87,34 @@ public static partial class DeckReader
         CheckLimits(root, options);
         CheckThermal(root, options);
         CheckBurgers(root, options);
+        CheckBeam(root, options);
+        CheckInflowProfiles(root, options);
         return options;
+    }
+
+    /// <summary>An anisotropic inflow face projects ψ_in(Ω) onto the velocity space (IVelocitySpace.Project): P_N (and
+    /// filtered P_N) of a deterministic problem.</summary>
+    private static void CheckInflowProfiles(Section root, RunOptions o)
+    {
+        int f = Enumerable.Range(0, o.Grid.Faces.Length).FirstOrDefault(i => o.Grid.Faces[i].Profile is not null, -1);
+        if (f < 0) return;
+        var face = root.Sub("grid", GridKeys).Optional("boundary")!.Map(DeckWords.Faces[..o.Grid.Faces.Length]).Optional(DeckWords.Faces[f])!;
+        if (o.Angular.Method != AngularMethod.Pn)
+            throw face.Error("is an anisotropic inflow, not supported with angular.method: sn", "inflow (one word: isotropic) with S_N; a profile with angular.method: pn");
+        if (o.Uncertainty is not null || o.Problem.Model == ProblemModel.Burgers)
+            throw face.Error("is an anisotropic inflow, not supported with an uncertainty section", "inflow (one word: isotropic) with uncertainty");
+    }
+
+    /// <summary>initial.type: beam projects an anisotropic ψ0(Ω) onto the velocity space (IVelocitySpace.Project): built for
+    /// P_N (and filtered P_N) of a deterministic problem.</summary>
+    private static void CheckBeam(Section root, RunOptions o)
+    {
+        if (o.Initial.Kind != InitialKind.Beam) return;
+        var type = root.Sub("initial", InitialKeys).Optional("type")!;
+        if (o.Angular.Method != AngularMethod.Pn)
+            throw type.Error("is not supported with angular.method: sn", "beam with angular.method: pn (the projection of ψ0(Ω) onto the moments)");
+        if (o.Uncertainty is not null)
+            throw type.Error("is not supported with an uncertainty section", "zero, gaussian or constant with uncertainty");
     }
 
     /// <summary>solver.space_order: 2 needs SSP-RK2 or SSP-RK3 and at least 2 cells along every axis. Fromm's scheme is
@@ -155,7 +182,7 @@ public static partial class DeckReader
         var extent = extentItems.Select(v => v.Interval()).ToImmutableArray();
 
         double inflowPhi = s.Optional("inflow_phi")?.Double("inflow_phi >= 0", v => v >= 0 ? null : "is negative") ?? 1.0;
-        var (kinds, where) = ReadBoundary(s.Optional("boundary"), dim);
+        var (kinds, where, profiles) = ReadBoundary(s.Optional("boundary"), dim);
         for (int axis = 0; axis < dim; axis++)
         {
             var (lo, hi) = (kinds[2 * axis], kinds[2 * axis + 1]);
@@ -168,22 +195,27 @@ public static partial class DeckReader
                     $"periodic on both faces of an axis ({DeckWords.Faces[2 * axis]} and {DeckWords.Faces[2 * axis + 1]}) or on neither");
             }
         }
-        var faces = kinds.Select(k => new BoundaryFace(k, k == BoundaryKind.Inflow ? inflowPhi : 0.0)).ToImmutableArray();
+        var faces = kinds.Select((k, f) => new BoundaryFace(k, k == BoundaryKind.Inflow ? profiles[f]?.Phi ?? inflowPhi : 0.0, profiles[f]?.Profile)).ToImmutableArray();
         return new GridOptions(cells, extent, faces);
     }
 
-    /// <summary>The kind of each face and, where given one by one, the value that set it.</summary>
-    private static (BoundaryKind[] Kinds, Value?[] Where) ReadBoundary(Value? boundary, int dim)
+    /// <summary>Keys of a face given as a map: an anisotropic inflow.</summary>
+    private static readonly string[] InflowProfileKeys = ["type", "phi", "direction", "angular_sigma"];
+
+    /// <summary>The kind of each face and, where given one by one, the value that set it; a face given as a map
+    /// <c>{type: inflow, phi, direction, angular_sigma}</c> is an anisotropic inflow (its φ_in and profile).</summary>
+    private static (BoundaryKind[] Kinds, Value?[] Where, (double? Phi, InflowProfile Profile)?[] Profiles) ReadBoundary(Value? boundary, int dim)
     {
         var kinds = Enumerable.Repeat(BoundaryKind.Vacuum, 2 * dim).ToArray();
         var where = new Value?[2 * dim];
-        if (boundary is null) return (kinds, where);
+        var profiles = new (double? Phi, InflowProfile Profile)?[2 * dim];
+        if (boundary is null) return (kinds, where, profiles);
         if (boundary.Node is YamlDotNet.RepresentationModel.YamlScalarNode)
         {
             var kind = boundary.Word("boundary kind", DeckWords.Boundary);
             Array.Fill(kinds, kind);
             Array.Fill(where, boundary);
-            return (kinds, where);
+            return (kinds, where, profiles);
         }
         if (boundary.Node is YamlDotNet.RepresentationModel.YamlSequenceNode)
             throw boundary.Error("is a list", $"one boundary kind for all faces ({string.Join(" | ", DeckWords.Boundary.Select(b => b.Word))}) or a map of faces");
@@ -191,10 +223,28 @@ public static partial class DeckReader
         for (int f = 0; f < 2 * dim; f++)
         {
             if (faces.Optional(DeckWords.Faces[f]) is not { } v) continue;
-            kinds[f] = v.Word("boundary kind", DeckWords.Boundary);
             where[f] = v;
+            if (v.Node is YamlDotNet.RepresentationModel.YamlMappingNode)
+            {
+                var m = v.Map(InflowProfileKeys);
+                var type = m.Required("type", "inflow (a face given as a map is an anisotropic inflow)");
+                if (type.Word("boundary kind", DeckWords.Boundary) != BoundaryKind.Inflow)
+                    throw type.Error("is not inflow", "inflow: a face given as a map {type: inflow, direction, angular_sigma[, phi]} is an anisotropic inflow; other kinds are one word");
+                kinds[f] = BoundaryKind.Inflow;
+                double? phi = m.Optional("phi")?.Double("phi >= 0 (the incoming scalar flux of the face; default grid.inflow_phi)", x => x >= 0 ? null : "is negative");
+                string allowed = $"a list of {dim} numbers (the inflow's mean direction components along the grid's axes, each in [-1, 1], not all zero)";
+                var dv = m.Required("direction", allowed);
+                var direction = dv.List(allowed, dim, dim).Select(x => x.Double(allowed, y => Math.Abs(y) <= 1 ? null : "is outside [-1, 1]")).ToImmutableArray();
+                if (direction.All(x => x == 0) || direction.Sum(x => x * x) > 1 + 1e-12)
+                    throw dv.Error(direction.All(x => x == 0) ? "is zero" : "is longer than a unit vector", allowed);
+                double sigma = m.Required("angular_sigma", "angular_sigma > 0 (the width of the profile in the direction components)")
+                    .Double("angular_sigma > 0", x => x > 0 ? null : "is not positive");
+                profiles[f] = (phi, new InflowProfile(direction, sigma));
+                continue;
+            }
+            kinds[f] = v.Word("boundary kind", DeckWords.Boundary);
         }
-        return (kinds, where);
+        return (kinds, where, profiles);
     }
 
     private static AngularOptions ReadAngular(Section s, int dim)
@@ -301,14 +351,26 @@ public static partial class DeckReader
         }
 
         double sigma;
-        if (kind == InitialKind.Gaussian)
-            sigma = s.Required("sigma", "sigma > 0 for a gaussian").Double("sigma > 0", v => v > 0 ? null : "is not positive");
+        if (kind is InitialKind.Gaussian or InitialKind.Beam)
+            sigma = s.Required("sigma", "sigma > 0 for a gaussian or a beam").Double("sigma > 0", v => v > 0 ? null : "is not positive");
         else
             sigma = s.Optional("sigma")?.Double("sigma >= 0 (used by gaussian only)", v => v >= 0 ? null : "is negative") ?? 0.0;
 
         double mass = s.Optional("mass")?.Double("mass >= 0", v => v >= 0 ? null : "is negative") ?? 1.0;
         double value = s.Optional("value")?.Double("value >= 0", v => v >= 0 ? null : "is negative") ?? 0.0;
-        return new InitialConditionOptions(kind, center, sigma, mass, value);
+        if (kind != InitialKind.Beam)
+        {
+            foreach (var key in (string[])["direction", "angular_sigma"])
+                if (s.Optional(key) is { } unused) throw unused.Error("is used by initial.type: beam only", $"no {key} with this initial.type");
+            return new InitialConditionOptions(kind, center, sigma, mass, value);
+        }
+        string allowedDirection = $"a list of {dim} numbers (the beam's mean direction components along the grid's axes, each in [-1, 1], not all zero)";
+        var directionNode = s.Required("direction", allowedDirection);
+        var direction = directionNode.List(allowedDirection, dim, dim).Select(v => v.Double(allowedDirection, x => Math.Abs(x) <= 1 ? null : "is outside [-1, 1]")).ToImmutableArray();
+        if (direction.All(x => x == 0) || direction.Sum(x => x * x) > 1 + 1e-12)
+            throw directionNode.Error(direction.All(x => x == 0) ? "is zero" : "is longer than a unit vector", allowedDirection);
+        double angularSigma = s.Required("angular_sigma", "angular_sigma > 0 for a beam").Double("angular_sigma > 0", v => v > 0 ? null : "is not positive");
+        return new InitialConditionOptions(kind, center, sigma, mass, value, direction, angularSigma);
     }
 
     private static TimeOptions ReadTime(Section s)

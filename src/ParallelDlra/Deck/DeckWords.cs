@@ -53,7 +53,7 @@ internal static class DeckWords
         [("solution", RelativeScale.Solution), ("density", RelativeScale.Density)];
 
     public static readonly (string Word, InitialKind Value)[] Initial =
-        [("zero", InitialKind.Zero), ("gaussian", InitialKind.Gaussian), ("constant", InitialKind.Constant)];
+        [("zero", InitialKind.Zero), ("gaussian", InitialKind.Gaussian), ("constant", InitialKind.Constant), ("beam", InitialKind.Beam)];
 
     public static readonly (string Word, BackendKind Value)[] Backend =
         [("cpu", BackendKind.Cpu), ("gpu", BackendKind.Gpu), ("auto", BackendKind.Auto)];

@@ -27,8 +27,10 @@ public static class DeckWriter
         Line(0, "grid:");
         Line(1, $"cells: [{string.Join(", ", g.Cells)}]");
         Line(1, $"extent: [{string.Join(", ", g.Extent.Select(e => $"[{Num(e.Min)}, {Num(e.Max)}]"))}]");
-        Line(1, "boundary: {" + string.Join(", ", g.Faces.Select((f, i) => $"{DeckWords.Faces[i]}: {DeckWords.Of(DeckWords.Boundary, f.Kind)}")) + "}");
-        var inflow = g.Faces.Where(f => f.Kind == BoundaryKind.Inflow).Select(f => (double?)f.InflowScalarFlux).FirstOrDefault();
+        Line(1, "boundary: {" + string.Join(", ", g.Faces.Select((f, i) => $"{DeckWords.Faces[i]}: " + (f.Profile is { } p
+            ? $"{{type: inflow, phi: {Num(f.InflowScalarFlux)}, direction: [{string.Join(", ", p.Direction.Select(Num))}], angular_sigma: {Num(p.AngularSigma)}}}"
+            : DeckWords.Of(DeckWords.Boundary, f.Kind)))) + "}");
+        var inflow = g.Faces.Where(f => f.Kind == BoundaryKind.Inflow && f.Profile is null).Select(f => (double?)f.InflowScalarFlux).FirstOrDefault();
         Line(1, $"inflow_phi: {Num(inflow ?? 1.0)}");
 
         Line(0, "angular:");
@@ -77,6 +79,11 @@ public static class DeckWriter
         Line(1, $"sigma: {Num(ic.Sigma)}");
         Line(1, $"mass: {Num(ic.Mass)}");
         Line(1, $"value: {Num(ic.Value)}");
+        if (ic.Kind == InitialKind.Beam)
+        {
+            Line(1, $"direction: [{string.Join(", ", ic.Direction.Select(Num))}]");
+            Line(1, $"angular_sigma: {Num(ic.AngularSigma)}");
+        }
 
         var t = o.Time;
         Line(0, "time:");

@@ -21,7 +21,7 @@ public sealed class LowRankSolver : ISolver, IRelaxable
 {
     public LowRankSolver(LowRankSetup setup)
     {
-        var (problem, backend, comm, stepper, options, phi0, padding) = setup;
+        var (problem, backend, comm, stepper, options, phi0, padding, angle) = setup;
         Context = new LowRankContext(problem, backend, comm, options, padding);
         (_eulerStep, Name) = options.Kind switch
         {
@@ -42,7 +42,7 @@ public sealed class LowRankSolver : ISolver, IRelaxable
         if (_ownStep is not null && stepper != TimeStepperKind.ForwardEuler)
             throw new ArgumentException($"{Name} is second order by itself and takes no time stepper around it (got {stepper})", nameof(setup));
         Scheme = ShuOsher.Of(stepper);
-        var (x0, s0, v0) = InitialFactors(problem, phi0, padding);
+        var (x0, s0, v0) = InitialFactors(problem, phi0, padding, angle ?? problem.Basis.Isotropic);
         Factors = new LowRankFactors(x0, s0, v0);
         if (problem.Absorption is { } sigmaA)
         {
@@ -182,11 +182,12 @@ public sealed class LowRankSolver : ISolver, IRelaxable
         return TruncateAndAdopt(xTilde, vHat, sHat, dt);
     }
 
-    /// <summary>Rank-one factors of the isotropic initial condition u0 = φ0 ιᵀ/norm (the velocity space's isotropic
-    /// state), padded to the initial rank with deterministic functions of the global cell index (the same on any
-    /// decomposition). V0's first column is the mass direction d (conservative truncation keeps V's first column),
-    /// completed by coordinate vectors (<see cref="Truncation.Complete"/>).</summary>
-    private (Block, Matrix<double>, Matrix<double>) InitialFactors(IKineticProblem op, double[] phi0, Func<int, int, double> padding)
+    /// <summary>Rank-one factors of the separable initial condition u0 = φ0 ιᵀ/norm (ι, norm: the velocity space's isotropic
+    /// state, or an anisotropic initial angular state), padded to the initial rank with deterministic functions of the
+    /// global cell index (the same on any decomposition). V0's first column is the mass direction d (conservative
+    /// truncation keeps V's first column), then ι's part orthogonal to d when it has one, completed by coordinate
+    /// vectors (<see cref="Truncation.Complete"/>).</summary>
+    private (Block, Matrix<double>, Matrix<double>) InitialFactors(IKineticProblem op, double[] phi0, Func<int, int, double> padding, Angular.IsotropicState iota)
     {
         int m = op.Basis.Count, n = op.Block.Count;
         int hi = Math.Min(Options.Truncation.RMax, m);
@@ -207,8 +208,7 @@ public sealed class LowRankSolver : ISolver, IRelaxable
             }
         }
         var rFactor = Context.Orthonormalize(x);
-        var v0 = InitialAngularBasis(op.Basis, r);
-        var iota = op.Basis.Isotropic;
+        var v0 = InitialAngularBasis(op.Basis, r, iota);
         var inV0 = VelocitySpaces.RowCombination(v0, iota.Direction);   // V0ᵀι: ι ∈ span(V0)
         var d = Matrix<double>.Build.Dense(r, r);
         for (int j = 0; j < r; j++) d[0, j] = norm[0] > 0 ? inV0[j] / iota.Norm : 0.0;   // u0 = φ0 ιᵀ/norm (or 0)
@@ -217,12 +217,25 @@ public sealed class LowRankSolver : ISolver, IRelaxable
 
     /// <summary>[d, coordinate vectors orthogonalised against it] (n_moments × r): the mass direction first; the
     /// isotropic direction must lie in its span (it is d for P_N).</summary>
-    private static Matrix<double> InitialAngularBasis(IVelocitySpace basis, int r)
+    private static Matrix<double> InitialAngularBasis(IVelocitySpace basis, int r, Angular.IsotropicState state)
     {
         var d = Matrix<double>.Build.Dense(basis.Count, 1, basis.Mass.Direction);
+        var iota = Vector<double>.Build.Dense(state.Direction);
+        if (!ReferenceEquals(state, basis.Isotropic) && r >= 2)
+        {
+            // An anisotropic initial direction: [d, its part orthogonal to d] first.
+            var perp = iota - d.Column(0) * VelocitySpaces.Dot(basis.Mass.Direction, state.Direction);
+            double length = perp.L2Norm();
+            if (length > 1e-12)
+            {
+                var two = Matrix<double>.Build.Dense(basis.Count, 2);
+                two.SetColumn(0, d.Column(0));
+                two.SetColumn(1, perp / length);
+                d = two;
+            }
+        }
         var v0 = Truncation.Complete(d, r);
-        var iota = Vector<double>.Build.Dense(basis.Isotropic.Direction);
-        var residual = iota - v0 * VelocitySpaces.RowCombination(v0, basis.Isotropic.Direction);
+        var residual = iota - v0 * VelocitySpaces.RowCombination(v0, state.Direction);
         if (residual.L2Norm() > 1e-12)
             throw new NotSupportedException("the isotropic direction of this velocity space is not in the initial angular basis");
         return v0;

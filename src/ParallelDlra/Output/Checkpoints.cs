@@ -31,6 +31,8 @@ public static class PhysicsFingerprint
         w.Append(Inv, $"grid.cells: {string.Join(",", o.Grid.Cells)}\n");
         w.Append(Inv, $"grid.extent: {string.Join(",", o.Grid.Extent.Select(e => $"[{N(e.Min)},{N(e.Max)}]"))}\n");
         w.Append(Inv, $"grid.boundary: {string.Join(",", o.Grid.Faces.Select((f, i) => $"{DeckWords.Faces[i]}={DeckWords.Of(DeckWords.Boundary, f.Kind)}:{N(f.InflowScalarFlux)}"))}\n");
+        foreach (var (f, i) in o.Grid.Faces.Select((f, i) => (f, i)).Where(p => p.f.Profile is not null))   // decks without a profile keep their fingerprint
+            w.Append(Inv, $"grid.boundary.{DeckWords.Faces[i]}.profile: [{string.Join(",", f.Profile!.Direction.Select(N))}]:{N(f.Profile.AngularSigma)}\n");
         w.Append(Inv, $"angular.order: {o.Angular.Order}\n");
         if (o.Angular.Method != AngularMethod.Pn)   // P_N fingerprints stay those of the runs written before S_N
             w.Append(Inv, $"angular.method: {DeckWords.Of(DeckWords.Angular, o.Angular.Method)} {DeckWords.Of(DeckWords.Quadrature, o.Angular.Quadrature)}\n");

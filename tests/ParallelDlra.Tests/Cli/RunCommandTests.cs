@@ -29,6 +29,8 @@ public sealed class RunCommandTests : IDisposable
         ["pointsource3d"] = "[12, 12, 12]",
         ["lattice"] = "[56, 56]",
         ["burgers_uq"] = "[200]",
+        ["thermal_beam"] = "[40, 40]",
+        ["thermal_linesource"] = "[40, 40]",
     };
 
     private readonly string tmp = Directory.CreateTempSubdirectory("pdlra-run-test-").FullName;
@@ -83,8 +85,9 @@ public sealed class RunCommandTests : IDisposable
         {
             // The thermal model's mass is the total energy ∫(φ + e): the material energy is phi.csv's third column.
             var csv = File.ReadLines(Path.Combine(outDir, OutputWriter.FieldCsvFile)).ToArray();
-            Assert.Equal("x,phi,material_energy" + (front ? ",material_temperature" : ""), csv[0]);
-            massFromPhi += csv.Skip(1).Sum(l => double.Parse(l.Split(',')[2], System.Globalization.CultureInfo.InvariantCulture)) * cellVolume;
+            int dim = written.Grid.Cells.Length;
+            Assert.Equal(string.Join(",", "xyz"[..dim].Select(c => c.ToString())) + ",phi,material_energy" + (front ? ",material_temperature" : ""), csv[0]);
+            massFromPhi += csv.Skip(1).Sum(l => double.Parse(l.Split(',')[dim + 1], System.Globalization.CultureInfo.InvariantCulture)) * cellVolume;
         }
         double massLogged = double.Parse(rows[^1].Split(',')[4], System.Globalization.CultureInfo.InvariantCulture);
         // rounding: the same Σ φ|cell| from another representation (factors, the thermal e column) and order, ≤ 4·10⁴

@@ -183,3 +183,68 @@ public sealed class ThermalDeckTests
         Assert.True(code == 0, stderr);
     }
 }
+
+/// <summary>The 2D beam (tests/data/thermal_beam_small.yaml at 16², P_7, 8 steps) through <c>pdlra run</c>: serial against
+/// 3 MPI ranks to 1e-10, and a restart from a checkpoint bit for bit with the material energy (MPI launches).</summary>
+[Collection("MPI launches")]
+public sealed class BeamRunTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+    private readonly string tmp = Directory.CreateTempSubdirectory("pdlra-beam-").FullName;
+    public void Dispose() => Directory.Delete(tmp, recursive: true);
+
+    private static readonly string[] Small = ["grid.cells=[16,16]", "angular.order=7", "time.max_steps=8", "solver.truncation.r_min=10", "solver.rank=10", "solver.truncation.r_max=20"];
+
+    private static void Run(int ranks, string dir, IEnumerable<string> sets, params string[] extra)
+    {
+        List<string> args = ["run", TestDecks.Data("thermal_beam_small.yaml"), "--set", $"output.directory={dir}"];
+        foreach (var s in sets) args.AddRange(["--set", s]);
+        args.AddRange(extra);
+        var r = MpiLauncher.Run(ranks, args, Limit);
+        Assert.True(r.ExitCode == 0 && !r.TimedOut, r.ToString());
+    }
+
+    private static (string Header, double[][] Columns) Fields(string dir)
+    {
+        var lines = File.ReadAllLines(Path.Combine(dir, "phi.csv"));
+        var rows = lines.Skip(1).Select(l => l.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        return (lines[0], [.. Enumerable.Range(0, rows[0].Length).Select(c => rows.Select(r => r[c]).ToArray())]);
+    }
+
+    [SkippableTheory]
+    [InlineData("full_rank")]
+    [InlineData("augmented_bug")]
+    public void Beam_serial_and_3_ranks_agree_to_1e10(string solver)
+    {
+        var why = MpiLauncher.Unavailable();
+        Assert.True(why is null, $"{why} — run `make deps` and `make build`");
+        string[] sets = [.. Small, $"solver.type={solver}"];
+        string one = Path.Combine(tmp, "one"), three = Path.Combine(tmp, "three");
+        Run(1, one, sets);
+        Run(3, three, sets);
+        var (header, serial) = Fields(one);
+        var (_, parallel) = Fields(three);
+        Assert.Equal("x,y,phi,material_energy", header);
+        for (int c = 2; c < serial.Length; c++)
+        {
+            double d = serial[c].Zip(parallel[c], (a, b) => Math.Abs(a - b)).Max() / serial[c].Max(Math.Abs);
+            output.WriteLine($"2D beam, {solver}: {header.Split(',')[c]} serial vs 3 ranks, max difference / max = {d:E2}");
+            Assert.True(d <= 1e-10, $"{header.Split(',')[c]}: {d:E3}"); // issue #17 acceptance (serial vs 3 ranks 1e-10); rounding argument as MpiRunTests.SameAsSerial
+        }
+    }
+
+    [SkippableFact]
+    public void Beam_restart_from_a_checkpoint_is_bit_identical()
+    {
+        var why = MpiLauncher.Unavailable();
+        Assert.True(why is null, $"{why} — run `make deps` and `make build`");
+        string[] sets = [.. Small, "output.checkpoint_every=4", "output.checkpoint_keep=3"];
+        string dir = Path.Combine(tmp, "run"), again = Path.Combine(tmp, "restarted");
+        Run(1, dir, sets);   // restart on 3 ranks: ThermalRunTests (1D); here the 2D composite state of DLRA, serial
+        Run(1, again, sets, "--restart", Path.Combine(dir, "checkpoint_000004.h5"));
+        string straight = File.ReadAllText(Path.Combine(dir, "phi.csv")), restarted = File.ReadAllText(Path.Combine(again, "phi.csv"));
+        Assert.StartsWith("x,y,phi,material_energy\n", straight);
+        Assert.True(straight == restarted, "phi.csv after the restart differs from the straight run");
+        output.WriteLine("2D beam, augmented BUG: restart from step 4 of 8 gives phi.csv (phi, material_energy) identical to the straight run");
+    }
+}
