@@ -9,6 +9,8 @@
 #   make bench-io  write bandwidth of collective HDF5 snapshots and checkpoints on $(RANKS) ranks
 #   make mutate  mutation testing (Stryker.NET, a local dotnet tool) of core files with the fast tests; not part of make test
 #   make render  PNG of a snapshot: XMF=out/x/snapshots.xmf [PNG=snapshot.png] [INDEX=-1] (pvbatch under xvfb)
+#   make render-methods  the line source per method side by side: `pdlra bench linesource CELLS $(METHODS)`, then a PNG
+#                of the final phi of every run: [CELLS=200] [METHODS=out/bench_linesource] [METHODS_PNG=METHODS/methods.png]
 #   make clean   remove build outputs
 
 SHELL := /bin/bash
@@ -47,7 +49,7 @@ MPI_SHIM    := $(NATIVE_DIR)/libpdlra_mpi.so
 MPIEXEC_ROOT := $(if $(filter 0,$(shell id -u)),--allow-run-as-root,)
 MPIEXEC      ?= mpiexec $(MPIEXEC_ROOT) --oversubscribe -n $(RANKS)
 
-.PHONY: deps native build run test bench bench-io render mutate clean
+.PHONY: deps native build run test bench bench-io render render-methods mutate clean
 
 deps:
 	@if ! command -v dpkg-query >/dev/null 2>&1; then \
@@ -122,6 +124,15 @@ INDEX ?= -1
 
 render:
 	postprocess/with-xvfb.sh pvbatch postprocess/render_snapshot.py "$(abspath $(XMF))" "$(PNG)" --index $(INDEX)
+
+CELLS       ?= 200
+METHODS     ?= out/bench_linesource
+METHODS_PNG ?= $(METHODS)/methods.png
+
+# The benchmark keeps its runs in $(METHODS) (refused when that folder is not empty: the tiler alone then runs on it).
+render-methods: build
+	@if [ ! -d "$(METHODS)" ] || [ -z "$$(ls -A "$(METHODS)")" ]; then $(PDLRA) bench linesource $(CELLS) "$(METHODS)"; fi
+	postprocess/render_methods.py "$(METHODS)" -o "$(METHODS_PNG)"
 
 clean:
 	-$(DOTNET) clean $(SOLUTION) -c $(CONFIG) --nologo >/dev/null

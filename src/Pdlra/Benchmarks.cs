@@ -93,6 +93,8 @@ public static class Benchmarks
         new("gpu", "line source 1024x1024, P_29, augmented BUG: GPU vs CPU backend per step, stencil kernel bandwidth (needs CUDA)", true, (_, w) => Gpu(w)),
         new("burgers", "Burgers with an uncertain shock (issue #16): SG full rank vs fixed-rank BUG and augmented BUG, E/Var errors against the exact solution: burgers [NX N [R ...]] (default 1000 30 2 5 10 15 20)", true, BurgersBenchmark.Run),
         new("uq", "uncertain line source (issue #16): SG-DLRA vs SG full rank vs the collocation ensemble (full rank, DLRA), E/Var against a converged collocation, time, memory, 1 -> 2 groups: uq [CELLS [ORDER [DEGREE [REFERENCE_NODES]]]] (default 200 15 7 16)", true, UncertaintyBenchmark.Run),
+        new("linesource", "line source t = 1 (issue #15): P_15, filtered P_15, S_16, rS_16, first and second order, full rank and augmented BUG: error, min phi, ms/step, memory, rank: linesource [CELLS [KEEP_DIR|- [PN_ORDER [SN_ORDER]]]] (default 200 - 15 16)", true, LineSourceBenchmark.Run),
+        new("linesource-one", "one run of linesource: linesource-one DECK DIR (run in a child process)", false, LineSourceBenchmark.RunOne),
         new("uq-one", "one run of uq: uq-one DECK DIR (run in a child process)", false, UncertaintyBenchmark.RunOne),
         new("lowrank-one", "one configuration of lowrank: lowrank-one SOLVER OUTDIR [R_MIN [unit_time|step]] (run in a child process)", false, LowRankOne),
     }.ToDictionary(b => b.Name, StringComparer.Ordinal);

@@ -96,7 +96,7 @@ public static class Program
         "  pdlra check DECK.yaml [--set key=value ...] [--ranks N]\n" +
         "  pdlra reconstruct SNAPSHOT.h5 [--output F.h5] [--moments 0,1,2]\n" +
         "  pdlra info\n" +
-        "  pdlra bench fullrank|lowrank|gpu|burgers|uq\n" +
+        "  pdlra bench fullrank|lowrank|gpu|burgers|uq|linesource\n" +
         "pdlra COMMAND --help describes a command; the deck format is in docs/deck.md";
 
     private static string Flat(string s) => string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();

@@ -204,7 +204,8 @@ public sealed class Simulation
         if (History.Count == 0)
         {
             var b0 = Solver.Balance(0.0);
-            var first = new StepDiagnostics(0, 0.0, 0.0, Solver.Rank, b0.Mass, b0.Outflow, 0.0, 0.0, b0.OrthonormalityDefect, b0.Absorption, b0.Source);
+            var first = new StepDiagnostics(0, 0.0, 0.0, Solver.Rank, b0.Mass, b0.Outflow, 0.0, 0.0, b0.OrthonormalityDefect, b0.Absorption, b0.Source,
+                FrontPosition: b0.FrontPosition);
             History.Add(first);
         }
         guard.Check(History[0]);
@@ -224,7 +225,7 @@ public sealed class Simulation
             var previous = History[^1];
             double defect = previous.MassDefect + (balance.Mass - previous.Mass - report.MassChange);
             var diag = new StepDiagnostics(step, t, dt, report.Rank, balance.Mass, balance.Outflow, report.DiscardedTail, wall0 + clock.Elapsed.TotalSeconds,
-                balance.OrthonormalityDefect, balance.Absorption, balance.Source, defect);
+                balance.OrthonormalityDefect, balance.Absorption, balance.Source, defect, balance.FrontPosition);
             History.Add(diag);   // the partial diagnostics written after a failure include this row
             guard.Check(diag); // before the callback: a diverged state is never checkpointed
             _checks.Verify(diag);
@@ -256,8 +257,16 @@ public static class SolverFactory
     private static ISolver Thermal(RunOptions o, Discretisation disc, RunContext ctx, ISolver radiation)
     {
         var thermal = o.Material.Thermal ?? throw new InputException("material.thermal is missing; allowed: a section with heat_capacity > 0 (required with problem.model: thermal)");
-        var exchange = Problems.Thermal.ThermalExchange.Build(disc.Block, o.Material.Map, thermal);
         var e0 = Enumerable.Repeat(thermal.InitialEnergy, disc.Block.Count).ToArray();
+        if (thermal.Opacity is { } law)
+        {
+            // The Marshak wave: constant c_v, σ_a(T), the hot face at x_min (checked by the deck reader: 1D, inflow there).
+            var marshak = Problems.Thermal.MarshakExchange.Build(disc.Block, o.Material.Map, thermal, law);
+            double boundaryTemperature = Math.Pow(o.Grid.Faces[0].InflowScalarFlux, 0.25);
+            var front = new Solvers.Thermal.WaveFront(disc.Grid.Extent[0].Min, disc.Grid.Spacing[0], disc.Grid.CellCount, 0.5 * boundaryTemperature);
+            return new Solvers.Thermal.ThermalSolver(radiation, marshak, e0, ctx.Comm, disc.Grid.CellVolume, disc.Basis.Mass.Norm, front);
+        }
+        var exchange = Problems.Thermal.ThermalExchange.Build(disc.Block, o.Material.Map, thermal);
         return new Solvers.Thermal.ThermalSolver(radiation, exchange, e0, ctx.Comm, disc.Grid.CellVolume, disc.Basis.Mass.Norm);
     }
 

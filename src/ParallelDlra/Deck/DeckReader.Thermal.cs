@@ -7,7 +7,9 @@ namespace ParallelDlra.Deck;
 // problem.model: thermal and its section material.thermal (docs/deck.md, "Thermal radiative transfer").
 public static partial class DeckReader
 {
-    private static readonly string[] ThermalKeys = ["heat_capacity", "initial_energy", "source_until"];
+    private static readonly string[] ThermalKeys = ["heat_capacity", "initial_energy", "source_until", "opacity"];
+    private static readonly string[] OpacityKeys = ["law", "sigma_0", "exponent", "temperature_floor"];
+    private static readonly (string Word, bool Value)[] OpacityLaws = [("power", true)];
 
     /// <summary>material.thermal: required with problem.model = thermal, refused without it.</summary>
     private static ThermalOptions? ReadThermal(Section root, Section material, ProblemOptions problem)
@@ -29,7 +31,22 @@ public static partial class DeckReader
         double until = double.PositiveInfinity;
         if (section.Optional("source_until") is { } u && !u.IsWord("always"))
             until = u.Double("a time >= 0 or always", v => v >= 0 ? null : "is negative");
-        return new ThermalOptions(c, e0, until);
+        return new ThermalOptions(c, e0, until) { Opacity = ReadOpacity(section) };
+    }
+
+    /// <summary>material.thermal.opacity: σ_a(T) = sigma_0 · max(T, temperature_floor)^exponent (the Marshak wave).</summary>
+    private static Problems.Thermal.PowerLawOpacity? ReadOpacity(Section thermal)
+    {
+        if (thermal.Optional("opacity") is null) return null;
+        var o = thermal.Sub("opacity", OpacityKeys);
+        o.Required("law", "power (sigma_a = sigma_0 * max(T, temperature_floor)^exponent)").Word("opacity law", OpacityLaws);
+        double s0 = o.Required("sigma_0", "sigma_0 > 0 (required with an opacity law)")
+            .Double("sigma_0 > 0", v => v > 0 && double.IsFinite(v) ? null : v == 0 ? "is zero" : v < 0 ? "is negative" : "is not finite");
+        double p = o.Required("exponent", "a finite number, e.g. -3 (required with an opacity law)")
+            .Double("a finite number", v => double.IsFinite(v) ? null : "is not finite");
+        double floor = o.Required("temperature_floor", "temperature_floor > 0 (required with an opacity law: keeps sigma_a finite in cold material)")
+            .Double("temperature_floor > 0", v => v > 0 && double.IsFinite(v) ? null : "is not positive");
+        return new Problems.Thermal.PowerLawOpacity(s0, p, floor);
     }
 
     /// <summary>What the thermal scheme supports (docs/design.md, "Thermal radiative transfer"): the exchange is an
@@ -64,11 +81,37 @@ public static partial class DeckReader
             throw time.Optional("stepper")!.Error("is not supported with problem.model: thermal",
                 "euler (streaming forward Euler, exchange and absorption backward Euler: a first-order IMEX splitting)");
         var map = o.Material.Map;
+        if (o.Material.Thermal?.Opacity is not null) CheckOpacityLaw(root, o);
         if (map.Background.SigmaS != 0 || map.Regions.Any(r => r.Material.SigmaS != 0))
         {
             const string allowed = "sigma_s = 0 with problem.model: thermal (no scattering in this model yet)";
             throw root.Sub("material", MaterialKeys).Optional("sigma_s") is { } s ? s.Error("is not zero", allowed)
                 : root.Source.Error(root.Source.Root, $"material.sigma_s (of the material map) is not zero; allowed: {allowed}");
+        }
+    }
+
+    /// <summary>With an opacity law (the Marshak wave): the opacity comes from the law, not the material map; the slab
+    /// is 1D with the hot boundary an isotropic inflow at x_min, φ_in = T_b⁴ &gt; 0 (the heat front is measured from it).</summary>
+    private static void CheckOpacityLaw(Section root, RunOptions o)
+    {
+        var map = o.Material.Map;
+        if (map.Background.SigmaA != 0 || map.Regions.Any(r => r.Material.SigmaA != 0))
+        {
+            const string allowed = "sigma_a = 0 with material.thermal.opacity (the opacity law sets sigma_a(T))";
+            throw root.Sub("material", MaterialKeys).Optional("sigma_a") is { } s ? s.Error("is given with an opacity law", allowed)
+                : root.Source.Error(root.Source.Root, $"material.sigma_a (of the material map) is not zero; allowed: {allowed}");
+        }
+        var grid = root.Sub("grid", GridKeys);
+        if (o.Grid.Dimension != 1)
+            throw grid.Required("cells", "one entry").Error("is not one-dimensional", "one cell count with material.thermal.opacity (a slab: the heat front runs along x)");
+        var face = o.Grid.Faces[0];
+        if (face.Kind != Mesh.BoundaryKind.Inflow || !(face.InflowScalarFlux > 0))
+        {
+            const string allowed = "grid.boundary: {x_min: inflow} with grid.inflow_phi = T_b^4 > 0 with material.thermal.opacity (the hot boundary at x_min)";
+            throw face.Kind != Mesh.BoundaryKind.Inflow
+                ? (grid.Optional("boundary") is { } b ? b.Error("has no inflow face at x_min", allowed)
+                    : root.Source.Error(root.Source.Root, $"grid.boundary is missing (default vacuum); allowed: {allowed}"))
+                : grid.Optional("inflow_phi")!.Error("is not positive", allowed);
         }
     }
 }

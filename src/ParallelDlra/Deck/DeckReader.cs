@@ -26,7 +26,7 @@ public static partial class DeckReader
     private static readonly string[] MaterialKeys = ["file", "thermal", .. MaterialMapReader.MaterialKeys];
     private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value"];
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps", "max_mass_growth"];
-    private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation", "space_order", "limiter"];
+    private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation", "space_order", "limiter", "step_rejection", "rejection_constant"];
     private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "relative_to", "r_min", "r_max"];
     private static readonly string[] ComputeKeys = ["backend", "share_gpus", "accelerator"];
     private static readonly string[] ReactionKeys = ["kappa", "quadrature_points"];
@@ -319,6 +319,13 @@ public static partial class DeckReader
             n => n is 1 or 2 ? null : "is not an available spatial order") ?? 1;
         var limiter = s.Optional("limiter")?.Word("slope limiter", DeckWords.Limiter) ?? SlopeLimiter.None;
 
+        // The parallel BUG's step rejection (Ceruti, Kusch and Lubich 2024): on by default for it, refused elsewhere.
+        var rejectionValue = s.Optional("step_rejection");
+        bool rejection = rejectionValue?.Bool() ?? true;   // (only the parallel BUG reads it)
+        if (rejectionValue is not null && rejection && kind != SolverKind.ParallelBug)
+            throw rejectionValue!.Error($"is only available with solver.type = parallel_bug (the step rejection repeats a parallel BUG step whose coefficient matrix misses a block the other integrators compute)",
+                "true or false with parallel_bug; false otherwise");
+        double rejectionConstant = s.Optional("rejection_constant")?.Double("rejection_constant > 0 (c_eta of the step rejection)", v => v > 0 ? null : "is not positive") ?? 1.0;
         var t = s.Sub("truncation", TruncationKeys);
         double theta = t.Optional("theta")?.Double("theta > 0", v => v > 0 ? null : "is not positive") ?? 1e-2;
         var tolerance = t.Optional("tolerance")?.Word("tolerance kind", DeckWords.Tolerance) ?? ToleranceKind.Relative;
@@ -335,7 +342,7 @@ public static partial class DeckReader
                 ? rMinValue.Error($"is larger than solver.truncation.r_max = {rMax}", allowed)
                 : rMaxValue!.Error($"is smaller than solver.truncation.r_min = {rMin}", allowed);
         }
-        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per, relativeTo), conservative, qr, spaceOrder, limiter);
+        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per, relativeTo), conservative, qr, spaceOrder, limiter, rejection, rejectionConstant);
     }
 
     /// <summary>reaction: κ ≥ 0 and the quadrature points per polar direction (default N + 2; at least N + 1, so that

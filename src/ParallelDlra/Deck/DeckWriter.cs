@@ -4,6 +4,7 @@ using ParallelDlra.Angular;
 using ParallelDlra.Kinetic;
 using ParallelDlra.Mesh;
 using ParallelDlra.Problems;
+using ParallelDlra.Solvers;
 using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Deck;
@@ -58,6 +59,8 @@ public static class DeckWriter
             Line(2, $"heat_capacity: {Num(th.HeatCapacity)}");
             Line(2, $"initial_energy: {Num(th.InitialEnergy)}");
             Line(2, $"source_until: {(double.IsPositiveInfinity(th.SourceUntil) ? "always" : Num(th.SourceUntil))}");
+            if (th.Opacity is { } law)
+                Line(2, $"opacity: {{law: power, sigma_0: {Num(law.Sigma0)}, exponent: {Num(law.Exponent)}, temperature_floor: {Num(law.TemperatureFloor)}}}");
         }
 
         if (o.Reaction is { } reaction)
@@ -92,6 +95,11 @@ public static class DeckWriter
         Line(1, $"qr: {DeckWords.Of(DeckWords.Qr, s.Qr)}");
         if (s.SpaceOrder != 1) Line(1, $"space_order: {s.SpaceOrder}");
         if (s.Limiter != SlopeLimiter.None) Line(1, $"limiter: {DeckWords.Of(DeckWords.Limiter, s.Limiter)}");
+        if (s.Kind == SolverKind.ParallelBug)
+        {
+            Line(1, $"step_rejection: {(s.StepRejection ? "true" : "false")}");
+            Line(1, $"rejection_constant: {Num(s.RejectionConstant)}");
+        }
         Line(1, "truncation:");
         Line(2, $"theta: {Num(s.Truncation.Theta)}");
         Line(2, $"tolerance: {DeckWords.Of(DeckWords.Tolerance, s.Truncation.Kind)}");

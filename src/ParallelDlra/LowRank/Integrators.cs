@@ -1,4 +1,6 @@
 using MathNet.Numerics.LinearAlgebra;
+using ParallelDlra.Compute;
+using ParallelDlra.Kinetic;
 using ParallelDlra.Parallel;
 using ParallelDlra.Solvers;
 
@@ -42,6 +44,10 @@ public static class AugmentedBug
 /// dynamical low-rank approximation", SIAM J. Sci. Comput. 2024): K-, L- and S-steps all start from the old
 /// factors (they could run concurrently and share the Galerkin coefficients of X0), then
 /// Ŝ(t1) = [[S̄(t1), L(t1)ᵀṼ], [X̃ᵀW K(t1), 0]] on X̂ = [X0, X̃], V̂ = [V0, Ṽ] is truncated.
+/// With the paper's step rejection (<c>solver.step_rejection</c>, <see cref="SolverOptions.StepRejection"/>) a step is
+/// repeated from the augmented factors [X0, X̃] [[S0, 0], [0, 0]] [V0, Ṽ]ᵀ (rank r + m) when the truncation would keep
+/// every new direction (the rank wants to grow faster than one step allows) or when the block Ŝ lacks,
+/// Δt·X̃ᵀF(Y0)Ṽ (the normal part of the vector field), is larger than c_η·ϑ, the tolerance the truncation works to.
 /// </summary>
 public static class ParallelBug
 {
@@ -51,21 +57,51 @@ public static class ParallelBug
     public static StepReport EulerStep(LowRankContext c, LowRankFactors f, double t, double dt)
     {
         double[] times = [t];
-        int r = f.Rank;
-        var a0 = c.AngularGalerkin(f.V);
-        var k1 = c.KStep(t, dt, f.X, f.S, a0);   // consumed by AugmentX
-        var g0 = c.Galerkin(f.X, times);
-        var l1 = c.LStep(t, dt, g0, f.S, f.V);
-        var sBar = c.SStep(t, dt, g0, a0, f.S);
-        // With forward Euler, w X0ᵀK(t1) is S̄(t1) itself.
-        var (xTilde, cx) = c.AugmentX(f.X, k1, f.S, sBar);
-        var (vHat, cv) = LowRankContext.AugmentV(f.V, l1);
-        int kx = xTilde.Columns, kv = vHat.ColumnCount - r;
-        var sHat = Matrix<double>.Build.Dense(r + kx, r + kv);
-        sHat.SetSubMatrix(0, 0, sBar);
-        if (kv > 0) sHat.SetSubMatrix(0, r, cv.SubMatrix(r, kv, 0, r).Transpose());   // L(t1)ᵀ Ṽ
-        if (kx > 0) sHat.SetSubMatrix(r, 0, cx.SubMatrix(r, kx, 0, r));               // X̃ᵀ W K(t1)
-        return c.TruncateAndAdopt(f, xTilde, vHat, sHat, dt);
+        while (true)
+        {
+            int r = f.Rank;
+            var a0 = c.AngularGalerkin(f.V);
+            var k1 = c.KStep(t, dt, f.X, f.S, a0);   // consumed by AugmentX
+            var g0 = c.Galerkin(f.X, times);
+            var l1 = c.LStep(t, dt, g0, f.S, f.V);
+            var sBar = c.SStep(t, dt, g0, a0, f.S);
+            // With forward Euler, w X0ᵀK(t1) is S̄(t1) itself.
+            var (xTilde, cx) = c.AugmentX(f.X, k1, f.S, sBar);
+            var (vHat, cv) = LowRankContext.AugmentV(f.V, l1);
+            int kx = xTilde.Columns, kv = vHat.ColumnCount - r;
+            var sHat = Matrix<double>.Build.Dense(r + kx, r + kv);
+            sHat.SetSubMatrix(0, 0, sBar);
+            if (kv > 0) sHat.SetSubMatrix(0, r, cv.SubMatrix(r, kv, 0, r).Transpose());   // L(t1)ᵀ Ṽ
+            if (kx > 0) sHat.SetSubMatrix(r, 0, cx.SubMatrix(r, kx, 0, r));               // X̃ᵀ W K(t1)
+            int grow = c.Options.StepRejection ? RejectionGrowth(c, f, g0, xTilde, vHat, sHat, t, dt) : 0;
+            if (grow == 0) return c.TruncateAndAdopt(f, xTilde, vHat, sHat, dt);
+            c.Lift(f, xTilde, vHat, grow);   // and repeat the step from rank r + grow
+        }
+    }
+
+    /// <summary>The step rejection of Ceruti, Kusch and Lubich (SISC 2024, the parallel integrator with rejection):
+    /// the number m of new directions to add before the step is repeated, 0 to accept it. Rejected when the rank can
+    /// still grow (m = min(width of X̃, width of Ṽ, min(r_max, n_moments) − r) > 0; the paper lifts by r while 2r &lt; r_max,
+    /// we take the leading directions that fit) and either the truncation of Ŝ keeps all its directions, or η = ‖Δt·X̃ᵀF(Y0)Ṽ‖_F — the normal block the parallel BUG's Ŝ leaves out (the augmented
+    /// BUG's Galerkin step has it) — exceeds c_η·ϑ (<c>solver.rejection_constant</c>; the paper's c_η = 1). Every
+    /// rank takes the same decision: it depends on replicated matrices only.</summary>
+    private static int RejectionGrowth(LowRankContext c, LowRankFactors f, ISpatialCoefficients g0, Block xTilde, Matrix<double> vHat,
+        Matrix<double> sHat, double t, double dt)
+    {
+        int r = f.Rank, kx = xTilde.Columns, kv = vHat.ColumnCount - r;
+        var o = c.Options.Truncation;
+        // At most the room below min(r_max, n_moments): the leading new directions (X̃ and Ṽ are ordered by significance).
+        int grow = Math.Min(Math.Min(kx, kv), Math.Min(o.RMax, vHat.RowCount) - r);
+        if (grow <= 0 || r + grow <= o.RMin) return 0;
+        var trial = c.Truncate(sHat, vHat, dt);
+        if (trial.Rank >= r + Math.Min(kx, kv)) { c.Rejections++; return grow; }
+        // Δt·X̃ᵀF(Y0)Ṽ: the lower right block of the Galerkin step on X̂, V̂ from [[S0, 0], [0, 0]].
+        var s0 = Matrix<double>.Build.Dense(r + kx, r + kv);
+        s0.SetSubMatrix(0, 0, f.S);
+        var normal = c.SStep(t, dt, c.Galerkin(f.X, g0, xTilde, [t]), c.AngularGalerkin(vHat), s0).SubMatrix(r, kx, r, kv);
+        if (normal.FrobeniusNorm() <= c.Options.RejectionConstant * c.Tolerance(sHat, vHat, dt)) return 0;
+        c.Rejections++;
+        return grow;
     }
 }
 

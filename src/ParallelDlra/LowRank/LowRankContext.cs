@@ -329,14 +329,53 @@ public sealed class LowRankContext
         return (vHat, vHat.TransposeThisAndMultiply(l));
     }
 
+    /// <summary>The density's norm ‖Ŝ V̂ᵀd‖ when the tolerance is relative to it, else NaN (<see cref="Truncation.Truncate"/>).</summary>
+    private double DensityNorm(Matrix<double> sHat, Matrix<double> vHat, TruncationOptions o) =>
+        o.RelativeTo == RelativeScale.Density ? (sHat * Problem.Basis.Mass.In(vHat)).L2Norm() : double.NaN;
+
+    /// <summary>The truncation of Ŝ on V̂ the step would make (<see cref="TruncateAndAdopt"/>), without adopting it.</summary>
+    public TruncationResult Truncate(Matrix<double> sHat, Matrix<double> vHat, double dt)
+    {
+        var options = Options.Truncation;   // (the fixed-rank BUG does not ask: its rank is set, see TruncateAndAdopt)
+        return Truncation.Truncate(sHat, options, Options.Conservative, dt, DensityNorm(sHat, vHat, options));
+    }
+
+    /// <summary>ϑ, the ℓ2 norm of singular values the truncation of Ŝ on V̂ may discard in a step of length dt.</summary>
+    public double Tolerance(Matrix<double> sHat, Matrix<double> vHat, double dt)
+    {
+        var o = Options.Truncation;
+        double density = DensityNorm(sHat, vHat, o);
+        return o.Tolerance(dt, double.IsNaN(density) ? sHat.FrobeniusNorm() : density);
+    }
+
+    /// <summary>Steps the parallel BUG's step rejection repeated (<see cref="ParallelBug"/>).</summary>
+    public long Rejections { get; set; }
+
+    /// <summary>The factors on the augmented bases, for a repeated step: X ← [X0, X̃[:, :m]], V ← V̂[:, :r + m],
+    /// S ← [[S0, 0], [0, 0]] (u unchanged; V's first column, the conserved direction, stays first). X0 = f.X and X̃
+    /// are consumed.</summary>
+    public void Lift(LowRankFactors f, Block xTilde, Matrix<double> vHat, int m)
+    {
+        int r = f.Rank;
+        var x = Backend.Allocate(f.X.Rows, r + m);
+        Backend.CopyColumns(f.X, 0, x, 0, r);
+        Backend.CopyColumns(xTilde, 0, x, r, m);
+        f.X.Dispose();
+        xTilde.Dispose();
+        var s = Matrix<double>.Build.Dense(r + m, r + m);
+        s.SetSubMatrix(0, 0, f.S);
+        f.X = x;
+        f.S = s;
+        f.V = vHat.SubMatrix(0, vHat.RowCount, 0, r + m);
+    }
+
     /// <summary>Truncates the augmented coefficients Ŝ of the bases X̂ = [X0, X̃], V̂ and adopts the result:
     /// X ← X0 Px[0:r] + X̃ Px[r:], S, V ← V̂ Pv in <paramref name="f"/> (X0 = f.X consumed, X̃ disposed). Returns the step's report.</summary>
     public StepReport TruncateAndAdopt(LowRankFactors f, Block xTilde, Matrix<double> vHat, Matrix<double> sHat, double dt)
     {
         using var _ = Phase("truncation");
         var options = FixedRank ? Options.Truncation with { RMin = f.Rank, RMax = f.Rank } : Options.Truncation;
-        double density = options.RelativeTo == RelativeScale.Density ? (sHat * Problem.Basis.Mass.In(vHat)).L2Norm() : double.NaN;
-        var t = Truncation.Truncate(sHat, options, Options.Conservative, dt, density);
+        var t = Truncation.Truncate(sHat, options, Options.Conservative, dt, DensityNorm(sHat, vHat, options));
         int r = f.X.Columns, kx = xTilde.Columns;
         // X1 = X0 Px[0:r] + X̃ Px[r:], in X0's storage where it has room (X0 is consumed).
         f.X = Backend.Recombine(f.X, t.Px.SubMatrix(0, r, 0, t.Rank), xTilde, kx > 0 ? t.Px.SubMatrix(r, kx, 0, t.Rank) : null);

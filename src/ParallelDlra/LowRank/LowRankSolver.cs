@@ -66,7 +66,7 @@ public sealed class LowRankSolver : ISolver, IRelaxable
 
     private IComputeBackend Backend => Context.Backend;
     private ICommunicator Comm => Context.Comm;
-    private SolverOptions Options => Context.Options;
+    public SolverOptions Options => Context.Options;
     private IKineticProblem Problem => Context.Problem;
     private double Weight => Context.Weight;
     /// <summary>The SSP Runge–Kutta method whose forward-Euler stages are whole DLRA steps.</summary>

@@ -36,7 +36,9 @@ public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMi
 /// <summary>deck key <c>solver</c>. <see cref="SpaceOrder"/> (<c>solver.space_order</c>): 1, first-order upwind, or 2,
 /// Fromm's linear second-order upwind scheme (five-point stencils, two ghost layers; SSP-RK2 or SSP-RK3 in time).
 /// <see cref="Limiter"/> (<c>solver.limiter</c>): with space order 2 and full rank, MUSCL with limited slopes on the
-/// characteristic variables instead.</summary>
+/// characteristic variables instead. <see cref="StepRejection"/> (<c>solver.step_rejection</c>, read by the parallel BUG only;
+/// on by default) and <see cref="RejectionConstant"/> (<c>solver.rejection_constant</c>, c_η): the step rejection of
+/// Ceruti, Kusch and Lubich's parallel integrator (<see cref="ParallelBug"/>).</summary>
 public sealed record SolverOptions(
     SolverKind Kind,
     FluxKind Flux,
@@ -45,4 +47,6 @@ public sealed record SolverOptions(
     bool Conservative,
     QrMethod Qr = QrMethod.Tsqr,
     int SpaceOrder = 1,
-    SlopeLimiter Limiter = SlopeLimiter.None);
+    SlopeLimiter Limiter = SlopeLimiter.None,
+    bool StepRejection = true,
+    double RejectionConstant = 1.0);

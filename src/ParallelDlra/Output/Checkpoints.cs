@@ -55,6 +55,8 @@ public static class PhysicsFingerprint
             w.Append(Inv, $"solver.limiter: {DeckWords.Of(DeckWords.Limiter, s.Limiter)}\n");
         if (o.Material.Thermal is { } th)   // only thermal decks: the fingerprint of every other deck is unchanged
             w.Append(Inv, $"material.thermal: heat_capacity={N(th.HeatCapacity)} initial_energy={N(th.InitialEnergy)} source_until={N(th.SourceUntil)}\n");
+        if (o.Material.Thermal?.Opacity is { } law)   // only decks with an opacity law (the Marshak wave)
+            w.Append(Inv, $"material.thermal.opacity: power sigma_0={N(law.Sigma0)} exponent={N(law.Exponent)} temperature_floor={N(law.TemperatureFloor)}\n");
         return w.ToString();
     }
 
@@ -264,6 +266,8 @@ public sealed class CheckpointStore
         h5.WriteReplicated($"{group}/absorption", n, history.Select(d => d.Absorption).ToArray());
         h5.WriteReplicated($"{group}/source", n, history.Select(d => d.Source).ToArray());
         h5.WriteReplicated($"{group}/mass_defect", n, history.Select(d => d.MassDefect).ToArray());
+        if (StepDiagnostics.HasFront(history))   // thermal runs with an opacity law only
+            h5.WriteReplicated($"{group}/front_position", n, history.Select(d => d.FrontPosition).ToArray());
         foreach (var (name, values) in DoubleColumns(history))
             DatasetChecksum.Store(h5, $"{group}/{name}", DatasetChecksum.Replicated(values));
         DatasetChecksum.Store(h5, $"{group}/step", DatasetChecksum.Replicated(history.Select(d => (long)d.Step).ToArray()));
@@ -276,6 +280,7 @@ public sealed class CheckpointStore
         ("outflow", [.. h.Select(d => d.Outflow)]), ("discarded_tail", [.. h.Select(d => d.DiscardedTail)]),
         ("orthonormality_defect", [.. h.Select(d => d.OrthonormalityDefect)]), ("absorption", [.. h.Select(d => d.Absorption)]),
         ("source", [.. h.Select(d => d.Source)]), ("mass_defect", [.. h.Select(d => d.MassDefect)]),
+        .. (StepDiagnostics.HasFront(h) ? new[] { ("front_position", h.Select(d => d.FrontPosition).ToArray()) } : []),
         // not wall_s: each rank has its own clock (rank 0's is stored), so its checksum would differ between ranks
     ];
 
@@ -304,8 +309,10 @@ public sealed class CheckpointStore
         var absorption = Optional("absorption");
         var source = Optional("source");
         var defect = Optional("mass_defect");
+        // Thermal runs with an opacity law only (issue #17); NaN elsewhere: no heat front.
+        var front = h5.Exists($"{group}/front_position") ? h5.ReadAll($"{group}/front_position") : Enumerable.Repeat(double.NaN, step.Length).ToArray();
         return [.. Enumerable.Range(0, step.Length).Select(i => new StepDiagnostics((int)step[i], time[i], dt[i], (int)rank[i], mass[i], outflow[i], tail[i], wall[i],
-            orthonormality[i], absorption[i], source[i], defect[i]))];
+            orthonormality[i], absorption[i], source[i], defect[i], front[i]))];
     }
 
     /// <summary>Reads checkpoint <paramref name="file"/> into the freshly built <paramref name="run"/> (solver state

@@ -146,9 +146,11 @@ public sealed class OutputWriter
     /// <summary><c>diagnostics.csv</c>: one row per entry of the history.</summary>
     public string WriteDiagnostics(IReadOnlyList<StepDiagnostics> history)
     {
-        var sb = new StringBuilder("step,time,dt,rank,mass,outflow,discarded_tail,orthonormality_defect,wall_s,absorption,source,mass_defect\n");
+        bool front = StepDiagnostics.HasFront(history);   // a thermal run with an opacity law: the heat front's position
+        var sb = new StringBuilder("step,time,dt,rank,mass,outflow,discarded_tail,orthonormality_defect,wall_s,absorption,source,mass_defect" + (front ? ",front_position\n" : "\n"));
         foreach (var d in history)
-            sb.Append(Inv, $"{d.Step},{R(d.Time)},{R(d.TimeStep)},{d.Rank},{R(d.Mass)},{R(d.Outflow)},{R(d.DiscardedTail)},{R(d.OrthonormalityDefect)},{R(d.WallSeconds)},{R(d.Absorption)},{R(d.Source)},{R(d.MassDefect)}\n");
+            sb.Append(Inv, $"{d.Step},{R(d.Time)},{R(d.TimeStep)},{d.Rank},{R(d.Mass)},{R(d.Outflow)},{R(d.DiscardedTail)},{R(d.OrthonormalityDefect)},{R(d.WallSeconds)},{R(d.Absorption)},{R(d.Source)},{R(d.MassDefect)}")
+              .Append(front ? $",{R(d.FrontPosition)}\n" : "\n");
         return WriteText(DiagnosticsFile, sb.ToString());
     }
 
@@ -163,7 +165,8 @@ public sealed class OutputWriter
             h5.SetAttribute("/", "format", "pdlra-diagnostics");
             h5.SetAttribute("/", "format_version", 1L);
             h5.SetAttribute("/", "run_id", runId);
-            h5.SetAttribute("/", "columns", "step time dt rank mass outflow discarded_tail orthonormality_defect wall_s absorption source mass_defect");
+            h5.SetAttribute("/", "columns", "step time dt rank mass outflow discarded_tail orthonormality_defect wall_s absorption source mass_defect"
+                                            + (StepDiagnostics.HasFront(history) ? " front_position" : ""));
             h5.SetAttribute("/", "problem", options.Problem.Name);
             h5.SetAttribute("/", "code_version", FieldLayout.CodeVersion);
             h5.SetAttribute("/", "deck", DeckWriter.ToYaml(options));

@@ -128,4 +128,10 @@ public sealed record MaterialOptions(string? MapFile, MaterialMap Map)
 /// the Su–Olson benchmark in its dimensionless form has C = 1, e = V). σ_a and the external source Q (emission density
 /// integrated over directions) are the material map's <c>sigma_a</c> and <c>source</c>; the source is on while
 /// t ≤ <see cref="SourceUntil"/>. <see cref="InitialEnergy"/>: e at t = 0, uniform.</summary>
-public sealed record ThermalOptions(double HeatCapacity, double InitialEnergy = 0.0, double SourceUntil = double.PositiveInfinity);
+public sealed record ThermalOptions(double HeatCapacity, double InitialEnergy = 0.0, double SourceUntil = double.PositiveInfinity)
+{
+    /// <summary>deck key <c>material.thermal.opacity</c>: a temperature-dependent opacity (the Marshak wave). With it
+    /// <see cref="HeatCapacity"/> is the constant c_v in e = c_v T and the material emits B = T⁴; the material map's
+    /// σ_a is then not used. Null: the linear Su–Olson closure above.</summary>
+    public Thermal.PowerLawOpacity? Opacity { get; init; }
+}

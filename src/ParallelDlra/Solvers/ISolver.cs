@@ -9,8 +9,10 @@ public readonly record struct StepReport(int Rank, double DiscardedTail, double 
 /// <summary>The global balance of the current state, computed with one allreduce: mass, the outflow rate
 /// through the physical boundary (inflow counts negative), for low-rank solvers the orthonormality defect
 /// max(|wXᵀX − I|, |VᵀV − I|) of the bases (0 for full rank), the absorption rate ∫σ_a φ and the emission
-/// rate of the volume sources ∫Q. dM/dt = −Outflow − Absorption + Source.</summary>
-public readonly record struct SolverBalance(double Mass, double Outflow, double OrthonormalityDefect, double Absorption = 0.0, double Source = 0.0)
+/// rate of the volume sources ∫Q. dM/dt = −Outflow − Absorption + Source. FrontPosition: the heat front of a thermal
+/// run with an opacity law (<see cref="Thermal.WaveFront"/>), NaN where the run has none.</summary>
+public readonly record struct SolverBalance(double Mass, double Outflow, double OrthonormalityDefect, double Absorption = 0.0, double Source = 0.0,
+    double FrontPosition = double.NaN)
 {
     /// <summary>dM/dt of the semi-discrete scheme at this state.</summary>
     public double NetRate => -Outflow - Absorption + Source;

@@ -6,14 +6,18 @@ namespace ParallelDlra.Verification;
 /// non-comment line names the columns.</summary>
 public sealed record ReferenceProfile(string Name, double[] Abscissa, double[] Value)
 {
-    public static ReferenceProfile Load(string path, string valueColumn)
+    public static ReferenceProfile Load(string path, string valueColumn) => Parse(path, File.ReadAllLines(path), valueColumn);
+
+    /// <summary>The profile from the lines of such a CSV (<paramref name="source"/> names it in errors; its file name
+    /// without extension becomes <see cref="Name"/>).</summary>
+    public static ReferenceProfile Parse(string source, IEnumerable<string> text, string valueColumn)
     {
-        var lines = File.ReadAllLines(path).Where(l => !l.StartsWith('#') && l.Trim().Length > 0).ToArray();
+        var lines = text.Where(l => !l.StartsWith('#') && l.Trim().Length > 0).ToArray();
         var header = lines[0].Split(',');
         int col = Array.IndexOf(header, valueColumn);
-        if (col < 0) throw new InputException($"{path}: no column '{valueColumn}' (columns: {string.Join(", ", header)})");
+        if (col < 0) throw new InputException($"{source}: no column '{valueColumn}' (columns: {string.Join(", ", header)})");
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToArray();
-        return new(Path.GetFileNameWithoutExtension(path),
+        return new(Path.GetFileNameWithoutExtension(source),
             [.. rows.Select(r => double.Parse(r[0], CultureInfo.InvariantCulture))],
             [.. rows.Select(r => double.Parse(r[col], CultureInfo.InvariantCulture))]);
     }

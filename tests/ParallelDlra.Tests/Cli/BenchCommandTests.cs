@@ -13,7 +13,7 @@ public sealed class BenchCommandTests
         var stderr = new StringWriter();
         int rc = Program.Invoke(["bench", "nope"], new StringWriter(), stderr);
         Assert.Equal(ExitCodes.BadInput, rc);
-        Assert.Equal("error: bench nope: unknown benchmark; allowed: fullrank, lowrank, gpu, burgers, uq", stderr.ToString().Trim());
+        Assert.Equal("error: bench nope: unknown benchmark; allowed: fullrank, lowrank, gpu, burgers, uq, linesource", stderr.ToString().Trim());
     }
 
     [SkippableFact]

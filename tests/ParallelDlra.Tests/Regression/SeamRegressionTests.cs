@@ -55,18 +55,20 @@ public sealed class SeamRegressionTests(ITestOutputHelper output) : IDisposable
             "grid.boundary={x_min: reflective, x_max: vacuum, y_min: periodic, y_max: periodic}"]),
         ["suolson_augmented_bug"] = ("jobs/suolson.yaml", ["grid.cells=[600]", "time.max_steps=6", "solver.type=augmented_bug", "solver.conservative=true"]),
         // the other integrators and steppers on the same decks (every path the refactoring moves)
-        ["linesource_parallel_bug"] = ("jobs/linesource.yaml", ["grid.cells=[40, 36]", "time.max_steps=5", "solver.type=parallel_bug"]),
+        // (the parallel BUG cases pin solver.step_rejection: false, the parallel BUG as it was before its step rejection
+        // became the default, 2026-12-02; the rejection's own tests are in LowRank/ParallelBugRejectionTests)
+        ["linesource_parallel_bug"] = ("jobs/linesource.yaml", ["grid.cells=[40, 36]", "time.max_steps=5", "solver.type=parallel_bug", "solver.step_rejection=false"]),
         ["linesource_fixed_rank_bug"] = ("jobs/linesource.yaml", ["grid.cells=[40, 36]", "time.max_steps=5", "solver.type=fixed_rank_bug"]),
         ["linesource_ssprk2_conservative"] = ("jobs/linesource.yaml", ["grid.cells=[36, 30]", "time.max_steps=4", "time.stepper=ssprk2", "solver.conservative=true"]),
-        ["hohlraum_ssprk3_parallel_conservative"] = ("jobs/hohlraum.yaml", ["time.max_steps=3", "angular.order=3", "time.stepper=ssprk3", "solver.type=parallel_bug", "solver.conservative=true"]),
+        ["hohlraum_ssprk3_parallel_conservative"] = ("jobs/hohlraum.yaml", ["time.max_steps=3", "angular.order=3", "time.stepper=ssprk3", "solver.type=parallel_bug", "solver.conservative=true", "solver.step_rejection=false"]),
         ["lattice_fullrank_ssprk3"] = ("jobs/lattice.yaml", ["grid.cells=[42, 42]", "time.max_steps=3", "time.stepper=ssprk3", "solver.type=full_rank", "time.cfl=0.8"]),
         // the benchmark decks (bench fullrank; bench lowrank: full rank, augmented and parallel BUG, r_min 15, per unit time and per step)
         ["bench_fullrank"] = ("bench_fullrank.yaml", ["grid.cells=[48, 48]", "time.max_steps=3"]),
         ["bench_lowrank_full_rank"] = ("bench_lowrank_full_rank.yaml", ["grid.cells=[40, 40]", "time.max_steps=3"]),
         ["bench_lowrank_augmented_bug"] = ("bench_lowrank_augmented_bug.yaml", ["grid.cells=[40, 40]", "time.max_steps=4"]),
-        ["bench_lowrank_parallel_bug"] = ("bench_lowrank_parallel_bug.yaml", ["grid.cells=[40, 40]", "time.max_steps=4"]),
+        ["bench_lowrank_parallel_bug"] = ("bench_lowrank_parallel_bug.yaml", ["grid.cells=[40, 40]", "time.max_steps=4", "solver.step_rejection=false"]),
         ["bench_lowrank_augmented_bug_per_step"] = ("bench_lowrank_augmented_bug_per_step.yaml", ["grid.cells=[40, 40]", "time.max_steps=4"]),
-        ["bench_lowrank_parallel_bug_per_step"] = ("bench_lowrank_parallel_bug_per_step.yaml", ["grid.cells=[40, 40]", "time.max_steps=4"]),
+        ["bench_lowrank_parallel_bug_per_step"] = ("bench_lowrank_parallel_bug_per_step.yaml", ["grid.cells=[40, 40]", "time.max_steps=4", "solver.step_rejection=false"]),
     };
 
     private static bool Writing => Environment.GetEnvironmentVariable("PDLRA_SEAM_WRITE") == "1";

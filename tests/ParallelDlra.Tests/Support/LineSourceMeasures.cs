@@ -10,7 +10,8 @@ namespace ParallelDlra.Tests.Support;
 /// <summary>The line source (σ_s = 1, t = 1, vacuum, [−1.5, 1.5]², a Gaussian pulse of σ = 0.03, as in
 /// <c>jobs/linesource.yaml</c>) and its figures: the relative L2 error of the ring-averaged φ on r ≤ 0.9 against
 /// tests/data/linesource_t1.csv (as <c>BenchmarkProblemTests.LineSourceErrors</c>), min φ / max φ, and the ray-effect
-/// index: the relative standard deviation of φ along the circle r = 0.5 (256 bilinear samples).</summary>
+/// index: the relative standard deviation of φ along the circle r = 0.5 (256 bilinear samples); the figures themselves
+/// are <see cref="LineSourceFigures"/>, shared with <c>pdlra bench linesource</c>.</summary>
 public static class LineSourceMeasures
 {
     public sealed record Figures(double Error, double MinOverMax, double RayIndex, int Steps, int MaxRank, double Seconds);
@@ -29,24 +30,11 @@ public static class LineSourceMeasures
         var field = sim.Solver.ScalarFlux();
         phi = field;
         int cells = o.Grid.Cells[0];
-        double h = 3.0 / cells;
-        var reference = ReferenceProfile.Load(TestDecks.Data("linesource_t1.csv"), "phi_total").Window(0.0, 0.9);
-        var computed = reference.Abscissa.Select(r => ProfileComparison.Radial(field, cells, cells, -1.5, -1.5, h, h, 0, 0, r)).ToArray();
-        double error = ProfileComparison.RelativeL2(computed, reference.Value);
-        return new Figures(error, field.Min() / field.Max(), RayIndex(field, cells, 0.5), sim.History.Count - 1, sim.History.Max(d => d.Rank), clock.Elapsed.TotalSeconds);
+        var reference = ReferenceProfile.Load(TestDecks.Data("linesource_t1.csv"), "phi_total");
+        double error = LineSourceFigures.RingError(field, cells, reference);
+        return new Figures(error, LineSourceFigures.MinOverMax(field), RayIndex(field, cells, 0.5), sim.History.Count - 1, sim.History.Max(d => d.Rank), clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Standard deviation / mean of φ at 256 equally spaced points of the circle of radius r about the origin.</summary>
-    public static double RayIndex(double[] phi, int cells, double r)
-    {
-        const int samples = 256;
-        double h = 3.0 / cells;
-        var v = Enumerable.Range(0, samples).Select(a =>
-        {
-            double th = 2 * Math.PI * (a + 0.5) / samples;
-            return ProfileComparison.Interpolate2D(phi, cells, cells, -1.5, -1.5, h, h, r * Math.Cos(th), r * Math.Sin(th));
-        }).ToArray();
-        double mean = v.Average();
-        return Math.Sqrt(v.Select(x => (x - mean) * (x - mean)).Average()) / mean;
-    }
+    public static double RayIndex(double[] phi, int cells, double r) => LineSourceFigures.RayIndex(phi, cells, r);
 }

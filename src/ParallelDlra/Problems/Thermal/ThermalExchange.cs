@@ -16,7 +16,7 @@ namespace ParallelDlra.Problems.Thermal;
 /// φ²/|S| + e²/(C|S|) + Σ(non-isotropic u²) for Q = 0, whatever Δt σ_a (no time-step limit from the stiff part).
 /// Knows nothing of moments, low rank or MPI: arrays of the rank-local cells only.
 /// </summary>
-public sealed class ThermalExchange
+public sealed class ThermalExchange : IThermalExchange
 {
     private readonly double[] _sigmaA, _source;
 

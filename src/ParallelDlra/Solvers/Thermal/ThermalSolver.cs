@@ -20,12 +20,16 @@ public sealed class ThermalSolver : ISolver, ISpatialFields
     /// <summary>The output name of the material energy field.</summary>
     public const string MaterialEnergy = "material_energy";
 
+    /// <summary>The output name of the material temperature T = e/c_v (with an opacity law only).</summary>
+    public const string MaterialTemperature = "material_temperature";
+
     /// <summary>The part name of the radiation in <see cref="CompositeState"/>.</summary>
     public const string Radiation = "radiation";
 
     private readonly ISolver _radiation;
     private readonly IRelaxable _relaxable;
-    private readonly ThermalExchange _exchange;
+    private readonly IThermalExchange _exchange;
+    private readonly WaveFront? _front;
     private readonly double[] _energy;
     private readonly ICommunicator _comm;
     private readonly double _cellVolume, _sourcePower, _massNorm;
@@ -36,8 +40,12 @@ public sealed class ThermalSolver : ISolver, ISpatialFields
     /// <param name="comm">the communicator of the run (the energy sums)</param>
     /// <param name="cellVolume">|cell|</param>
     /// <param name="massNorm">the norm of the velocity space's mass direction (√|S| for P_N): for <see cref="Energy"/></param>
-    public ThermalSolver(ISolver radiation, ThermalExchange exchange, double[] initialEnergy, ICommunicator comm, double cellVolume, double massNorm)
+    /// <param name="front">with a <see cref="MarshakExchange"/>: the heat front reported in the balance (null: none)</param>
+    public ThermalSolver(ISolver radiation, IThermalExchange exchange, double[] initialEnergy, ICommunicator comm, double cellVolume, double massNorm,
+        WaveFront? front = null)
     {
+        if (front is not null && exchange is not MarshakExchange) throw new ArgumentException("a heat front needs a material temperature (an opacity law)", nameof(front));
+        _front = front;
         _radiation = radiation;
         _relaxable = radiation as IRelaxable ?? throw new ArgumentException($"{radiation.Name} cannot apply a per-cell exchange", nameof(radiation));
         if (initialEnergy.Length != exchange.Cells) throw new ArgumentException($"{initialEnergy.Length} energies for {exchange.Cells} cells", nameof(initialEnergy));
@@ -65,11 +73,20 @@ public sealed class ThermalSolver : ISolver, ISpatialFields
         return new StepReport(exchange.Rank, tail, streaming.MassChange + input);
     }
 
-    /// <summary>The radiation's balance with the total energy ∫(φ + e) as the mass and the source's power at t.</summary>
+    /// <summary>The radiation's balance with the total energy ∫(φ + e) as the mass and the source's power at t (and
+    /// the heat front's position, where the run has one).</summary>
     public SolverBalance Balance(double t)
     {
         var b = _radiation.Balance(t);
-        return b with { Mass = b.Mass + MaterialEnergyTotal(), Source = b.Source + (_exchange.SourceOn(t) ? _sourcePower : 0.0) };
+        b = b with { Mass = b.Mass + MaterialEnergyTotal(), Source = b.Source + (_exchange.SourceOn(t) ? _sourcePower : 0.0) };
+        return _front is null ? b : b with { FrontPosition = _front.Position(_comm, Temperature()) };
+    }
+
+    /// <summary>T = e/c_v on the rank-local cells (an opacity law only).</summary>
+    private double[] Temperature()
+    {
+        var law = _exchange as MarshakExchange ?? throw new InvalidOperationException("the Su–Olson closure has no material temperature here");
+        return [.. _energy.Select(law.Temperature)];
     }
 
     /// <summary>∫ e dx over the whole grid (one allreduce).</summary>
@@ -84,9 +101,10 @@ public sealed class ThermalSolver : ISolver, ISpatialFields
     /// (ψ's L² norm and the material's, one allreduce). Forms the dense u: for tests and diagnostics of small runs.</summary>
     public double Energy()
     {
+        if (_exchange is not ThermalExchange linear) throw new NotSupportedException("the energy of the Su–Olson closure only");
         double local = 0.0;
         foreach (double v in _radiation.Moments()) local += v * v;
-        double c = _exchange.HeatCapacity * _massNorm * _massNorm;
+        double c = linear.HeatCapacity * _massNorm * _massNorm;
         foreach (double e in _energy) local += e * e / c;
         return DistributedSums.Sum(_comm, local) * _cellVolume;
     }
@@ -95,20 +113,26 @@ public sealed class ThermalSolver : ISolver, ISpatialFields
     public double[] Moments() => _radiation.Moments();
     public double[] Moments(IReadOnlyList<int> indices) => _radiation.Moments(indices);
 
-    public IReadOnlyList<string> FieldNames { get; } = [MaterialEnergy];
+    /// <summary>The material energy, and with an opacity law the material temperature (derived from it).</summary>
+    public IReadOnlyList<string> FieldNames => _exchange is MarshakExchange ? [MaterialEnergy, MaterialTemperature] : [MaterialEnergy];
 
-    public double[] Field(string name) => name == MaterialEnergy ? (double[])_energy.Clone()
-        : throw new ArgumentException($"no field {name}; the fields are {MaterialEnergy}", nameof(name));
+    public double[] Field(string name) => name switch
+    {
+        MaterialEnergy => (double[])_energy.Clone(),
+        MaterialTemperature when _exchange is MarshakExchange => Temperature(),
+        _ => throw new ArgumentException($"no field {name}; the fields are {string.Join(", ", FieldNames)}", nameof(name)),
+    };
 
     public SolverStateKind StateKind => _radiation.StateKind;
 
-    public SolverState Save() => new CompositeState([(Radiation, _radiation.Save()), (MaterialEnergy, new MomentsState((double[])_energy.Clone()))]);
+    /// <summary>The radiation and every field of <see cref="FieldNames"/> (the temperature is derived: a restore reads e only).</summary>
+    public SolverState Save() => new CompositeState([(Radiation, _radiation.Save()), .. FieldNames.Select(f => (f, (SolverState)new MomentsState(Field(f))))]);
 
     public void Restore(SolverState state)
     {
-        if (state is not CompositeState c || c.Parts.Count != 2 || c.Parts[0].Name != Radiation || c.Parts[1].Name != MaterialEnergy
+        if (state is not CompositeState c || c.Parts.Count != FieldNames.Count + 1 || c.Parts[0].Name != Radiation || c.Parts[1].Name != MaterialEnergy
             || c.Parts[1].Part is not MomentsState { U: var e })
-            throw new ArgumentException($"{Name} keeps ({Radiation}, {MaterialEnergy}), not a {state.GetType().Name}", nameof(state));
+            throw new ArgumentException($"{Name} keeps ({Radiation}, {string.Join(", ", FieldNames)}), not a {state.GetType().Name}", nameof(state));
         if (e.Length != _energy.Length) throw new ArgumentException($"{e.Length} material energies for {_energy.Length} cells", nameof(state));
         _radiation.Restore(c.Parts[0].Part);
         e.CopyTo(_energy, 0);
