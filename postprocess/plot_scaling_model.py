@@ -141,8 +141,10 @@ def main(argv=None):
         series = {}
         for r in model(inputs, curve):
             series.setdefault((r["network"], r["integrator"], r["tsqr"]), []).append((r["ranks"], r["efficiency"]))
+        colours = {}
         for (net, integrator, variant), pts in series.items():
-            ax.semilogx([p for p, _ in pts], [e for _, e in pts], styles[variant], marker="o", markersize=3,
+            colour = colours.setdefault((net, integrator), f"C{len(colours) % 10}")   # one colour per network and step
+            ax.semilogx([p for p, _ in pts], [e for _, e in pts], styles[variant], color=colour, marker="o", markersize=3,
                         label=f"{integrator}, {net}, TSQR {variant}", base=2)
         ax.axhline(0.9, color="grey", lw=0.8, ls=":")
         ax.set_xlabel("ranks P (weak scaling: %s cells per rank)" % "x".join(str(c) for c in inputs["cells_per_rank"]))
