@@ -59,10 +59,12 @@ public static class Program
         bench.SetAction(p => Guard(stderr, () => BenchCommand.Execute(p.GetValue(which)!, p.GetValue(benchArgs) ?? [], stdout)));
 
         // Hidden: checks of the parallel layer run under mpiexec by the MPI tests.
-        var selftest = new Command("selftest", "self-checks of the parallel layer (run under mpiexec): halo, qr") { Hidden = true };
-        var selftestName = new Argument<string>("name") { Description = "halo | qr" };
+        var selftest = new Command("selftest", "self-checks of the parallel layer (run under mpiexec): halo, qr, stencil; mpi-bench [largest_bytes]") { Hidden = true };
+        var selftestName = new Argument<string>("name") { Description = "halo | qr | stencil | mpi-bench" };
+        var selftestArgs = new Argument<string[]>("args") { Description = "mpi-bench: the largest message in bytes (default 8388608), the most repeats of a size (default 2000)", Arity = ArgumentArity.ZeroOrMore };
         selftest.Arguments.Add(selftestName);
-        selftest.SetAction(p => Guard(stderr, () => SelfTestCommand.Execute(p.GetValue(selftestName)!, stdout, stderr)));
+        selftest.Arguments.Add(selftestArgs);
+        selftest.SetAction(p => Guard(stderr, () => SelfTestCommand.Execute(p.GetValue(selftestName)!, p.GetValue(selftestArgs) ?? [], stdout, stderr)));
 
         var root = new RootCommand("pdlra: dynamical low-rank approximation of kinetic equations") { run, check, info, bench, reconstruct, selftest };
         string[] listed = ["run", "check", "reconstruct", "info", "bench"];

@@ -26,11 +26,12 @@ internal static class SelfTestCommand
         ([3, 3, 5], [true, true, true]),
     ];
 
-    public static int Execute(string which, TextWriter stdout, TextWriter stderr)
+    public static int Execute(string which, string[] args, TextWriter stdout, TextWriter stderr)
     {
         if (which == "qr") return TallSkinnyQrSelfTest(stdout, stderr);
         if (which == "stencil") return WideStencilSelfTest(stdout, stderr);
-        if (which != "halo") throw new InputException($"selftest {which}: unknown; allowed: halo, qr, stencil");
+        if (which == "mpi-bench") return MpiBench(args, stdout, stderr);
+        if (which != "halo") throw new InputException($"selftest {which}: unknown; allowed: halo, qr, stencil, mpi-bench");
         var comm = MpiCommunicator.InitializeWorld();
         return MpiFailurePolicy.Run(comm, stderr, () =>
         {
@@ -180,6 +181,44 @@ internal static class SelfTestCommand
     /// distributed by rows over the ranks, with κ = 1e2, 1e8, 1e12, and a rank-deficient [X, X M]; checks
     /// ‖wQᵀQ − I‖_max ≤ 1e-13 and ‖QR − A‖_F/‖A‖_F ≤ 1e-13 (TSQR at every κ, CholeskyQR2 up to 1e8, shifted
     /// CholeskyQR3 up to 1e12, every method on the rank-deficient matrix through its fallback).</summary>
+    /// <summary><c>pdlra selftest mpi-bench [largest_bytes [max_repeats]]</c> (under mpiexec, at least 2 ranks): the ping-pong
+    /// and allreduce micro-benchmarks of <see cref="MpiMicroBenchmark"/> from 8 B to the largest message (default 8 MiB),
+    /// each size repeated until about max(64 MiB, 16 × largest) moved, between 10 and max_repeats (default 2000) times,
+    /// printed by rank 0 as CSV (kind, bytes, repeats, time_us, bandwidth_gb_s), then one fit line per kind
+    /// (latency_us, bandwidth_gb_s) — the inputs of postprocess/plot_scaling_model.py (docs/scaling.md).</summary>
+    private static int MpiBench(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        long largest = 8L << 20;
+        if (args.Length > 0 && (!long.TryParse(args[0], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out largest) || largest < 8 || largest > 1L << 30))
+            throw new InputException($"selftest mpi-bench: largest_bytes = {args[0]} is not a whole number of bytes in [8, 2^30]");
+        int maxRepeats = 2000;
+        if (args.Length > 1 && (!int.TryParse(args[1], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out maxRepeats) || maxRepeats < 10))
+            throw new InputException($"selftest mpi-bench: max_repeats = {args[1]} is not a whole number ≥ 10");
+        var comm = MpiCommunicator.InitializeWorld();
+        return MpiFailurePolicy.Run(comm, stderr, () =>
+        {
+            if (comm.Size < 2) throw new InputException("selftest mpi-bench: needs at least 2 ranks (mpiexec -n 2)");
+            var sizes = MpiMicroBenchmark.Sizes(largest);
+            long budget = Math.Max(64L << 20, 16 * largest);   // bytes moved per message size
+            var pingPong = MpiMicroBenchmark.PingPong(comm, sizes, budget, maxRepeats);
+            var allreduce = MpiMicroBenchmark.Allreduce(comm, sizes, budget, maxRepeats);
+            if (comm.IsRoot)
+            {
+                var inv = System.Globalization.CultureInfo.InvariantCulture;
+                stdout.WriteLine($"# pdlra selftest mpi-bench: {comm.Size} ranks, messages 8 B to {largest} B");
+                stdout.WriteLine("kind,bytes,repeats,time_us,bandwidth_gb_s");
+                foreach (var f in pingPong.Concat(allreduce))
+                    stdout.WriteLine(string.Create(inv, $"{f.Kind},{f.Bytes},{f.Repeats},{f.Seconds * 1e6:G6},{f.Bandwidth / 1e9:G6}"));
+                foreach (var (kind, figures) in new[] { ("pingpong", pingPong), ("allreduce", allreduce) })
+                {
+                    var (alpha, beta) = MpiMicroBenchmark.Fit(figures);
+                    stdout.WriteLine(string.Create(inv, $"fit {kind}: latency_us = {alpha * 1e6:G6}, bandwidth_gb_s = {beta / 1e9:G6}"));
+                }
+            }
+            return 0;
+        });
+    }
+
     private static int TallSkinnyQrSelfTest(TextWriter stdout, TextWriter stderr)
     {
         var comm = MpiCommunicator.InitializeWorld();

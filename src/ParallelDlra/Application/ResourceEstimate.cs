@@ -11,13 +11,16 @@ namespace ParallelDlra.Application;
 /// An upper estimate (bytes): <list type="bullet">
 /// <item>state: u (n_local × n_moments) for full rank; X (n_local × r) with r = min(r_max, n_moments) for low rank;</item>
 /// <item>work blocks: the stepper's stages of u (2 for forward Euler, 3 for SSP-RK2) for full rank; for low rank the
-/// augmented basis, K and stage blocks, 6 blocks of n_local × min(2r, n_moments) (twice that width for the midpoint BUG
-/// and the second-order parallel BUG, whose bases grow to 4r); the operator's per-cell arrays;</item>
-/// <item>output buffers: the copy of the state a checkpoint writes, the moments a snapshot writes (n_local ×
+/// blocks a step keeps alive besides X, as counted by <c>StepMemoryTests</c> (docs/design.md, "Memory of a low-rank
+/// step": at most 3 n_local × r blocks with X under forward Euler, 4 with an SSP Runge–Kutta stepper), so 2 or 3 blocks
+/// of n_local × r (for the midpoint BUG and the second-order parallel BUG, whose bases grow to 4r, blocks of width 4r:
+/// an estimate, not counted); the operator's per-cell arrays;</item>
+/// <item>output buffers: the copy of the state a checkpoint writes (low rank: only when checkpoints are written), the moments a snapshot writes (n_local ×
 /// output.moments, one array: counted in <see cref="Columns"/> too), and the chunks in which the field files come to
 /// rank 0 (<c>Parallel.ChunkedGather</c>: at most 2^20 cells of φ and one spatial field, received and assembled);
 /// with uncertainty, on the root, the whole-grid statistics (3 n_cells values);</item>
-/// <item>a fixed 200 MiB for the runtime, libraries and small matrices.</item>
+/// <item>a fixed 96 MiB for the runtime, libraries and small matrices (an 8³ run at P_7, r = 30 peaks at 91–94 MiB here
+/// with one or two BLAS threads; jobs/bench/memory3d.sh).</item>
 /// </list>
 /// Counts are 64-bit throughout (a grid may have more than 2^31 cells; the deck reader bounds n_cells × n_moments by
 /// 2^53, so no byte count here overflows). <see cref="CellsPerRank"/> is the largest block of the decomposition
@@ -27,7 +30,7 @@ namespace ParallelDlra.Application;
 /// </summary>
 public sealed record ResourceEstimate(int Ranks, long CellsPerRank, int Moments, int Columns, long StateBytes, long WorkBytes, long OutputBytes)
 {
-    public const long RuntimeBytes = 200L << 20;
+    public const long RuntimeBytes = 96L << 20;
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     public long TotalBytes => StateBytes + WorkBytes + OutputBytes + RuntimeBytes;
@@ -61,8 +64,9 @@ public sealed record ResourceEstimate(int Ranks, long CellsPerRank, int Moments,
             columns = Math.Min(2 * r, m);
             if (DeckReader.SecondOrderByItself(o.Solver.Kind)) columns *= 2;   // bases of width up to 4r (LowRank/SecondOrderIntegrators.cs)
             state = 8L * local * r;
-            work = 6 * 8L * local * columns + perCell * local;
-            output = state;
+            int width = DeckReader.SecondOrderByItself(o.Solver.Kind) ? 4 : 1;   // their bases grow to 4r
+            work = (o.Time.Stepper == TimeStepperKind.ForwardEuler ? 2 : 3) * width * state + perCell * local;
+            output = o.Output.CheckpointEvery > 0 ? state : 0;
         }
         int snapshotMoments = o.Output.Snapshots ? o.Output.Moments.Length : 0;
         output += 8L * local * snapshotMoments;                                 // the moments a snapshot writes, one array

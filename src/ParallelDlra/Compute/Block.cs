@@ -20,18 +20,25 @@ public abstract class Block(int rows, int columns) : IDisposable
 public sealed class HostBlock : Block
 {
     private readonly HostArrayPool? _pool;
+    private readonly BlockCounts? _counts;
+    private readonly long _counted;
     private NativeBuffer? _buffer;
 
-    public HostBlock(int rows, int columns, HostArrayPool? pool = null) : base(rows, columns)
+    public HostBlock(int rows, int columns, HostArrayPool? pool = null, BlockCounts? counts = null) : base(rows, columns)
     {
         _pool = pool;
         _buffer = pool?.Rent((long)rows * columns) ?? new NativeBuffer((long)rows * columns);
+        _counts = counts;
+        _counted = (long)rows * columns;
+        counts?.Allocated(_counted);
     }
 
-    private HostBlock(int rows, int columns, HostArrayPool? pool, NativeBuffer buffer) : base(rows, columns)
+    private HostBlock(int rows, int columns, HostArrayPool? pool, NativeBuffer buffer, BlockCounts? counts, long counted) : base(rows, columns)
     {
         _pool = pool;
         _buffer = buffer;
+        _counts = counts;
+        _counted = counted;
     }
 
     /// <summary>Values the storage can hold (≥ <see cref="Block.Length"/>).</summary>
@@ -45,7 +52,10 @@ public sealed class HostBlock : Block
         var buffer = Buffer;
         _buffer = null;
         base.Dispose();
-        return new HostBlock(Rows, columns, _pool, buffer);
+        // The same storage: the same count, or more when the block now uses more of it (a pooled buffer's spare room).
+        long counted = Math.Max(_counted, (long)Rows * columns);
+        _counts?.Allocated(counted - _counted);
+        return new HostBlock(Rows, columns, _pool, buffer, _counts, counted);
     }
 
     private NativeBuffer Buffer => _buffer ?? throw new ObjectDisposedException(nameof(HostBlock));
@@ -67,6 +77,7 @@ public sealed class HostBlock : Block
         {
             if (_pool is not null) _pool.Return(_buffer);
             else ((IDisposable)_buffer).Dispose();
+            _counts?.Released(_counted);
         }
         _buffer = null;
         base.Dispose();

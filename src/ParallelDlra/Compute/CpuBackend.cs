@@ -15,7 +15,9 @@ public sealed partial class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null
 
     private readonly HostArrayPool _pool = new();
 
-    public Block Allocate(int rows, int columns) => new HostBlock(rows, columns, _pool);
+    public BlockCounts Blocks { get; } = new();
+
+    public Block Allocate(int rows, int columns) => new HostBlock(rows, columns, _pool, Blocks);
 
     private static HostBlock H(Block b) => b as HostBlock ?? throw new ArgumentException("block belongs to another backend");
 
@@ -207,6 +209,49 @@ public sealed partial class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null
             for (int j = 0; j < q; j++) chunk.AsSpan(j * m, m).CopyTo(xd.Slice(j * n + lo, m));
         }
         return hx.Reshape(q);
+    }
+
+    /// <summary>x ← x·B row block by row block (as <see cref="Recombine"/> in place): no second n_cells × p block. The same
+    /// arithmetic as <see cref="MultiplySmall"/> into another block (a dense B by GEMM, a sparse or tiny one by the
+    /// per-nonzero AXPYs), each row block's result through a small buffer.</summary>
+    public void MultiplyInPlace(Block x, Matrix<double> b)
+    {
+        int n = x.Rows, p = x.Columns;
+        if (b.RowCount != p || b.ColumnCount != p) throw new ArgumentException($"{b.RowCount}x{b.ColumnCount} is not {p}x{p}");
+        var xm = H(x).Memory;
+        int nonzeros = 0;
+        for (int col = 0; col < p; col++)
+            for (int row = 0; row < p; row++) if (b[row, col] != 0.0) nonzeros++;
+        if (nonzeros > 0.25 * p * p && p * p >= 16)
+        {
+            var bd = b.AsColumnMajorArray() ?? b.ToColumnMajorArray();
+            var chunk = new double[Math.Min(RecombineRows, Math.Max(n, 1)) * p];
+            for (int lo = 0; lo < n; lo += RecombineRows)
+            {
+                int m = Math.Min(RecombineRows, n - lo);
+                _la.Gemm(Transpose.No, Transpose.No, m, p, p, 1.0, xm.Span[lo..], n, bd, p, 0.0, chunk, m);
+                for (int j = 0; j < p; j++) chunk.AsSpan(j * m, m).CopyTo(xm.Span.Slice(j * n + lo, m));
+            }
+            return;
+        }
+        var nz = new (int Row, double Value)[p][];
+        for (int col = 0; col < p; col++)
+        {
+            var list = new List<(int, double)>();
+            for (int row = 0; row < p; row++) { double v = b[row, col]; if (v != 0.0) list.Add((row, v)); }
+            nz[col] = [.. list];
+        }
+        ForChunks(n, (lo, hi) =>
+        {
+            int len = hi - lo;
+            var result = new double[len * p];
+            for (int col = 0; col < p; col++)
+            {
+                var yc = result.AsSpan(col * len, len);
+                foreach (var (row, v) in nz[col]) Kernels.Axpy(v, xm.Span.Slice(row * n + lo, len), yc);
+            }
+            for (int col = 0; col < p; col++) result.AsSpan(col * len, len).CopyTo(xm.Span.Slice(col * n + lo, len));
+        });
     }
 
     public void MultiplySmall(Block x, Matrix<double> b, double alpha, double beta, Block y)

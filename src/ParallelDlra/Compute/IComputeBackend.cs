@@ -14,6 +14,9 @@ public interface IComputeBackend : IDisposable
     /// <summary>A zeroed rows × columns block.</summary>
     Block Allocate(int rows, int columns);
 
+    /// <summary>Live and peak values of this backend's blocks (<see cref="BlockCounts"/>).</summary>
+    BlockCounts Blocks { get; }
+
     void Upload(ReadOnlySpan<double> columnMajor, Block target);
     void Download(Block source, Span<double> columnMajor);
 
@@ -103,6 +106,16 @@ public interface IComputeBackend : IDisposable
     /// when that storage has room for q columns (a new basis from an old one without a second copy); this
     /// default allocates the result.</summary>
     Block Recombine(Block x, Matrix<double> b, Block? z = null, Matrix<double>? c = null) => RecombineIntoNew(this, x, b, z, c);
+
+    /// <summary>x ← x·B for a square B (p × p), in x's storage. A backend may do it row block by row block (no
+    /// second n_cells × p block); this default goes through a copy of x.</summary>
+    void MultiplyInPlace(Block x, Matrix<double> b)
+    {
+        if (b.RowCount != x.Columns || b.ColumnCount != x.Columns) throw new ArgumentException($"{b.RowCount}x{b.ColumnCount} is not {x.Columns}x{x.Columns}");
+        using var copy = Allocate(x.Rows, x.Columns);
+        CopyColumns(x, 0, copy, 0, x.Columns);
+        MultiplySmall(copy, b, 1.0, 0.0, x);
+    }
 
     /// <summary><see cref="Recombine"/> into a newly allocated block (x disposed).</summary>
     static Block RecombineIntoNew(IComputeBackend backend, Block x, Matrix<double> b, Block? z, Matrix<double>? c)

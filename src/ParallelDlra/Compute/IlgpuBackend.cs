@@ -19,6 +19,7 @@ public sealed class DeviceBlock : Block
     {
         _owner = owner;
         _buffer = buffer;
+        owner.Blocks.Allocated(Length);
     }
 
     internal IlgpuBackend Owner => _owner;
@@ -30,7 +31,11 @@ public sealed class DeviceBlock : Block
 
     public override void Dispose()
     {
-        if (_buffer is not null) _owner.Return(_buffer);
+        if (_buffer is not null)
+        {
+            _owner.Return(_buffer);
+            _owner.Blocks.Released(Length);
+        }
         _buffer = null;
         base.Dispose();
     }
@@ -157,6 +162,8 @@ public sealed class IlgpuBackend : IComputeBackend
     public void Synchronize() => _accelerator.Synchronize();
 
     // ---- memory ----------------------------------------------------------------------------------
+
+    public BlockCounts Blocks { get; } = new();
 
     public Block Allocate(int rows, int columns)
     {

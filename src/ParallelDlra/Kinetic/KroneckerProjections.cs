@@ -241,19 +241,21 @@ public sealed class KroneckerProjections
             var (index, part) = group.Key;
             var stencil = (AxisStencil)_op.Terms[_wide[index]].Spatial;
             var x = parts[part];
+            // D x and Dᵀx one after the other through one temporary: at most one n_cells × width block beside the parts.
             using var dx = _backend.Allocate(x.Rows, x.Columns);
-            using var dtx = group.Any(e => e.B < e.A) ? _backend.Allocate(x.Rows, x.Columns) : null;
-            _backend.Clear(dx);
-            if (group.Any(e => e.B == part)) _backend.ApplySpatial(stencil, _op.Block, x, halos[part]!, 1.0, dx);
-            if (dtx is not null)
+            if (group.Any(e => e.B == part))
             {
-                _backend.Clear(dtx);
-                _backend.ApplySpatial(new AxisStencil(stencil.Axis, [.. stencil.Weights.Reverse()]), _op.Block, x, halos[part]!, 1.0, dtx);
+                _backend.Clear(dx);
+                _backend.ApplySpatial(stencil, _op.Block, x, halos[part]!, 1.0, dx);
+                foreach (var (_, _, a, b, offset) in group)
+                    if (b >= a) _backend.Gram(parts[a], dx).ToColumnMajorArray().CopyTo(packed, offset);
             }
-            foreach (var (_, _, a, b, offset) in group)
+            if (group.Any(e => e.B < e.A))
             {
-                var block = b >= a ? _backend.Gram(parts[a], dx) : _backend.Gram(parts[b], dtx!).Transpose();
-                block.ToColumnMajorArray().CopyTo(packed, offset);
+                _backend.Clear(dx);
+                _backend.ApplySpatial(new AxisStencil(stencil.Axis, [.. stencil.Weights.Reverse()]), _op.Block, x, halos[part]!, 1.0, dx);
+                foreach (var (_, _, a, b, offset) in group)
+                    if (b < a) _backend.Gram(parts[b], dx).Transpose().ToColumnMajorArray().CopyTo(packed, offset);
             }
         }
     }

@@ -49,15 +49,22 @@ public sealed class LowRankContext
     /// the same on every decomposition, so serial and MPI runs build the same factors.</summary>
     public Func<int, int, double> Padding { get; }
 
-    private readonly Dictionary<int, double[]> _paddingColumns = [];
-
-    /// <summary>Column <paramref name="j"/> of the padding functions on the local cells, computed once.</summary>
-    private double[] PaddingColumn(int j)
+    /// <summary>Padding functions <paramref name="first"/>, <paramref name="first"/> + 1, … on the local cells as a new
+    /// block of <paramref name="count"/> columns, computed column by column through one n_cells × 1 staging block (no
+    /// n_cells × count host array, no cache: the functions are a few operations a cell).</summary>
+    private Block PaddingColumns(int first, int count)
     {
-        if (_paddingColumns.TryGetValue(j, out var column)) return column;
-        column = new double[Problem.Block.Count];
-        for (int i = 0; i < column.Length; i++) column[i] = Padding(i, j);
-        return _paddingColumns[j] = column;
+        int rows = Problem.Block.Count;
+        var block = Backend.Allocate(rows, count);
+        var column = new double[rows];
+        using var staging = Backend.Allocate(rows, 1);
+        for (int j = 0; j < count; j++)
+        {
+            for (int i = 0; i < rows; i++) column[i] = Padding(i, first + j);
+            Backend.Upload(column, staging);
+            Backend.CopyColumns(staging, 0, block, j, 1);
+        }
+        return block;
     }
 
     /// <summary>Kept directions whose singular value is below this fraction of the matrix they come from are
@@ -208,11 +215,19 @@ public sealed class LowRankContext
 
         int fill = width - keep;
         var extra = PaddingDirections(a.Rows, fill, orthogonalTo, keep > 0 ? kept : null);
-        var basis = Backend.Allocate(a.Rows, width);
-        if (keep > 0) Backend.CopyColumns(kept, 0, basis, 0, keep);
-        Backend.CopyColumns(extra, 0, basis, keep, fill);
-        kept.Dispose();
-        extra.Dispose();
+        Block basis;
+        if (keep == 0) { kept.Dispose(); basis = extra; }
+        else
+        {
+            // [kept, extra] = kept·[I 0] + extra·[0 I] in kept's storage (a's, of c ≥ width columns): exact (products
+            // with 1 and 0), and no third n_cells-long block beside X0, kept and extra.
+            var first = Matrix<double>.Build.Dense(keep, width);
+            var second = Matrix<double>.Build.Dense(fill, width);
+            for (int j = 0; j < keep; j++) first[j, j] = 1.0;
+            for (int j = 0; j < fill; j++) second[j, keep + j] = 1.0;
+            basis = Backend.Recombine(kept, first, extra, second);
+            extra.Dispose();
+        }
         var widened = Matrix<double>.Build.Dense(width, c);
         if (keep > 0) widened.SetSubMatrix(0, 0, coefficients);
         return (basis, widened, along);
@@ -228,12 +243,9 @@ public sealed class LowRankContext
     /// is replaced by the next set of padding functions; the test uses the replicated R factor only.</summary>
     private Block PaddingDirections(int rows, int count, Block? first, Block? second)
     {
-        var cols = new double[rows * count];
         for (int attempt = 0; attempt < PaddingAttempts; attempt++)
         {
-            for (int j = 0; j < count; j++) PaddingColumn(FirstPadding + attempt * count + j).CopyTo(cols, j * rows);
-            var extra = Backend.Allocate(rows, count);
-            Backend.Upload(cols, extra);
+            var extra = PaddingColumns(FirstPadding + attempt * count, count);
             Orthonormalize(extra);
             for (int pass = 0; pass < 2; pass++)
             {

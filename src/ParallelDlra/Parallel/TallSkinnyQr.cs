@@ -199,9 +199,7 @@ public sealed class TallSkinnyQr
             // Non-negative diagonal, as the local QR.
             for (int i = 0; i < p; i++)
                 if (r[i, i] < 0) { r.SetRow(i, r.Row(i).Negate()); qs.SetColumn(i, qs.Column(i).Negate()); }
-            using var local = backend.Allocate(a.Rows, p);
-            backend.CopyColumns(a, 0, local, 0, p);
-            backend.MultiplySmall(local, qs.SubMatrix(comm.Rank * p, p, 0, p), 1.0, 0.0, a);
+            backend.MultiplyInPlace(a, qs.SubMatrix(comm.Rank * p, p, 0, p));   // Q_i ← Q_i·(block i): no copy of A
         }
         double s = Math.Sqrt(weight);
         backend.Axpby(0.0, a, 1.0 / s, a);

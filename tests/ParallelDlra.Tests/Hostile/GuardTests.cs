@@ -126,7 +126,7 @@ public sealed class GuardTests : IDisposable
         Assert.Equal(496, e1.Moments);
         Assert.Equal(8L * 4_000_000 * 496, e1.StateBytes); // full rank: u
         Assert.True(e4.StateBytes * 4 == e1.StateBytes && e4.TotalBytes < e1.TotalBytes);
-        Assert.True(ResourceEstimate.Of(small, 1).TotalBytes < 300L << 20); // theory: the fixed runtime allowance 200 MiB + 256 cells × 10 moments of state (kB)
+        Assert.True(ResourceEstimate.Of(small, 1).TotalBytes < 300L << 20); // theory: the fixed runtime allowance 96 MiB + 256 cells × 10 moments of state (kB)
         var lines = e1.Describe((1L << 30, "test")).ToArray();
         Assert.Contains("state 14.8 GiB", lines[0]);
         Assert.Contains("pdlra run would refuse", lines[1]);
