@@ -204,6 +204,10 @@ public static class RunDriver
                              $"halo exchange {counters.MessagesSent} messages, {counters.BytesSent} bytes");
             if (sim.Solver is LowRank.LowRankSolver { Options: { Kind: SolverKind.ParallelBug, StepRejection: true } } lr)
                 Logger.Info(Inv, $"step rejection: {lr.Context.Rejections} parallel BUG steps repeated on augmented bases");
+            if (sim.Solver is LowRank.LowRankSolver { Context.CappedTruncations: > 0 } capped)
+                Logger.Warn(Inv, $"the rank was held at solver.truncation.r_max = {capped.Options.Truncation.RMax} in " +
+                                 $"{capped.Context.CappedTruncations} truncations, discarding up to {capped.Context.CappedExcess:G3} × the " +
+                                 $"tolerance θ·Δt allows: there r_max, not θ, set the error; raise r_max (at most n_moments) for the accuracy θ asks");
             return summary;
         }
         finally

@@ -350,6 +350,13 @@ public sealed class LowRankContext
         return o.Tolerance(dt, double.IsNaN(density) ? sHat.FrobeniusNorm() : density);
     }
 
+    /// <summary>Truncations whose rank r_max held below what θ asked for (the discarded tail above ϑ), and the largest
+    /// ratio tail / ϑ among them: the run log warns at the end (<c>RunDriver</c>), since θ did not decide there.</summary>
+    public long CappedTruncations { get; private set; }
+
+    /// <inheritdoc cref="CappedTruncations"/>
+    public double CappedExcess { get; private set; }
+
     /// <summary>Steps the parallel BUG's step rejection repeated (<see cref="ParallelBug"/>).</summary>
     public long Rejections { get; set; }
 
@@ -377,7 +384,14 @@ public sealed class LowRankContext
     {
         using var _ = Phase("truncation");
         var options = FixedRank ? Options.Truncation with { RMin = f.Rank, RMax = f.Rank } : Options.Truncation;
-        var t = Truncation.Truncate(sHat, options, Options.Conservative, dt, DensityNorm(sHat, vHat, options));
+        double density = DensityNorm(sHat, vHat, options);
+        var t = Truncation.Truncate(sHat, options, Options.Conservative, dt, density);
+        if (!FixedRank && t.Rank >= options.RMax)
+        {
+            // The rank is at r_max and the tail it leaves may exceed ϑ: θ is then not what decided (reported at the end).
+            double tolerance = options.Tolerance(dt, double.IsNaN(density) ? sHat.FrobeniusNorm() : density);
+            if (t.DiscardedTail > tolerance) { CappedTruncations++; CappedExcess = Math.Max(CappedExcess, t.DiscardedTail / tolerance); }
+        }
         int r = f.X.Columns, kx = xTilde.Columns;
         // X1 = X0 Px[0:r] + X̃ Px[r:], in X0's storage where it has room (X0 is consumed).
         f.X = Backend.Recombine(f.X, t.Px.SubMatrix(0, r, 0, t.Rank), xTilde, kx > 0 ? t.Px.SubMatrix(r, kx, 0, t.Rank) : null);
