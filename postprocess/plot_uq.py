@@ -6,8 +6,8 @@
 1D runs: E[phi](x) with the band E +- 2 std (std = sqrt(Var)) from the run's uq.csv (columns x,E,Var; written by
 stochastic Galerkin and by the collocation / Monte Carlo ensembles alike). Several runs share the axes, so an SG-DLRA
 run can be laid over its collocation reference.
-2D runs (stochastic Galerkin): maps of E[phi] and std[phi] side by side, from the datasets /phi_mean and /phi_std of
-the last snapshot listed in the run's snapshots.xmf (or of snapshot N with --snapshot N, the step number). With
+2D runs (stochastic Galerkin): maps of E[phi] and std[phi] and the line-out along y = 0 (x >= 0) of E +- 2 std side
+by side, from the datasets /phi_mean and /phi_std of the last snapshot listed in the run's snapshots.xmf (or of snapshot N with --snapshot N, the step number). With
 several 2D runs, one row per run.
 
 Prints one line per run with what it plotted (the grid, max E, max std and where), so a script or a test can check
@@ -100,7 +100,7 @@ def plot_1d(runs, out):
 
 
 def plot_2d(runs, step, out):
-    fig, axes = plt.subplots(len(runs), 2, figsize=(11, 4.6 * len(runs)), squeeze=False)
+    fig, axes = plt.subplots(len(runs), 3, figsize=(16, 4.6 * len(runs)), squeeze=False)
     for row, run in enumerate(runs):
         path = snapshot_file(run, step)
         mean, std, extent, (xc, yc), time = read_maps(path)
@@ -112,6 +112,20 @@ def plot_2d(runs, step, out):
             ax.set_title(f"{name}: {label}, t = {time:.4g}")
             ax.set_xlabel("x")
             ax.set_ylabel("y")
+        # The line-out along y = 0 (the mean of the two cell rows beside it on an even grid), x >= 0: E ± 2 std.
+        rows = np.argsort(np.abs(yc))[: 2 if len(yc) % 2 == 0 else 1]
+        e_line, std_line = mean[rows].mean(axis=0), std[rows].mean(axis=0)
+        half = xc >= 0
+        ax = axes[row][2]
+        ax.plot(xc[half], e_line[half], lw=1.5, label="E[φ]")
+        ax.fill_between(xc[half], (e_line - 2 * std_line)[half], (e_line + 2 * std_line)[half], alpha=0.3, label="E ± 2 std")
+        ax.set_title(f"{name}: line-out y = {np.mean(yc[rows]):.3g}, t = {time:.4g}")
+        ax.set_xlabel("x")
+        ax.set_ylabel("φ")
+        ax.grid(alpha=0.3)
+        ax.legend()
+        k = int(np.argmax(np.where(half, std_line, -np.inf)))
+        print(f"plot_uq: {path}: line-out y = {np.mean(yc[rows]):.6g}: widest band E {e_line[k]:.6e} ± 2 × {std_line[k]:.6e} at x = {xc[k]:.6g}")
         ie = np.unravel_index(int(np.argmax(mean)), mean.shape)
         js = np.unravel_index(int(np.argmax(std)), std.shape)
         print(f"plot_uq: {path}: 2D {mean.shape[1]}x{mean.shape[0]} cells, t = {time:.6g}, "

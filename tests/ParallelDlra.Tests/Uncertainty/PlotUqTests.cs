@@ -103,6 +103,17 @@ public sealed class PlotUqTests : IDisposable
         int at = Array.IndexOf(mean, mean.Max());
         Assert.Equal(-1.5 + 3.0 * (at % 24 + 0.5) / 24, Number(m, "xe"), 1e-6);
         Assert.Equal(-1.5 + 3.0 * (at / 24 + 0.5) / 20, Number(m, "ye"), 1e-6);
+
+        // The line-out E ± 2 std along y = 0: the mean of cell rows 9 and 10 (the two beside y = 0 of 20), x ≥ 0 (cells
+        // 12..23); the widest band (largest std) and E there.
+        var band = Regex.Match(stdout, @"line-out y = (?<y>\S+): widest band E (?<e>\S+) ± 2 × (?<s>\S+) at x = (?<x>\S+)");
+        Assert.True(band.Success, stdout);
+        Assert.Equal(0.0, Number(band, "y"), 1e-12);
+        double Row(double[] f, int i) => 0.5 * (f[9 * 24 + i] + f[10 * 24 + i]);
+        int widest = Enumerable.Range(12, 12).MaxBy(i => Row(std, i));
+        Assert.Equal(Row(std, widest), Number(band, "s"), Row(std, widest) * 1e-6);
+        Assert.Equal(Row(mean, widest), Number(band, "e"), Math.Abs(Row(mean, widest)) * 1e-6);
+        Assert.Equal(-1.5 + 3.0 * (widest + 0.5) / 24, Number(band, "x"), 1e-6);
     }
 
     [Fact]
