@@ -77,7 +77,9 @@ public static class RooflineBenchmark
         {
             var o = Benchmarks.LineSource(cells, order, solver, 1e-2, Math.Min(RankFloor, nMoments));
             o = o with { Solver = o.Solver with { Flux = flux }, Time = o.Time with { MaxSteps = steps + 1 } };
-            var (phases, seconds) = Time(o, steps);
+            var (phases, seconds, qrCounts) = Time(o, steps);
+            if (qrCounts is { } qc)
+                w.WriteLine(string.Create(Inv, $"{kind}: {qc.Cholesky} blocks orthonormalised by CholeskyQR2, {qc.Fallbacks} handed to Householder TSQR (Gram condition above {ParallelDlra.Parallel.TallSkinnyQr.GramConditionLimit:E0} or a breakdown), solver.qr = {o.Solver.Qr}"));
             double bytes = phases.Sum(p => p.Bytes), flops = phases.Sum(p => p.Flops);
             if (phases.Count > 1)
                 foreach (var p in phases) w.WriteLine(Line(kind, p.Name, p.Seconds, p.Bytes, p.Flops, bandwidth, gemm));
@@ -100,7 +102,7 @@ public static class RooflineBenchmark
             : throw new InputException($"bench roofline: {what} {text} is not an integer in [{min}, {max}]");
 
     /// <summary>Per phase (name, seconds per step, bytes and flops per step) and the median step time.</summary>
-    private static (List<(string Name, double Seconds, double Bytes, double Flops)> Phases, double StepSeconds) Time(RunOptions o, int steps)
+    private static (List<(string Name, double Seconds, double Bytes, double Flops)> Phases, double StepSeconds, (long Cholesky, long Fallbacks)? Qr) Time(RunOptions o, int steps)
     {
         var sim = new Simulation(o, RunContext.Serial());
         using var solver = sim.Solver;
@@ -127,7 +129,7 @@ public static class RooflineBenchmark
         {
             var plan = new RightHandSidePlan(disc.Operator);
             double perRow = plan.Products.Sum(p => (double)p.Matrix.FlopsPerRow);
-            return ([("step", median, 16 * n * m, n * perRow)], median);
+            return ([("step", median, 16 * n * m, n * perRow)], median, null);
         }
         // Work summed over the timed steps, divided by their number (the rank moves).
         double Mean(Func<double, double> perStep) => ranks.Average(r => perStep(r));
@@ -145,7 +147,8 @@ public static class RooflineBenchmark
             var (bytes, flops) = model.TryGetValue(p.Name, out var known) ? known : (Mean(r => 16 * m * r * terms), Mean(r => 2 * m * r * r * terms));
             phases.Add((p.Name, p.Total.TotalSeconds / steps, bytes, flops));
         }
-        return (phases, median);
+        var qr = ((LowRankSolver)solver).Context.Qr;
+        return (phases, median, (qr.CholeskyQr2Count, qr.CholeskyQr2Fallbacks));
     }
 
     /// <summary>Best triad rate a = b + s·c over <see cref="TriadLength"/> elements, all cores (fixed chunks), bytes/s.</summary>

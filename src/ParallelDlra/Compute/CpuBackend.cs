@@ -224,14 +224,14 @@ public sealed partial class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null
             for (int row = 0; row < p; row++) if (b[row, col] != 0.0) nonzeros++;
         if (nonzeros > 0.25 * p * p && p * p >= 16)
         {
+            // Fixed row blocks on all cores, one single-threaded GEMM each (the rows of a block depend on nothing else).
             var bd = b.AsColumnMajorArray() ?? b.ToColumnMajorArray();
-            var chunk = new double[Math.Min(RecombineRows, Math.Max(n, 1)) * p];
-            for (int lo = 0; lo < n; lo += RecombineRows)
+            ForFixedChunks(n, RecombineRows, (_, lo, m) =>
             {
-                int m = Math.Min(RecombineRows, n - lo);
+                var chunk = new double[m * p];
                 _la.Gemm(Transpose.No, Transpose.No, m, p, p, 1.0, xm.Span[lo..], n, bd, p, 0.0, chunk, m);
                 for (int j = 0; j < p; j++) chunk.AsSpan(j * m, m).CopyTo(xm.Span.Slice(j * n + lo, m));
-            }
+            });
             return;
         }
         var nz = new (int Row, double Value)[p][];
@@ -313,12 +313,7 @@ public sealed partial class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null
     {
         var xm = H(x).Memory; var ym = H(y).Memory;
         int n = x.Rows, p = x.Columns, q = y.Columns;
-        if (p * q >= 64)
-        {
-            var g = new double[p * q];
-            GramRows(xm.Span, ym.Span, n, 0, 0, n, p, q, g, 0.0);
-            return Matrix<double>.Build.Dense(p, q, g);
-        }
+        if (p * q >= 64) return Matrix<double>.Build.Dense(p, q, ChunkedGram(xm, ym, n, p, q));
         int chunks = (n + Chunk - 1) / Chunk;
         var partial = new double[chunks][];
         System.Threading.Tasks.Parallel.For(0, chunks, ch =>

@@ -136,6 +136,24 @@ public interface IComputeBackend : IDisposable
         ApplySpatial(ShiftProduct.Stencil(axis, direction), block, y, haloY, 1.0, shifted);
         return Gram(x, shifted);
     }
+
+    /// <summary>Several <see cref="ShiftGram"/>s of one y at once: per product (X, Axis, Direction) the local part of
+    /// xs[X]ᵀ(S y) (columns of xs[X] × columns of y). A backend may compute them in one pass over the rows (each block
+    /// read once for all products); this default calls <see cref="ShiftGram"/> per product.</summary>
+    Matrix<double>[] ShiftGrams(GridBlock block, IReadOnlyList<Block> xs, Block y, Halo haloY, IReadOnlyList<(int X, int Axis, int Direction)> products)
+    {
+        var result = new Matrix<double>[products.Count];
+        for (int i = 0; i < products.Count; i++) result[i] = ShiftGram(block, xs[products[i].X], y, haloY, products[i].Axis, products[i].Direction);
+        return result;
+    }
+
+    /// <summary>x ← x·B for a square B (p × p) as <see cref="MultiplyInPlace"/>, and returns the local part of xᵀx of the
+    /// result. A backend may form the Gram matrix in the same pass; this default makes a second one.</summary>
+    Matrix<double> MultiplyInPlaceGram(Block x, Matrix<double> b)
+    {
+        MultiplyInPlace(x, b);
+        return Gram(x, x);
+    }
 }
 
 /// <summary>One product (S x)·<paramref name="Matrix"/> of <see cref="IComputeBackend.AddShiftedProducts"/>:

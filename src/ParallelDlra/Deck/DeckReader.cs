@@ -398,7 +398,7 @@ public static partial class DeckReader
         if (conservative && kind == SolverKind.FixedRankBug)
             throw conservativeValue!.Error("is not available with solver.type = fixed_rank_bug (its S-step starts from a projection that changes the mass)",
                 "false with fixed_rank_bug; true with augmented_bug, parallel_bug, midpoint_bug or parallel_bug2");
-        var qr = s.Optional("qr")?.Word("QR method", DeckWords.Qr) ?? QrMethod.Tsqr;
+        var qr = s.Optional("qr")?.Word("QR method", DeckWords.Qr) ?? QrMethod.CholeskyQr2;
         int spaceOrder = s.Optional("space_order")?.Int("1 (first-order upwind) or 2 (Fromm's second-order upwind scheme)",
             n => n is 1 or 2 ? null : "is not an available spatial order") ?? 1;
         var limiter = s.Optional("limiter")?.Word("slope limiter", DeckWords.Limiter) ?? SlopeLimiter.None;

@@ -172,13 +172,15 @@ public sealed class KroneckerProjections
                 _backend.Gram(parts[a], q!).AsColumnMajorArray().CopyTo(packed, offset + j * width[a]);
             }
         if (count > first) _haloExchange.End();
-        foreach (var (kind, index, a, b, offset) in layout.Where(e => e.Kind == 0))
+        // The shift blocks grouped by the part whose ghosts they read (b ≥ a: x_aᵀS₋x_b; b < a: (x_bᵀS₊x_a)ᵀ), every
+        // axis of a group in one pass over the rows (ShiftGrams): each part read once for all its blocks and axes.
+        foreach (var group in layout.Where(e => e.Kind == 0).GroupBy(e => Math.Max(e.A, e.B)))
         {
-            int axis = _axes[index];
-            var block = b >= a
-                ? _backend.ShiftGram(_op.Block, parts[a], parts[b], halos[b]!, axis, -1)
-                : _backend.ShiftGram(_op.Block, parts[b], parts[a], halos[a]!, axis, +1).Transpose();
-            block.ToColumnMajorArray().CopyTo(packed, offset);
+            var entries = group.ToList();
+            var products = entries.Select(e => e.B >= e.A ? (e.A, _axes[e.Index], -1) : (e.B, _axes[e.Index], +1)).ToList();
+            var grams = _backend.ShiftGrams(_op.Block, parts, parts[group.Key], halos[group.Key]!, products);
+            for (int i = 0; i < entries.Count; i++)
+                (entries[i].B >= entries[i].A ? grams[i] : grams[i].Transpose()).ToColumnMajorArray().CopyTo(packed, entries[i].Offset);
         }
         WideGrams(parts, halos, layout, packed);
         DistributedSums.Complete(_comm, packed, Weight);   // every cell sum of the basis: one allreduce

@@ -33,17 +33,22 @@ public static class CholeskyQrSteps
     }
 
     /// <summary>Whether the symmetric G has finite eigenvalues with 0 &lt; λ_max ≤ <see cref="LastPassConditionLimit"/>·λ_min.</summary>
-    public static bool WellConditioned(IDenseLinearAlgebra la, Matrix<double> g)
+    public static bool WellConditioned(IDenseLinearAlgebra la, Matrix<double> g) => Condition(la, g) <= LastPassConditionLimit;
+
+    /// <summary>κ₂(G) = λ_max/λ_min of the symmetric G from its eigenvalues; +∞ when G has a non-finite entry or
+    /// λ_min ≤ 0 (not numerically positive definite).</summary>
+    public static double Condition(IDenseLinearAlgebra la, Matrix<double> g)
     {
         int n = g.RowCount;
+        if (n == 0) return 1.0;
         var data = g.ToColumnMajorArray();
         foreach (double v in data)
-            if (!double.IsFinite(v)) return false;
+            if (!double.IsFinite(v)) return double.PositiveInfinity;
         var values = new double[n];
         var vectors = new double[n * n];
         la.SymmetricEigen(n, data, values, vectors);
         double smallest = values.Min(), largest = values.Max();
-        return smallest > 0 && largest <= LastPassConditionLimit * smallest;
+        return smallest > 0 && double.IsFinite(largest) ? largest / smallest : double.PositiveInfinity;
     }
 
     /// <summary>R⁻¹ of an upper triangular R by back substitution on the identity (small, host).</summary>

@@ -45,7 +45,7 @@ public sealed record SolverOptions(
     int InitialRank,
     TruncationOptions Truncation,
     bool Conservative,
-    QrMethod Qr = QrMethod.Tsqr,
+    QrMethod Qr = QrMethod.CholeskyQr2,
     int SpaceOrder = 1,
     SlopeLimiter Limiter = SlopeLimiter.None,
     bool StepRejection = true,

@@ -43,7 +43,7 @@ public sealed class TallSkinnyQr
     private readonly ICommunicator comm;
     private readonly double weight;
     private readonly IDenseLinearAlgebra la;
-    private bool loggedToShifted, loggedToTsqr;
+    private bool loggedToTsqr;
 
     /// <param name="backend">owns the blocks</param>
     /// <param name="comm">the ranks over which the rows are distributed</param>
@@ -78,6 +78,8 @@ public sealed class TallSkinnyQr
             return Tsqr(a);
         }
 
+        if (Method == QrMethod.CholeskyQr2) return CholeskyQr2InPlace(a);
+
         int p = a.Columns;
         using var original = backend.Allocate(a.Rows, p);
         backend.CopyColumns(a, 0, original, 0, p);
@@ -85,20 +87,6 @@ public sealed class TallSkinnyQr
         Block? scratch = null;
         try
         {
-            if (Method == QrMethod.CholeskyQr2)
-            {
-                if (TryCholeskyQr2(original, g, a, out var r2))
-                {
-                    LastMethod = QrMethod.CholeskyQr2;
-                    return r2;
-                }
-                if (!loggedToShifted)
-                {
-                    loggedToShifted = true;
-                    Logger.Debug($"tall-skinny QR ({globalRows} × {p}): CholeskyQR2 broke down (a Gram matrix not numerically positive definite, or too ill-conditioned after the first pass); falling back to shifted CholeskyQR3 (logged once)");
-                }
-            }
-
             // Shifted first pass from the original A (its Gram is already known), then CholeskyQR2.
             if (TryShift(g, globalRows, out var r1))
             {
@@ -125,6 +113,70 @@ public sealed class TallSkinnyQr
         {
             scratch?.Dispose();
         }
+    }
+
+    /// <summary>Largest κ₂(G) of the Gram matrix G = w AᵀA for which CholeskyQR2 is taken (κ₂(A) ≲ 3·10³): well inside
+    /// its range (κ₂(A) ≲ u^(-1/2) ≈ 10⁸, where the first Cholesky factorisation starts to break down), so two passes
+    /// leave Q orthonormal to rounding; a worse-conditioned (or rank-deficient) block goes to Householder TSQR.</summary>
+    public const double GramConditionLimit = 1e7;
+
+    /// <summary>Blocks factored by CholeskyQR2 and blocks it handed to TSQR (the Gram condition or a breakdown), since
+    /// construction: how often the fast path is taken.</summary>
+    public long CholeskyQr2Count { get; private set; }
+
+    /// <inheritdoc cref="CholeskyQr2Count"/>
+    public long CholeskyQr2Fallbacks { get; private set; }
+
+    /// <summary>CholeskyQR2 without a copy of A: G = w AᵀA (one pass, one allreduce); when κ₂(G) &gt;
+    /// <see cref="GramConditionLimit"/> or its Cholesky factorisation fails, Householder TSQR of the untouched A.
+    /// Else A ← A R₁⁻¹ and the Gram matrix of the result in the same pass (one allreduce); when that is too far from I
+    /// for a last pass (<see cref="CholeskyQrSteps.WellConditioned"/>) or not positive definite, TSQR of Q₁ = A R₁⁻¹,
+    /// R = R_TSQR R₁ (A = Q₁ R₁ exactly as computed); else A ← Q₁ R₂⁻¹ (one more pass), R = R₂ R₁. All decisions from
+    /// allreduced matrices: the same path on every rank.</summary>
+    private Matrix<double> CholeskyQr2InPlace(Block a)
+    {
+        int p = a.Columns;
+        var (g, globalRows) = WeightedGram(a, withRowCount: true);
+        double condition = CholeskyQrSteps.Condition(la, g);
+        if (condition > GramConditionLimit || !CholeskyQrSteps.TryUpperCholesky(la, g, out var r1))
+        {
+            LogFallback($"tall-skinny QR ({globalRows} × {p}): Gram condition {condition:E2} above {GramConditionLimit:E0} (or not positive definite): Householder TSQR (logged once)");
+            CholeskyQr2Fallbacks++;
+            LastMethod = QrMethod.Tsqr;
+            return Tsqr(a);
+        }
+        var g2 = AllreduceGram(backend.MultiplyInPlaceGram(a, CholeskyQrSteps.UpperInverse(r1)), p);   // a ← Q₁ = A R₁⁻¹
+        if (!CholeskyQrSteps.WellConditioned(la, g2) || !CholeskyQrSteps.TryUpperCholesky(la, g2, out var r2))
+        {
+            LogFallback($"tall-skinny QR ({globalRows} × {p}): the first CholeskyQR pass left Q too far from orthonormal: Householder TSQR of it (logged once)");
+            CholeskyQr2Fallbacks++;
+            LastMethod = QrMethod.Tsqr;
+            return Tsqr(a) * r1;
+        }
+        backend.MultiplyInPlace(a, CholeskyQrSteps.UpperInverse(r2));
+        CholeskyQr2Count++;
+        LastMethod = QrMethod.CholeskyQr2;
+        return r2 * r1;
+    }
+
+    private void LogFallback(string message)
+    {
+        if (loggedToTsqr) return;
+        loggedToTsqr = true;
+        Logger.Debug(message);
+    }
+
+    /// <summary>The weighted, symmetrised Gram matrix from a rank-local xᵀx (one allreduce).</summary>
+    private Matrix<double> AllreduceGram(Matrix<double> local, int p)
+    {
+        var buffer = new double[p * p];
+        for (int j = 0; j < p; j++)
+            for (int i = 0; i < p; i++) buffer[i + p * j] = local[i, j];
+        comm.AllreduceSum(buffer);
+        var g = Matrix<double>.Build.Dense(p, p);
+        for (int j = 0; j < p; j++)
+            for (int i = 0; i < p; i++) g[i, j] = 0.5 * weight * (buffer[i + p * j] + buffer[j + p * i]);
+        return g;
     }
 
     /// <summary>CholeskyQR2 of <paramref name="source"/> (whose weighted Gram matrix is <paramref name="g"/>)

@@ -267,6 +267,66 @@ public abstract class BackendContractTests
             }
     }
 
+    /// <summary>Shapes of the fused shift Grams: one row chunk of the CPU backend (2048 rows) and several, with an uneven
+    /// last chunk (70 × 61 = 4270 rows; 13 × 12 × 17 = 2652 rows in 3D), and a 1D block of one chunk.</summary>
+    public static TheoryData<int[]> ChunkShapes => new() { new[] { 301 }, new[] { 17, 13 }, new[] { 70, 61 }, new[] { 13, 12, 17 } };
+
+    /// <summary>ShiftGrams (issue #19: every shift Gram of one y in one pass) equals the oracle xᵀ(S y) — the shifted copy by
+    /// a loop over the multi-index with the halo's ghosts, the product by MathNet — for two x blocks of different widths,
+    /// every axis and both sides, y among the x's; and the same bits on a second call (fixed chunks, fixed order).</summary>
+    [SkippableTheory]
+    [MemberData(nameof(ChunkShapes))]
+    public void Shift_grams_in_one_pass_equal_the_oracle(int[] cells)
+    {
+        var block = Block(cells);
+        int n = block.Count;
+        const int p0 = 5, q = 3;
+        var backend = B;
+        var halo = new Halo(block, q);
+        for (int f = 0; f < halo.Ghost.Length; f++) Random(halo.Ghost[f].Length, 400 + f).CopyTo(halo.Ghost[f], 0);
+        var x0v = Random(n * p0, 410);
+        var yv = Random(n * q, 411);
+        using var x0 = Make(backend, n, p0, x0v);
+        using var y = Make(backend, n, q, yv);
+        var products = new List<(int X, int Axis, int Direction)>();
+        for (int axis = 0; axis < cells.Length; axis++)
+            foreach (int direction in new[] { -1, +1 })
+            {
+                products.Add((0, axis, direction));
+                products.Add((1, axis, direction));
+            }
+        Block[] xs = [x0, y];
+        var grams = backend.ShiftGrams(block, xs, y, halo, products);
+        var again = backend.ShiftGrams(block, xs, y, halo, products);
+        for (int k = 0; k < products.Count; k++)
+        {
+            var (xi, axis, direction) = products[k];
+            var shifted = new double[n * q];
+            ContractOracle.Stencil(ShiftProduct.Stencil(axis, direction), cells, yv, halo.Ghost, 1.0, shifted);
+            Close(ContractOracle.Gram(n, xi == 0 ? x0v : yv, shifted), grams[k]);
+            Close(backend.ShiftGram(block, xs[xi], y, halo, axis, direction), grams[k]);
+            Assert.Equal(grams[k].ToColumnMajorArray(), again[k].ToColumnMajorArray());
+        }
+    }
+
+    /// <summary>MultiplyInPlaceGram: x ← x·B in place and the Gram matrix of the result (in one pass on the CPU) equal
+    /// MathNet's product and the oracle's Gram, on one and on several row chunks.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(ChunkShapes))]
+    public void Multiply_in_place_with_its_Gram_equals_the_oracle(int[] cells)
+    {
+        int n = Block(cells).Count;
+        const int p = 9;
+        var backend = B;
+        var xv = Random(n * p, 420);
+        var b = Matrix<double>.Build.Dense(p, p, Random(p * p, 421));
+        using var x = Make(backend, n, p, xv);
+        var g = backend.MultiplyInPlaceGram(x, b);
+        var expected = (Dense(n, xv) * b).ToColumnMajorArray();
+        Close(expected, Get(backend, x));
+        Close(ContractOracle.Gram(n, expected, expected), g);
+    }
+
     /// <summary>Shapes of <see cref="Stencil_products_equal_the_oracle"/>: 1D, 2D, 3D, an axis of one cell, and several
     /// row chunks of the CPU backend (920 cells, an uneven last chunk).</summary>
     public static TheoryData<int[]> ProductShapes => new() { new[] { 301 }, new[] { 7, 6, 5 }, new[] { 5, 1, 3 }, new[] { 40, 23 } };

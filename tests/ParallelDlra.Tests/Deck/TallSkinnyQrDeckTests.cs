@@ -11,7 +11,7 @@ public class TallSkinnyQrDeckTests
     private const string Deck = "problem: {name: q}\ngrid: {cells: [4], extent: [[0, 1]]}\nangular: {order: 1}\ntime: {end: 1}\n";
 
     [Theory]
-    [InlineData(null, QrMethod.Tsqr)]
+    [InlineData(null, QrMethod.CholeskyQr2)]   // the default since issue #19
     [InlineData("tsqr", QrMethod.Tsqr)]
     [InlineData("cholqr2", QrMethod.CholeskyQr2)]
     [InlineData("scholqr3", QrMethod.ShiftedCholeskyQr3)]
@@ -20,7 +20,7 @@ public class TallSkinnyQrDeckTests
         var o = DeckReader.Parse(Deck + (word is null ? "" : $"solver: {{qr: {word}}}\n"), "q.yaml", "/tmp", []);
         Assert.Equal(expected, o.Solver.Qr);
         var yaml = DeckWriter.ToYaml(o);
-        Assert.Contains($"  qr: {word ?? "tsqr"}\n", yaml);
+        Assert.Contains($"  qr: {word ?? "cholqr2"}\n", yaml);
         Assert.Equal(o, DeckReader.Parse(yaml, "roundtrip.yaml", "/tmp", []));
     }
 
