@@ -29,12 +29,15 @@ public static class AugmentedBug
         var g0 = c.Galerkin(f.X, times);
         var k1 = c.KStep(t, dt, f.X, f.S, a0);
         var l1 = c.LStep(t, dt, g0, f.S, f.V);
-        var (xTilde, _) = c.AugmentX(f.X, k1, f.S, c.KnownProjection(t, dt, g0, a0, f.S));   // consumes K(t1)
-        var (vHat, _) = LowRankContext.AugmentV(f.V, l1);
+        var xAug = c.AugmentX(f.X, k1, f.S, c.KnownProjection(t, dt, g0, a0, f.S));   // consumes K(t1)
+        var vAug = LowRankContext.AugmentV(f.V, l1);
+        var (xTilde, vHat) = (xAug.Basis, vAug.Basis);
         // With X̂ = [X0, X̃] and V̂ = [V0, Ṽ]: X̂ᵀ W X0 = [I; 0] and V̂ᵀV0 = [I; 0].
         var s0 = Matrix<double>.Build.Dense(f.X.Columns + xTilde.Columns, vHat.ColumnCount);
         s0.SetSubMatrix(0, 0, f.S);
         var sHat = c.SStep(t, dt, c.Galerkin(f.X, g0, xTilde, times), c.AngularGalerkin(vHat), s0);
+        // No normal block on directions the data fixes only to rounding/strength (it would amplify rounding).
+        LowRankContext.DropUnresolvedNormalBlock(sHat, f.Rank, xAug.Unresolved, vAug.Unresolved);
         return c.TruncateAndAdopt(f, xTilde, vHat, sHat, dt);
     }
 }
@@ -121,7 +124,7 @@ public static class FixedRankBug
         // X1 = orth(K1), completed deterministically when K1 is rank deficient (e.g. the rank-one start).
         var k1 = c.KStep(t, dt, f.X, f.S, c.AngularGalerkin(f.V));
         c.ScaleToUnitMagnitude(k1, f.S);   // only its range is used: the scale does not matter
-        var (x1, _, _) = c.SignificantDirections(k1, 0.0, f.Rank);
+        var (x1, _, _, _) = c.SignificantDirections(k1, 0.0, f.Rank);
         var m = DistributedSums.WeightedGram(c.Backend, c.Comm, x1, f.X, c.Weight);
         var l1 = c.LStep(t, dt, c.Galerkin(f.X, times), f.S, f.V);
         // V1 = orth(L1), completed deterministically when L1 is rank deficient.

@@ -72,6 +72,14 @@ public sealed class LowRankContext
     /// residual orthogonal to ε relative to the matrix, and normalising magnifies that): they get one more pass.</summary>
     private const double WeakDirection = 1e-4;
 
+    /// <summary>New directions whose singular value is below this fraction of the matrix they come from (K's or L's
+    /// residual over ‖K‖, ‖L‖) are fixed by the data only to δ/fraction (δ the relative rounding of that matrix), worse
+    /// than 1e-8·(1/δ): the augmented BUG's S-step takes no normal block on them (<see cref="DropUnresolvedNormalBlock"/>).
+    /// Chosen between the resolvable floor (<see cref="LowRankSolver.ResolvableFraction"/>, 1e-12) and the directions that
+    /// carry accuracy at small θ (at 1e-6 and 1e-4 the lattice and small-θ tests of the augmented BUG exceed θ·t;
+    /// docs/design.md, "Weak directions and the normal block").</summary>
+    public const double UnresolvedDirection = 1e-8;
+
     // ---- substeps ---------------------------------------------------------------------------------
 
     /// <summary>Forward-Euler K-step: K = X0 S0 evolved with V0 fixed from t to t + dt, taken from X0 and S0
@@ -134,7 +142,7 @@ public sealed class LowRankContext
     /// same X̂. <paramref name="complete"/> false: no padding, X̃ has only the resolved directions (for a basis that is
     /// already wide, such as the second augmentation of the midpoint BUG, where padding of a wide complement fails on
     /// small grids and adds nothing the step needs).</summary>
-    public (Block XTilde, Matrix<double> Coefficients) AugmentX(Block x0, Block k, Matrix<double>? magnitude, Matrix<double>? projection = null, bool complete = true)
+    public Augmentation<Block> AugmentX(Block x0, Block k, Matrix<double>? magnitude, Matrix<double>? projection = null, bool complete = true)
     {
         using var _ = Phase("basis augmentation");
         int r = x0.Columns, kc = k.Columns;
@@ -151,13 +159,13 @@ public sealed class LowRankContext
         }
         // Width kc as orth([K, X0]), but X̂ cannot have more columns than the grid has cells.
         int width = (int)Math.Min(kc, Problem.Block.Grid.CellCount - r);
-        var (q, coefficients, along) = SignificantDirections(k, p.FrobeniusNorm(), width, x0, complete);
+        var (q, coefficients, along, unresolved) = SignificantDirections(k, p.FrobeniusNorm(), width, x0, complete);
         if (along is not null) p += along;   // the X0 part removed from weak directions by their extra pass
         int kx = q.Columns;
         var coeff = Matrix<double>.Build.Dense(r + kx, kc);
         coeff.SetSubMatrix(0, 0, p);
         if (kx > 0) coeff.SetSubMatrix(r, 0, coefficients);
-        return (q, e == 0 ? coeff : coeff * Math.ScaleB(1.0, e));
+        return new(q, e == 0 ? coeff : coeff * Math.ScaleB(1.0, e), unresolved);
     }
 
     /// <summary>The parts of X̂ = [X0, X̃] that have columns.</summary>
@@ -177,8 +185,10 @@ public sealed class LowRankContext
     /// to ε relative to ‖a‖ + scale): the kept block gets one more Gram–Schmidt pass against X0, whose
     /// coefficients are returned as Along. With <paramref name="width"/> &gt; 0 the basis is completed to that
     /// width with <see cref="Padding"/> directions (<see cref="PaddingDirections"/>; their coefficients are zero).
+    /// Unresolved: the columns of Q weaker than <see cref="UnresolvedDirection"/> of that (when <paramref name="orthogonalTo"/>
+    /// is given; they follow the stronger ones and precede the padding).
     /// All decisions are taken on replicated R factors, so every rank takes the same one.</summary>
-    public (Block Q, Matrix<double> Coefficients, Matrix<double>? Along) SignificantDirections(Block a, double scale, int width, Block? orthogonalTo = null, bool complete = true)
+    public (Block Q, Matrix<double> Coefficients, Matrix<double>? Along, Range Unresolved) SignificantDirections(Block a, double scale, int width, Block? orthogonalTo = null, bool complete = true)
     {
         int c = a.Columns;
         var r = Orthonormalize(a);
@@ -186,7 +196,7 @@ public sealed class LowRankContext
         double reference = r.FrobeniusNorm() + scale;
         int keep = Math.Min(rS.Count(sv => sv > LowRankSolver.ResolvableFraction * reference), width);   // width: at most the free directions of the grid
         bool weak = orthogonalTo is not null && keep > 0 && rS[keep - 1] < WeakDirection * reference;
-        if (keep == c && width <= c && !weak) return (a, r, null);   // every direction resolved: Q itself, a = Q R
+        if (keep == c && width <= c && !weak) return (a, r, null, 0..0);   // every direction resolved: Q itself, a = Q R
         Block kept;
         Matrix<double> coefficients;
         if (keep == c && !weak) (kept, coefficients) = (a, r);
@@ -198,6 +208,7 @@ public sealed class LowRankContext
             coefficients = u.TransposeThisAndMultiply(r);
         }
         Matrix<double>? along = null;
+        var unresolved = keep..keep;
         if (weak)
         {
             // Only the weak columns (singular values below WeakDirection·reference; the last ones, the SVD orders them)
@@ -210,8 +221,10 @@ public sealed class LowRankContext
             along = ProjectOut(orthogonalTo!, w) * weakCoefficients;
             coefficients.SetSubMatrix(first, 0, Orthonormalize(w) * weakCoefficients);
             Backend.CopyColumns(w, 0, kept, first, kw);
+            int firstUnresolved = Array.FindIndex(rS, v => v < UnresolvedDirection * reference);   // ≥ first: UnresolvedDirection < WeakDirection
+            unresolved = (firstUnresolved < 0 || firstUnresolved > keep ? keep : firstUnresolved)..keep;
         }
-        if (width <= keep || !complete) return (kept, coefficients, along);
+        if (width <= keep || !complete) return (kept, coefficients, along, unresolved);
 
         int fill = width - keep;
         var extra = PaddingDirections(a.Rows, fill, orthogonalTo, keep > 0 ? kept : null);
@@ -230,7 +243,7 @@ public sealed class LowRankContext
         }
         var widened = Matrix<double>.Build.Dense(width, c);
         if (keep > 0) widened.SetSubMatrix(0, 0, coefficients);
-        return (basis, widened, along);
+        return (basis, widened, along, unresolved);
     }
 
     /// <summary>First padding function tried for basis completion, and how many are tried at most.</summary>
@@ -308,19 +321,24 @@ public sealed class LowRankContext
 
     /// <summary>V̂ = [V0, Ṽ] with Ṽ the left singular vectors of (I − V0V0ᵀ)L above
     /// <see cref="LowRankSolver.ResolvableFraction"/> (at most n_moments − r of them), completed deterministically, and the
-    /// coefficients V̂ᵀL.</summary>
-    public static (Matrix<double> VHat, Matrix<double> Coefficients) AugmentV(Matrix<double> v0, Matrix<double> l)
+    /// coefficients V̂ᵀL. Unresolved: the columns of Ṽ (counted from V̂'s column r) whose singular value is below
+    /// <see cref="UnresolvedDirection"/> of ‖L‖ (<see cref="DropUnresolvedNormalBlock"/>).</summary>
+    public static Augmentation<Matrix<double>> AugmentV(Matrix<double> v0, Matrix<double> l)
     {
         int m = v0.RowCount, r = v0.ColumnCount;
         var residual = l - v0 * v0.TransposeThisAndMultiply(l);
         residual -= v0 * v0.TransposeThisAndMultiply(residual);
         int room = m - r;
         var tilde = Matrix<double>.Build.Dense(m, 0);
+        var unresolved = 0..0;
         if (room > 0)
         {
             var (u, sigma, _) = SmallSvd.Of(residual);
             double cut = LowRankSolver.ResolvableFraction * Math.Max(l.FrobeniusNorm(), double.Epsilon);
             int keep = Math.Min(room, sigma.Count(s => s > cut));
+            double below = UnresolvedDirection * l.FrobeniusNorm();
+            int resolved = Math.Min(keep, sigma.Count(s => s >= below));   // the SVD orders them: resolved, then unresolved
+            unresolved = resolved..keep;
             tilde = u.SubMatrix(0, m, 0, keep);
             tilde -= v0 * v0.TransposeThisAndMultiply(tilde);
             if (keep > 0) tilde = tilde.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;
@@ -328,7 +346,27 @@ public sealed class LowRankContext
         // Width min(n_moments, r + columns of L), as orth([L, V0]); missing directions are the coordinate
         // (moment) vectors orthogonalised against the rest — deterministic, see LowRankSolver.ResolvableFraction.
         var vHat = Truncation.Complete(v0.Append(tilde), Math.Min(m, r + l.ColumnCount));
-        return (vHat, vHat.TransposeThisAndMultiply(l));
+        return new(vHat, vHat.TransposeThisAndMultiply(l), unresolved);
+    }
+
+    /// <summary>Zeroes the normal block of the augmented Galerkin coefficients Ŝ on X̂ = [X0, X̃], V̂ = [V0, Ṽ] (X0 and V0
+    /// of <paramref name="r"/> columns) in the rows of X̃'s unresolved directions and the columns of Ṽ's: the entries
+    /// Δt·x̃ᵀF(Y0)ṽ with x̃ or ṽ weaker than <see cref="UnresolvedDirection"/> of its source (K's or L's residual).
+    /// Such a direction is fixed by the data only to δ/c (c its strength, δ the relative rounding of its source),
+    /// yet the Galerkin S-step gives it coefficients of the size of Δt·F, independent of c: rounding amplified by
+    /// Δt‖F‖/c, which made runs depend on the decomposition (docs/design.md, "Weak directions and the normal block").
+    /// The other blocks — the columns of V0 (X̂ᵀK) and the rows of X0 — are untouched: they carry these directions with
+    /// their own small weights, so K ∈ span X̂, exactness at r = n_moments (no Ṽ) and the conserved column (d ∈ V0)
+    /// stay as they were. Without unresolved directions nothing changes, bit for bit.</summary>
+    public static void DropUnresolvedNormalBlock(Matrix<double> sHat, int r, Range unresolvedX, Range unresolvedV)
+    {
+        int rows = sHat.RowCount, cols = sHat.ColumnCount;
+        var (x0, xn) = unresolvedX.GetOffsetAndLength(rows - r);
+        var (v0, vn) = unresolvedV.GetOffsetAndLength(cols - r);
+        for (int i = r + x0; i < r + x0 + xn; i++)
+            for (int j = r; j < cols; j++) sHat[i, j] = 0.0;
+        for (int j = r + v0; j < r + v0 + vn; j++)
+            for (int i = r; i < rows; i++) sHat[i, j] = 0.0;
     }
 
     /// <summary>The density's norm ‖Ŝ V̂ᵀd‖ when the tolerance is relative to it, else NaN (<see cref="Truncation.Truncate"/>).</summary>
@@ -399,5 +437,17 @@ public sealed class LowRankContext
         f.S = t.S;
         f.V = vHat * t.Pv;
         return new StepReport(f.Rank, t.DiscardedTail);
+    }
+}
+
+/// <summary>New basis directions and the coefficients of their source in the augmented basis (<see cref="LowRankContext.AugmentX"/>,
+/// <see cref="LowRankContext.AugmentV"/>); <paramref name="Unresolved"/>: the new columns weaker than
+/// <see cref="LowRankContext.UnresolvedDirection"/> of their source (<see cref="LowRankContext.DropUnresolvedNormalBlock"/>).</summary>
+public readonly record struct Augmentation<TBasis>(TBasis Basis, Matrix<double> Coefficients, Range Unresolved)
+{
+    public void Deconstruct(out TBasis basis, out Matrix<double> coefficients)
+    {
+        basis = Basis;
+        coefficients = Coefficients;
     }
 }
