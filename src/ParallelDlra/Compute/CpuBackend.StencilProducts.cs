@@ -305,24 +305,25 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <summary>y[i] ← z[i] + alpha·acc[i], stored past the caches where y is aligned (y is the next step's input, and
-    /// far larger than the caches).</summary>
+    /// <summary>y[i] ← z[i] + alpha·acc[i] (a product, then a sum: the arithmetic of <see cref="Axpby"/>, so a fused step is
+    /// the stepper's u + Δt F(u) bit for bit), stored past the caches where y is aligned (y is the next step's input, and far
+    /// larger than the caches).</summary>
     private static unsafe void Update(double* z, double alpha, double* acc, double* y, int length)
     {
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; i < length && ((nint)(y + i) & 63) != 0; i++) y[i] = Math.FusedMultiplyAdd(alpha, acc[i], z[i]);
+            for (; i < length && ((nint)(y + i) & 63) != 0; i++) y[i] = alpha * acc[i] + z[i];
             var va = Vector512.Create(alpha);
-            for (; i + 8 <= length; i += 8) Vector512.StoreAlignedNonTemporal(Vector512.FusedMultiplyAdd(va, Vector512.Load(acc + i), Vector512.Load(z + i)), y + i);
+            for (; i + 8 <= length; i += 8) Vector512.StoreAlignedNonTemporal(va * Vector512.Load(acc + i) + Vector512.Load(z + i), y + i);
         }
         else if (Vector.IsHardwareAccelerated)
         {
             int width = Vector<double>.Count;
             var va = new Vector<double>(alpha);
-            for (; i + width <= length; i += width) Vector.Store(Vector.FusedMultiplyAdd(va, Vector.Load(acc + i), Vector.Load(z + i)), y + i);
+            for (; i + width <= length; i += width) Vector.Store(va * Vector.Load(acc + i) + Vector.Load(z + i), y + i);
         }
-        for (; i < length; i++) y[i] = Math.FusedMultiplyAdd(alpha, acc[i], z[i]);
+        for (; i < length; i++) y[i] = alpha * acc[i] + z[i];
     }
 
     /// <summary>y[i] ← alpha·acc[i].</summary>
