@@ -339,6 +339,16 @@ public sealed partial class CpuBackend(IDenseLinearAlgebra? linearAlgebra = null
             if (c[j] != 0.0) Kernels.Axpy(alpha * c[j], q, hy.Column(j));
     }
 
+    public double SumAlong(Block x, ReadOnlySpan<double> direction)
+    {
+        if (direction.Length != x.Columns) throw new ArgumentException($"{direction.Length} direction entries for {x.Columns} columns", nameof(direction));
+        var hx = H(x);
+        double sum = 0.0;
+        for (int a = 0; a < direction.Length; a++)
+            if (direction[a] != 0.0) sum += direction[a] * Kernels.Sum(hx.Column(a));
+        return sum;
+    }
+
     public double[] ColumnSums(Block x, int[]? rows = null)
     {
         var hx = H(x);

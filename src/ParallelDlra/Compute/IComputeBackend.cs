@@ -44,6 +44,18 @@ public interface IComputeBackend : IDisposable
     /// <summary>Local column sums Σ_i x_ij, or with <paramref name="rows"/> only over those rows.</summary>
     double[] ColumnSums(Block x, int[]? rows = null);
 
+    /// <summary>Σ_a d_a (Σ_i x_ia) over the columns a with d_a ≠ 0, in increasing a: the sum along a direction of the
+    /// column sums, each column summed as <see cref="ColumnSums"/> sums it (so equal to
+    /// <c>VelocitySpaces.Dot(d, ColumnSums(x))</c> bit for bit), reading only the columns it needs.</summary>
+    double SumAlong(Block x, ReadOnlySpan<double> direction)
+    {
+        var sums = ColumnSums(x);
+        double sum = 0.0;
+        for (int a = 0; a < direction.Length; a++)
+            if (direction[a] != 0.0) sum += direction[a] * sums[a];
+        return sum;
+    }
+
     /// <summary>Thin Householder QR of the local rows: a ← Q (orthonormal columns), returns R (diagonal ≥ 0).</summary>
     Matrix<double> LocalQr(Block a);
 

@@ -101,7 +101,7 @@ public sealed class FullRankSolver : ISolver, IRelaxable
         int extra = source + sources.Count;
         var packed = new double[extra + _extraAbsorption.Length];
         var mass = _op.Basis.Mass;
-        packed[0] = mass.Along(_backend.ColumnSums(u));
+        packed[0] = _backend.SumAlong(u, mass.Direction);   // only the columns the mass direction holds
         for (int f = 0; f < faces.Count; f++) _backend.ColumnSums(u, faces[f].Cells).CopyTo(packed, 1 + f * m);
         if (_absorption is not null) packed[absorption] = mass.Along(_backend.Gram(_absorption, u).ToColumnMajorArray());   // σ_aᵀu: 1 × n_moments
         for (int j = 0; j < sources.Count; j++) packed[source + j] = _op.SourceSum(sources[j], t);

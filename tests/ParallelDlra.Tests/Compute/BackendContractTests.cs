@@ -353,12 +353,17 @@ public abstract class BackendContractTests
         var dense = Matrix<double>.Build.Dense(p, p, (_, _) => 2 * rng.NextDouble() - 1);
         var weights = Random(n, 313);
         for (int i = n / 4; i < n / 2; i++) weights[i] = 0.0;
+        // Two classes by parity: blocks whose column sets overlap the first pattern's without equalling them.
+        Matrix<double> Parity() => Matrix<double>.Build.Dense(p, p, (i, j) => i % 2 == j % 2 ? 2 * rng.NextDouble() - 1 : 0.0);
         var products = new List<StencilProduct>
         {
             new(null, sparse),
             new(null, Blocked()),
             new(new DiagonalOperator(weights), dense),
             new(new DiagonalOperator(weights), Matrix<double>.Build.Dense(p, p)),
+            new(null, Parity()),
+            new(new DiagonalOperator(weights), Blocked()),
+            new(new DiagonalOperator(weights), sparse),
         };
         for (int axis = 0; axis < cells.Length; axis++)
         {
@@ -371,6 +376,8 @@ public abstract class BackendContractTests
         Assert.Equal(2, products[1].Matrix.Blocks.Length);
         Assert.Equal(StructureKind.Dense, products[2].Matrix.Kind);
         Assert.Equal(StructureKind.Zero, products[3].Matrix.Kind);
+        Assert.Equal(StructureKind.Blocks, products[4].Matrix.Kind);
+        Assert.Equal(2, products[4].Matrix.Blocks.Length);
         OuterProduct[] outer = [new(Random(n, 320), Random(p, 321)), new(Random(n, 322), Random(p, 323))];
 
         var sum = Matrix<double>.Build.Dense(n, p);
@@ -391,6 +398,20 @@ public abstract class BackendContractTests
         B.StencilProducts(block, x, halo, products, outer, y);
         Close(sum.ToColumnMajorArray(), Get(B, y));
         Close(xv, Get(B, x), 0.0);   // x is only read
+    }
+
+    /// <summary>SumAlong: Σ_a d_a (column sums)_a over the nonzero d_a equals the dot product of d with ColumnSums bit for bit
+    /// (the mass of a balance), for a coordinate direction and a general one.</summary>
+    [SkippableFact]
+    public void Sum_along_a_direction_equals_the_dot_product_of_the_column_sums()
+    {
+        const int n = 3001, m = 7;
+        using var x = Make(B, n, m, Random(n * m, 340));
+        var sums = B.ColumnSums(x);
+        double[] coordinate = [0, 0, 1, 0, 0, 0, 0];
+        double[] general = [0.5, 0, -1.25, 0, 2, 0, 0.125];
+        foreach (var d in new[] { coordinate, general })
+            Assert.Equal(ParallelDlra.Angular.VelocitySpaces.Dot(d, sums), B.SumAlong(x, d));
     }
 
     /// <summary>Recombine gives x·B + z·C, whether the backend writes it over x (room for the columns) or
