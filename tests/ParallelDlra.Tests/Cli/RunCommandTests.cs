@@ -27,6 +27,7 @@ public sealed class RunCommandTests : IDisposable
         ["linesource_filtered"] = "[100, 100]",   // σ_f = 50 needs Δt·(upwind damping + σ_t + σ_f) ≤ 2: not on 40²
         ["linesource_order2"] = "[100, 100]",     // the same filter
         ["pointsource3d"] = "[12, 12, 12]",
+        ["pointsource3d_large"] = "[16, 16, 16]",   // 256³ is the one-node run of issue #19 (16 GiB, minutes a step)
         ["lattice"] = "[56, 56]",
         ["burgers_uq"] = "[200]",
         ["thermal_beam"] = "[40, 40]",
@@ -55,7 +56,8 @@ public sealed class RunCommandTests : IDisposable
     {
         string deck = Path.Combine(TestDecks.RepositoryRoot(), "jobs", name + ".yaml");
         string outDir = Path.Combine(tmp, name);
-        List<string> args = ["run", deck, "--set", "time.max_steps=2", "--set", $"output.directory={outDir}"];
+        // write_field on: the field files are what this test reads (pointsource3d_large.yaml turns them off for its 256³ run)
+        List<string> args = ["run", deck, "--set", "time.max_steps=2", "--set", "output.write_field=true", "--set", $"output.directory={outDir}"];
         if (SmallerGrids.TryGetValue(name, out var cells)) args.AddRange(["--set", $"grid.cells={cells}"]);
 
         var stdout = new StringWriter();

@@ -20,6 +20,16 @@ public sealed class GpuBackendRunTests(Xunit.Abstractions.ITestOutputHelper outp
         return o with { Time = o.Time with { MaxSteps = 3 }, Compute = compute };
     }
 
+    /// <summary>The device's local-QR counts of the small line source with <c>solver.qr: tsqr</c>.</summary>
+    private static (int OnDevice, int OnHost) TsqrLocalQrCounts()
+    {
+        var o = SmallLineSource(new ComputeOptions(BackendKind.Gpu, Accelerator: AcceleratorKind.Cpu));
+        o = o with { Solver = o.Solver with { Qr = ParallelDlra.Parallel.QrMethod.Tsqr } };
+        using var device = (IlgpuBackend)ComputeBackends.Create(o.Compute);
+        Run(o, device);
+        return device.QrCounts;
+    }
+
     private static (double[] Phi, List<StepDiagnostics> History) Run(RunOptions o, IComputeBackend backend)
     {
         var sim = new Simulation(o, new RunContext(SerialCommunicator.Instance, backend));
@@ -38,8 +48,12 @@ public sealed class GpuBackendRunTests(Xunit.Abstractions.ITestOutputHelper outp
         var (phiGpu, historyGpu) = Run(gpu, device);
         var (phiCpu, historyCpu) = Run(SmallLineSource(ComputeOptions.Default), cpu);
 
-        var (onDevice, onHost) = ((IlgpuBackend)device).QrCounts;
-        output.WriteLine($"local QRs: {onDevice} CholeskyQR2 on the device, {onHost} host Householder fallbacks");
+        // The default solver.qr (distributed CholeskyQR2) orthonormalises through the backend's Gram and in-place
+        // multiply, so it calls the backend's local QR only for a block it hands to Householder TSQR; with
+        // solver.qr = tsqr every block goes through the local QR, which must run on the device.
+        var ((onDevice, onHost), (d0, h0)) = (TsqrLocalQrCounts(), ((IlgpuBackend)device).QrCounts);
+        output.WriteLine($"local QRs with solver.qr = tsqr: {onDevice} CholeskyQR2 on the device, {onHost} host Householder fallbacks " +
+                         $"(default cholesky_qr2 run: {d0} / {h0})");
         Assert.True(onDevice > 0, "no local QR ran on the device");
         Assert.Equal(4, historyGpu.Count);
         Assert.Equal(historyCpu.Select(h => h.Rank), historyGpu.Select(h => h.Rank));

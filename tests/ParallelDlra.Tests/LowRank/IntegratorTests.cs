@@ -114,7 +114,12 @@ public sealed class IntegratorTests(ITestOutputHelper output)
             output.WriteLine($"{kind} θ = {theta:E0}: final rank {sim.Solver.Rank}, relative L2 difference of φ {diffs[^1]:E3}");
             Assert.All(sim.History.Skip(1), h => Assert.True(h.OrthonormalityDefect <= 1e-12, $"step {h.Step}: orthonormality defect {h.OrthonormalityDefect:E2}")); // rounding: docs/design.md, bases restored when > 1e-14
         }
-        for (int i = 1; i < diffs.Count; i++) Assert.True(diffs[i] < diffs[i - 1], "difference does not decrease with θ"); // verification: trend; the size is asserted below (θ·t)
+        // verification: trend; the size is asserted below (θ·t). From r_min = 2 the augmented BUG's difference levels off at
+        // the modelling error of the rank growth (at most doubling per step: 4.43e-2 at θ = 1e-3 and 1e-4, measured
+        // 2026-12-02), which no θ removes (see below); on that plateau the runs differ by rounding of the truncation
+        // choices (2e-5 relative), so "not increasing" is asserted to 1e-3 of the level, a strict decrease where θ decides.
+        for (int i = 1; i < diffs.Count; i++) Assert.True(diffs[i] <= diffs[i - 1] * (1 + 1e-3), $"difference grows as θ falls: {diffs[i - 1]:E4} → {diffs[i]:E4}");
+        Assert.True(diffs[1] < diffs[0], "θ = 1e-2 is not closer to full rank than θ = 1e-1");
     }
 
     /// <summary>The size of the difference at small θ, not only its trend. Each truncation discards a singular-value
