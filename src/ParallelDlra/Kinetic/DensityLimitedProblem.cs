@@ -10,20 +10,21 @@ namespace ParallelDlra.Kinetic;
 /// <summary>
 /// The density-limited second-order scheme (<c>solver.limiter: density_mc | density_minmod</c>), for full rank and every
 /// low-rank integrator alike. Fromm's flux across the face j between cells j−1 and j is the first-order flux plus the
-/// anti-diffusive correction C_j = A_d (σ_{j−1} − σ_j)/4 + D_d (σ_{j−1} + σ_j)/4, σ_c = (u_{c+1} − u_{c−1})/2 the centred
-/// slope of every moment (D_d = |A_d| Roe, ρ(A_d) I Rusanov). The limited scheme scales it by one factor per face,
-///   F_j = F₁_j + ℓ_j C_j,   ℓ_j = min(θ_{j−1}, θ_j) ∈ [0, 1],   θ_c = lim(a, b) / ((a + b)/2),
-/// a = ρ_c − ρ_{c−1}, b = ρ_{c+1} − ρ_c the differences of the density ρ = u d (d the mass direction), lim the MC
-/// (minmod(2a, 2b, (a + b)/2)) or minmod slope; θ_c = 0 at an extremum of ρ, 1 where ρ is flat or smooth (MC: a/b in
-/// [1/3, 3]). ℓ is a function of the state, evaluated from the state of each right-hand side: given ℓ the correction is
-/// Σ_d (P^A_d u) A_dᵀ + (P^D_d u) D_dᵀ with the spatial operators P^A_d = −δ_d diag(ℓ_d) S^A_d / Δx (and S^D_d), so the
-/// DLRA projections are those of the same nonlinear F: K-step Σ (P K)(Vᵀ Bᵀ V), S-step Σ G S (Vᵀ Bᵀ V), L-step
-/// Σ B L Gᵀ, G = w X̂ᵀ P X̂ (one collective), with ρ = X (S Vᵀ d) (n_cells × r work). For a scalar equation (ρ = u) the
-/// limited face slopes ℓσ lie between 0 and the limited slope, so the forward-Euler step is TVD for cfl ≤ 1/2
-/// (Sweby 1984), as for <see cref="LimitedTransportProblem"/>. As there, slopes are zero in the first cell layer of a
-/// physical (non-periodic) face and in its ghosts, so no correction crosses it: the boundary terms, outflow functionals
-/// and the balance are those of the first-order problem wrapped. Between ranks and across periodic faces the slopes and ρ
-/// come from halos of depth 2 (the halo exchange of the parallel layer). Work on host copies.
+/// anti-diffusive correction C_j = A_d (s_{j−1} − s_j)/4 + D_d (s_{j−1} + s_j)/4 with s_c = σ_c = (u_{c+1} − u_{c−1})/2 the
+/// centred slope of every moment (D_d = |A_d| Roe, ρ(A_d) I Rusanov). The limited scheme scales the slopes of every moment
+/// in cell c by one factor from the density ρ = u d (d the mass direction):
+///   s_c = θ_c σ_c,   θ_c = lim(a, b) / ((a + b)/2) ∈ [0, 1],   a = ρ_c − ρ_{c−1}, b = ρ_{c+1} − ρ_c,
+/// lim the MC (minmod(2a, 2b, (a + b)/2)) or minmod slope; θ_c = 0 at an extremum of ρ, 1 where ρ is flat or smooth (MC:
+/// a/b in [1/3, 3]). For a scalar equation (ρ = u) this is MUSCL with the MC or minmod slope exactly, TVD for cfl ≤ 1/2.
+/// θ is a function of the state, evaluated from the state of each right-hand side; given θ the correction is
+/// Σ_d (P^A_d u) A_dᵀ + (P^D_d u) D_dᵀ with the linear spatial operators P^A_d = −δ_d S^A_d diag(θ_d) C_d / Δx (C_d the
+/// centred slope, S the face sums), so the DLRA projections are those of the same nonlinear F: K-step Σ (P K)(Vᵀ Bᵀ V),
+/// S-step Σ G S (Vᵀ Bᵀ V), L-step Σ B L Gᵀ, G = w X̂ᵀ P X̂ (one collective), with ρ = X (S Vᵀ d) (n_cells × r work).
+/// As in <see cref="LimitedTransportProblem"/>, slopes are zero in the first cell layer of a physical (non-periodic) face
+/// and in its ghosts, so no correction crosses it: the boundary terms, outflow functionals and the balance are those of the
+/// first-order problem wrapped. Between ranks and across periodic faces the slopes and ρ come from halos of depth 2 (the
+/// halo exchange of the parallel layer); ρ is summed in a fixed order per cell, so θ is the same on every rank count.
+/// Work on host copies (the corrections are stencils; the Grams are BLAS products).
 /// </summary>
 public sealed class DensityLimitedProblem : IKineticProblem
 {
@@ -40,7 +41,7 @@ public sealed class DensityLimitedProblem : IKineticProblem
     private readonly double[] _stacked;
     private readonly Dictionary<int, Halo> _halos = [];
 
-    /// <summary>The first-order problem plus the limited corrections; <paramref name="unit"/> sets ℓ ≡ 1 (Fromm's scheme away
+    /// <summary>The first-order problem plus the limited corrections; <paramref name="unit"/> sets θ ≡ 1 (Fromm's scheme away
     /// from physical faces), for tests only.</summary>
     public DensityLimitedProblem(IKineticProblem firstOrder, FluxKind flux, SlopeLimiter limiter, IComputeBackend backend, IHaloExchange haloExchange,
         ICommunicator comm, bool[] periodic, bool unit = false)
@@ -105,8 +106,8 @@ public sealed class DensityLimitedProblem : IKineticProblem
             _backend.Download(k, kh);
         }
         var rho = Density([kh], [an.MassOfV]);
-        var ell = Factors(rho);
-        var p = Corrections(kh, r, ell);
+        var theta = Factors(rho);
+        var p = Corrections(kh, r, theta);
         // result += α Σ_k (P_k K) M_k
         var sum = new double[n * r];
         for (int k = 0; k < Terms; k++)
@@ -145,8 +146,8 @@ public sealed class DensityLimitedProblem : IKineticProblem
         var uh = new double[n * m];
         _backend.Download(u, uh);
         var rho = Density([uh], [Basis.Mass.Direction]);
-        var ell = Factors(rho);
-        var p = Corrections(uh, m, ell);
+        var theta = Factors(rho);
+        var p = Corrections(uh, m, theta);
         // Σ_k (P_k u) B_kᵀ as one product [P_0 u, P_1 u, …] (n × 2·dim·m) times the stacked B_kᵀ.
         var side = new double[n * m * Terms];
         for (int k = 0; k < Terms; k++) p[k].CopyTo(side, k * n * m);
@@ -162,7 +163,7 @@ public sealed class DensityLimitedProblem : IKineticProblem
         _backend.Axpby(1.0, work, 1.0, result);
     }
 
-    /// <summary>G_k = w X̂ᵀ (P_k X̂) for every term k, with ℓ from ρ = X̂ z; one collective.</summary>
+    /// <summary>G_k = w X̂ᵀ (P_k X̂) for every term k, with θ from ρ = X̂ z; one collective.</summary>
     private Matrix<double>[] Grams(Block[] parts, double[] z)
     {
         int n = Block.Count, total = parts.Sum(p => p.Columns);
@@ -176,14 +177,14 @@ public sealed class DensityLimitedProblem : IKineticProblem
             zs[q] = z[start..(start + parts[q].Columns)];
             start += parts[q].Columns;
         }
-        var ell = Factors(Density(hosts, zs));
+        var theta = Factors(Density(hosts, zs));
         // [P_k X̂] for all k side by side: n × (terms · total)
         var side = new double[n * total * Terms];
         start = 0;
         for (int q = 0; q < parts.Length; q++)
         {
             int c = parts[q].Columns;
-            var p = Corrections(hosts[q], c, ell);
+            var p = Corrections(hosts[q], c, theta);
             for (int k = 0; k < Terms; k++) p[k].CopyTo(side, (k * total + start) * n);
             start += c;
         }
@@ -224,12 +225,12 @@ public sealed class DensityLimitedProblem : IKineticProblem
         return halo;
     }
 
-    /// <summary>ℓ per axis on the faces of each line of cells: ell[d][line · (n_d + 1) + j], face j between cells j − 1 and j.</summary>
+    /// <summary>θ per axis on the cells −1..n_d of each line of cells: theta[d][line · (n_d + 2) + c + 1].</summary>
     private double[][] Factors(double[] rho)
     {
         var block = Block;
         var ghosts = Ghosts(rho, 1);
-        var ell = new double[block.Dimension][];
+        var theta = new double[block.Dimension][];
         for (int d = 0; d < block.Dimension; d++)
         {
             int n = block.Size[d], inner = block.Stride[d], outer = block.Count / (n * inner);
@@ -240,8 +241,7 @@ public sealed class DensityLimitedProblem : IKineticProblem
             bool loPhysical = block.OnPhysicalBoundary[2 * d] && !_periodic[d];
             bool hiPhysical = block.OnPhysicalBoundary[2 * d + 1] && !_periodic[d];
             var values = new double[n + 4];
-            var theta = new double[n + 2];
-            var e = ell[d] = new double[outer * inner * (n + 1)];
+            var e = theta[d] = new double[outer * inner * (n + 2)];
             for (int o = 0; o < outer; o++)
                 for (int i = 0; i < inner; i++)
                 {
@@ -253,14 +253,13 @@ public sealed class DensityLimitedProblem : IKineticProblem
                     values[n + 3] = hi2[position];
                     for (int c = -1; c <= n; c++)
                     {
-                        // Slopes next to a physical face are zero (Corrections): their cells do not limit.
+                        // Slopes next to a physical face are zero (Corrections): their factor does not matter.
                         bool zero = (loPhysical && c <= 0) || (hiPhysical && c >= n - 1);
-                        theta[c + 1] = zero || _unit ? 1.0 : Ratio(values[c + 2] - values[c + 1], values[c + 3] - values[c + 2]);
+                        e[position * (n + 2) + c + 1] = zero || _unit ? 1.0 : Ratio(values[c + 2] - values[c + 1], values[c + 3] - values[c + 2]);
                     }
-                    for (int j = 0; j <= n; j++) e[position * (n + 1) + j] = Math.Min(theta[j], theta[j + 1]);
                 }
         }
-        return ell;
+        return theta;
     }
 
     /// <summary>θ = lim(a, b) / ((a + b)/2) ∈ [0, 1]: 1 on a flat ρ, 0 at an extremum.</summary>
@@ -274,9 +273,9 @@ public sealed class DensityLimitedProblem : IKineticProblem
     }
 
     /// <summary>P_k y for the terms k (2d: A_d, 2d + 1: D_d) on a host block y of <paramref name="columns"/> columns: per line
-    /// and column, the centred slopes σ on cells −1..n (zero next to a physical face), the face corrections
-    /// ℓ_j (σ_{j−1} ∓ σ_j)/4 and their negative divided difference.</summary>
-    private double[][] Corrections(double[] y, int columns, double[][] ell)
+    /// and column, the limited slopes s = θσ on cells −1..n (zero next to a physical face), the face corrections
+    /// (s_{j−1} ∓ s_j)/4 and their negative divided difference.</summary>
+    private double[][] Corrections(double[] y, int columns, double[][] theta)
     {
         var block = Block;
         int cells = block.Count;
@@ -294,7 +293,7 @@ public sealed class DensityLimitedProblem : IKineticProblem
             var slope = new double[n + 2];
             var fa = new double[n + 1];
             var fd = new double[n + 1];
-            var e = ell[d];
+            var e = theta[d];
             for (int k = 0; k < columns; k++)
             {
                 var lo1 = ghosts.Layer(2 * d, 1, k);
@@ -313,13 +312,12 @@ public sealed class DensityLimitedProblem : IKineticProblem
                         for (int c = -1; c <= n; c++)
                         {
                             bool zero = (loPhysical && c <= 0) || (hiPhysical && c >= n - 1);
-                            slope[c + 1] = zero ? 0.0 : 0.5 * (values[c + 3] - values[c + 1]);
+                            slope[c + 1] = zero ? 0.0 : 0.5 * e[position * (n + 2) + c + 1] * (values[c + 3] - values[c + 1]);
                         }
                         for (int j = 0; j <= n; j++)
                         {
-                            double l = 0.25 * e[position * (n + 1) + j];
-                            fa[j] = l * (slope[j] - slope[j + 1]);
-                            fd[j] = l * (slope[j] + slope[j + 1]);
+                            fa[j] = 0.25 * (slope[j] - slope[j + 1]);
+                            fd[j] = 0.25 * (slope[j] + slope[j + 1]);
                         }
                         for (int c = 0; c < n; c++)
                         {
