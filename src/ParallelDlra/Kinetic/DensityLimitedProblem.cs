@@ -16,10 +16,17 @@ namespace ParallelDlra.Kinetic;
 ///   s_c = θ_c σ_c,   θ_c = lim(a, b) / ((a + b)/2) ∈ [0, 1],   a = ρ_c − ρ_{c−1}, b = ρ_{c+1} − ρ_c,
 /// lim the MC (minmod(2a, 2b, (a + b)/2)) or minmod slope; θ_c = 0 at an extremum of ρ, 1 where ρ is flat or smooth (MC:
 /// a/b in [1/3, 3]). For a scalar equation (ρ = u) this is MUSCL with the MC or minmod slope exactly, TVD for cfl ≤ 1/2.
-/// θ is a function of the state, evaluated from the state of each right-hand side; given θ the correction is
+/// θ is a function of the state, frozen once per time-integration stage from the stage's start value (<see cref="BeginStage"/>:
+/// ρ = X (S (Vᵀd)) for the low-rank state, n_cells × r work; full rank: from u, its one evaluation per stage) and used in
+/// every substep of the stage (K, L, S and the variants of the parallel and second-order integrators). Given θ the
+/// correction is
 /// Σ_d (P^A_d u) A_dᵀ + (P^D_d u) D_dᵀ with the linear spatial operators P^A_d = −δ_d S^A_d diag(θ_d) C_d / Δx (C_d the
-/// centred slope, S the face sums), so the DLRA projections are those of the same nonlinear F: K-step Σ (P K)(Vᵀ Bᵀ V),
-/// S-step Σ G S (Vᵀ Bᵀ V), L-step Σ B L Gᵀ, G = w X̂ᵀ P X̂ (one collective), with ρ = X (S Vᵀ d) (n_cells × r work).
+/// centred slope, S the face sums), linear in u, so the DLRA projections within a stage are those of one linear F: K-step
+/// Σ (P K)(Vᵀ Bᵀ V), S-step Σ G S (Vᵀ Bᵀ V), L-step Σ B L Gᵀ, G = w X̂ᵀ P X̂ (one collective), and at r = n_moments every
+/// integrator reproduces the full-rank stage. Without a <see cref="BeginStage"/> call (a right-hand side evaluated alone)
+/// θ comes from the state of that right-hand side (K: ρ = K (Vᵀd), L: X̂ (Lᵀd), S: X̂ (S Vᵀd)). When θ was recomputed
+/// at every substep the K-, L- and S-steps saw different F's and the augmented BUG at r = n_moments missed full rank by
+/// 1e-4 after 12 steps of a 2D deck (1.1 % on the 100² line source): docs/design.md.
 /// As in <see cref="LimitedTransportProblem"/>, slopes are zero in the first cell layer of a physical (non-periodic) face
 /// and in its ghosts, so no correction crosses it: the boundary terms, outflow functionals and the balance are those of the
 /// first-order problem wrapped. Between ranks and across periodic faces the slopes and ρ come from halos of depth 2 (the
@@ -40,6 +47,8 @@ public sealed class DensityLimitedProblem : IKineticProblem
     private readonly Matrix<double>[] _a, _d;
     private readonly double[] _stacked;
     private readonly Dictionary<int, Halo> _halos = [];
+    /// <summary>θ of the current stage (<see cref="BeginStage"/>); null before the first call.</summary>
+    private double[][]? _stage;
 
     /// <summary>The first-order problem plus the limited corrections; <paramref name="unit"/> sets θ ≡ 1 (Fromm's scheme away
     /// from physical faces), for tests only.</summary>
@@ -105,8 +114,7 @@ public sealed class DensityLimitedProblem : IKineticProblem
             _backend.MultiplySmall(x, c, 1.0, 0.0, k);
             _backend.Download(k, kh);
         }
-        var rho = Density([kh], [an.MassOfV]);
-        var theta = Factors(rho);
+        var theta = _stage ?? Factors(Density([kh], [an.MassOfV]));
         var p = Corrections(kh, r, theta);
         // result += α Σ_k (P_k K) M_k
         var sum = new double[n * r];
@@ -156,6 +164,16 @@ public sealed class DensityLimitedProblem : IKineticProblem
         AddToDevice(sum, n, m, result);
     }
 
+    public void BeginStage(Block x, Matrix<double> s, Matrix<double> v)
+    {
+        _first.BeginStage(x, s, v);
+        // ρ = X (S (Vᵀd)): n_cells × r work.
+        var z = s * VelocitySpaces.RowCombination(v, Basis.Mass.Direction);
+        var xh = new double[Block.Count * x.Columns];
+        _backend.Download(x, xh);
+        _stage = Factors(Density([xh], [z.ToArray()]));
+    }
+
     private void AddToDevice(double[] host, int rows, int columns, Block result)
     {
         using var work = _backend.Allocate(rows, columns);
@@ -177,7 +195,7 @@ public sealed class DensityLimitedProblem : IKineticProblem
             zs[q] = z[start..(start + parts[q].Columns)];
             start += parts[q].Columns;
         }
-        var theta = Factors(Density(hosts, zs));
+        var theta = _stage ?? Factors(Density(hosts, zs));
         // [P_k X̂] for all k side by side: n × (terms · total)
         var side = new double[n * total * Terms];
         start = 0;
