@@ -74,11 +74,14 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         // Thermal radiative transfer: the operator streams only; absorption, emission and the source are the
         // implicit per-cell exchange of the thermal solver (SolverFactory).
         var streamed = o.Problem.Model == ProblemModel.Thermal ? new MaterialMap("streaming", grid.Dimension, new Material(0, 0, 0), []) : o.Material.Map;
-        // The limited scheme: the first-order operator plus the limited flux corrections (LimitedTransportProblem).
+        // The limited schemes: the first-order operator plus the limited flux corrections (LimitedTransportProblem,
+        // DensityLimitedProblem).
         bool limited = o.Solver.Limiter != SlopeLimiter.None;
         var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux, limited ? 1 : o.Solver.SpaceOrder, InflowGhosts(o.Grid.Faces, basis));
         IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
-        if (limited) problem = new LimitedTransportProblem(problem, o.Solver.Flux, o.Solver.Limiter, ctx.Backend, halo, periodic);
+        if (o.Solver.Limiter is SlopeLimiter.DensityMc or SlopeLimiter.DensityMinmod)
+            problem = new DensityLimitedProblem(problem, o.Solver.Flux, o.Solver.Limiter, ctx.Backend, halo, ctx.Comm, periodic);
+        else if (limited) problem = new LimitedTransportProblem(problem, o.Solver.Flux, o.Solver.Limiter, ctx.Backend, halo, periodic);
         if (o.Reaction is { } reaction)
             problem = new QuadratureReactionProblem(problem, basis.Quadrature(reaction.QuadraturePoints), reaction.Kappa, ctx.Backend, ctx.Comm);
         return new Discretisation(grid, block, halo, basis, op) { Problem = problem };

@@ -66,6 +66,16 @@ public interface IKineticProblem
     /// <summary>dS/dt = Xᵀ W F(t, X S Vᵀ) V for the bases of <paramref name="g"/> and <paramref name="a"/>.</summary>
     Matrix<double> SRightHandSide(double t, Matrix<double> s, ISpatialCoefficients g, IAngularCoefficients a);
 
+    /// <summary>The start of a time-integration stage of a low-rank integrator, its start value the state x s vᵀ (x on the
+    /// backend, n_cells × s.RowCount; v: n_moments × s.ColumnCount; s need not be square). A problem whose F depends on the
+    /// state through parameters that it freezes per stage (<see cref="DensityLimitedProblem"/>: the limiter factors θ)
+    /// evaluates them here and uses them in every K-, L- and S-step right-hand side until the next call, so that within a
+    /// stage F is one linear map and every substep projects the same F (the exactness of the integrators at
+    /// r = n_moments). Full rank needs no call: its stage is one evaluation of <see cref="RightHandSide"/> at the stage's
+    /// start value. The low-rank solver and the second-order integrators call it (all ranks, same order: it may exchange
+    /// halos); the default does nothing.</summary>
+    void BeginStage(Block x, Matrix<double> s, Matrix<double> v) { }
+
     // ---- full rank -------------------------------------------------------------------------------
 
     /// <summary>result ← F(t, u) for the full moments u (n_cells × n_moments).</summary>

@@ -64,6 +64,9 @@ public sealed class LimitedTransportProblem : IKineticProblem
     public Matrix<double> SRightHandSide(double t, Matrix<double> s, ISpatialCoefficients g, IAngularCoefficients a) => throw FullRankOnly();
 
     /// <summary>result ← F₁(t, u) + Σ_d C_d(u).</summary>
+    /// <summary>Passed to the problem wrapped (this one freezes nothing).</summary>
+    public void BeginStage(Block x, Matrix<double> s, Matrix<double> v) => _first.BeginStage(x, s, v);
+
     public void RightHandSide(double t, Block u, Block result)
     {
         _first.RightHandSide(t, u, result);

@@ -101,6 +101,9 @@ public sealed class QuadratureReactionProblem : IKineticProblem
         return result - gram * an.WeightedAtNodes * _kappa;
     }
 
+    /// <summary>Passed to the problem wrapped (this one freezes nothing).</summary>
+    public void BeginStage(Block x, Matrix<double> s, Matrix<double> v) => _linear.BeginStage(x, s, v);
+
     public void RightHandSide(double t, Block u, Block result)
     {
         _linear.RightHandSide(t, u, result);

@@ -108,6 +108,7 @@ public sealed class LowRankSolver : ISolver, IRelaxable
     /// <summary>One forward-Euler DLRA step of the integrator (<see cref="_eulerStep"/>).</summary>
     private StepReport EulerStep(double t, double dt)
     {
+        Problem.BeginStage(X, S, V);   // a stage of the stepper: the problem may freeze what it evaluates per stage
         var report = _eulerStep(Context, Factors, t, dt);
         _version++;
         return report;

@@ -41,7 +41,8 @@ public static class MidpointBug
         double half = 0.5 * dt, tm = t + half;
         double[] times = [t, tm];
         int r = f.Rank;
-        // 1. The augmented BUG half step, not truncated.
+        // 1. The augmented BUG half step, not truncated (stage 1: from Y0).
+        c.Problem.BeginStage(f.X, f.S, f.V);
         var a0 = c.AngularGalerkin(f.V);
         var g0 = c.Galerkin(f.X, times);
         var k = c.KStep(t, half, f.X, f.S, a0);
@@ -55,6 +56,7 @@ public static class MidpointBug
         // 2. Augmentation by F(t½, Y½): K = X̂½ S½ + Δt F(t½, Y½) V̂½ (its range beyond X̂½ is what is added), and the
         // L-step's counterpart V̂½ S½ᵀ + Δt F(t½, Y½)ᵀ W X̂½.
         var basisHalf = Concatenate(c.Backend, f.X, xHalf);   // X̂½ as one block (the K-step right-hand side takes one)
+        c.Problem.BeginStage(basisHalf, sHalf, vHalf);   // stage 2: from Y½, for the augmentation and the Galerkin step
         double midRate = rate(basisHalf, sHalf, vHalf, tm);
         var kMid = KStep(c, tm, dt, basisHalf, sHalf, aHalf);
         var (xNew, _) = c.AugmentX(basisHalf, kMid, sHalf, c.KnownProjection(tm, dt, gHalf, aHalf, sHalf), complete: false);   // consumes kMid; no padding
@@ -135,6 +137,8 @@ public static class ParallelBug2
         double t1 = t + dt;
         double[] times = [t, t1];
         // 1. X̂0, V̂0 from F(t, Y0): K = X0 S0 + Δt F(Y0) V0 and L = V0 S0ᵀ + Δt F(Y0)ᵀ W X0 span the same beyond X0, V0.
+        // Stage 1 of Heun: everything evaluated at Y0 (the problem may freeze what it evaluates per stage, BeginStage).
+        c.Problem.BeginStage(f.X, f.S, f.V);
         var a0 = c.AngularGalerkin(f.V);
         var g0 = c.Galerkin(f.X, times);
         var k = c.KStep(t, dt, f.X, f.S, a0);
@@ -146,29 +150,26 @@ public static class ParallelBug2
         int p = x0.Columns, q = v0.ColumnCount;
         var s0 = MidpointBug.Embed(f.S, p, q);   // Y0 = X̂0 S̄0 V̂0ᵀ
 
-        // 2. The K-step on V̂0 with Heun: K* = K0 + Δt F(t, K0 V̂0ᵀ) V̂0, K1 = ½ K0 + ½ K* + (Δt/2) F(t1, K* V̂0ᵀ) V̂0.
+        // 2. The K-, L- and S̄-steps with Heun, stage by stage: first the Euler stages from Y0 (K* = K0 + Δt F(t, K0 V̂0ᵀ) V̂0,
+        // L*, S*), then, from the stage value K* V̂0ᵀ (BeginStage), K1 = ½ K0 + ½ K* + (Δt/2) F(t1, K* V̂0ᵀ) V̂0 and L1, S̄1.
         var kStar = MidpointBug.KStep(c, t, dt, x0, s0, a);
+        var l0 = v0 * s0.Transpose();
+        Matrix<double> lStar, sStar;
+        using (c.Phase("L-step")) lStar = l0 + c.Problem.LRightHandSide(t, l0, g) * dt;
+        using (c.Phase("S-step")) sStar = s0 + c.Problem.SRightHandSide(t, s0, g, a) * dt;
+        var identity = Matrix<double>.Build.DenseIdentity(q);
+        c.Problem.BeginStage(kStar, identity, v0);
         var k1 = c.Backend.Allocate(x0.Rows, q);
         using (c.Phase("K-step"))
         {
-            c.Problem.KRightHandSide(t1, kStar, null, a, 0.5 * dt, 0.0, k1, extra: Matrix<double>.Build.DenseIdentity(q) * 0.5);
+            c.Problem.KRightHandSide(t1, kStar, null, a, 0.5 * dt, 0.0, k1, extra: identity * 0.5);
             c.Backend.MultiplySmall(x0, s0 * 0.5, 1.0, 1.0, k1);
         }
-        double change = 0.5 * dt * (rate(x0, s0, v0, t) + rate(kStar, Matrix<double>.Build.DenseIdentity(q), v0, t1));
+        double change = 0.5 * dt * (rate(x0, s0, v0, t) + rate(kStar, identity, v0, t1));
         kStar.Dispose();
-        // The L-step on X̂0 and the S̄-step on X̂0, V̂0, with Heun.
         Matrix<double> l1, sBar;
-        using (c.Phase("L-step"))
-        {
-            var l0 = v0 * s0.Transpose();
-            var lStar = l0 + c.Problem.LRightHandSide(t, l0, g) * dt;
-            l1 = (l0 + lStar + c.Problem.LRightHandSide(t1, lStar, g) * dt) * 0.5;
-        }
-        using (c.Phase("S-step"))
-        {
-            var sStar = s0 + c.Problem.SRightHandSide(t, s0, g, a) * dt;
-            sBar = (s0 + sStar + c.Problem.SRightHandSide(t1, sStar, g, a) * dt) * 0.5;
-        }
+        using (c.Phase("L-step")) l1 = (l0 + lStar + c.Problem.LRightHandSide(t1, lStar, g) * dt) * 0.5;
+        using (c.Phase("S-step")) sBar = (s0 + sStar + c.Problem.SRightHandSide(t1, sStar, g, a) * dt) * 0.5;
 
         // 3. Augmentation by K(t1), L(t1) and the coefficient matrix of the parallel BUG.
         var (xTilde, cx) = c.AugmentX(x0, k1, f.S, complete: false);   // consumes K(t1); no padding

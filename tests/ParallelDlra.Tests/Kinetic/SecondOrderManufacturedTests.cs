@@ -51,12 +51,12 @@ public sealed class SecondOrderManufacturedTests(ITestOutputHelper output)
 
     /// <summary>Relative L2 error (all coefficients, all cells) at t = 0.25 on n cells per axis.</summary>
     public static double Error(int dim, int n, AngularMethod method, int order, SolverKind kind, Faces faces,
-        int spaceOrder = 2, TimeStepperKind stepper = TimeStepperKind.SspRk3)
+        int spaceOrder = 2, TimeStepperKind stepper = TimeStepperKind.SspRk3, SlopeLimiter limiter = SlopeLimiter.None)
     {
         const double sigmaS = 0.5, sigmaA = 0.5, end = 0.25, cfl = 0.5;
         var o = TestDecks.Uniform([.. Enumerable.Repeat(n, dim)], [.. Enumerable.Repeat(new[] { 0.0, 1.0 }, dim)], order,
             sigmaS, sigmaA, faces == Faces.Periodic ? BoundaryKind.Periodic : BoundaryKind.Vacuum, TestDecks.Zero(dim), end, cfl, stepper, solver: kind);
-        o = o with { Angular = o.Angular with { Method = method }, Solver = o.Solver with { SpaceOrder = spaceOrder } };
+        o = o with { Angular = o.Angular with { Method = method }, Solver = o.Solver with { SpaceOrder = spaceOrder, Limiter = limiter } };
         if (faces == Faces.Reflective)
             o = o with { Grid = o.Grid with { Faces = [.. o.Grid.Faces.Select((f, i) => i == 0 ? new BoundaryFace(BoundaryKind.Reflective) : f)] } };
         var ctx = RunContext.Serial();

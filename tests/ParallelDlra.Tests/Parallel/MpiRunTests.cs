@@ -192,6 +192,24 @@ public sealed class MpiRunTests(ITestOutputHelper output) : IDisposable
             "grid.boundary={x_min: reflective, x_max: vacuum, y_min: vacuum, y_max: reflective}"], 1e-10, 3);
     }
 
+    /// <summary>The density limiter (θ per cell from ρ with a halo of depth 2, ρ summed in a fixed order per cell): full rank
+    /// to 1e-12 on reflective, vacuum and periodic faces, and the augmented BUG (ρ from the factors, the limited Grams in one
+    /// collective) to 1e-9 (see below).</summary>
+    [SkippableFact]
+    public void Density_limiter_matches_serial_on_2_3_ranks()
+    {
+        string[] second = ["solver.space_order=2", "time.stepper=ssprk3", "solver.limiter=density_mc", "time.cfl=0.45"];
+        SameAsSerial("linesource_fullrank", [.. second, "grid.cells=[23, 19]", "time.max_steps=4", "angular.order=5",
+            "grid.boundary={x_min: reflective, x_max: vacuum, y_min: periodic, y_max: periodic}"], 1e-12, 2, 3);
+        // DLRA: measured 1.7e-10 on 2 ranks and 3.0e-10 on 3 (2026-12-02) with θ per substep, 4.8e-10 and 3.1e-10 with θ frozen per
+        // stage, above the 1e-10, while unlimited Fromm on the same deck agrees to 1.4e-15: the density-limited scheme itself
+        // amplifies rounding (full rank alone: a 1e-12 relative scaling of the initial state, exact invariance of the scheme,
+        // changes φ at t = 1 on the 100² line source by 0.88 %; docs/design.md "Density limiter"), so the ranks' rounding
+        // differences of X grow. Bound 1e-9, so that a real decomposition error (O(1e-3) and above) still fails.
+        SameAsSerial("linesource", [.. second, "grid.cells=[30, 26]", "time.max_steps=5",
+            "grid.boundary={x_min: reflective, x_max: vacuum, y_min: vacuum, y_max: vacuum}"], 1e-9, 2, 3);
+    }
+
     [SkippableFact]
     public void Augmented_bug_3d_with_zero_initial_state_has_the_serial_rank_history_on_2_3_ranks() =>
         // 28³ cells need cfl ≤ 0.879 with the absorbers' σ_t = 10 (the deck's 0.9 is for its own 35³ cells).
