@@ -284,10 +284,8 @@ public sealed class DensityLimitedProblem : IKineticProblem
     private double Ratio(double a, double b)
     {
         if (a == 0.0 && b == 0.0) return 1.0;
-        if (a * b <= 0.0) return 0.0;
-        double x = Math.Abs(a), y = Math.Abs(b), mean = 0.5 * (x + y);
-        double limited = _limiter == SlopeLimiter.DensityMinmod ? Math.Min(x, y) : Math.Min(Math.Min(2 * x, 2 * y), mean);
-        return Math.Min(1.0, limited / mean);
+        double limited = Math.Abs(LimitedTransportProblem.Limit(_limiter == SlopeLimiter.DensityMinmod, a, b));
+        return Math.Min(1.0, limited / (0.5 * (Math.Abs(a) + Math.Abs(b))));
     }
 
     /// <summary>P_k y for the terms k (2d: A_d, 2d + 1: D_d) on a host block y of <paramref name="columns"/> columns: per line

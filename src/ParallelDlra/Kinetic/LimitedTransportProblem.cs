@@ -145,11 +145,15 @@ public sealed class LimitedTransportProblem : IKineticProblem
     }
 
     /// <summary>The limited slope from the backward and forward differences.</summary>
-    private double Limit(double a, double b)
+    private double Limit(double a, double b) => Limit(_limiter == SlopeLimiter.Minmod, a, b);
+
+    /// <summary>The minmod (or MC) slope of the backward and forward differences a, b: 0 at an extremum (a·b ≤ 0), else
+    /// sign(a)·min(|a|, |b|) (minmod) or sign(a)·min(2|a|, 2|b|, (|a| + |b|)/2) (MC). Shared with the density limiter.</summary>
+    internal static double Limit(bool minmod, double a, double b)
     {
         if (a * b <= 0.0) return 0.0;
         double s = Math.Sign(a), x = Math.Abs(a), y = Math.Abs(b);
-        return _limiter == SlopeLimiter.Minmod ? s * Math.Min(x, y) : s * Math.Min(Math.Min(2 * x, 2 * y), 0.5 * (x + y));
+        return minmod ? s * Math.Min(x, y) : s * Math.Min(Math.Min(2 * x, 2 * y), 0.5 * (x + y));
     }
 
     public double TimeStep(double cfl) => _first.TimeStep(cfl);
