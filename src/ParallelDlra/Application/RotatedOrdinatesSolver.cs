@@ -2,6 +2,7 @@ using MathNet.Numerics.LinearAlgebra;
 using ParallelDlra.Angular;
 using ParallelDlra.Angular.Quadratures;
 using ParallelDlra.Deck;
+using ParallelDlra.Kinetic;
 using ParallelDlra.Solvers;
 
 namespace ParallelDlra.Application;
@@ -13,12 +14,16 @@ namespace ParallelDlra.Application;
 /// no n_cells-long work. R keeps φ's mass exactly (its columns sum to 1 on each ring) and R d = d, so the mass
 /// direction d stays in span(V) for the conservative truncation. The turned set is the same set offset by
 /// β ∈ [0, Δφ) (a turn by Δφ only renumbers the ring), so the operator of the next step is the one of offset β′.
-/// <para>The solver of offset β′ is rebuilt every step (its discretisation and a fresh inner solver that takes the
-/// turned state, timed as <see cref="RebuildPhase"/>; the interpolation is <see cref="TurnPhase"/>): an O(n_cells)
-/// setup of the same order as one step's halo and Kronecker work, measured in docs/design.md ("rS_N").</para>
+/// <para>The turn acts on the live state and the live problem (docs/design.md, "rS_N"): the inner solver maps its own
+/// coefficients (<see cref="IAngularMap"/>: full rank u ← u Rᵀ into its second block, low rank V ← Q, S ← S Tᵀ, X untouched;
+/// timed as <see cref="TurnPhase"/>), and the problem replaces only its angular part by the one of offset β′
+/// (<see cref="IVelocitySpaceSwap"/>: A_d, |A_d|, P, the source vectors, outflow weights and what is derived from them;
+/// spatial operators, halos, material arrays and backend buffers stay; timed as <see cref="RebuildPhase"/>). A solver or
+/// problem without these seams (the thermal model, the reaction problem) takes the general path instead: Save, the turn
+/// on the copy, a fresh discretisation and inner solver of β′, Restore — O(n_cells) work and allocation per step.</para>
 /// <para>Restart (<see cref="IOrdinateTurn"/>): the angle of turn k depends only on k and the seed, so the number of
-/// turns and β are the whole rotation state; a checkpoint stores both and <see cref="Resume"/> rebuilds the solver of
-/// β before the coefficients are restored, exactly as the uninterrupted run built it after turn k.</para></summary>
+/// turns and β are the whole rotation state; a checkpoint stores both and <see cref="Resume"/> puts the problem on the
+/// ordinates of β before the coefficients are restored, exactly as the uninterrupted run has it after turn k.</para></summary>
 public sealed class RotatedOrdinatesSolver : ISolver, IOrdinateTurn
 {
     /// <summary>Phase names in the run's timings.</summary>
@@ -31,6 +36,8 @@ public sealed class RotatedOrdinatesSolver : ISolver, IOrdinateTurn
     private ISolver _inner;
     private Discretisation _current;
     private int _steps;
+    /// <summary>Whether the turn is made on the live state and problem (<see cref="IAngularMap"/>, <see cref="IVelocitySpaceSwap"/>).</summary>
+    private readonly bool _inPlace;
 
     public RotatedOrdinatesSolver(RunOptions options, Discretisation discretisation, RunContext context, ISolver first)
     {
@@ -43,7 +50,12 @@ public sealed class RotatedOrdinatesSolver : ISolver, IOrdinateTurn
         _zero = new double[discretisation.Block.Count];
         _spacing = AzimuthalRotation.Spacing(sn.Set);
         Rotation = options.Angular.Rotation ?? throw new ArgumentException("no angular.rotation", nameof(options));
+        _inPlace = first is IAngularMap && discretisation.Problem is IVelocitySpaceSwap { CanSwapVelocitySpace: true };
     }
+
+    /// <summary>Whether the turn is made in place (the inner solver maps its coefficients, the problem swaps its angular
+    /// part) rather than through Save, a rebuild and Restore.</summary>
+    public bool TurnsInPlace => _inPlace;
 
     public RotationOptions Rotation { get; }
 
@@ -68,6 +80,14 @@ public sealed class RotatedOrdinatesSolver : ISolver, IOrdinateTurn
         double alpha = Angle(Rotation, _steps) * _spacing;
         double next = Offset + alpha;
         if (next >= _spacing) next -= _spacing;
+        if (_inPlace)
+        {
+            using (_context.Timers?.Measure(TurnPhase))
+                ((IAngularMap)_inner).MapAngular(AzimuthalRotation.Matrix(((DiscreteOrdinates)_current.Basis).Set, Offset, next));
+            using (_context.Timers?.Measure(RebuildPhase))
+                SwapTo(next);
+            return report;
+        }
         SolverState turned;
         using (_context.Timers?.Measure(TurnPhase))
             turned = Turn(_inner.Save(), AzimuthalRotation.Matrix(((DiscreteOrdinates)_current.Basis).Set, Offset, next));
@@ -84,16 +104,31 @@ public sealed class RotatedOrdinatesSolver : ISolver, IOrdinateTurn
         if (turns < 0 || !(offset >= 0 && offset < _spacing))
             throw new ArgumentOutOfRangeException(nameof(offset), $"{turns} turns at offset {offset:R}: turns >= 0 and 0 <= offset < {_spacing:R} (the azimuthal spacing)");
         _steps = turns;
-        if (turns > 0) MoveTo(offset);   // the solver the uninterrupted run has after turn k: fresh, of offset β
+        if (turns == 0) return;
+        // the problem the uninterrupted run has after turn k: that of offset β (the coefficients follow by Restore)
+        if (_inPlace) SwapTo(offset);
+        else MoveTo(offset);
     }
 
-    /// <summary>Replaces the inner solver by a fresh one on the ordinates of offset <paramref name="offset"/> (its state
-    /// is set by the caller's Restore).</summary>
+    /// <summary>The ordinates of offset <paramref name="offset"/> (the set of the deck's order, turned).</summary>
+    private DiscreteOrdinates Ordinates(double offset)
+        => new(ProductGaussLegendre.Create(((DiscreteOrdinates)_current.Basis).Set.Dimension, _options.Angular.Order, offset));
+
+    /// <summary>Puts the live problem on the ordinates of offset <paramref name="offset"/> (<see cref="IVelocitySpaceSwap"/>):
+    /// only its angular part is made again.</summary>
+    private void SwapTo(double offset)
+    {
+        var basis = Ordinates(offset);
+        ((IVelocitySpaceSwap)_current.Problem).SwapVelocitySpace(basis);
+        _current = _current with { Basis = basis };
+        Offset = offset;
+    }
+
+    /// <summary>The general path: replaces the inner solver by a fresh one on a fresh discretisation of offset
+    /// <paramref name="offset"/> (its state is set by the caller's Restore).</summary>
     private void MoveTo(double offset)
     {
-        var set = ((DiscreteOrdinates)_current.Basis).Set;
-        var basis = new DiscreteOrdinates(ProductGaussLegendre.Create(set.Dimension, _options.Angular.Order, offset));
-        var disc = Discretisation.Build(_options, _context, basis);
+        var disc = Discretisation.Build(_options, _context, Ordinates(offset));
         var solver = SolverFactory.CreateInner(_options, disc, _context, _zero);
         _inner.Dispose();
         _inner = solver;
@@ -136,16 +171,7 @@ public sealed class RotatedOrdinatesSolver : ISolver, IOrdinateTurn
 
     private static FactorsState TurnFactors(FactorsState f, Matrix<double> r)
     {
-        var rv = r * f.V;
-        var qr = rv.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
-        var q = qr.Q.Clone();
-        var t = qr.R.Clone();
-        for (int j = 0; j < t.RowCount; j++)
-        {
-            if (t[j, j] >= 0) continue;
-            q.SetColumn(j, -q.Column(j));
-            t.SetRow(j, -t.Row(j));
-        }
+        var (q, t) = AngularMap.Turn(f.V, r);
         return new FactorsState(f.X, f.S * t.Transpose(), q);
     }
 

@@ -33,7 +33,7 @@ namespace ParallelDlra.Kinetic;
 /// halo exchange of the parallel layer); ρ is summed in a fixed order per cell, so θ is the same on every rank count.
 /// Work on host copies (the corrections are stencils; the Grams are BLAS products).
 /// </summary>
-public sealed class DensityLimitedProblem : IKineticProblem
+public sealed class DensityLimitedProblem : IKineticProblem, IVelocitySpaceSwap
 {
     private readonly IKineticProblem _first;
     private readonly IComputeBackend _backend;
@@ -44,8 +44,9 @@ public sealed class DensityLimitedProblem : IKineticProblem
     private readonly bool _unit;
     private readonly IDenseLinearAlgebra _la = LinearAlgebraProvider.Default;
     /// <summary>Per axis A_d and D_d, and [A_dᵀ; D_dᵀ] stacked (2m × m) for the full-rank product.</summary>
-    private readonly Matrix<double>[] _a, _d;
-    private readonly double[] _stacked;
+    private Matrix<double>[] _a = [], _d = [];
+    private double[] _stacked = [];
+    private readonly FluxKind _flux;
     private readonly Dictionary<int, Halo> _halos = [];
     /// <summary>θ of the current stage (<see cref="BeginStage"/>); null before the first call.</summary>
     private double[][]? _stage;
@@ -63,19 +64,36 @@ public sealed class DensityLimitedProblem : IKineticProblem
         _periodic = periodic;
         _limiter = limiter;
         _unit = unit;
-        var basis = firstOrder.Basis;
-        int m = basis.Count, dim = firstOrder.Block.Dimension;
+        _flux = flux;
+        SetAngular();
+    }
+
+    /// <summary>A_d, D_d and their stacked transposes from the current velocity space.</summary>
+    private void SetAngular()
+    {
+        var basis = _first.Basis;
+        int m = basis.Count, dim = _first.Block.Dimension;
         _a = new Matrix<double>[dim];
         _d = new Matrix<double>[dim];
         var stacked = Matrix<double>.Build.Dense(2 * dim * m, m);
         for (int d = 0; d < dim; d++)
         {
             _a[d] = Matrix<double>.Build.DenseOfMatrix(basis.Flux(d));
-            _d[d] = flux == FluxKind.Roe ? Matrix<double>.Build.DenseOfMatrix(basis.AbsFlux(d)) : Matrix<double>.Build.DenseIdentity(m) * basis.SpectralRadius(d);
+            _d[d] = _flux == FluxKind.Roe ? Matrix<double>.Build.DenseOfMatrix(basis.AbsFlux(d)) : Matrix<double>.Build.DenseIdentity(m) * basis.SpectralRadius(d);
             stacked.SetSubMatrix(2 * d * m, 0, _a[d].Transpose());
             stacked.SetSubMatrix((2 * d + 1) * m, 0, _d[d].Transpose());
         }
         _stacked = stacked.ToColumnMajorArray();
+    }
+
+    public bool CanSwapVelocitySpace => _first is IVelocitySpaceSwap { CanSwapVelocitySpace: true };
+
+    /// <summary>The first-order problem's swap, then A_d and D_d of the new space (<see cref="IVelocitySpaceSwap"/>).</summary>
+    public void SwapVelocitySpace(IVelocitySpace basis)
+    {
+        if (_first is not IVelocitySpaceSwap swap) throw new NotSupportedException($"{_first.GetType().Name} cannot swap its velocity space");
+        swap.SwapVelocitySpace(basis);
+        SetAngular();
     }
 
     public GridBlock Block => _first.Block;

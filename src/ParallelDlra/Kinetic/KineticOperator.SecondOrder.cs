@@ -33,8 +33,8 @@ public sealed partial class KineticOperator
         int n = block.Count;
         var mass = Basis.Mass;
         var isotropic = Basis.Isotropic;
-        _terms.Add(new($"advection {Axis(d)}", new AxisStencil(d, [.. FrommCentral.Select(w => w / (8.0 * h))]), a));
-        _terms.Add(new($"upwind diffusion {Axis(d)}", new AxisStencil(d, [.. FrommDiffusion.Select(w => w / (8.0 * h))]), diffusion));
+        AddOwnTerm($"advection {Axis(d)}", () => new AxisStencil(d, [.. FrommCentral.Select(w => w / (8.0 * h))]), a);
+        AddOwnTerm($"upwind diffusion {Axis(d)}", () => new AxisStencil(d, [.. FrommDiffusion.Select(w => w / (8.0 * h))]), diffusion);
         // The weight of the value at offset o in a cell's update (what a ghost at that offset contributes).
         Matrix<double> Ghost(int o) => a * (FrommCentral[o + 2] / (8.0 * h)) + diffusion * (FrommDiffusion[o + 2] / (8.0 * h));
 
@@ -67,8 +67,8 @@ public sealed partial class KineticOperator
                 {
                     // Ghost layer l = R u of cell layer l.
                     var r = Basis.Reflection(d);
-                    _terms.Add(new($"reflection {FaceName(f)}", new DiagonalOperator(Indicator(n, layer1)), g1 * r));
-                    _terms.Add(new($"reflection {FaceName(f)} layer 2", new CellSwap(layer1, layer2), g2 * r));
+                    AddOwnTerm($"reflection {FaceName(f)}", () => new DiagonalOperator(Indicator(n, layer1)), g1 * r);
+                    AddOwnTerm($"reflection {FaceName(f)} layer 2", () => new CellSwap(layer1, layer2), g2 * r);
                     w1 += r.TransposeThisAndMultiply(gw1);
                     w2 += r.TransposeThisAndMultiply(gw2);
                     break;
@@ -79,17 +79,15 @@ public sealed partial class KineticOperator
                     var (g0, iota) = InflowGhost(f, faces[f], isotropic);
                     var first = VelocitySpaces.ColumnCombination(g1 + g2, iota) * g0;
                     var second = VelocitySpaces.ColumnCombination(g2, iota) * g0;
-                    var indicator1 = Indicator(n, layer1);
-                    var indicator2 = Indicator(n, layer2);
-                    _sources.Add(new($"inflow {FaceName(f)}", first.ToArray(), _ => indicator1, false, Boundary: true));
-                    _sources.Add(new($"inflow {FaceName(f)} layer 2", second.ToArray(), _ => indicator2, false, Boundary: true));
+                    AddOwnSource($"inflow {FaceName(f)}", first.ToArray(), () => { var indicator1 = Indicator(n, layer1); return _ => indicator1; }, false, boundary: true);
+                    AddOwnSource($"inflow {FaceName(f)} layer 2", second.ToArray(), () => { var indicator2 = Indicator(n, layer2); return _ => indicator2; }, false, boundary: true);
                     constant = VelocitySpaces.Dot(iota, (gw1 + gw2).ToArray()) * g0 * globalFaceCells;   // the whole face's, on every rank
                     break;
                 }
             }
             double scale = block.Grid.FaceArea(d) * mass.Norm;
-            _outflows.Add(new(f, layer1, (w1 * scale).ToArray(), constant * scale));
-            _outflows.Add(new(f, layer2, (w2 * scale).ToArray(), 0.0));
+            AddOwnOutflow(f, layer1, (w1 * scale).ToArray(), constant * scale);
+            AddOwnOutflow(f, layer2, (w2 * scale).ToArray(), 0.0);
         }
     }
 

@@ -32,7 +32,7 @@ public sealed record FaceOutflow(int Face, int[] Cells, double[] Weights, double
 /// With <c>spaceOrder</c> 2 the transport is Fromm's linear second-order upwind scheme with five-point stencils
 /// (<c>KineticOperator.SecondOrder.cs</c>).
 /// </summary>
-public sealed partial class KineticOperator
+public sealed partial class KineticOperator : IVelocitySpaceSwap
 {
     private readonly List<KroneckerTerm> _terms = [];
     private readonly List<SourceTerm> _sources = [];
@@ -57,25 +57,148 @@ public sealed partial class KineticOperator
         Basis = basis;
         Flux = flux;
         SpaceOrder = spaceOrder;
+        _faces = faces;
+        int n = block.Count;
+        var isotropic = basis.Isotropic;   // inflow and sources are isotropic
+
+        AddTransport();
+
+        // Collisions: −σ_t u + σ_s P u (P the velocity space's scattering projector), and the isotropic source
+        // Q/|S| → coefficients (Q / norm) ι.
+        var sigmaT = new double[n];
+        var sigmaS = new double[n];
+        var sigmaA = new double[n];
+        var source = new double[n];
+        Span<double> x = stackalloc double[3];
+        for (int c = 0; c < n; c++)
+        {
+            block.Center(c, x);
+            var mat = materials.At(x[..block.Dimension]);
+            sigmaT[c] = -mat.SigmaT;
+            sigmaS[c] = mat.SigmaS;
+            sigmaA[c] = mat.SigmaA;
+            source[c] = mat.Source / isotropic.Norm;
+            LocalSigmaTMax = Math.Max(LocalSigmaTMax, mat.SigmaT);
+        }
+        // Which terms exist is decided on the whole grid, so every rank of a decomposition has the same list.
+        var (anyAbsorption, anyScattering, anySource, anySigmaA) = block.Count == block.Grid.CellCount
+            ? (sigmaT.Any(v => v != 0.0), sigmaS.Any(v => v != 0.0), source.Any(v => v != 0.0), sigmaA.Any(v => v != 0.0))
+            : GlobalPresence(block.Grid, materials);
+        Absorption = anySigmaA ? sigmaA : null;
+        _collisions = (anyAbsorption ? sigmaT : null, anyScattering ? sigmaS : null, anySource ? source : null);
+        AddCollisions();
+        (_ownTerms, _ownSources, _ownOutflows) = (_terms.Count, _sources.Count, _outflows.Count);
+    }
+
+    /// <summary>The faces the operator was built with (what the transport terms of <see cref="SwapVelocitySpace"/> are rebuilt from).</summary>
+    private readonly IReadOnlyList<BoundaryFace> _faces;
+
+    /// <summary>σ_t (negated), σ_s and Q/norm on the local cells where the term exists on the whole grid, else null.</summary>
+    private readonly (double[]? SigmaT, double[]? SigmaS, double[]? Source) _collisions;
+
+    /// <summary>How many terms, sources and outflows the constructor made (those <see cref="SwapVelocitySpace"/> replaces).</summary>
+    private readonly int _ownTerms, _ownSources, _ownOutflows;
+
+    /// <summary>Set while <see cref="SwapVelocitySpace"/> runs the construction again: the Add helpers then replace the angular
+    /// part of the entry at the cursor instead of appending (the spatial part, made by the factory, is kept).</summary>
+    private bool _replacing;
+    private int _termCursor, _sourceCursor, _outflowCursor;
+
+    /// <summary>Appends D ⊗ B, or (while swapping) replaces B of the next term, keeping its D.</summary>
+    private void AddOwnTerm(string name, Func<SpatialOperator> spatial, Matrix<double> angular)
+    {
+        if (!_replacing) { _terms.Add(new(name, spatial(), angular)); return; }
+        var old = _terms[_termCursor];
+        if (old.Name != name) throw new InvalidOperationException($"term {_termCursor} is {old.Name}, the swap made {name}");
+        _terms[_termCursor++] = old with { Angular = angular };
+    }
+
+    /// <summary>Appends a source, or (while swapping) replaces the angular vector of the next one, keeping its q(x, t).</summary>
+    private void AddOwnSource(string name, double[] angular, Func<Func<double, double[]>> spatial, bool timeDependent, bool boundary = false)
+    {
+        if (!_replacing) { _sources.Add(new(name, angular, spatial(), timeDependent, boundary)); return; }
+        var old = _sources[_sourceCursor];
+        if (old.Name != name) throw new InvalidOperationException($"source {_sourceCursor} is {old.Name}, the swap made {name}");
+        _sources[_sourceCursor++] = old with { Angular = angular };
+    }
+
+    /// <summary>Appends a face outflow, or (while swapping) replaces the weights and the constant of the next one.</summary>
+    private void AddOwnOutflow(int face, int[] cells, double[] weights, double constant)
+    {
+        if (!_replacing) { _outflows.Add(new(face, cells, weights, constant)); return; }
+        var old = _outflows[_outflowCursor];
+        if (old.Face != face || old.Cells.Length != cells.Length) throw new InvalidOperationException($"outflow {_outflowCursor} is of face {old.Face}, the swap made face {face}");
+        _outflows[_outflowCursor++] = old with { Weights = weights, Constant = constant };
+    }
+
+    /// <summary>Replaces the velocity space by <paramref name="basis"/> in place (rS_N: the ordinates of the next turn): the
+    /// angular matrices of the terms (A_d, |A_d| or ρ(A_d) I and their second-order and face combinations, P, the filter),
+    /// the angular vectors of the sources and the outflow weights are made again from <paramref name="basis"/> by the same
+    /// code as the constructor's, so the operator equals one built on <paramref name="basis"/> bit for bit; the spatial
+    /// operators, material arrays and face cell lists stay (n_moments² work, none n_cells long). <paramref name="basis"/> must
+    /// have the same count, dimension, mass and isotropic state (the material arrays and the mass weight depend on their
+    /// norms). Not for an operator with profiled inflow ghosts (coefficients of the old space) or with terms or sources added
+    /// after construction (<see cref="AddTerm"/>, <see cref="AddSource"/>: their angular parts are the caller's).</summary>
+    public void SwapVelocitySpace(IVelocitySpace basis)
+    {
+        ArgumentNullException.ThrowIfNull(basis);
+        if (!CanSwapVelocitySpace) throw new NotSupportedException("the operator has angular data it cannot rebuild (profiled inflow ghosts, or terms or sources added after construction)");
+        if (basis.Count != Basis.Count || basis.Dimension != Basis.Dimension)
+            throw new ArgumentException($"a velocity space of {basis.Count} coefficients in {basis.Dimension}D for an operator of {Basis.Count} in {Basis.Dimension}D", nameof(basis));
+        if (basis.Mass.Norm != Basis.Mass.Norm || !basis.Mass.Direction.AsSpan().SequenceEqual(Basis.Mass.Direction)
+            || basis.Isotropic.Norm != Basis.Isotropic.Norm || !basis.Isotropic.Direction.AsSpan().SequenceEqual(Basis.Isotropic.Direction))
+            throw new ArgumentException("the new velocity space has another mass or isotropic state (the material arrays depend on them)", nameof(basis));
+        var previous = Basis;
+        Basis = basis;
+        (_replacing, _termCursor, _sourceCursor, _outflowCursor) = (true, 0, 0, 0);
+        try
+        {
+            AddTransport();
+            AddCollisions();
+            if (_termCursor != _ownTerms || _sourceCursor != _ownSources || _outflowCursor != _ownOutflows)
+                throw new InvalidOperationException("the swap made another number of terms, sources or outflows");
+        }
+        catch
+        {
+            Basis = previous;
+            throw;
+        }
+        finally
+        {
+            _replacing = false;
+        }
+        _checkerboardRate = null;
+        _volumeSources = null;
+    }
+
+    /// <summary>Whether <see cref="SwapVelocitySpace"/> can rebuild every angular part of the operator.</summary>
+    public bool CanSwapVelocitySpace => _inflowGhosts is null && _terms.Count == _ownTerms && _sources.Count == _ownSources && _outflows.Count == _ownOutflows;
+
+    /// <summary>Transport: per axis a central difference ⊗ A_d and a numerical-diffusion second difference ⊗ D_d, the face
+    /// terms, sources and outflows (construction, and again by <see cref="SwapVelocitySpace"/>).</summary>
+    private void AddTransport()
+    {
+        var block = Block;
+        var basis = Basis;
+        var faces = _faces;
         int n = block.Count, m = basis.Count;
         var mass = basis.Mass;             // the outflow and the balance measure the mass
         var isotropic = basis.Isotropic;   // inflow and sources are isotropic
-
-        // Transport: per axis a central difference ⊗ A_d and a numerical-diffusion second difference ⊗ D_d.
         for (int d = 0; d < block.Dimension; d++)
         {
             double h = block.Grid.Spacing[d];
             // Sparse matrices are stored sparse (A_d has at most six nonzeros a row): the operator's angular
             // part then costs little memory next to the factors of a low-rank run.
             var a = basis.Flux(d);
-            var diffusion = flux == FluxKind.Roe ? basis.AbsFlux(d) : Matrix<double>.Build.SparseIdentity(m) * basis.SpectralRadius(d);
-            if (spaceOrder == 2)
+            var diffusion = Flux == FluxKind.Roe ? basis.AbsFlux(d) : Matrix<double>.Build.SparseIdentity(m) * basis.SpectralRadius(d);
+            if (SpaceOrder == 2)
             {
                 AddSecondOrderAxis(d, a, diffusion, faces);
                 continue;
             }
-            _terms.Add(new($"advection {Axis(d)}", new StencilOperator(d, 0.5 / h, 0.0, -0.5 / h), a));
-            _terms.Add(new($"upwind diffusion {Axis(d)}", new StencilOperator(d, 0.5 / h, -1.0 / h, 0.5 / h), diffusion));
+            int axis = d;
+            AddOwnTerm($"advection {Axis(d)}", () => new StencilOperator(axis, 0.5 / h, 0.0, -0.5 / h), a);
+            AddOwnTerm($"upwind diffusion {Axis(d)}", () => new StencilOperator(axis, 0.5 / h, -1.0 / h, 0.5 / h), diffusion);
 
             for (int side = 0; side < 2; side++)
             {
@@ -100,7 +223,7 @@ public sealed partial class KineticOperator
                         // g = R u: the term D_face ⊗ G R with G = −A s/(2h) + D/(2h), the weight of the ghost value.
                         var r = basis.Reflection(d);
                         var ghost = a * (-0.5 * s / h) + diffusion * (0.5 / h);
-                        _terms.Add(new($"reflection {FaceName(f)}", new DiagonalOperator(Indicator(n, cells)), ghost * r));
+                        AddOwnTerm($"reflection {FaceName(f)}", () => new DiagonalOperator(Indicator(n, cells)), ghost * r);
                         if (IsDiagonal(r))
                             for (int k = 0; k < m; k++) weights[k] = 0.5 * (s * a0[k] * (1.0 + r[k, k]) + d0[k] * (1.0 - r[k, k]));
                         else   // a permutation of ordinates (S_N): dᵀ[s A (I + R) + D (I − R)]/2
@@ -112,8 +235,7 @@ public sealed partial class KineticOperator
                         // g = g0 ι on the face (ι the isotropic direction): a source G g on its cells.
                         var (g0, iota) = InflowGhost(f, faces[f], isotropic);
                         var ghostSource = (VelocitySpaces.ColumnCombination(a, iota) * (-0.5 * s / h) + VelocitySpaces.ColumnCombination(diffusion, iota) * (0.5 / h)) * g0;
-                        var indicator = Indicator(n, cells);
-                        _sources.Add(new($"inflow {FaceName(f)}", ghostSource.ToArray(), _ => indicator, false, Boundary: true));
+                        AddOwnSource($"inflow {FaceName(f)}", ghostSource.ToArray(), () => { var indicator = Indicator(n, cells); return _ => indicator; }, false, boundary: true);
                         constant = 0.5 * (s * VelocitySpaces.Bilinear(mass.Direction, a, iota) - VelocitySpaces.Bilinear(mass.Direction, diffusion, iota))
                                    * g0 * globalFaceCells; // the whole face's, on every rank
                         break;
@@ -121,51 +243,33 @@ public sealed partial class KineticOperator
                 }
                 double area = block.Grid.FaceArea(d);
                 for (int k = 0; k < m; k++) weights[k] *= area * mass.Norm;
-                _outflows.Add(new(f, cells, weights, constant * area * mass.Norm));
+                AddOwnOutflow(f, cells, weights, constant * area * mass.Norm);
             }
-        }
-
-        // Collisions: −σ_t u + σ_s P u (P the velocity space's scattering projector), and the isotropic source
-        // Q/|S| → coefficients (Q / norm) ι.
-        var sigmaT = new double[n];
-        var sigmaS = new double[n];
-        var sigmaA = new double[n];
-        var source = new double[n];
-        Span<double> x = stackalloc double[3];
-        for (int c = 0; c < n; c++)
-        {
-            block.Center(c, x);
-            var mat = materials.At(x[..block.Dimension]);
-            sigmaT[c] = -mat.SigmaT;
-            sigmaS[c] = mat.SigmaS;
-            sigmaA[c] = mat.SigmaA;
-            source[c] = mat.Source / isotropic.Norm;
-            LocalSigmaTMax = Math.Max(LocalSigmaTMax, mat.SigmaT);
-        }
-        // Which terms exist is decided on the whole grid, so every rank of a decomposition has the same list.
-        var (anyAbsorption, anyScattering, anySource, anySigmaA) = block.Count == block.Grid.CellCount
-            ? (sigmaT.Any(v => v != 0.0), sigmaS.Any(v => v != 0.0), source.Any(v => v != 0.0), sigmaA.Any(v => v != 0.0))
-            : GlobalPresence(block.Grid, materials);
-        Absorption = anySigmaA ? sigmaA : null;
-        if (anyAbsorption) _terms.Add(new("absorption", new DiagonalOperator(sigmaT), Matrix<double>.Build.SparseIdentity(m)));
-        if (anyScattering)
-        {
-            _terms.Add(new("scattering", new DiagonalOperator(sigmaS), basis.ScatteringProjector));
-        }
-        // Filtered P_N: −Σ u in every cell, Σ the velocity space's diagonal damping.
-        if (basis.Damping is { } damping)
-        {
-            _terms.Add(new("filter", new DiagonalOperator(Enumerable.Repeat(-1.0, n).ToArray()), damping));
-            DampingMax = damping.Diagonal().Maximum();
-        }
-        if (anySource)
-        {
-            _sources.Add(new("isotropic source", (double[])isotropic.Direction.Clone(), _ => source, false));
         }
     }
 
+    /// <summary>The collision terms and the isotropic source on the material arrays of the constructor (construction, and
+    /// again by <see cref="SwapVelocitySpace"/>).</summary>
+    private void AddCollisions()
+    {
+        var basis = Basis;
+        int n = Block.Count, m = basis.Count;
+        var (sigmaT, sigmaS, source) = _collisions;
+        if (sigmaT is not null) AddOwnTerm("absorption", () => new DiagonalOperator(sigmaT), Matrix<double>.Build.SparseIdentity(m));
+        if (sigmaS is not null) AddOwnTerm("scattering", () => new DiagonalOperator(sigmaS), basis.ScatteringProjector);
+        // Filtered P_N: −Σ u in every cell, Σ the velocity space's diagonal damping.
+        if (basis.Damping is { } damping)
+        {
+            AddOwnTerm("filter", () => new DiagonalOperator(Enumerable.Repeat(-1.0, n).ToArray()), damping);
+            DampingMax = damping.Diagonal().Maximum();
+        }
+        if (source is not null) AddOwnSource("isotropic source", (double[])basis.Isotropic.Direction.Clone(), () => _ => source, false);
+    }
+
     public GridBlock Block { get; }
-    public IVelocitySpace Basis { get; }
+
+    /// <summary>The velocity space (replaced by <see cref="SwapVelocitySpace"/>).</summary>
+    public IVelocitySpace Basis { get; private set; }
     public FluxKind Flux { get; }
 
     /// <summary>1: first-order upwind (three-point stencils); 2: Fromm's scheme (five-point stencils, two ghost layers).</summary>
@@ -194,7 +298,7 @@ public sealed partial class KineticOperator
 
     /// <summary>The largest rate of the velocity space's damping term (0 without one): Forward Euler needs
     /// Δt·(checkerboard rate + σ_t + this) ≤ 2.</summary>
-    public double DampingMax { get; }
+    public double DampingMax { get; private set; }
 
     /// <summary>Largest σ_t over the rank-local cells.</summary>
     public double LocalSigmaTMax { get; }

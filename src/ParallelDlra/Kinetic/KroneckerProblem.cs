@@ -13,7 +13,7 @@ namespace ParallelDlra.Kinetic;
 /// stability limit, outflow and balance terms are the operator's. The code of both is the code the solvers held
 /// before the interface existed, moved, so every result is bit for bit the same.
 /// </summary>
-public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend, IHaloExchange haloExchange, ICommunicator comm) : IKineticProblem
+public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend, IHaloExchange haloExchange, ICommunicator comm) : IKineticProblem, IVelocitySpaceSwap
 {
     private readonly KroneckerProjections _projections = new(op, backend, haloExchange, comm);
     private Matrix<double>[]? _angularTransposed;
@@ -80,6 +80,19 @@ public sealed class KroneckerProblem(KineticOperator op, IComputeBackend backend
         backend.MultiplySmall(work, _angularTransposed![k], 1.0, 1.0, result);
     }
 
+    public bool CanSwapVelocitySpace => op.CanSwapVelocitySpace;
+
+    /// <summary>The operator's angular parts made on <paramref name="basis"/> (<see cref="KineticOperator.SwapVelocitySpace"/>),
+    /// then what this problem derived from them: the structured B_k of the projections, the transposes of the term-by-term
+    /// path and the products of the plan (its grouping of the terms is kept). The halo and the projections' spatial data stay.</summary>
+    public void SwapVelocitySpace(IVelocitySpace basis)
+    {
+        op.SwapVelocitySpace(basis);
+        _projections.RefreshAngular();
+        _angularTransposed = null;
+        _plan = _plan?.Reassembled(op);
+    }
+
     public double TimeStep(double cfl) => op.TimeStep(cfl);
     public double CheckerboardRate() => op.CheckerboardRate();
     public double LocalSigmaTMax => op.LocalSigmaTMax;
@@ -103,43 +116,77 @@ public sealed class RightHandSidePlan
 {
     public RightHandSidePlan(KineticOperator op)
     {
-        int m = op.Basis.Count, dim = op.Block.Dimension;
-        Matrix<double>? centre = null;
-        var delta = new Matrix<double>?[dim];
-        var second = new Matrix<double>?[dim];
-        var products = new List<StencilProduct>();
+        int dim = op.Block.Dimension;
+        var centre = new List<(int, double?)>();
+        var delta = new List<(int, double?)>?[dim];
+        var second = new List<(int, double?)>?[dim];
+        var varying = new List<(SpatialOperator Spatial, int Term)>();
         var rest = new List<int>();
-        static Matrix<double> Add(Matrix<double>? sum, Matrix<double> b, double coefficient) =>
-            sum is null ? b.Transpose() * coefficient : sum + b.Transpose() * coefficient;
         for (int k = 0; k < op.Terms.Count; k++)
         {
             var term = op.Terms[k];
             switch (term.Spatial)
             {
                 case StencilOperator s:
-                    if (s.Minus != s.Plus) delta[s.Axis] = Add(delta[s.Axis], term.Angular, 0.5 * (s.Minus - s.Plus));
-                    if (s.Minus != -s.Plus) second[s.Axis] = Add(second[s.Axis], term.Angular, 0.5 * (s.Minus + s.Plus));
-                    if (s.Minus + s.Center + s.Plus != 0.0) centre = Add(centre, term.Angular, s.Minus + s.Center + s.Plus);
+                    if (s.Minus != s.Plus) (delta[s.Axis] ??= []).Add((k, 0.5 * (s.Minus - s.Plus)));
+                    if (s.Minus != -s.Plus) (second[s.Axis] ??= []).Add((k, 0.5 * (s.Minus + s.Plus)));
+                    if (s.Minus + s.Center + s.Plus != 0.0) centre.Add((k, s.Minus + s.Center + s.Plus));
                     break;
                 case DiagonalOperator d when d.Weights.Length > 0 && d.Weights.AsSpan().IndexOfAnyExcept(d.Weights[0]) < 0:
-                    if (d.Weights[0] != 0.0) centre = Add(centre, term.Angular, d.Weights[0]);
+                    if (d.Weights[0] != 0.0) centre.Add((k, d.Weights[0]));
                     break;
                 case DiagonalOperator d:
-                    products.Add(new StencilProduct(d, term.Angular.Transpose()));
+                    varying.Add((d, k));
                     break;
                 default:
                     rest.Add(k);
                     break;
             }
         }
-        if (centre is not null) products.Insert(0, new StencilProduct(null, centre));
+        // The recipe of every product: its spatial part and the terms (with coefficients) whose B_kᵀ it sums, in term order.
+        var recipe = new List<(SpatialOperator? Spatial, (int Term, double? Coefficient)[] Parts)>();
+        if (centre.Count > 0) recipe.Add((null, [.. centre]));
+        foreach (var (spatial, k) in varying) recipe.Add((spatial, [(k, null)]));
         for (int a = 0; a < dim; a++)
         {
-            if (second[a] is { } s2) products.Add(new StencilProduct(new StencilOperator(a, 1.0, -2.0, 1.0), s2));
-            if (delta[a] is { } s1) products.Add(new StencilProduct(new StencilOperator(a, 1.0, 0.0, -1.0), s1));
+            if (second[a] is { } s2) recipe.Add((new StencilOperator(a, 1.0, -2.0, 1.0), [.. s2]));
+            if (delta[a] is { } s1) recipe.Add((new StencilOperator(a, 1.0, 0.0, -1.0), [.. s1]));
         }
-        Products = products;
+        _recipe = [.. recipe];
+        Products = Assemble(op, _recipe);
         Rest = [.. rest];
+    }
+
+    private RightHandSidePlan(KineticOperator op, RightHandSidePlan grouping)
+    {
+        _recipe = grouping._recipe;
+        Products = Assemble(op, _recipe);
+        Rest = grouping.Rest;
+    }
+
+    private readonly (SpatialOperator? Spatial, (int Term, double? Coefficient)[] Parts)[] _recipe;
+
+    /// <summary>The plan of the same grouping on the operator's current angular matrices (after
+    /// <see cref="KineticOperator.SwapVelocitySpace"/>): the products' matrices summed again, the classification of the
+    /// spatial parts (an n_cells scan of each diagonal) kept.</summary>
+    public RightHandSidePlan Reassembled(KineticOperator op) => new(op, this);
+
+    /// <summary>Σ coefficient · B_kᵀ per product (a null coefficient: B_kᵀ itself), in term order.</summary>
+    private static StencilProduct[] Assemble(KineticOperator op, (SpatialOperator? Spatial, (int Term, double? Coefficient)[] Parts)[] recipe)
+    {
+        var products = new StencilProduct[recipe.Length];
+        for (int i = 0; i < recipe.Length; i++)
+        {
+            Matrix<double>? sum = null;
+            foreach (var (k, coefficient) in recipe[i].Parts)
+            {
+                var bt = op.Terms[k].Angular.Transpose();
+                if (coefficient is double c) bt *= c;
+                sum = sum is null ? bt : sum + bt;
+            }
+            products[i] = new StencilProduct(recipe[i].Spatial, sum!);
+        }
+        return products;
     }
 
     /// <summary>The products, the centre first, then per axis Δ² and δ, with the varying diagonals in between.</summary>

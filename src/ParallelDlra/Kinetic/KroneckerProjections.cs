@@ -45,7 +45,7 @@ public sealed class KroneckerProjections
     private readonly ICommunicator _comm;
     private readonly IDenseLinearAlgebra _la = LinearAlgebraProvider.Default;
     private readonly Dictionary<(int Columns, int Slot), Halo> _halos = [];
-    private readonly AngularMatrix[] _angular, _angularT;
+    private AngularMatrix[] _angular = [], _angularT = [];
     /// <summary>Per term: the spatially constant value of a diagonal term, or null.</summary>
     private readonly double?[] _constant;
     /// <summary>Axes that carry stencil terms, in order.</summary>
@@ -64,8 +64,7 @@ public sealed class KroneckerProjections
         // Three-point stencils take the shifted-view GEMMs; wider stencils the backend's stencil and a Gram.
         _wide = [.. Enumerable.Range(0, op.Terms.Count).Where(k => op.Terms[k].Spatial is AxisStencil)];
         _depth = op.Terms.Select(t => t.Spatial is AxisStencil w ? w.Reach : 1).DefaultIfEmpty(1).Max();
-        _angular = [.. op.Terms.Select(t => new AngularMatrix(t.Angular))];
-        _angularT = [.. op.Terms.Select((t, k) => _angular[k].IsSymmetric ? _angular[k] : new AngularMatrix(t.Angular.Transpose()))];
+        RefreshAngular();
         _constant = new double?[op.Terms.Count];
         for (int k = 0; k < op.Terms.Count; k++)
         {
@@ -75,6 +74,15 @@ public sealed class KroneckerProjections
             if (lo == hi) _constant[k] = lo;
         }
         _axes = [.. op.Terms.Select(t => t.Spatial).OfType<StencilOperator>().Select(s => s.Axis).Distinct().Order()];
+    }
+
+    /// <summary>Makes the structured forms of the angular matrices B_k and B_kᵀ again from the operator's terms (after
+    /// <see cref="KineticOperator.SwapVelocitySpace"/>): n_moments² work; the spatial data (constant diagonals, axes, wide
+    /// stencils, halos) stay.</summary>
+    public void RefreshAngular()
+    {
+        _angular = [.. _op.Terms.Select(t => new AngularMatrix(t.Angular))];
+        _angularT = [.. _op.Terms.Select((t, k) => _angular[k].IsSymmetric ? _angular[k] : new AngularMatrix(t.Angular.Transpose()))];
     }
 
     public KineticOperator Operator => _op;

@@ -19,7 +19,7 @@ namespace ParallelDlra.Kinetic;
 /// and the ghosts of physical faces are never read. Between ranks and across periodic faces the slopes come from the
 /// two ghost layers of the halo (depth 2). The work is on host copies (two n_cells × n_moments products by R per axis).
 /// </summary>
-public sealed class LimitedTransportProblem : IKineticProblem
+public sealed class LimitedTransportProblem : IKineticProblem, IVelocitySpaceSwap
 {
     private readonly IKineticProblem _first;
     private readonly IComputeBackend _backend;
@@ -27,7 +27,8 @@ public sealed class LimitedTransportProblem : IKineticProblem
     private readonly bool[] _periodic;
     private readonly SlopeLimiter _limiter;
     private readonly IDenseLinearAlgebra _la = LinearAlgebraProvider.Default;
-    private readonly (double[] R, double[] Plus, double[] Minus)[] _axes;
+    private (double[] R, double[] Plus, double[] Minus)[] _axes = [];
+    private readonly FluxKind _flux;
     private Halo? _ghosts;
 
     public LimitedTransportProblem(IKineticProblem firstOrder, FluxKind flux, SlopeLimiter limiter, IComputeBackend backend, IHaloExchange haloExchange, bool[] periodic)
@@ -38,18 +39,37 @@ public sealed class LimitedTransportProblem : IKineticProblem
         _haloExchange = haloExchange;
         _periodic = periodic;
         _limiter = limiter;
-        int m = firstOrder.Basis.Count;
-        _axes = new (double[], double[], double[])[firstOrder.Block.Dimension];
-        for (int d = 0; d < _axes.Length; d++)
+        _flux = flux;
+        SetAngular();
+    }
+
+    /// <summary>Per axis the eigenvectors R of A_d and the split speeds (λ ± δ)/2 of the current velocity space.</summary>
+    private void SetAngular()
+    {
+        var basis = _first.Basis;
+        int m = basis.Count;
+        var axes = new (double[], double[], double[])[_first.Block.Dimension];
+        for (int d = 0; d < axes.Length; d++)
         {
-            var a = firstOrder.Basis.Flux(d).ToColumnMajorArray();
+            var a = basis.Flux(d).ToColumnMajorArray();
             var lambda = new double[m];
             var r = new double[m * m];
             _la.SymmetricEigen(m, a, lambda, r);
-            double rho = firstOrder.Basis.SpectralRadius(d);
-            var delta = lambda.Select(l => flux == FluxKind.Roe ? Math.Abs(l) : rho).ToArray();
-            _axes[d] = (r, [.. lambda.Zip(delta, (l, s) => 0.5 * (l + s))], [.. lambda.Zip(delta, (l, s) => 0.5 * (l - s))]);
+            double rho = basis.SpectralRadius(d);
+            var delta = lambda.Select(l => _flux == FluxKind.Roe ? Math.Abs(l) : rho).ToArray();
+            axes[d] = (r, [.. lambda.Zip(delta, (l, s) => 0.5 * (l + s))], [.. lambda.Zip(delta, (l, s) => 0.5 * (l - s))]);
         }
+        _axes = axes;
+    }
+
+    public bool CanSwapVelocitySpace => _first is IVelocitySpaceSwap { CanSwapVelocitySpace: true };
+
+    /// <summary>The first-order problem's swap, then the characteristic data of the new space (<see cref="IVelocitySpaceSwap"/>).</summary>
+    public void SwapVelocitySpace(IVelocitySpace basis)
+    {
+        if (_first is not IVelocitySpaceSwap swap) throw new NotSupportedException($"{_first.GetType().Name} cannot swap its velocity space");
+        swap.SwapVelocitySpace(basis);
+        SetAngular();
     }
 
     public GridBlock Block => _first.Block;

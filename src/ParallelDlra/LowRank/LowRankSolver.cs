@@ -17,7 +17,7 @@ namespace ParallelDlra.LowRank;
 /// the state at the start of the step and truncated again, so what an Euler step guarantees (exactness at
 /// r = n_moments, conservation) holds for every stepper.
 /// </summary>
-public sealed class LowRankSolver : ISolver, IRelaxable
+public sealed class LowRankSolver : ISolver, IRelaxable, IAngularMap
 {
     public LowRankSolver(LowRankSetup setup)
     {
@@ -421,6 +421,17 @@ public sealed class LowRankSolver : ISolver, IRelaxable
         Backend.MultiplySmall(X, coefficients, 1.0, 0.0, u);
         Backend.Download(u, result);
         return result;
+    }
+
+    /// <summary>u ← u Rᵀ on the factors (<see cref="IAngularMap"/>): V ← R V = Q T, S ← S Tᵀ; X untouched (n_moments × r work).</summary>
+    public void MapAngular(Matrix<double> r)
+    {
+        if (r.RowCount != V.RowCount || r.ColumnCount != V.RowCount)
+            throw new ArgumentException($"a {r.RowCount} × {r.ColumnCount} map for {V.RowCount} moments", nameof(r));
+        var (q, t) = AngularMap.Turn(V, r);
+        S *= t.Transpose();
+        V = q;
+        _version++;
     }
 
     public SolverStateKind StateKind => SolverStateKind.Factors;

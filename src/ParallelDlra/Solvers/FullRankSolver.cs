@@ -9,7 +9,7 @@ namespace ParallelDlra.Solvers;
 
 /// <summary>The full-rank reference: evolves all n_cells × n_moments moments u with the same
 /// discretisation the low-rank integrators use, du/dt = Σ_k D_k u B_kᵀ + Σ_j q_j c_jᵀ.</summary>
-public sealed class FullRankSolver : ISolver, IRelaxable
+public sealed class FullRankSolver : ISolver, IRelaxable, IAngularMap
 {
     private readonly IKineticProblem _op;
     private readonly IComputeBackend _backend;
@@ -166,6 +166,16 @@ public sealed class FullRankSolver : ISolver, IRelaxable
         _backend.Upload(u, _u);
         _version++;
         return new StepReport(Rank, 0.0);
+    }
+
+    /// <summary>u ← u Rᵀ on the backend, into the second block, which then becomes u (<see cref="IAngularMap"/>).</summary>
+    public void MapAngular(Matrix<double> r)
+    {
+        if (r.RowCount != _u.Columns || r.ColumnCount != _u.Columns)
+            throw new ArgumentException($"a {r.RowCount} × {r.ColumnCount} map for {_u.Columns} moments", nameof(r));
+        _backend.MultiplySmall(_u, Matrix<double>.Build.DenseOfMatrix(r.Transpose()), 1.0, 0.0, _f);   // dense: cheap lookups, zeros skipped
+        (_u, _f) = (_f, _u);
+        _version++;
     }
 
     public SolverStateKind StateKind => SolverStateKind.Moments;

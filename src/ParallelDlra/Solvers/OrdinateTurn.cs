@@ -17,3 +17,35 @@ public interface IOrdinateTurn
     /// turns; the coefficients are set by the <see cref="ISolver.Restore"/> that follows.</summary>
     void Resume(int turns, double offset);
 }
+
+/// <summary>A solver whose state can be carried, in place, through a linear map R of the angular coefficients (rS_N's
+/// interpolation onto the turned ordinates): u ← u Rᵀ, each cell's coefficients multiplied by R. Full rank: one product of
+/// the live u by Rᵀ into the solver's second block (n_cells × n_moments work for R's two nonzeros a row); low rank: V ← R V
+/// = Q T re-orthonormalised (<see cref="AngularMap.Turn"/>) and S ← S Tᵀ, X untouched — n_moments × r work, none n_cells
+/// long. No Save/Restore, no host copy of the state; the solver's blocks stay.</summary>
+public interface IAngularMap
+{
+    /// <summary>u ← u Rᵀ for the n_moments × n_moments map <paramref name="r"/>.</summary>
+    void MapAngular(MathNet.Numerics.LinearAlgebra.Matrix<double> r);
+}
+
+/// <summary>The low-rank side of <see cref="IAngularMap"/>.</summary>
+public static class AngularMap
+{
+    /// <summary>R V = Q T by a thin QR, signs so that diag T ≥ 0: then X S (RV)ᵀ = X (S Tᵀ) Qᵀ exactly.</summary>
+    public static (MathNet.Numerics.LinearAlgebra.Matrix<double> Q, MathNet.Numerics.LinearAlgebra.Matrix<double> T) Turn(
+        MathNet.Numerics.LinearAlgebra.Matrix<double> v, MathNet.Numerics.LinearAlgebra.Matrix<double> r)
+    {
+        var rv = r * v;
+        var qr = rv.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
+        var q = qr.Q.Clone();
+        var t = qr.R.Clone();
+        for (int j = 0; j < t.RowCount; j++)
+        {
+            if (t[j, j] >= 0) continue;
+            q.SetColumn(j, -q.Column(j));
+            t.SetRow(j, -t.Row(j));
+        }
+        return (q, t);
+    }
+}
