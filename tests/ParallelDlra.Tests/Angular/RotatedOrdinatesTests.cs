@@ -96,6 +96,7 @@ public sealed class RotatedOrdinatesTests(ITestOutputHelper output)
         double effect = PhiFiles.RelativeDifference(sim.Solver.ScalarFlux(), plain.Solver.ScalarFlux());
         var rotated = Assert.IsType<RotatedOrdinatesSolver>(sim.Solver);
         output.WriteLine($"{kind} {angle}: mass drift {drift:E2}, rS_N vs S_N φ {effect:E2}, offset now {rotated.Offset:F4} rad");
+        Assert.True(rotated.TurnsInPlace, "the turn took the general path (Save, rebuild, Restore)");   // the live map and the angular swap
         Assert.True(drift <= 1e-12, $"mass drift {drift:E3}");
         Assert.True(effect > 1e-6, $"the rotation did nothing: {effect:E3}"); // precondition, not accuracy: measured 4e-2
     }
