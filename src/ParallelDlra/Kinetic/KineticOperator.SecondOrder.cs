@@ -46,8 +46,8 @@ public sealed partial class KineticOperator
             bool here = block.OnPhysicalBoundary[f];
             if (here && block.Size[d] < 2)
                 throw new ArgumentException($"the second-order scheme needs at least 2 cells along axis {d} next to face {FaceName(f)}");
-            var layer1 = here ? block.LayerCells(f, 1) : [];
-            var layer2 = here ? block.LayerCells(f, 2) : [];
+            var layer1 = OwnCells(f, 0, () => here ? block.LayerCells(f, 1) : []);   // LayerCells scans the block
+            var layer2 = OwnCells(f, 1, () => here ? block.LayerCells(f, 2) : []);
             // Layer-1 cells see ghost 1 with weight g1 and ghost 2 with g2; layer-2 cells see ghost 1 with g2.
             var g1 = Ghost(s);
             var g2 = Ghost(2 * s);

@@ -131,6 +131,16 @@ public sealed partial class KineticOperator : IVelocitySpaceSwap
         _outflows[_outflowCursor++] = old with { Weights = weights, Constant = constant };
     }
 
+    /// <summary>The cells of a face's outflow: made by <paramref name="make"/>, or while swapping those of the outflow
+    /// <paramref name="ahead"/> places after the cursor (the face's own, kept: no scan of the block).</summary>
+    private int[] OwnCells(int face, int ahead, Func<int[]> make)
+    {
+        if (!_replacing) return make();
+        var outflow = _outflows[_outflowCursor + ahead];
+        if (outflow.Face != face) throw new InvalidOperationException($"outflow {_outflowCursor + ahead} is of face {outflow.Face}, the swap is at face {face}");
+        return outflow.Cells;
+    }
+
     /// <summary>Replaces the velocity space by <paramref name="basis"/> in place (rS_N: the ordinates of the next turn): the
     /// angular matrices of the terms (A_d, |A_d| or ρ(A_d) I and their second-order and face combinations, P, the filter),
     /// the angular vectors of the sources and the outflow weights are made again from <paramref name="basis"/> by the same
@@ -208,7 +218,7 @@ public sealed partial class KineticOperator : IVelocitySpaceSwap
                 // cells on it, so its terms are zero there.
                 if (faces[f].Kind == BoundaryKind.Periodic) continue;
                 double s = side == 0 ? -1.0 : 1.0;                  // outward normal
-                var cells = block.OnPhysicalBoundary[f] ? block.FaceCells(f) : [];
+                var cells = OwnCells(f, 0, () => block.OnPhysicalBoundary[f] ? block.FaceCells(f) : []);   // FaceCells scans the block
                 long globalFaceCells = block.Grid.CellCount / block.Grid.Cells[d];
                 // The mass leaving is its direction d applied to the face flux, so the outflow needs dᵀA and dᵀD:
                 // outflow = dᵀ[s A (u + g) + D (u − g)]/2, with g = 0 on a vacuum face.
