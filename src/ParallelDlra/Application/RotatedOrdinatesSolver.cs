@@ -19,7 +19,7 @@ namespace ParallelDlra.Application;
 /// timed as <see cref="TurnPhase"/>), and the problem replaces only its angular part by the one of offset β′
 /// (<see cref="IVelocitySpaceSwap"/>: A_d, |A_d|, P, the source vectors, outflow weights and what is derived from them;
 /// spatial operators, halos, material arrays and backend buffers stay; timed as <see cref="RebuildPhase"/>). A solver or
-/// problem without these seams (the thermal model, the reaction problem) takes the general path instead: Save, the turn
+/// problem without these seams takes the general path instead: Save, the turn
 /// on the copy, a fresh discretisation and inner solver of β′, Restore — O(n_cells) work and allocation per step.</para>
 /// <para>Restart (<see cref="IOrdinateTurn"/>): the angle of turn k depends only on k and the seed, so the number of
 /// turns and β are the whole rotation state; a checkpoint stores both and <see cref="Resume"/> puts the problem on the
