@@ -202,8 +202,8 @@ public static class RunDriver
                              $"({(loopSteps > 0 ? (double)loopCalls / loopSteps : 0):F1} per step), " +
                              $"{(loopSteps > 0 ? (double)loopBytes / loopSteps : 0):F0} bytes per step; " +
                              $"halo exchange {counters.MessagesSent} messages, {counters.BytesSent} bytes");
-            if (sim.Solver is LowRank.LowRankSolver { Options: { Kind: SolverKind.ParallelBug, StepRejection: true } } lr)
-                Logger.Info(Inv, $"step rejection: {lr.Context.Rejections} parallel BUG steps repeated on augmented bases");
+            if (sim.Solver is LowRank.LowRankSolver { Options: { Kind: SolverKind.ParallelBug or SolverKind.AugmentedBug, StepRejection: true } } lr)
+                Logger.Info(Inv, $"step rejection: {lr.Context.Rejections} {(lr.Options.Kind == SolverKind.ParallelBug ? "parallel" : "augmented")} BUG steps repeated on augmented bases");
             if (sim.Solver is LowRank.LowRankSolver { Context.CappedTruncations: > 0 } capped)
                 Logger.Warn(Inv, $"the rank was held at solver.truncation.r_max = {capped.Options.Truncation.RMax} in " +
                                  $"{capped.Context.CappedTruncations} truncations, discarding up to {capped.Context.CappedExcess:G3} × the " +

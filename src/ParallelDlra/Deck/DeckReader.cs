@@ -404,12 +404,12 @@ public static partial class DeckReader
             n => n is 1 or 2 ? null : "is not an available spatial order") ?? 1;
         var limiter = s.Optional("limiter")?.Word("slope limiter", DeckWords.Limiter) ?? SlopeLimiter.None;
 
-        // The parallel BUG's step rejection (Ceruti, Kusch and Lubich 2024): on by default for it, refused elsewhere.
+        // The step rejection (Ceruti, Kusch and Lubich 2024): on by default for the parallel and the augmented BUG, refused elsewhere.
         var rejectionValue = s.Optional("step_rejection");
-        bool rejection = rejectionValue?.Bool() ?? true;   // (only the parallel BUG reads it)
-        if (rejectionValue is not null && rejection && kind != SolverKind.ParallelBug)
-            throw rejectionValue!.Error($"is only available with solver.type = parallel_bug (the step rejection repeats a parallel BUG step whose coefficient matrix misses a block the other integrators compute)",
-                "true or false with parallel_bug; false otherwise");
+        bool rejection = rejectionValue?.Bool() ?? true;   // (only the parallel and the augmented BUG read it)
+        if (rejectionValue is not null && rejection && kind is not (SolverKind.ParallelBug or SolverKind.AugmentedBug))
+            throw rejectionValue!.Error($"is only available with solver.type = parallel_bug or augmented_bug (the step rejection repeats a step of a rank-adaptive BUG on wider bases)",
+                "true or false with parallel_bug or augmented_bug; false otherwise");
         double rejectionConstant = s.Optional("rejection_constant")?.Double("rejection_constant > 0 (c_eta of the step rejection)", v => v > 0 ? null : "is not positive") ?? 1.0;
         var t = s.Sub("truncation", TruncationKeys);
         double theta = t.Optional("theta")?.Double("theta > 0", v => v > 0 ? null : "is not positive") ?? 1e-2;

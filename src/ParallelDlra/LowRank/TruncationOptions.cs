@@ -36,9 +36,10 @@ public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMi
 /// <summary>deck key <c>solver</c>. <see cref="SpaceOrder"/> (<c>solver.space_order</c>): 1, first-order upwind, or 2,
 /// Fromm's linear second-order upwind scheme (five-point stencils, two ghost layers; SSP-RK2 or SSP-RK3 in time).
 /// <see cref="Limiter"/> (<c>solver.limiter</c>): with space order 2 and full rank, MUSCL with limited slopes on the
-/// characteristic variables instead. <see cref="StepRejection"/> (<c>solver.step_rejection</c>, read by the parallel BUG only;
+/// characteristic variables instead. <see cref="StepRejection"/> (<c>solver.step_rejection</c>, read by the parallel and the augmented BUG;
 /// on by default) and <see cref="RejectionConstant"/> (<c>solver.rejection_constant</c>, c_η): the step rejection of
-/// Ceruti, Kusch and Lubich's parallel integrator (<see cref="ParallelBug"/>).</summary>
+/// Ceruti, Kusch and Lubich's parallel integrator (<see cref="ParallelBug"/>), and its first rule plus the normal-block
+/// test for the augmented BUG (<see cref="AugmentedBug"/>).</summary>
 public sealed record SolverOptions(
     SolverKind Kind,
     FluxKind Flux,

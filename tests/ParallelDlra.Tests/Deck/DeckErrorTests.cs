@@ -72,7 +72,7 @@ public class DeckErrorTests
         { "r_min > r_max", Valid + "solver:\n  truncation: {r_min: 5, r_max: 3}\n", [], ["deck.yaml:13:23:", "solver.truncation.r_min = 5 is larger than solver.truncation.r_max = 3"] },
         { "gaussian without sigma", Valid + "initial: {type: gaussian}\n", [], ["deck.yaml:12:1:", "initial.sigma is missing"] },
         { "unknown solver", Valid + "solver: {type: magic}\n", [], ["deck.yaml:12:16:", "solver.type = magic is not a known solver type", "full_rank | fixed_rank_bug | augmented_bug | parallel_bug"] },
-        { "step rejection without the parallel BUG", Valid + "solver: {type: augmented_bug, step_rejection: true}\n", [], ["deck.yaml:12:", "solver.step_rejection = true is only available with solver.type = parallel_bug"] },
+        { "step rejection without a rank-adaptive BUG", Valid + "solver: {type: fixed_rank_bug, step_rejection: true}\n", [], ["deck.yaml:12:", "solver.step_rejection = true is only available with solver.type = parallel_bug or augmented_bug"] },
         { "rejection constant not positive", Valid + "solver: {type: parallel_bug, rejection_constant: 0}\n", [], ["solver.rejection_constant = 0 is not positive", "rejection_constant > 0"] },
         // second order in space (issue #15 item 4)
         { "space_order 3", Valid + "solver: {space_order: 3}\n", [], ["deck.yaml:12:23:", "solver.space_order = 3 is not an available spatial order", "1 (first-order upwind) or 2"] },
