@@ -5,6 +5,7 @@
 #   make build   deps + native + Release build of the whole solution
 #   make run     build + run $(DECK) on $(RANKS) MPI ranks
 #   make test    build + unit tests; prints "N passed, N failed[, N skipped]"
+#   make test-acceptance  the long acceptance runs at production size (Category Acceptance, not in make test)
 #   make bench   build + `pdlra bench fullrank` and `pdlra bench lowrank`
 #   make bench-io  write bandwidth of collective HDF5 snapshots and checkpoints on $(RANKS) ranks
 #   make mutate  mutation testing (Stryker.NET, a local dotnet tool) of core files with the fast tests; not part of make test
@@ -49,7 +50,7 @@ MPI_SHIM    := $(NATIVE_DIR)/libpdlra_mpi.so
 MPIEXEC_ROOT := $(if $(filter 0,$(shell id -u)),--allow-run-as-root,)
 MPIEXEC      ?= mpiexec $(MPIEXEC_ROOT) --oversubscribe -n $(RANKS)
 
-.PHONY: deps native build run test bench bench-io render render-methods mutate clean
+.PHONY: deps native build run test test-acceptance bench bench-io render render-methods mutate clean
 
 deps:
 	@if ! command -v dpkg-query >/dev/null 2>&1; then \
@@ -99,13 +100,20 @@ build: deps native
 run: build
 	$(MPIEXEC) $(PDLRA) run $(DECK) $(RUN_ARGS)
 
+# TEST_FILTER: the tests of `make test`; the Category Acceptance (200² line-source acceptance runs, > 9 min each on
+# 2 cores) is `make test-acceptance`.
+TEST_FILTER ?= Category!=Acceptance
+
 test: build
 	@rm -rf $(RESULTS_DIR)
 	@status=0; \
-	$(DOTNET) test $(TEST_PROJ) -c $(CONFIG) --no-build --nologo \
+	$(DOTNET) test $(TEST_PROJ) -c $(CONFIG) --no-build --nologo --filter "$(TEST_FILTER)" \
 	  --logger "trx;LogFileName=results.trx" --results-directory $(RESULTS_DIR) || status=$$?; \
 	.ci/summarize $(RESULTS_DIR)/results.trx || { [ $$status -ne 0 ] || status=1; }; \
 	exit $$status
+
+test-acceptance:
+	@$(MAKE) --no-print-directory test TEST_FILTER="Category=Acceptance"
 
 bench: build
 	$(PDLRA) bench fullrank

@@ -50,6 +50,18 @@ internal static partial class LibC
     [LibraryImport("libc.so.6")]
     private static partial int close(int fd);
 
+    [LibraryImport("libc.so.6", EntryPoint = "setenv", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnv(string name, string value, int overwrite);
+
+    /// <summary>setenv(3): sets <paramref name="name"/> in the native environment, which native libraries read with
+    /// getenv (Environment.SetEnvironmentVariable changes only the managed copy on Unix), and in the managed one.</summary>
+    public static void SetNativeEnvironmentVariable(string name, string value)
+    {
+        if (SetEnv(name, value, 1) != 0)
+            throw new InvalidOperationException($"setenv({name}) failed: errno {Marshal.GetLastPInvokeError()}");
+        Environment.SetEnvironmentVariable(name, value);
+    }
+
     [LibraryImport("libc.so.6", EntryPoint = "_exit")]
     private static partial void ExitNow(int status);
 

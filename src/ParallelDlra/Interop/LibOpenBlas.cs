@@ -24,6 +24,10 @@ internal static unsafe partial class LibOpenBlas
     [LibraryImport(Lib)]
     public static partial byte* openblas_get_config();
 
+    /// <summary>The kernel set a DYNAMIC_ARCH build chose, e.g. "Haswell", "SkylakeX".</summary>
+    [LibraryImport(Lib)]
+    public static partial byte* openblas_get_corename();
+
     [LibraryImport(Lib)]
     public static partial void openblas_set_num_threads(int threads);
 

@@ -100,6 +100,17 @@ internal static class NativeLibraryResolver
 
     private static Loaded Load(string name)
     {
+        // LAPACKE links OpenBLAS: load OpenBLAS first, so that its kernel choice (OpenBlasCore) is made before
+        // anything pins the library.
+        if (name == Lapacke) TryLoad(OpenBlas, out _, out _);
+        var loaded = LoadFirstCandidate(name);
+        if (name == OpenBlas && loaded.Handle != IntPtr.Zero && loaded.Soname is { } soname)
+            loaded = loaded with { Handle = OpenBlasCore.Ensure(loaded.Handle, soname) };
+        return loaded;
+    }
+
+    private static Loaded LoadFirstCandidate(string name)
+    {
         if (!Candidates.TryGetValue(name, out var candidates))
             return new Loaded(IntPtr.Zero, null, $"no candidates known for native library '{name}'");
         var tried = new List<string>();

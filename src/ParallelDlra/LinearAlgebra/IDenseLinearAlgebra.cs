@@ -13,7 +13,7 @@ public enum Transpose { No, Yes }
 /// </summary>
 public interface IDenseLinearAlgebra
 {
-    /// <summary>What computes, e.g. "OpenBLAS 0.3.21 + LAPACKE (libopenblas.so.0, liblapacke.so.3)".</summary>
+    /// <summary>What computes, e.g. "OpenBLAS 0.3.21 Haswell kernels + LAPACKE (libopenblas.so.0, liblapacke.so.3)".</summary>
     string Name { get; }
 
     /// <summary>Threads one call may use (BLAS threads for the native provider, the degree of

@@ -152,7 +152,11 @@ public sealed unsafe class NativeLinearAlgebra : DenseLinearAlgebra
             // "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64" → "OpenBLAS 0.3.21"
             var config = Marshal.PtrToStringUTF8((IntPtr)LibOpenBlas.openblas_get_config()) ?? "OpenBLAS";
             var words = config.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return words.Length >= 2 ? $"{words[0]} {words[1]}" : config;
+            var version = words.Length >= 2 ? $"{words[0]} {words[1]}" : config;
+            // The kernel set (DYNAMIC_ARCH), and why it was overridden where it was (Interop.OpenBlasCore).
+            var core = Marshal.PtrToStringUTF8((IntPtr)LibOpenBlas.openblas_get_corename());
+            if (string.IsNullOrEmpty(core)) return version;
+            return OpenBlasCore.Note is { } note ? $"{version} {core} kernels ({note})" : $"{version} {core} kernels";
         }
 
         public int GetThreads() => LibOpenBlas.openblas_get_num_threads();

@@ -13,7 +13,9 @@ namespace ParallelDlra.Tests.Angular;
 /// like with like. The bounds: relative L2 error of the ring average on r ≤ 0.9 at most 10 %, min φ ≥ −1 % of
 /// max φ, DLRA within 1 % of its own full rank (relative L2 difference of φ). The unlimited scheme on the same deck
 /// undershoots by −9.3 % of max φ at 100² (just outside the front, r ≈ 1.15).</summary>
-[Trait("Category", "Slow")]   // two runs at 200², about 260 SSP-RK3 steps each
+// Two runs at 200², about 260 SSP-RK3 steps each (over 9 minutes on 2 cores): outside `make test`, run by
+// `make test-acceptance` (the Category Acceptance).
+[Trait("Category", "Acceptance")]
 public sealed class LimitedLineSourceTests(ITestOutputHelper output)
 {
     [Fact]
