@@ -291,7 +291,7 @@ public sealed class NativeLinearAlgebraTests : DenseLinearAlgebraTests
     {
         var la = Create(out var reason);
         Skip.If(la is null, reason);
-        Assert.Matches(@"(OpenBLAS \S+ \+ LAPACKE \(.+\.so.*, .+\.so.*\)|MKL|Math Kernel Library)", la!.Name);
+        Assert.Matches(@"(OpenBLAS \S+ \S+ kernels( \(.+\))? \+ LAPACKE \(.+\.so.*, .+\.so.*\)|MKL|Math Kernel Library)", la!.Name);
     }
 }
 
