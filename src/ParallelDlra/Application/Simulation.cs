@@ -79,7 +79,7 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         bool limited = o.Solver.Limiter != SlopeLimiter.None;
         var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux, limited ? 1 : o.Solver.SpaceOrder, InflowGhosts(o.Grid.Faces, basis));
         IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
-        if (o.Solver.Limiter is SlopeLimiter.DensityMc or SlopeLimiter.DensityMinmod)
+        if (o.Solver.Limiter is SlopeLimiter.DensityMc or SlopeLimiter.DensityMinmod or SlopeLimiter.DensityVanAlbada)
             problem = new DensityLimitedProblem(problem, o.Solver.Flux, o.Solver.Limiter, ctx.Backend, halo, ctx.Comm, periodic);
         else if (limited) problem = new LimitedTransportProblem(problem, o.Solver.Flux, o.Solver.Limiter, ctx.Backend, halo, periodic);
         if (o.Reaction is { } reaction)

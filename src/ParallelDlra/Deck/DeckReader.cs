@@ -135,24 +135,24 @@ public static partial class DeckReader
     }
 
     /// <summary>solver.limiter: minmod and mc are a nonlinear reconstruction, so full rank only (no Kronecker form for the
-    /// low-rank projections); density_mc and density_minmod (one factor per face from the density, every solver); all on the second-order scheme, P_N or S_N without stochastic Galerkin, and time.cfl ≤ 1/2: the limited
+    /// low-rank projections); density_mc, density_minmod and density_vanalbada (one factor per cell and axis from the density, every solver); all on the second-order scheme, P_N or S_N without stochastic Galerkin, and time.cfl ≤ 1/2: the limited
     /// forward-Euler step is TVD for cfl ≤ 1/2 (Harten 1983; the slope ratio of minmod and MC is at most 2), and SSP-RK2/3
     /// keep that bound (SSP coefficient 1).</summary>
     private static void CheckLimiter(Section root, RunOptions o)
     {
         if (o.Solver.Limiter == SlopeLimiter.None) return;
         var key = root.Sub("solver", SolverKeys).Optional("limiter")!;
-        bool density = o.Solver.Limiter is SlopeLimiter.DensityMc or SlopeLimiter.DensityMinmod;
+        bool density = o.Solver.Limiter is SlopeLimiter.DensityMc or SlopeLimiter.DensityMinmod or SlopeLimiter.DensityVanAlbada;
         if (!density && o.Solver.Kind != SolverKind.FullRank)
             throw key.Error($"is not available with solver.type = {DeckWords.Of(DeckWords.Solver, o.Solver.Kind)} (the limited reconstruction is nonlinear: full rank only)",
-                "none, density_mc or density_minmod with a low-rank solver; minmod or mc with solver.type: full_rank");
+                "none, density_mc, density_minmod or density_vanalbada with a low-rank solver; minmod or mc with solver.type: full_rank");
         if (o.Solver.SpaceOrder != 2)
-            throw key.Error("needs solver.space_order: 2 (it limits the slopes of the second-order reconstruction)", "none with space_order 1; minmod, mc, density_mc or density_minmod with space_order 2");
+            throw key.Error("needs solver.space_order: 2 (it limits the slopes of the second-order reconstruction)", "none with space_order 1; minmod, mc, density_mc, density_minmod or density_vanalbada with space_order 2");
         if (o.Uncertainty is { Method: UncertaintyMethod.StochasticGalerkin })
             throw key.Error("is not available with uncertainty.method: stochastic_galerkin", "none with stochastic Galerkin");
         if (o.Time.Cfl > 0.5)
             throw key.Error($"needs time.cfl <= 0.5 (the limited step is TVD for cfl <= 1/2), but time.cfl = {o.Time.Cfl.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
-                "minmod, mc, density_mc or density_minmod with time.cfl <= 0.5");
+                "minmod, mc, density_mc, density_minmod or density_vanalbada with time.cfl <= 0.5");
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]

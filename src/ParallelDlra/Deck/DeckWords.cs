@@ -28,7 +28,7 @@ internal static class DeckWords
 
     public static readonly (string Word, FluxKind Value)[] Flux = [("roe", FluxKind.Roe), ("rusanov", FluxKind.Rusanov)];
 
-    public static readonly (string Word, SlopeLimiter Value)[] Limiter = [("none", SlopeLimiter.None), ("minmod", SlopeLimiter.Minmod), ("mc", SlopeLimiter.Mc), ("density_mc", SlopeLimiter.DensityMc), ("density_minmod", SlopeLimiter.DensityMinmod)];
+    public static readonly (string Word, SlopeLimiter Value)[] Limiter = [("none", SlopeLimiter.None), ("minmod", SlopeLimiter.Minmod), ("mc", SlopeLimiter.Mc), ("density_mc", SlopeLimiter.DensityMc), ("density_minmod", SlopeLimiter.DensityMinmod), ("density_vanalbada", SlopeLimiter.DensityVanAlbada)];
 
     public static readonly (string Word, TimeStepperKind Value)[] Stepper =
         [("euler", TimeStepperKind.ForwardEuler), ("ssprk2", TimeStepperKind.SspRk2), ("ssprk3", TimeStepperKind.SspRk3)];

@@ -9,7 +9,7 @@ public enum FluxKind { Roe, Rusanov }
 /// minmod or the monotonised central limiter (van Leer 1977) on the characteristic variables (full rank only,
 /// <see cref="LimitedTransportProblem"/>), or one factor per face from the density's MC or minmod slope ratio on every
 /// moment (every solver, <see cref="DensityLimitedProblem"/>).</summary>
-public enum SlopeLimiter { None, Minmod, Mc, DensityMc, DensityMinmod }
+public enum SlopeLimiter { None, Minmod, Mc, DensityMc, DensityMinmod, DensityVanAlbada }
 
 /// <summary>deck key <c>reaction</c>: the nonlinear loss −κ |ψ| ψ added to the transport equation, evaluated by a
 /// velocity quadrature with <see cref="QuadraturePoints"/> points per polar direction (<c>reaction.kappa</c>,

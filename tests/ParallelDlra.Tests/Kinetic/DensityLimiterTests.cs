@@ -76,6 +76,8 @@ public sealed class DensityLimiterTests(ITestOutputHelper output)
     [Theory]
     [InlineData(SlopeLimiter.DensityMc, BoundaryKind.Vacuum)]
     [InlineData(SlopeLimiter.DensityMinmod, BoundaryKind.Periodic)]
+    [InlineData(SlopeLimiter.DensityVanAlbada, BoundaryKind.Vacuum)]
+    [InlineData(SlopeLimiter.DensityVanAlbada, BoundaryKind.Periodic)]
     public void Projections_on_the_factors_are_the_dense_right_hand_side_projected(SlopeLimiter limiter, BoundaryKind boundary)
     {
         var ctx = RunContext.Serial();
@@ -133,6 +135,9 @@ public sealed class DensityLimiterTests(ITestOutputHelper output)
     [InlineData(SolverKind.AugmentedBug, TimeStepperKind.ForwardEuler, SlopeLimiter.DensityMinmod)]
     [InlineData(SolverKind.ParallelBug, TimeStepperKind.SspRk3, SlopeLimiter.DensityMc)]
     [InlineData(SolverKind.ParallelBug2, TimeStepperKind.ForwardEuler, SlopeLimiter.DensityMc)]
+    [InlineData(SolverKind.AugmentedBug, TimeStepperKind.SspRk3, SlopeLimiter.DensityVanAlbada)]
+    [InlineData(SolverKind.ParallelBug, TimeStepperKind.SspRk2, SlopeLimiter.DensityVanAlbada)]
+    [InlineData(SolverKind.ParallelBug2, TimeStepperKind.ForwardEuler, SlopeLimiter.DensityVanAlbada)]
     public void Dlra_at_full_rank_equals_full_rank(SolverKind kind, TimeStepperKind stepper, SlopeLimiter limiter)
     {
         RunOptions Of(SolverKind solver)
@@ -176,9 +181,54 @@ public sealed class DensityLimiterTests(ITestOutputHelper output)
         double mc = Min(SlopeLimiter.DensityMc, SolverKind.FullRank);
         double minmod = Min(SlopeLimiter.DensityMinmod, SolverKind.FullRank);
         double mcLow = Min(SlopeLimiter.DensityMc, SolverKind.AugmentedBug);
-        output.WriteLine($"S_16, 100 cells, t = 0.5: min φ / max φ Fromm {fromm:E3}, density_mc {mc:E3}, density_minmod {minmod:E3}, density_mc augmented BUG {mcLow:E3}");
+        double albada = Min(SlopeLimiter.DensityVanAlbada, SolverKind.FullRank);
+        double albadaLow = Min(SlopeLimiter.DensityVanAlbada, SolverKind.AugmentedBug);
+        output.WriteLine($"S_16, 100 cells, t = 0.5: min φ / max φ Fromm {fromm:E3}, density_mc {mc:E3}, density_minmod {minmod:E3}, density_mc augmented BUG {mcLow:E3}, " +
+                         $"density_vanalbada {albada:E3}, its augmented BUG {albadaLow:E3}");
         Assert.True(fromm < -1e-3, $"the unlimited scheme did not undershoot ({fromm:E3}): the comparison shows nothing");
         Assert.True(mc >= -1e-3 && minmod >= -1e-3 && mcLow >= -1e-3, $"MC {mc:E3}, minmod {minmod:E3}, MC DLRA {mcLow:E3}");
+        // The smooth factor keeps θ = 2ε²/(J² + 2ε²) > 0 at the foot of a jump (ε² holds c²‖d‖²‖σ‖², and in S_N the slopes of
+        // the other ordinates count): it trades part of the positivity for smoothness. Measured −3.4e-3 (full rank and DLRA),
+        // a tenth of Fromm's; bound: at most a fifth of Fromm's undershoot.
+        Assert.True(albada >= 0.2 * fromm && albadaLow >= 0.2 * fromm, $"van Albada {albada:E3}, its DLRA {albadaLow:E3}, Fromm {fromm:E3}");
+    }
+}
+
+/// <summary>Rounding sensitivity of the limited schemes. Every density limiter is exactly homogeneous of degree 1 (θ depends on
+/// ratios of differences of ρ and, for van Albada, on ε² that scales as ρ²), so a run from the initial state scaled by
+/// 1 + 1e-12 must give φ scaled by 1 + 1e-12: what else it gives is rounding, amplified by the scheme. The MC ratio factor
+/// has a derivative ~ 1/|b| near the extrema of ρ and multiplies the slopes of every moment (on the 100² line source the
+/// 1e-12 grew to 0.88 % at t = 1, docs/design.md "Density limiter"); the smooth factor must not amplify it. Line source,
+/// 48², P_5, SSP-RK3, cfl 0.45, full rank, t = 1.</summary>
+public sealed class DensityLimiterRoundingTests(ITestOutputHelper output)
+{
+    private static double[] Phi(SlopeLimiter limiter, double mass)
+    {
+        var o = TestDecks.Uniform([48, 48], [[-1.5, 1.5], [-1.5, 1.5]], 5, 1.0, 0.0, BoundaryKind.Vacuum, TestDecks.Gaussian(2, 0.03, mass), 1.0,
+            cfl: 0.45, stepper: TimeStepperKind.SspRk3);
+        o = o with { Solver = o.Solver with { SpaceOrder = 2, Limiter = limiter } };
+        var sim = new Simulation(o, RunContext.Serial());
+        sim.Run();
+        return sim.Solver.ScalarFlux();
+    }
+
+    private static double Sensitivity(SlopeLimiter limiter)
+    {
+        const double scale = 1 + 1e-12;
+        var a = Phi(limiter, 1.0);
+        var b = Phi(limiter, scale);
+        return Math.Sqrt(a.Zip(b, (x, y) => (y / scale - x) * (y / scale - x)).Sum() / a.Sum(x => x * x));
+    }
+
+    [Fact]
+    public void Smooth_factor_does_not_amplify_rounding()
+    {
+        double albada = Sensitivity(SlopeLimiter.DensityVanAlbada);
+        double mc = Sensitivity(SlopeLimiter.DensityMc);
+        output.WriteLine($"line source 48², P_5, t = 1, initial state × (1 + 1e-12): |φ' / (1 + 1e-12) − φ| / |φ| = {albada:E2} density_vanalbada, {mc:E2} density_mc");
+        // 1e-12 relative change, amplified by at most 100 (a smooth, well-conditioned scheme: rounding of ~1e-16 per step over
+        // ~60 steps is below that as well).
+        Assert.True(albada <= 1e-10, $"the smooth factor amplifies a 1e-12 change to {albada:E2}");
     }
 }
 
@@ -187,7 +237,11 @@ public sealed class DensityLimiterTests(ITestOutputHelper output)
 /// order (the clipping of every TVD limiter), so the observed order is measured and bounded below, not claimed to be 2:
 /// measured 2026-12-02, 1D P_5 on 40/80/160 cells MC 1.40, 1.21 (errors 2.8e-3, 1.1e-3, 4.6e-4; Fromm 4.1e-5, first order
 /// 5.6e-3 on 160), minmod 1.47, 1.37; the bound 1.1 keeps a scheme that fell back to first order (order ≤ 1) failing, and
-/// the limited error must be below half of first order's on the finest grid. The augmented BUG (θ = 1e-9) within 1 % of full rank.</summary>
+/// the limited error must be below half of first order's on the finest grid. The augmented BUG (θ = 1e-9) within 1 % of full rank.
+/// <c>density_vanalbada</c> (the smooth factor with the Δx³ floor, no clipping at smooth extrema) must be second order: observed
+/// order ≥ 1.8 and within 3× of Fromm's error on the finest grid; measured 2026-12-02: 1D P_5 160/320/640 cells 2.56, 3.93
+/// (3.2e-4, 5.5e-5, 3.6e-6; Fromm 2.5e-6), 2D P_3 16²/32²/64² 2.08, 2.19 (6.5e-4 on 64², Fromm 3.0e-4), its augmented BUG the
+/// same, 3D P_3 8³/16³/32³ 2.10, 2.23 (3.1e-3 on 32³, Fromm 1.5e-3; not in the suite: 25 s).</summary>
 [Trait("Category", "Slow")]   // a refinement study
 public sealed class DensityLimiterOrderTests(ITestOutputHelper output)
 {
@@ -196,9 +250,14 @@ public sealed class DensityLimiterOrderTests(ITestOutputHelper output)
     [InlineData(1, SlopeLimiter.DensityMc, SolverKind.AugmentedBug)]
     [InlineData(1, SlopeLimiter.DensityMinmod, SolverKind.FullRank)]
     [InlineData(2, SlopeLimiter.DensityMc, SolverKind.FullRank)]
+    [InlineData(1, SlopeLimiter.DensityVanAlbada, SolverKind.FullRank)]
+    [InlineData(2, SlopeLimiter.DensityVanAlbada, SolverKind.FullRank)]
+    [InlineData(2, SlopeLimiter.DensityVanAlbada, SolverKind.AugmentedBug)]
     public void Density_limited_scheme_converges_on_a_smooth_problem(int dim, SlopeLimiter limiter, SolverKind kind)
     {
-        int[] grids = dim == 1 ? [40, 80, 160] : [16, 32, 64];
+        bool smooth = limiter == SlopeLimiter.DensityVanAlbada;
+        // van Albada in 1D: 40/80/160 cells are pre-asymptotic (orders 1.70, 1.33), then 2.56 and 3.93 as θ → 1 (Δx³ floor).
+        int[] grids = dim == 1 ? smooth ? [160, 320, 640] : [40, 80, 160] : [16, 32, 64];
         int order = dim == 1 ? 5 : 3;
         var e = grids.Select(n => SecondOrderManufacturedTests.Error(dim, n, ParallelDlra.Angular.AngularMethod.Pn, order, kind,
             SecondOrderManufacturedTests.Faces.Periodic, limiter: limiter)).ToArray();
@@ -208,7 +267,14 @@ public sealed class DensityLimiterOrderTests(ITestOutputHelper output)
         var rates = Enumerable.Range(0, grids.Length - 1).Select(i => Math.Log(e[i] / e[i + 1]) / Math.Log((double)grids[i + 1] / grids[i])).ToArray();
         output.WriteLine($"{dim}D P_{order} {limiter} {kind} periodic: errors {string.Join(", ", e.Select(v => v.ToString("E3")))}, orders {string.Join(", ", rates.Select(v => v.ToString("F3")))}; " +
                          $"on {grids[^1]}: Fromm {fromm:E3}, first order {first:E3}");
-        Assert.All(rates, v => Assert.InRange(v, LowestOrder, 2.6));
+        if (smooth)
+        {
+            // Second order, tending to the unlimited scheme (the factor θ → 1 where ρ is smooth): the rates may exceed 2 while
+            // the limited error approaches Fromm's (measured 1.42× Fromm in 1D on 640 cells, 2.18× in 2D on 64²).
+            Assert.All(rates, v => Assert.True(v >= 1.8, $"observed order {v:F3} < 1.8"));
+            Assert.True(e[^1] <= 3.0 * fromm, $"limited {e[^1]:E3} is not within 3× Fromm's {fromm:E3}");
+        }
+        else Assert.All(rates, v => Assert.InRange(v, LowestOrder, 2.6));
         Assert.True(e[^1] < 0.5 * first, $"limited {e[^1]:E3} is not clearly better than first order {first:E3}");
         if (kind != SolverKind.FullRank)
         {
