@@ -308,13 +308,20 @@ public static class SolverFactory
     {
         var block = disc.Block;
         var grid = disc.Grid;
-        return (local, column) =>
+        // The global index of every local cell, once (n_cells longs): the basis completion asks for n_cells × (up to 2r)
+        // values every step, and the index arithmetic per value cost more than the hash (48 of 550 ms of a 200² P_15 step).
+        var globals = new long[block.Count];
+        Span<int> ijk = stackalloc int[3];
+        for (int local = 0; local < globals.Length; local++)
         {
-            Span<int> ijk = stackalloc int[3];
             block.Index(local, ijk);
             long global = 0, stride = 1;
             for (int d = 0; d < block.Dimension; d++) { global += (block.Offset[d] + ijk[d]) * stride; stride *= grid.Cells[d]; }
-            ulong z = (ulong)(global * 1_000_003L + column) + 0x9E3779B97F4A7C15UL;
+            globals[local] = global;
+        }
+        return (local, column) =>
+        {
+            ulong z = (ulong)(globals[local] * 1_000_003L + column) + 0x9E3779B97F4A7C15UL;
             z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
             z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
             z ^= z >> 31;

@@ -491,6 +491,10 @@ public abstract class BackendContractTests
     [InlineData(301, 5, false)]
     [InlineData(64, 12, false)]
     [InlineData(200, 6, true)]
+    // The CPU backend's cache-blocked path (row chunks of 64 Ki doubles, at least 2p rows): 3, 12 and 2 chunks.
+    [InlineData(20000, 12, false)]
+    [InlineData(20000, 40, false)]
+    [InlineData(30000, 6, true)]
     public void Local_qr_meets_its_contract_and_agrees(int rows, int p, bool rankDeficient)
     {
         var a = Random(rows * p, 90);
