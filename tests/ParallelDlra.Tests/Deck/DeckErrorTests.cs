@@ -83,7 +83,7 @@ public class DeckErrorTests
         { "limiter above cfl 1/2", Valid + "  stepper: ssprk3\nsolver: {space_order: 2, limiter: mc}\n", [], ["solver.limiter = mc needs time.cfl <= 0.5", "time.cfl = 0.9"] },
         { "density limiter on first order", Valid + "solver: {limiter: density_minmod}\n", [], ["deck.yaml:12:19:", "solver.limiter = density_minmod needs solver.space_order: 2"] },
         { "density limiter above cfl 1/2", Valid + "  stepper: ssprk3\nsolver: {type: augmented_bug, space_order: 2, limiter: density_mc}\n", [], ["solver.limiter = density_mc needs time.cfl <= 0.5", "time.cfl = 0.9"] },
-        { "unknown limiter", Valid + "solver: {limiter: superbee}\n", [], ["deck.yaml:12:19:", "solver.limiter = superbee is not a known slope limiter", "none | minmod | mc | density_mc | density_minmod"] },
+        { "unknown limiter", Valid + "solver: {limiter: superbee}\n", [], ["deck.yaml:12:19:", "solver.limiter = superbee is not a known slope limiter", "none | minmod | mc | density_mc | density_minmod | density_vanalbada"] },
         { "bad problem name", Replace("  name: t", "  name: a b"), [], ["deck.yaml:2:9:", "problem.name = a b has characters outside"] },
         { "unknown --set key", Valid, ["--set", "time.ende=0.5"], ["--set time.ende:", "unknown key time.ende"] },
         { "unknown --set section", Valid, ["--set", "tme.end=0.5"], ["--set tme.end:", "unknown key tme"] },
