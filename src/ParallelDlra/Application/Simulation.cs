@@ -80,7 +80,7 @@ public sealed record Discretisation(CartesianGrid Grid, GridBlock Block, IHaloEx
         var op = new KineticOperator(block, basis, streamed, o.Grid.Faces, o.Solver.Flux, limited ? 1 : o.Solver.SpaceOrder, InflowGhosts(o.Grid.Faces, basis));
         IKineticProblem problem = new KroneckerProblem(op, ctx.Backend, halo, ctx.Comm);
         if (o.Solver.Limiter is SlopeLimiter.DensityMc or SlopeLimiter.DensityMinmod or SlopeLimiter.DensityVanAlbada)
-            problem = new DensityLimitedProblem(problem, o.Solver.Flux, o.Solver.Limiter, ctx.Backend, halo, ctx.Comm, periodic);
+            problem = new DensityLimitedProblem(problem, o.Solver.Flux, o.Solver.Limiter, ctx.Backend, halo, ctx.Comm, periodic, share: o.Solver.LimiterShare);
         else if (limited) problem = new LimitedTransportProblem(problem, o.Solver.Flux, o.Solver.Limiter, ctx.Backend, halo, periodic);
         if (o.Reaction is { } reaction)
             problem = new QuadratureReactionProblem(problem, basis.Quadrature(reaction.QuadraturePoints), reaction.Kappa, ctx.Backend, ctx.Comm);

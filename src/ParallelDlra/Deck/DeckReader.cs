@@ -26,7 +26,7 @@ public static partial class DeckReader
     private static readonly string[] MaterialKeys = ["file", "thermal", .. MaterialMapReader.MaterialKeys];
     private static readonly string[] InitialKeys = ["type", "center", "sigma", "mass", "value", "direction", "angular_sigma"];
     private static readonly string[] TimeKeys = ["end", "cfl", "stepper", "max_steps", "max_mass_growth"];
-    private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation", "space_order", "limiter", "step_rejection", "rejection_constant"];
+    private static readonly string[] SolverKeys = ["type", "flux", "rank", "conservative", "qr", "truncation", "space_order", "limiter", "limiter_share", "step_rejection", "rejection_constant"];
     private static readonly string[] TruncationKeys = ["theta", "tolerance", "per", "relative_to", "r_min", "r_max"];
     private static readonly string[] ComputeKeys = ["backend", "share_gpus", "accelerator"];
     private static readonly string[] ReactionKeys = ["kappa", "quadrature_points"];
@@ -403,6 +403,11 @@ public static partial class DeckReader
         int spaceOrder = s.Optional("space_order")?.Int("1 (first-order upwind) or 2 (Fromm's second-order upwind scheme)",
             n => n is 1 or 2 ? null : "is not an available spatial order") ?? 1;
         var limiter = s.Optional("limiter")?.Word("slope limiter", DeckWords.Limiter) ?? SlopeLimiter.None;
+        var shareValue = s.Optional("limiter_share");
+        double share = shareValue?.Double("limiter_share > 0 (the share c of the slope norm in the van Albada epsilon)",
+            v => v > 0 && double.IsFinite(v) ? null : "is not a positive number") ?? SolverOptions.DefaultLimiterShare;
+        if (shareValue is not null && limiter != SlopeLimiter.DensityVanAlbada)
+            throw shareValue.Error("is only read by solver.limiter = density_vanalbada", "a positive number with limiter: density_vanalbada; absent otherwise");
 
         // The step rejection (Ceruti, Kusch and Lubich 2024): on by default for the parallel and the augmented BUG, refused elsewhere.
         var rejectionValue = s.Optional("step_rejection");
@@ -427,7 +432,7 @@ public static partial class DeckReader
                 ? rMinValue.Error($"is larger than solver.truncation.r_max = {rMax}", allowed)
                 : rMaxValue!.Error($"is smaller than solver.truncation.r_min = {rMin}", allowed);
         }
-        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per, relativeTo), conservative, qr, spaceOrder, limiter, rejection, rejectionConstant);
+        return new SolverOptions(kind, flux, rank, new TruncationOptions(theta, tolerance, rMin, rMax, per, relativeTo), conservative, qr, spaceOrder, limiter, rejection, rejectionConstant, share);
     }
 
     /// <summary>reaction: κ ≥ 0 and the quadrature points per polar direction (default N + 2; at least N + 1, so that

@@ -102,6 +102,7 @@ public static class DeckWriter
         Line(1, $"qr: {DeckWords.Of(DeckWords.Qr, s.Qr)}");
         if (s.SpaceOrder != 1) Line(1, $"space_order: {s.SpaceOrder}");
         if (s.Limiter != SlopeLimiter.None) Line(1, $"limiter: {DeckWords.Of(DeckWords.Limiter, s.Limiter)}");
+        if (s.Limiter == SlopeLimiter.DensityVanAlbada) Line(1, $"limiter_share: {Num(s.LimiterShare)}");
         if (s.Kind == SolverKind.ParallelBug)
         {
             Line(1, $"step_rejection: {(s.StepRejection ? "true" : "false")}");

@@ -57,8 +57,10 @@ public sealed class DensityLimitedProblem : IKineticProblem, IVelocitySpaceSwap
     /// <summary>The first-order problem plus the limited corrections; <paramref name="unit"/> sets θ ≡ 1 (Fromm's scheme away
     /// from physical faces), for tests only.</summary>
     public DensityLimitedProblem(IKineticProblem firstOrder, FluxKind flux, SlopeLimiter limiter, IComputeBackend backend, IHaloExchange haloExchange,
-        ICommunicator comm, bool[] periodic, bool unit = false)
+        ICommunicator comm, bool[] periodic, bool unit = false, double share = DefaultShare)
     {
+        if (!(share > 0) || !double.IsFinite(share)) throw new ArgumentOutOfRangeException(nameof(share), share, "the share c must be positive");
+        _share = share;
         if (limiter is not (SlopeLimiter.DensityMc or SlopeLimiter.DensityMinmod or SlopeLimiter.DensityVanAlbada)) throw new ArgumentException("not a density limiter", nameof(limiter));
         _first = firstOrder;
         _backend = backend;
@@ -266,12 +268,16 @@ public sealed class DensityLimitedProblem : IKineticProblem, IVelocitySpaceSwap
 
     private bool Smooth => _limiter == SlopeLimiter.DensityVanAlbada && !_unit;
 
-    /// <summary>The share c of the slope norm in ε² of the van Albada factor (<see cref="VanAlbada"/>).</summary>
-    /// <remarks>Chosen on the 100² line source (filtered P_9, t = 1; 2026-12-02): c = 0.25 gives 5.52 % error, min φ −0.91 % of
+    /// <summary>The share c of the slope norm in ε² of the van Albada factor (<see cref="VanAlbada"/>; <c>solver.limiter_share</c>,
+    /// default <see cref="DefaultShare"/>).</summary>
+    /// <remarks>On the 100² line source (filtered P_9, t = 1; 2026-12-02): c = 0.25 gives 5.52 % error, min φ −0.91 % of
     /// max φ and its augmented BUG (θ = 1) 0.535 % from full rank; c = 0.1 gives 3.91 %, −0.34 % but 1.58 % from full rank,
     /// c = 0.05 3.70 %, −0.30 %, 1.89 %: a smaller share limits harder and makes θ more sensitive to the state (the 1e-12
     /// scaling of <c>DensityLimiterRoundingTests</c> grows to 2.6e-10 with c = 0.1, stays at 3.8e-16 with 0.25).</remarks>
-    private const double SlopeShare = 0.25;
+    private readonly double _share;
+
+    /// <summary>The default share c (<c>solver.limiter_share</c>).</summary>
+    public const double DefaultShare = 0.25;
 
     private static double[] Concatenate(double[][] hosts)
     {
@@ -362,7 +368,7 @@ public sealed class DensityLimitedProblem : IKineticProblem, IVelocitySpaceSwap
             bool hiPhysical = block.OnPhysicalBoundary[2 * d + 1] && !_periodic[d];
             var values = new double[n + 4];
             var e = theta[d] = new double[outer * inner * (n + 2)];
-            double h = block.Grid.Spacing[d], floor = h * h * h * rhoMax * rhoMax, share = SlopeShare * SlopeShare * massNorm2;
+            double h = block.Grid.Spacing[d], floor = h * h * h * rhoMax * rhoMax, share = _share * _share * massNorm2;
             var squares = slopeSquares?[d];
             for (int o = 0; o < outer; o++)
                 for (int i = 0; i < inner; i++)
@@ -388,7 +394,7 @@ public sealed class DensityLimitedProblem : IKineticProblem, IVelocitySpaceSwap
 
     /// <summary>The smooth factor of <c>density_vanalbada</c>: van Albada's slope (a b + ε²)(a + b)/(a² + b² + 2ε²) divided by
     /// the centred slope (a + b)/2, θ = max(0, 2(a b + ε²)/(a² + b² + 2ε²)) ∈ [0, 1], with ε² = Δx³ ρ_max² + c² ‖d‖² ‖σ_c‖²
-    /// (c = <see cref="SlopeShare"/>, σ_c the centred slope of every moment in the cell, ‖d‖ ‖σ_c‖ ≥ |(a + b)/2|): θ depends
+    /// (c = <c>solver.limiter_share</c>, σ_c the centred slope of every moment in the cell, ‖d‖ ‖σ_c‖ ≥ |(a + b)/2|): θ depends
     /// smoothly on ρ (its derivative is bounded by about 1/ε) and θ σ_c by about 1/c, so a rounding change of the state changes
     /// the limited slopes by a bounded multiple (the ratio factor <see cref="Ratio"/> has a derivative ~ 1/|b| near the
     /// extrema of ρ, where the slopes of the other moments need not be small). At a smooth extremum of ρ, a − b = O(Δx²)

@@ -39,7 +39,8 @@ public sealed record TruncationOptions(double Theta, ToleranceKind Kind, int RMi
 /// characteristic variables instead. <see cref="StepRejection"/> (<c>solver.step_rejection</c>, read by the parallel and the augmented BUG;
 /// on by default) and <see cref="RejectionConstant"/> (<c>solver.rejection_constant</c>, c_η): the step rejection of
 /// Ceruti, Kusch and Lubich's parallel integrator (<see cref="ParallelBug"/>), and its first rule plus the normal-block
-/// test for the augmented BUG (<see cref="AugmentedBug"/>).</summary>
+/// test for the augmented BUG (<see cref="AugmentedBug"/>). <see cref="LimiterShare"/> (<c>solver.limiter_share</c>): the share c of
+/// the slope norm in ε² of the smooth density limiter (<c>density_vanalbada</c>).</summary>
 public sealed record SolverOptions(
     SolverKind Kind,
     FluxKind Flux,
@@ -50,4 +51,10 @@ public sealed record SolverOptions(
     int SpaceOrder = 1,
     SlopeLimiter Limiter = SlopeLimiter.None,
     bool StepRejection = true,
-    double RejectionConstant = 1.0);
+    double RejectionConstant = 1.0,
+    double LimiterShare = SolverOptions.DefaultLimiterShare)
+{
+    /// <summary>The share c of the slope norm in ε² of <c>density_vanalbada</c> (<c>solver.limiter_share</c>) when the deck
+    /// gives none.</summary>
+    public const double DefaultLimiterShare = DensityLimitedProblem.DefaultShare;
+}
