@@ -31,7 +31,7 @@ public class DeckCheckTests
     [Fact]
     public void TheJobDecksAreTheListedOnes()
         => Assert.Equal(
-            ["burgers_uq.yaml", "hohlraum.yaml", "lattice.yaml", "lattice3d.yaml", "linesource.yaml", "linesource_filtered.yaml", "linesource_filtered_p9.yaml", "linesource_fullrank.yaml", "linesource_midpoint.yaml", "linesource_order2.yaml", "linesource_order2_limited.yaml", "linesource_sn.yaml",
+            ["burgers_uq.yaml", "hohlraum.yaml", "lattice.yaml", "lattice3d.yaml", "linesource.yaml", "linesource_filtered.yaml", "linesource_filtered_p9.yaml", "linesource_fullrank.yaml", "linesource_midpoint.yaml", "linesource_order2.yaml", "linesource_order2_limited.yaml", "linesource_order2_smooth.yaml", "linesource_sn.yaml",
              "linesource_uq.yaml", "marshak.yaml", "planesource.yaml", "planesource_uq.yaml", "pointsource3d.yaml", "pointsource3d_large.yaml", "suolson.yaml",
              "thermal_beam.yaml", "thermal_linesource.yaml"],
             JobDecks().Select(Path.GetFileName));
