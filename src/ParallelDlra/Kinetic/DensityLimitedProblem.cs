@@ -250,6 +250,18 @@ public sealed class DensityLimitedProblem : IKineticProblem, IVelocitySpaceSwap
         return rho;
     }
 
+    /// <summary>One line of cells along an axis with its two ghost layers on each side: line[c + 2] for the cells c = −2..n + 1
+    /// (cell c of the line at column[first + c · inner]; the ghosts at <paramref name="position"/> of each layer).</summary>
+    private static void GatherLine(Span<double> line, ReadOnlySpan<double> column, int n, int inner, int first, int position,
+        ReadOnlySpan<double> lo1, ReadOnlySpan<double> lo2, ReadOnlySpan<double> hi1, ReadOnlySpan<double> hi2)
+    {
+        for (int c = 0; c < n; c++) line[c + 2] = column[first + c * inner];
+        line[1] = lo1[position];
+        line[0] = lo2[position];
+        line[n + 2] = hi1[position];
+        line[n + 3] = hi2[position];
+    }
+
     private Halo HaloOf(int columns)
     {
         if (!_halos.TryGetValue(columns, out var halo)) _halos[columns] = halo = new Halo(Block, columns, 2);
@@ -326,11 +338,7 @@ public sealed class DensityLimitedProblem : IKineticProblem, IVelocitySpaceSwap
                     for (int i = 0; i < inner; i++)
                     {
                         int position = o * inner + i;
-                        for (int c = 0; c < n; c++) line[c + 2] = values[k * cells + (o * n + c) * inner + i];
-                        line[1] = lo1[position];
-                        line[0] = lo2[position];
-                        line[n + 2] = hi1[position];
-                        line[n + 3] = hi2[position];
+                        GatherLine(line, values.AsSpan(k * cells, cells), n, inner, o * n * inner + i, position, lo1, lo2, hi1, hi2);
                         for (int c = -1; c <= n; c++)
                         {
                             double sigma = 0.5 * (line[c + 3] - line[c + 1]);
@@ -374,11 +382,7 @@ public sealed class DensityLimitedProblem : IKineticProblem, IVelocitySpaceSwap
                 for (int i = 0; i < inner; i++)
                 {
                     int position = o * inner + i;
-                    for (int c = 0; c < n; c++) values[c + 2] = rho[(o * n + c) * inner + i];
-                    values[1] = lo1[position];
-                    values[0] = lo2[position];
-                    values[n + 2] = hi1[position];
-                    values[n + 3] = hi2[position];
+                    GatherLine(values, rho, n, inner, o * n * inner + i, position, lo1, lo2, hi1, hi2);
                     for (int c = -1; c <= n; c++)
                     {
                         // Slopes next to a physical face are zero (Corrections): their factor does not matter.
@@ -448,11 +452,7 @@ public sealed class DensityLimitedProblem : IKineticProblem, IVelocitySpaceSwap
                     for (int i = 0; i < inner; i++)
                     {
                         int position = o * inner + i;
-                        for (int c = 0; c < n; c++) values[c + 2] = y[k * cells + (o * n + c) * inner + i];
-                        values[1] = lo1[position];
-                        values[0] = lo2[position];
-                        values[n + 2] = hi1[position];
-                        values[n + 3] = hi2[position];
+                        GatherLine(values, y.AsSpan(k * cells, cells), n, inner, o * n * inner + i, position, lo1, lo2, hi1, hi2);
                         for (int c = -1; c <= n; c++)
                         {
                             bool zero = (loPhysical && c <= 0) || (hiPhysical && c >= n - 1);
