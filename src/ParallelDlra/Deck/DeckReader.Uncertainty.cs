@@ -5,14 +5,17 @@ using ParallelDlra.Uncertainty;
 
 namespace ParallelDlra.Deck;
 
-// The `uncertainty` section (issue #16, docs/deck.md): random parameters, affine uncertain inputs and the method.
+// The `uncertainty` section (issue #16, docs/deck.md): random parameters, affine or polynomial uncertain inputs and the method.
 public static partial class DeckReader
 {
     private static readonly string[] UncertaintyKeys =
         ["method", "parameters", "degree", "index_set", "filter", "groups", "nodes", "samples", "seed", "sigma_s", "sigma_a", "source", "initial",
          "inflow", "initial_center", "initial_width", "shock", "left_state", "right_state"];
     private static readonly string[] ParameterKeys = ["distribution", "min", "max", "mean", "std"];
-    private static readonly string[] InputKeys = ["mean", "spread", "parameter", "region", "axis"];
+    private static readonly string[] InputKeys = ["mean", "spread", "polynomial", "parameter", "region", "axis"];
+
+    /// <summary>Highest power of ξ in an uncertain input's <c>polynomial</c>.</summary>
+    public const int MaxInputPower = 8;
     private static readonly string[] AxisWords = ["x", "y", "z"];
     private static readonly string[] FilterKeys = ["strength"];
 
@@ -127,8 +130,28 @@ public static partial class DeckReader
         }
         double? mean = m.Optional("mean")?.Double("a number >= 0", x => x >= 0 ? null : "is negative");
         bool riemann = target is UncertainTarget.Shock or UncertainTarget.LeftState or UncertainTarget.RightState;
-        var spreadValue = riemann ? m.Optional("spread") ?? v : m.Required("spread", "a number");   // Riemann data: 0 by default
-        double spread = riemann && m.Optional("spread") is null ? 0.0 : spreadValue.Double("a number");
+        ImmutableArray<double> higher = default;
+        Value spreadValue;
+        double spread;
+        if (m.Optional("polynomial") is { } poly)
+        {
+            // value = mean + c_1 ξ + c_2 ξ² + …: the non-affine dependence, projected onto the chaos by Gauss quadrature in ξ.
+            if (riemann || shape)
+                throw poly.Error("is given for " + (riemann ? "Riemann data" : "the initial condition's shape"),
+                    "polynomial only in sigma_s, sigma_a, source, initial and inflow; spread (affine) here");
+            if (m.Optional("spread") is { } both)
+                throw both.Error("is given together with polynomial", "either spread (affine: mean + spread·ξ) or polynomial [c_1, c_2, …] (mean + c_1 ξ + c_2 ξ² + …)");
+            string allowed = $"a list of 1 to {MaxInputPower} numbers [c_1, c_2, …]: the coefficients of ξ, ξ², … (the constant is mean)";
+            var c = poly.List(allowed, 1, MaxInputPower).Select(x => x.Double("a number")).ToArray();
+            spreadValue = poly;
+            spread = c[0];
+            higher = [.. c[1..]];
+        }
+        else
+        {
+            spreadValue = riemann ? m.Optional("spread") ?? v : m.Required("spread", "a number (or polynomial: [c_1, c_2, …])");   // Riemann data: 0 by default
+            spread = riemann && m.Optional("spread") is null ? 0.0 : spreadValue.Double("a number");
+        }
         string paramAllowed = $"the index of a parameter of uncertainty.parameters, 0 <= parameter < {parameterCount}";
         int parameter = m.Optional("parameter")?.Int(paramAllowed, k => k < 0 || k >= parameterCount ? "does not name a parameter" : null) ?? 0;
         string? region = null;
@@ -146,7 +169,7 @@ public static partial class DeckReader
             string allowed = "a region of the material map: " + string.Join(", ", names);
             region = r.Text(allowed, n => names.Contains(n) ? null : "is not a region of the material map");
         }
-        return (new UncertainInput(target, region, mean, spread, parameter, axis), spreadValue);
+        return (new UncertainInput(target, region, mean, spread, parameter, axis, higher), spreadValue);
     }
 
     /// <summary>A spread that makes σ_s, σ_a or Q negative for some ξ in the support is an input error (a normal
@@ -159,19 +182,13 @@ public static partial class DeckReader
         foreach (var (name, material) in classes)
         {
             if (target is UncertainTarget.Inflow or UncertainTarget.InitialCenter or UncertainTarget.InitialWidth) continue;   // not materials: CheckInflow, CheckWidth
-            var (mean, spreads) = u.Affine(target, name, material);
-            double lowest = mean;
-            for (int k = 0; k < spreads.Length; k++)
-            {
-                if (spreads[k] == 0.0) continue;
-                var p = u.Parameters[k];
-                lowest += p.Distribution == ParameterDistribution.Normal ? double.NegativeInfinity : Math.Min(spreads[k] * p.A, spreads[k] * p.B);
-            }
+            var dependence = u.Of(target, name, material);
+            double lowest = dependence.Range(u.Parameters).Min, mean = dependence.Mean;
             if (lowest >= -1e-14 * Math.Max(1.0, Math.Abs(mean))) continue;
             int at = u.Inputs.Select((input, i) => (input, i)).Last(x => x.input.Target == target && UncertaintyOptions.Covers(x.input, name)).i;
             throw where[at].Error(
                 $"makes {key} negative in {(name == "background" ? "the background" : $"region {name}")} for some ξ (smallest value {lowest.ToString("G6", CultureInfo.InvariantCulture)})",
-                "a spread with mean + spread·ξ >= 0 over the parameter's range (uniform parameters only: a normal parameter is unbounded)");
+                "a spread or polynomial that keeps mean + spread·ξ (mean + c_1 ξ + c_2 ξ² + …) >= 0 over the parameter's range (uniform parameters only: a normal parameter is unbounded)");
         }
     }
 
@@ -181,19 +198,13 @@ public static partial class DeckReader
     {
         if (!u.On(UncertainTarget.Inflow).Any()) return;
         double gridInflow = grid?.Faces.Where(f => f.Kind == Mesh.BoundaryKind.Inflow).Select(f => f.InflowScalarFlux).DefaultIfEmpty(1.0).First() ?? 1.0;
-        var (mean, spreads) = u.Inflow(gridInflow);
-        double lowest = mean;
-        for (int k = 0; k < spreads.Length; k++)
-        {
-            if (spreads[k] == 0.0) continue;
-            var p = u.Parameters[k];
-            lowest += p.Distribution == ParameterDistribution.Normal ? double.NegativeInfinity : Math.Min(spreads[k] * p.A, spreads[k] * p.B);
-        }
+        var dependence = u.Inflow(gridInflow);
+        double lowest = dependence.Range(u.Parameters).Min, mean = dependence.Mean;
         if (lowest >= -1e-14 * Math.Max(1.0, Math.Abs(mean))) return;
         int at = u.Inputs.Select((input, i) => (input, i)).Last(x => x.input.Target == UncertainTarget.Inflow).i;
         throw where[at].Error(
             $"makes the inflow φ_in negative for some ξ (smallest value {lowest.ToString("G6", CultureInfo.InvariantCulture)})",
-            "a spread with mean + spread·ξ >= 0 over the parameter's range (uniform parameters only: a normal parameter is unbounded)");
+            "a spread or polynomial that keeps mean + spread·ξ (mean + c_1 ξ + c_2 ξ² + …) >= 0 over the parameter's range (uniform parameters only: a normal parameter is unbounded)");
     }
 
     /// <summary>An uncertain width σ(ξ) = σ + Σ_k spread_k ξ_k must stay positive on the whole support: a uniform parameter's

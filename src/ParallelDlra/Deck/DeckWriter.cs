@@ -159,7 +159,8 @@ public static class DeckWriter
             foreach (var i in inputs)
                 line(2, "- {" + string.Join(", ", new[]
                 {
-                    i.Mean is double m ? $"mean: {Num(m)}" : null, $"spread: {Num(i.Spread)}", $"parameter: {i.Parameter}",
+                    i.Mean is double m ? $"mean: {Num(m)}" : null,
+                    i.IsPolynomial ? $"polynomial: [{string.Join(", ", i.Powers.Select(Num))}]" : $"spread: {Num(i.Spread)}", $"parameter: {i.Parameter}",
                     i.Region is { } r ? $"region: {Quote(r)}" : null,
                     i.Target == UncertainTarget.InitialCenter ? $"axis: {"xyz"[i.Axis]}" : null,
                 }.Where(x => x is not null)) + "}");

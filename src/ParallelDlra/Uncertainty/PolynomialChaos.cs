@@ -252,6 +252,69 @@ public sealed class ChaosBasis
         return c;
     }
 
+    /// <summary>The Galerkin matrix of a power's fluctuation, T_{k,m} = E[(ξ_k^m − E ξ_k^m) p_j p_l] (m = 1:
+    /// <see cref="Fluctuation"/>), by the 1D Gauss rule of Degree + ⌊m/2⌋ + 1 points in ζ_k, exact (degree 2·Degree + m).
+    /// Entries that vanish in theory are zero: α_j and α_l differ off k, or by more than m in k.</summary>
+    public Matrix<double> PowerFluctuation(int k, int m)
+    {
+        if (m == 1) return Fluctuation(k);
+        var one = PowerTable(k, m);
+        var t = Matrix<double>.Build.Dense(Count, Count);
+        for (int j = 0; j < Count; j++)
+        for (int l = 0; l < Count; l++)
+        {
+            int a = _indices[j][k], b = _indices[l][k];
+            if (Math.Abs(a - b) > m || !SameOff(_indices[j], _indices[l], k)) continue;
+            t[j, l] = one[a, b];
+        }
+        return t;
+    }
+
+    /// <summary>The chaos coefficients E[(ξ_k^m − E ξ_k^m) p_j] of a power's fluctuation (m = 1:
+    /// <see cref="FluctuationCoefficients"/>): nonzero only at the multi-indices c·e_k with 1 ≤ c ≤ m.</summary>
+    public double[] PowerFluctuationCoefficients(int k, int m)
+    {
+        if (m == 1) return FluctuationCoefficients(k);
+        var one = PowerTable(k, m);
+        var c = new double[Count];
+        for (int j = 0; j < Count; j++)
+        {
+            int a = _indices[j][k];
+            if (a == 0 || a > m || _indices[j].Sum() != a) continue;
+            c[j] = one[a, 0];   // p_0 = 1
+        }
+        return c;
+    }
+
+    /// <summary>E[(ξ_k^m − E ξ_k^m) p_a(ζ_k) p_b(ζ_k)] for a, b ≤ Degree, with ξ_k = Center + Scale·ζ_k.</summary>
+    private double[,] PowerTable(int k, int m)
+    {
+        if ((uint)k >= (uint)Parameters.Count) throw new ArgumentOutOfRangeException(nameof(k));
+        if (m < 1) throw new ArgumentOutOfRangeException(nameof(m));
+        var par = Parameters[k];
+        var (nodes, weights) = OrthonormalPolynomials.GaussRule(par.Family, Degree + m / 2 + 1);
+        var powers = nodes.Select(z => Math.Pow(par.At(z), m)).ToArray();
+        double mean = 0.0;
+        for (int q = 0; q < nodes.Length; q++) mean += weights[q] * powers[q];
+        var table = new double[Degree + 1, Degree + 1];
+        var p = new double[Degree + 1];
+        for (int q = 0; q < nodes.Length; q++)
+        {
+            OrthonormalPolynomials.Evaluate(par.Family, Degree, nodes[q], p);
+            double w = weights[q] * (powers[q] - mean);
+            for (int a = 0; a <= Degree; a++)
+            for (int b = 0; b <= Degree; b++) table[a, b] += w * p[a] * p[b];
+        }
+        return table;
+    }
+
+    private static bool SameOff(int[] a, int[] b, int k)
+    {
+        for (int i = 0; i < a.Length; i++)
+            if (i != k && a[i] != b[i]) return false;
+        return true;
+    }
+
     private static bool Neighbours(int[] a, int[] b, int k)
     {
         for (int i = 0; i < a.Length; i++)

@@ -13,9 +13,11 @@ namespace ParallelDlra.Uncertainty;
 /// material: the usual terms with B ⊗ I) and the fluctuations s_k (ξ_k − E ξ_k), whose Galerkin projection
 /// E[(ξ_k − E ξ_k) p_j p_l] = T_k (<see cref="ChaosBasis.Fluctuation"/>) gives the Kronecker terms
 ///   scattering   diag(s_s,k) ⊗ (P ⊗ T_k),   removal   −diag(s_s,k + s_a,k) ⊗ (I ⊗ T_k),
-/// and a source fluctuation the source s_q,k(x) ⊗ (ι ⊗ c_k), c_k = E[(ξ_k − Eξ_k) p_j]. Affine dependence keeps the
-/// operator a short Kronecker sum, so every integrator and the conservative truncation work unchanged
-/// (DESIGN §8; Kusch, McClarren and Frank, J. Comput. Phys. 2020).
+/// and a source fluctuation the source s_q,k(x) ⊗ (ι ⊗ c_k), c_k = E[(ξ_k − Eξ_k) p_j]. A polynomial input
+/// σ̄(x) + Σ_k Σ_m c_{k,m}(x) ξ_k^m gives the same terms once per power, with T_{k,m} = E[(ξ_k^m − E ξ_k^m) p_j p_l] by
+/// Gauss quadrature in ξ (<see cref="ChaosBasis.PowerFluctuation"/>) and the mean E[σ] from the moments E[ξ_k^m]. Such
+/// a dependence keeps the operator a short Kronecker sum, so every integrator and the conservative truncation work
+/// unchanged (DESIGN §8; Kusch, McClarren and Frank, J. Comput. Phys. 2020).
 /// </summary>
 public sealed class StochasticGalerkinTerms
 {
@@ -42,24 +44,16 @@ public sealed class StochasticGalerkinTerms
 
     /// <summary>The largest σ_t = σ_s + σ_a over the material classes and the parameters' ranges (unbounded parameters
     /// cannot drive σ, the deck reader refuses it): the collision part of the explicit stability limit. The SG removal
-    /// operator σ̄_t I + Σ_k s_k T_k has its eigenvalues σ̄_t + Σ_k s_k·(Gauss nodes of ξ_k), inside this range.</summary>
+    /// operator, the Galerkin matrix E[σ_t(ξ) p_j p_l], has its eigenvalues (Rayleigh quotients E[σ_t v²]/E[v²]) inside
+    /// the range of σ_t over the support.</summary>
     public double LargestSigmaT(MaterialMap map)
     {
         double largest = 0.0;
         var classes = new[] { ("background", map.Background) }.Concat(map.Regions.Select(r => (r.Name, r.Material)));
         foreach (var (name, material) in classes)
         {
-            var (ms, ss) = _u.Affine(UncertainTarget.SigmaS, name, material);
-            var (ma, sa) = _u.Affine(UncertainTarget.SigmaA, name, material);
-            double t = ms + ma;
-            for (int k = 0; k < ss.Length; k++)
-            {
-                double s = ss[k] + sa[k];
-                if (s == 0.0) continue;
-                var p = _u.Parameters[k];
-                t += Math.Max(s * p.A, s * p.B);
-            }
-            largest = Math.Max(largest, t);
+            var total = _u.Of(UncertainTarget.SigmaS, name, material) + _u.Of(UncertainTarget.SigmaA, name, material);
+            largest = Math.Max(largest, total.Range(_u.Parameters).Max);
         }
         return largest;
     }
@@ -82,39 +76,47 @@ public sealed class StochasticGalerkinTerms
             cellClass[c] = map.RegionAt(x[..block.Dimension]);
         }
         var material = classes.GroupBy(c => c.Item1).ToDictionary(g => g.Key, g => g.Last().Item2);
-        double[] Spread(UncertainTarget target, int k)
+        var scatter = material.ToDictionary(m => m.Key, m => _u.Of(UncertainTarget.SigmaS, m.Key, m.Value));
+        var absorb = material.ToDictionary(m => m.Key, m => _u.Of(UncertainTarget.SigmaA, m.Key, m.Value));
+        var emit = material.ToDictionary(m => m.Key, m => _u.Of(UncertainTarget.Source, m.Key, m.Value));
+        static double Coefficient(Dependence d, int k, int m) => m <= d.Powers[k].Length ? d.Powers[k][m - 1] : 0.0;
+        double[] Field(Dictionary<string, Dependence> of, int k, int m)
         {
-            var byClass = material.ToDictionary(m => m.Key, m => _u.Affine(target, m.Key, m.Value).Spreads[k]);
+            var byClass = of.ToDictionary(d => d.Key, d => Coefficient(d.Value, k, m));
             return [.. cellClass.Select(name => byClass[name])];
         }
-        bool Any(UncertainTarget target, int k) => material.Any(m => _u.Affine(target, m.Key, m.Value).Spreads[k] != 0.0);
+        bool Any(Dictionary<string, Dependence> of, int k, int m) => of.Values.Any(d => d.Drives(k, m));
+        int Highest(int k) => new[] { scatter, absorb, emit }.SelectMany(of => of.Values).Max(d => d.Powers[k].Length);
 
         var identity = Matrix<double>.Build.SparseIdentity(angle.Count);
         var iota = angle.Isotropic;
+        if (Chaos.Degree == 0) return;   // the fluctuations have no Galerkin projection onto the constants
         for (int k = 0; k < Chaos.Parameters.Count; k++)
+        for (int m = 1; m <= Highest(k); m++)
         {
-            if (Chaos.Degree == 0) break;   // the fluctuations have no Galerkin projection onto the constants
-            var t = Chaos.Fluctuation(k);
-            bool scattering = Any(UncertainTarget.SigmaS, k), absorption = Any(UncertainTarget.SigmaA, k);
+            // The fluctuation c_{k,m}(x)·(ξ_k^m − E ξ_k^m) of each input: one Kronecker term per parameter and power.
+            string name = m == 1 ? $"ξ{k}" : $"ξ{k}^{m}";
+            bool scattering = Any(scatter, k, m), absorption = Any(absorb, k, m);
             if (scattering || absorption)
             {
-                var ss = Spread(UncertainTarget.SigmaS, k);
-                var sa = Spread(UncertainTarget.SigmaA, k);
+                var t = Chaos.PowerFluctuation(k, m);
+                var ss = Field(scatter, k, m);
+                var sa = Field(absorb, k, m);
                 var removal = new double[n];
                 for (int c = 0; c < n; c++) removal[c] = -(ss[c] + sa[c]);
-                bool anyRemoval = material.Any(m => _u.Affine(UncertainTarget.SigmaS, m.Key, m.Value).Spreads[k] + _u.Affine(UncertainTarget.SigmaA, m.Key, m.Value).Spreads[k] != 0.0);
+                bool anyRemoval = material.Keys.Any(c => Coefficient(scatter[c], k, m) + Coefficient(absorb[c], k, m) != 0.0);
                 if (anyRemoval)   // σ_t = σ_s + σ_a may be certain although both are not (the uncertain plane source)
-                    op.AddTerm(new($"removal ξ{k}", new DiagonalOperator(removal), StochasticGalerkinSpace.Kronecker(identity, t)));
+                    op.AddTerm(new($"removal {name}", new DiagonalOperator(removal), StochasticGalerkinSpace.Kronecker(identity, t)));
                 if (scattering)
-                    op.AddTerm(new($"scattering ξ{k}", new DiagonalOperator(ss), StochasticGalerkinSpace.Kronecker(angle.ScatteringProjector, t)));
+                    op.AddTerm(new($"scattering {name}", new DiagonalOperator(ss), StochasticGalerkinSpace.Kronecker(angle.ScatteringProjector, t)));
                 if (absorption)
-                    op.AddAbsorption(sa, StochasticGalerkinSpace.Kron(angle.Mass.Direction, Chaos.FluctuationCoefficients(k)));
+                    op.AddAbsorption(sa, StochasticGalerkinSpace.Kron(angle.Mass.Direction, Chaos.PowerFluctuationCoefficients(k, m)));
             }
-            if (Any(UncertainTarget.Source, k))
+            if (Any(emit, k, m))
             {
-                var sq = Spread(UncertainTarget.Source, k);
+                var sq = Field(emit, k, m);
                 var q = sq.Select(v => v / iota.Norm).ToArray();
-                op.AddSource(new SourceTerm($"source ξ{k}", StochasticGalerkinSpace.Kron(iota.Direction, Chaos.FluctuationCoefficients(k)), _ => q, false));
+                op.AddSource(new SourceTerm($"source {name}", StochasticGalerkinSpace.Kron(iota.Direction, Chaos.PowerFluctuationCoefficients(k, m)), _ => q, false));
             }
         }
     }
@@ -134,20 +136,29 @@ public sealed class StochasticGalerkinTerms
         for (int f = 0; f < faces.Count; f++)
         {
             if (faces[f].Kind != BoundaryKind.Inflow) continue;
-            var (mean, spreads) = _u.Inflow(faces[f].InflowScalarFlux);
-            var a = new double[Chaos.Count];
-            a[0] = mean;
-            for (int k = 0; k < spreads.Length; k++)
-            {
-                a[0] += spreads[k] * _u.Parameters[k].Mean;
-                var c = Chaos.FluctuationCoefficients(k);
-                for (int j = 0; j < a.Length; j++) a[j] += spreads[k] * c[j];
-            }
+            var a = ChaosCoefficients(_u.Inflow(faces[f].InflowScalarFlux));
             var ghost = StochasticGalerkinSpace.Kron(angle.Direction, a);
             for (int i = 0; i < ghost.Length; i++) ghost[i] /= angle.Norm;
             ghosts[f] = ghost;
         }
         return ghosts;
+    }
+
+    /// <summary>The chaos coefficients a_α = E[f p_α] of f(ξ) = mean + Σ_k Σ_m c_{k,m} ξ_k^m: a_0 = E[f] (the moments in
+    /// closed form), plus Σ c_{k,m} E[(ξ_k^m − E ξ_k^m) p_α] (<see cref="ChaosBasis.PowerFluctuationCoefficients"/>).</summary>
+    private double[] ChaosCoefficients(Dependence f)
+    {
+        var a = new double[Chaos.Count];
+        a[0] = f.At(_u.Parameters, null);
+        for (int k = 0; k < f.Powers.Length; k++)
+        for (int m = 1; m <= f.Powers[k].Length; m++)
+        {
+            double c = f.Powers[k][m - 1];
+            if (c == 0.0) continue;
+            var e = Chaos.PowerFluctuationCoefficients(k, m);
+            for (int j = 0; j < a.Length; j++) a[j] += c * e[j];
+        }
+        return a;
     }
 
     /// <summary>Gauss points per parameter of the projection of an uncertain Gaussian initial condition: 2(n + 1) + 8 for
@@ -223,15 +234,7 @@ public sealed class StochasticGalerkinTerms
     public void ApplyInitialAmplitude(Solvers.ISolver solver)
     {
         if (!_u.On(UncertainTarget.InitialAmplitude).Any()) return;
-        var (mean, spreads) = _u.Affine(UncertainTarget.InitialAmplitude, "background", default);
-        var a = new double[Chaos.Count];
-        a[0] = mean;
-        for (int k = 0; k < spreads.Length; k++)
-        {
-            a[0] += spreads[k] * _u.Parameters[k].Mean;
-            var c = Chaos.FluctuationCoefficients(k);
-            for (int j = 0; j < a.Length; j++) a[j] += spreads[k] * c[j];
-        }
+        var a = ChaosCoefficients(_u.Of(UncertainTarget.InitialAmplitude, "background", default));
         var m = Matrix<double>.Build.DenseIdentity(Chaos.Count);
         m.SetRow(0, a);
         ChaosTransform.Apply(solver, Space.Angle.Count, m);

@@ -10,7 +10,7 @@ namespace ParallelDlra.Tests.Hostile;
 [Collection("MPI launches")]
 public sealed class HostileMpiTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(150);   // the hang guard; generous for a loaded shared CI machine
     private readonly string _tmp = Directory.CreateTempSubdirectory("pdlra-hostile-mpi-").FullName;
 
     public void Dispose()
@@ -49,18 +49,20 @@ public sealed class HostileMpiTests(ITestOutputHelper output) : IDisposable
             || l.StartsWith("failure: ", StringComparison.Ordinal) || l.StartsWith("rank ", StringComparison.Ordinal))];
 
     [Theory]
-    [InlineData("r_min above n_moments", "solver.truncation.r_min=11")]
-    [InlineData("width 1e-320", "grid.extent=[[0, 1e-320], [-1, 1]]")]
-    [InlineData("cells 1e5 x 1e5 (memory)", "grid.cells=[100000, 100000]")]
-    [InlineData("memory", "grid.cells=[2000, 2000]|angular.order=30|solver.type=full_rank")]
-    public void Bad_input_on_three_ranks_is_one_line_and_exit_2(string name, string sets)
+    [InlineData("r_min above n_moments", "solver.truncation.r_min=11", "is larger than n_moments")]
+    [InlineData("width 1e-320", "grid.extent=[[0, 1e-320], [-1, 1]]", "underflows")]
+    [InlineData("cells 1e5 x 1e5 (memory)", "grid.cells=[100000, 100000]", "GiB of memory per rank")]
+    [InlineData("memory", "grid.cells=[2000, 2000]|angular.order=30|solver.type=full_rank", "GiB of memory per rank")]
+    public void Bad_input_on_three_ranks_is_one_line_and_exit_2(string name, string sets, string says)
     {
         var r = Run3(["run", Deck(Small), "--set", $"output.directory={Path.Combine(_tmp, "o")}",
             .. sets.Split('|').SelectMany(s => new[] { "--set", s })]);
         Assert.True(r.ExitCode == 2, $"{name}: {r}");
         Assert.Single(Ours(r.Stderr));
         Assert.StartsWith("error: ", Ours(r.Stderr)[0]);
-        Assert.True(r.Elapsed < TimeSpan.FromSeconds(60), $"{name}: refused only after {r.Elapsed.TotalSeconds:F0} s (a refusal before allocating takes seconds; 60 s leaves room for a loaded CI machine)"); // chosen: a hang guard
+        Assert.Contains(says, Ours(r.Stderr)[0]);
+        // That the refusal comes before any allocation is shown by the message (the size check's, not an out-of-memory
+        // failure); no wall-clock bound beyond the launch limit: a shared CI machine once took 95 s for this launch.
     }
 
     [Fact]

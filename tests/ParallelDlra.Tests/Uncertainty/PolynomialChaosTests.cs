@@ -116,6 +116,61 @@ public class PolynomialChaosTests
         }
     }
 
+    /// <summary>The Galerkin matrices and coefficients of the powers ξ_k^m (polynomial inputs) against a direct tensor
+    /// quadrature with far more nodes than needed, for a non-centred uniform and a normal parameter (ξ = μ + σζ makes
+    /// ξ^m a full polynomial in ζ, so no parity zeros), and the closed-form moments E[ξ^m] against the same quadrature.</summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void Power_fluctuations_match_a_direct_quadrature(int m)
+    {
+        var options = new[] { new ParameterOptions(ParameterDistribution.Uniform, 0.5, 2), new ParameterOptions(ParameterDistribution.Normal, 0.3, 0.5) };
+        var basis = new ChaosBasis([.. options.Select(StochasticGalerkinTerms.Parameter)], 4, IndexSetKind.TotalDegree);
+        for (int k = 0; k < 2; k++)
+        {
+            var par = basis.Parameters[k];
+            double moment = options[k].Moment(m);
+            var (nodes, weights) = OrthonormalPolynomials.GaussRule(par.Family, 30);
+            double quadrature = nodes.Zip(weights, (z, w) => w * Math.Pow(par.At(z), m)).Sum();
+            Assert.True(Math.Abs(moment - quadrature) <= 1e-13 * Math.Max(1.0, Math.Abs(quadrature)), $"E[ξ_{k}^{m}] = {moment}, quadrature {quadrature}"); // theory: closed form vs exact rule; rounding
+            var t = basis.PowerFluctuation(k, m);
+            var direct = basis.Product(z => Math.Pow(par.At(z[k]), m) - moment, 20);
+            var c = basis.PowerFluctuationCoefficients(k, m);
+            var cq = basis.Coefficients(z => Math.Pow(par.At(z[k]), m) - moment, 20);
+            double scale = Math.Max(1.0, direct.Enumerate().Max(Math.Abs));
+            for (int j = 0; j < basis.Count; j++)
+            {
+                Assert.True(Math.Abs(c[j] - cq[j]) <= 1e-13 * scale, $"c_{k},{m}[{j}] = {c[j]}, direct {cq[j]}"); // theory: both rules exact; rounding
+                for (int l = 0; l < basis.Count; l++)
+                    Assert.True(Math.Abs(t[j, l] - direct[j, l]) <= 1e-13 * scale, $"T_{k},{m}[{j},{l}] = {t[j, l]}, direct {direct[j, l]}"); // theory: both rules exact; rounding
+            }
+            Assert.Contains(Enumerable.Range(0, basis.Count), j => Math.Abs(c[j]) > 0.01);   // precondition: not all zero
+        }
+        // m = 1 is the affine fluctuation itself.
+        Assert.Equal(basis.Fluctuation(0), basis.PowerFluctuation(0, 1));
+    }
+
+    [Fact]
+    public void A_polynomial_dependence_has_its_range_at_the_ends_or_the_critical_points()
+    {
+        var uniform = new ParameterOptions(ParameterDistribution.Uniform, -1, 1);
+        // 0.5 ξ − ξ² on [−1, 1]: the maximum 1/16 at ξ = 1/4 (interior), the minimum −1.5 at ξ = −1.
+        var (lo, hi) = uniform.Range([0.5, -1.0]);
+        Assert.Equal(-1.5, lo, 1e-15);
+        Assert.Equal(1.0 / 16, hi, 1e-14);
+        // ξ³ − ξ: extrema ±2/(3√3) at ξ = ∓1/√3, inside; the ends give 0.
+        (lo, hi) = uniform.Range([-1.0, 0.0, 1.0]);
+        Assert.Equal(-2 / (3 * Math.Sqrt(3)), lo, 1e-14);
+        Assert.Equal(2 / (3 * Math.Sqrt(3)), hi, 1e-14);
+        Assert.Equal((double.NegativeInfinity, double.PositiveInfinity), new ParameterOptions(ParameterDistribution.Normal, 0, 1).Range([0.0, 1.0]));
+        Assert.Equal((0.0, 0.0), new ParameterOptions(ParameterDistribution.Normal, 0, 1).Range([0.0, 0.0]));
+        // The expectation of a dependence uses E[ξ^m], not (Eξ)^m: E[1 + ξ²] = 4/3 for U(−1, 1).
+        var d = new Dependence(1.0, [[0.0, 1.0]]);
+        Assert.Equal(4.0 / 3, d.At([uniform], null), 1e-15);
+        Assert.Equal(1.25, d.At([uniform], [0.5]), 1e-15);
+    }
+
     [Fact]
     public void Filter_leaves_the_mean_and_damps_by_the_L2_factor()
     {

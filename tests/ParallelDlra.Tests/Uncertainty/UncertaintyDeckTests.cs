@@ -37,6 +37,18 @@ public class UncertaintyDeckTests
             ["uncertainty.method = galerkin is not a known uncertainty method", "stochastic_galerkin | collocation | monte_carlo"] },
         { "negative filter", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  filter: {strength: -1}\n",
             ["uncertainty.filter.strength = -1 is negative"] },
+        { "polynomial makes sigma_s negative at the ends", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  sigma_s: {polynomial: [0, -1.2]}\n",
+            ["uncertainty.sigma_s.polynomial", "makes sigma_s negative in the background", "smallest value -0.2"] },
+        { "polynomial makes sigma_s negative inside the range only", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  sigma_s: {mean: 0.1, polynomial: [-1, 2]}\n",
+            ["uncertainty.sigma_s.polynomial", "makes sigma_s negative", "smallest value -0.025"] },
+        { "spread and polynomial", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  sigma_s: {spread: 0.1, polynomial: [0.1, 0.1]}\n",
+            ["uncertainty.sigma_s.spread = 0.1 is given together with polynomial"] },
+        { "polynomial of degree 9", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  source: {polynomial: [0, 0, 0, 0, 0, 0, 0, 0, 0.1]}\n",
+            ["uncertainty.source.polynomial", "1 to 8 numbers"] },
+        { "polynomial that is not a list", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  source: {polynomial: 0.5}\n",
+            ["uncertainty.source.polynomial", "1 to 8 numbers"] },
+        { "polynomial on the initial width", "initial: {type: gaussian, sigma: 0.1}\nuncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  initial_width: {polynomial: [0.01, 0.01]}\n",
+            ["uncertainty.initial_width.polynomial", "is given for the initial condition's shape", "spread (affine) here"] },
         { "groups with stochastic Galerkin", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  groups: 2\n",
             ["uncertainty.groups = 2", "collocation or monte_carlo"] },
     };
@@ -108,6 +120,24 @@ public class UncertaintyDeckTests
         Assert.Equal(o, again);
     }
 
+    [Fact]
+    public void A_polynomial_input_reads_and_round_trips()
+    {
+        string section = "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  degree: 4\n" +
+                         "  sigma_s: [{mean: 0.9, polynomial: [0.05, 0.05]}, {polynomial: [0, 0, 0.01]}]\n  initial: {polynomial: [0.1, 0.2]}\n";
+        var o = DeckReader.Parse(Base + section, "deck.yaml", ".", []);
+        var u = o.Uncertainty!;
+        // σ_s = 0.9 + 0.05 ξ + 0.05 ξ² + 0.01 ξ³ (the entries' coefficients add).
+        var d = u.Of(UncertainTarget.SigmaS, "background", o.Material.Map.Background);
+        Assert.Equal(0.9, d.Mean);
+        Assert.Equal(new[] { 0.05, 0.05, 0.01 }, d.Powers[0]);
+        Assert.Equal(new[] { 0.1, 0.2 }, u.Of(UncertainTarget.InitialAmplitude, "background", default).Powers[0]);
+        Assert.Throws<InvalidOperationException>(() => u.Affine(UncertainTarget.SigmaS, "background", o.Material.Map.Background));
+        string yaml = DeckWriter.ToYaml(o);
+        Assert.Contains("polynomial: [0.05, 0.05]", yaml);
+        Assert.Equal(o, DeckReader.Parse(yaml, "again.yaml", ".", []));
+    }
+
     private const string InflowBase = "problem:\n  name: t\ngrid:\n  cells: [10]\n  extent: [[0, 1]]\n  boundary: {x_min: inflow, x_max: vacuum}\n  inflow_phi: 2\n" +
                                       "angular:\n  order: 3\nmaterial:\n  sigma_s: 1\ntime:\n  end: 1\n";
 
@@ -145,7 +175,7 @@ public class UncertaintyDeckTests
         var o = DeckReader.Parse(InflowBase + "uncertainty:\n  parameters: [{distribution: uniform, min: 0, max: 2}]\n  inflow: {mean: 3, spread: -1}\n", "deck.yaml", ".", []);
         var (mean, spreads) = o.Uncertainty!.Inflow(o.Grid.Faces[0].InflowScalarFlux);
         Assert.Equal(3.0, mean);
-        Assert.Equal([-1.0], spreads);
+        Assert.Equal(new[] { -1.0 }, spreads[0]);
         Assert.Equal(2.0, o.Grid.Faces[0].InflowScalarFlux);   // grid.inflow_phi is kept; the section's mean replaces it in the run
         var again = DeckReader.Parse(DeckWriter.ToYaml(o), "again.yaml", ".", []);
         Assert.Equal(o, again);
