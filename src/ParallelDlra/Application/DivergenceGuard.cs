@@ -30,7 +30,8 @@ public sealed class DivergenceGuard
         var grid = options.Grid;
         double volume = 1;
         foreach (var e in grid.Extent) volume *= e.Length;
-        var map = options.Material.Map;
+        // An uncertain source: its expectation (the diagnostics' mass of stochastic Galerkin is the mean mass).
+        var map = options.Uncertainty is { } uq ? Uncertainty.UncertainMaterials.Map(uq, options.Material.Map, null) : options.Material.Map;
         double qMax = map.Regions.Select(r => r.Material.Source).Append(map.Background.Source).Max();
         double inflow = 0;
         // An uncertain inflow: the mean φ_in (the diagnostics' mass of stochastic Galerkin is the mean mass).

@@ -44,6 +44,24 @@ public sealed class GuardTests : IDisposable
         Assert.DoesNotContain("\n", e.Message);
     }
 
+    /// <summary>Stochastic Galerkin reports the mean mass, so the bound uses the mean source E[Q]: here the deck's
+    /// material has no source, and the uncertainty section's Q = 1 + 0.5 ξ² (E[Q] = 1 + 0.5/3 for ξ ~ U(−1, 1)).</summary>
+    [Fact]
+    public void The_mass_bound_of_an_uncertain_source_uses_its_expectation()
+    {
+        var o = Options(growth: 10);
+        o = o with
+        {
+            Uncertainty = new ParallelDlra.Uncertainty.UncertaintyOptions(ParallelDlra.Uncertainty.UncertaintyMethod.StochasticGalerkin,
+                [new ParallelDlra.Uncertainty.ParameterOptions(ParallelDlra.Uncertainty.ParameterDistribution.Uniform, -1, 1)],
+                [new ParallelDlra.Uncertainty.UncertainInput(ParallelDlra.Uncertainty.UncertainTarget.Source, null, 1.0, 0.0, 0, Higher: [0.5])],
+                2, ParallelDlra.Uncertainty.ChaosIndexSet.Tensor, 0, 1, 3, 100, 1),
+        };
+        var guard = new DivergenceGuard(o);
+        guard.Check(Row(0, 0, 1.0));
+        Assert.Equal(10 * (1 + 0.5 * (1 + 0.5 / 3) * 4), guard.MassBound(0.5), 12); // box volume 4; theory: the closed form E[ξ²] = 1/3
+    }
+
     [Theory]
     [InlineData(double.NaN, 0, 0, "the mass is NaN")]
     [InlineData(1, double.NegativeInfinity, 0, "the outflow is -∞")]
