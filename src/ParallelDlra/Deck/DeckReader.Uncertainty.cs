@@ -9,7 +9,7 @@ namespace ParallelDlra.Deck;
 public static partial class DeckReader
 {
     private static readonly string[] UncertaintyKeys =
-        ["method", "parameters", "degree", "index_set", "filter", "groups", "nodes", "samples", "seed", "sigma_s", "sigma_a", "source", "initial",
+        ["method", "parameters", "degree", "index_set", "filter", "groups", "nodes", "samples", "seed", "evaluate_at", "sigma_s", "sigma_a", "source", "initial",
          "inflow", "initial_center", "initial_width", "shock", "left_state", "right_state"];
     private static readonly string[] ParameterKeys = ["distribution", "min", "max", "mean", "std"];
     private static readonly string[] InputKeys = ["mean", "spread", "polynomial", "parameter", "region", "axis"];
@@ -79,11 +79,41 @@ public static partial class DeckReader
                 where.Add(spreadValue);
             }
         }
-        var options = new UncertaintyOptions(method, parameters, inputs.ToImmutable(), degree, set, strength, groups, nodes, samples, seed);
+        var evaluateAt = ReadPoints(s.Optional("evaluate_at"), parameters, method);
+        var options = new UncertaintyOptions(method, parameters, inputs.ToImmutable(), degree, set, strength, groups, nodes, samples, seed, evaluateAt);
         CheckNonNegative(options, material.Map, where);
         CheckInflow(options, grid, where);
         CheckWidth(options, initial, where);
         return options;
+    }
+
+    /// <summary>Most points of <c>uncertainty.evaluate_at</c>.</summary>
+    public const int MaxEvaluationPoints = 64;
+
+    /// <summary><c>uncertainty.evaluate_at</c>: a list of points ξ, each a list of one value per parameter (a number
+    /// when there is one parameter), inside the support; stochastic Galerkin only.</summary>
+    private static ImmutableArray<double> ReadPoints(Value? v, ImmutableArray<ParameterOptions> parameters, UncertaintyMethod method)
+    {
+        if (v is null) return [];
+        if (method != UncertaintyMethod.StochasticGalerkin)
+            throw v.Error("is given for an ensemble", "evaluate_at with method: stochastic_galerkin (φ at any ξ from the chaos expansion); an ensemble has φ only at its members");
+        int p = parameters.Length;
+        string allowed = $"a list of 1 to {MaxEvaluationPoints} points ξ, each " + (p == 1 ? "a number (or [ξ_0])" : $"a list of {p} numbers [ξ_0, …, ξ_{p - 1}]") +
+                         ", inside the parameters' ranges";
+        var points = ImmutableArray.CreateBuilder<double>();
+        foreach (var point in v.List(allowed, 1, MaxEvaluationPoints))
+        {
+            var values = point.Node is YamlDotNet.RepresentationModel.YamlSequenceNode ? point.List(allowed, p, p) : p == 1 ? [point] : point.List(allowed, p, p);
+            for (int k = 0; k < p; k++)
+            {
+                var par = parameters[k];
+                double xi = values[k].Double(allowed, x => !double.IsFinite(x) ? "is not finite"
+                    : par.Distribution == ParameterDistribution.Uniform && (x < par.A || x > par.B) ? $"is outside parameter {k}'s range [{par.A.ToString("R", CultureInfo.InvariantCulture)}, {par.B.ToString("R", CultureInfo.InvariantCulture)}]"
+                    : null);
+                points.Add(xi);
+            }
+        }
+        return points.ToImmutable();
     }
 
     private static long Binomial(int n, int k)

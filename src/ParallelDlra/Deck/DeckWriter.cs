@@ -151,6 +151,8 @@ public static class DeckWriter
         line(1, $"nodes: {u.Nodes}");
         line(1, $"samples: {u.Samples}");
         line(1, $"seed: {u.Seed}");
+        if (u.PointCount > 0)
+            line(1, $"evaluate_at: [{string.Join(", ", Enumerable.Range(0, u.PointCount).Select(q => $"[{string.Join(", ", u.Point(q).Select(Num))}]"))}]");
         foreach (var (key, target) in UncertaintyWords.Targets.Concat(UncertaintyWords.RiemannTargets))
         {
             var inputs = u.On(target).ToArray();

@@ -107,7 +107,14 @@ public sealed class SnapshotWriter
         var names = new List<string> { "phi" };
         names.AddRange(moments.Select(i => $"u_{i}"));
         var statistics = _run.Basis is Uncertainty.StochasticGalerkinSpace sg ? Uncertainty.ChaosStatistics.Of(solver, sg) : null;
-        if (statistics is not null) names.AddRange(UncertaintyOutput.SnapshotFields);
+        double[][] atPoints = [];
+        if (statistics is not null)
+        {
+            var space = (Uncertainty.StochasticGalerkinSpace)_run.Basis;
+            names.AddRange(UncertaintyOutput.SnapshotFields);
+            names.AddRange(UncertaintyOutput.PointFields(o.Uncertainty));
+            atPoints = UncertaintyOutput.AtPoints(solver, space, o.Uncertainty);
+        }
         var fields = solver as ISpatialFields;
         if (fields is not null) names.AddRange(fields.FieldNames);   // e.g. material_energy
         string tmp = Path.Combine(Directory, TempName(step, _run.RunId));
@@ -129,6 +136,7 @@ public sealed class SnapshotWriter
                 h5.WriteBlock("phi_mean", dims, start, count, statistics.Mean);
                 h5.WriteBlock("phi_var", dims, start, count, statistics.Variance);
                 h5.WriteBlock("phi_std", dims, start, count, statistics.StandardDeviation);
+                for (int q = 0; q < atPoints.Length; q++) h5.WriteBlock($"phi_at_{q}", dims, start, count, atPoints[q]);
             }
             if (fields is not null)
                 foreach (var name in fields.FieldNames) h5.WriteBlock(name, dims, start, count, fields.Field(name));
@@ -194,7 +202,11 @@ public sealed class SnapshotWriter
         var grid = _run.Grid;
         var names = new List<string> { "phi" };
         names.AddRange(_run.Options.Output.Moments.Select(i => $"u_{i}"));
-        if (_run.Basis is Uncertainty.StochasticGalerkinSpace) names.AddRange(UncertaintyOutput.SnapshotFields);
+        if (_run.Basis is Uncertainty.StochasticGalerkinSpace)
+        {
+            names.AddRange(UncertaintyOutput.SnapshotFields);
+            names.AddRange(UncertaintyOutput.PointFields(_run.Options.Uncertainty));
+        }
         if (_run.Solver is ISpatialFields fields) names.AddRange(fields.FieldNames);
         string xml = Xdmf(grid, _written, names);
         string path = Path.Combine(Directory, IndexFile);

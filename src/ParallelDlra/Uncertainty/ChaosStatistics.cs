@@ -47,6 +47,14 @@ public static class ChaosStatistics
         return phi;
     }
 
+    /// <summary>φ at the parameter values ξ (the deck's variables: ζ_k = (ξ_k − centre_k)/scale_k), from the chaos expansion.</summary>
+    public static double[] AtParameters(ISolver solver, StochasticGalerkinSpace space, IReadOnlyList<double> xi)
+    {
+        var zeta = new double[xi.Count];
+        for (int k = 0; k < zeta.Length; k++) zeta[k] = (xi[k] - space.Chaos.Parameters[k].Center) / space.Chaos.Parameters[k].Scale;
+        return At(solver, space, zeta);
+    }
+
     /// <summary>Weighted ensemble statistics of member fields φ_q with weights w_q (Σ w_q = 1): E = Σ w_q φ_q,
     /// Var = Σ w_q (φ_q − E)² (two passes: no cancellation of E[φ²] − E[φ]²).</summary>
     public static FieldStatistics OfEnsemble(IReadOnlyList<double[]> members, IReadOnlyList<double> weights)

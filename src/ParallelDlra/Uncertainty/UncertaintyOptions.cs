@@ -164,17 +164,28 @@ public sealed record UncertaintyOptions(
     int Groups,
     int Nodes,
     int Samples,
-    int Seed)
+    int Seed,
+    ImmutableArray<double> EvaluateAt = default)
 {
     public bool Equals(UncertaintyOptions? other)
         => other is not null && Method == other.Method && ValueEquality.Same(Parameters, other.Parameters)
            && ValueEquality.Same(Inputs, other.Inputs) && Degree == other.Degree && IndexSet == other.IndexSet
            && FilterStrength.Equals(other.FilterStrength) && Groups == other.Groups && Nodes == other.Nodes
-           && Samples == other.Samples && Seed == other.Seed;
+           && Samples == other.Samples && Seed == other.Seed && Points.SequenceEqual(other.Points);
 
     public override int GetHashCode()
         => HashCode.Combine(Method, ValueEquality.Hash(Parameters), ValueEquality.Hash(Inputs), Degree, IndexSet, FilterStrength,
-            HashCode.Combine(Groups, Nodes, Samples, Seed));
+            HashCode.Combine(Groups, Nodes, Samples, Seed, Points.Length));
+
+    /// <summary>deck key <c>uncertainty.evaluate_at</c>: the parameter points ξ (p values each, flattened) at which a
+    /// stochastic-Galerkin run also writes φ(x, ξ) from its chaos expansion; empty when none.</summary>
+    public double[] Points => EvaluateAt.IsDefault ? [] : [.. EvaluateAt];
+
+    /// <summary>The number of points of <see cref="EvaluateAt"/>.</summary>
+    public int PointCount => Points.Length / Math.Max(1, Parameters.Length);
+
+    /// <summary>Point q of <see cref="EvaluateAt"/>.</summary>
+    public double[] Point(int q) => Points.AsSpan(q * Parameters.Length, Parameters.Length).ToArray();
 
     /// <summary>The error when <see cref="Groups"/> does not divide the job's <paramref name="ranks"/>, else null.</summary>
     public InputException? GroupsError(int ranks) => ranks % Groups == 0 ? null

@@ -49,6 +49,12 @@ public class UncertaintyDeckTests
             ["uncertainty.source.polynomial", "1 to 8 numbers"] },
         { "polynomial on the initial width", "initial: {type: gaussian, sigma: 0.1}\nuncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  initial_width: {polynomial: [0.01, 0.01]}\n",
             ["uncertainty.initial_width.polynomial", "is given for the initial condition's shape", "spread (affine) here"] },
+        { "evaluate_at with an ensemble", "uncertainty:\n  method: collocation\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  evaluate_at: [0.5]\n",
+            ["uncertainty.evaluate_at", "is given for an ensemble", "method: stochastic_galerkin"] },
+        { "evaluate_at outside the range", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  evaluate_at: [0.5, 1.5]\n",
+            ["uncertainty.evaluate_at[1] = 1.5 is outside parameter 0's range [-1, 1]"] },
+        { "evaluate_at with too few values", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}, {distribution: normal, mean: 0, std: 1}]\n  evaluate_at: [[0.5]]\n",
+            ["uncertainty.evaluate_at[0]", "a list of 2 numbers"] },
         { "groups with stochastic Galerkin", "uncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  groups: 2\n",
             ["uncertainty.groups = 2", "collocation or monte_carlo"] },
     };
@@ -135,6 +141,9 @@ public class UncertaintyDeckTests
         Assert.Throws<InvalidOperationException>(() => u.Affine(UncertainTarget.SigmaS, "background", o.Material.Map.Background));
         string yaml = DeckWriter.ToYaml(o);
         Assert.Contains("polynomial: [0.05, 0.05]", yaml);
+        var withPoints = DeckReader.Parse(Base + section + "  evaluate_at: [0.5, [-0.25]]\n", "deck.yaml", ".", []);
+        Assert.Equal(new[] { 0.5, -0.25 }, withPoints.Uncertainty!.Points);
+        Assert.Equal(withPoints, DeckReader.Parse(DeckWriter.ToYaml(withPoints), "again.yaml", ".", []));
         Assert.Equal(o, DeckReader.Parse(yaml, "again.yaml", ".", []));
     }
 
