@@ -166,9 +166,9 @@ public static partial class DeckReader
         if (m.Optional("polynomial") is { } poly)
         {
             // value = mean + c_1 ξ + c_2 ξ² + …: the non-affine dependence, projected onto the chaos by Gauss quadrature in ξ.
-            if (riemann || shape)
-                throw poly.Error("is given for " + (riemann ? "Riemann data" : "the initial condition's shape"),
-                    "polynomial only in sigma_s, sigma_a, source, initial and inflow; spread (affine) here");
+            if (riemann)
+                throw poly.Error("is given for Riemann data",
+                    "polynomial in sigma_s, sigma_a, source, initial, inflow, initial_center and initial_width; spread (affine) for the Riemann data");
             if (m.Optional("spread") is { } both)
                 throw both.Error("is given together with polynomial", "either spread (affine: mean + spread·ξ) or polynomial [c_1, c_2, …] (mean + c_1 ξ + c_2 ξ² + …)");
             string allowed = $"a list of 1 to {MaxInputPower} numbers [c_1, c_2, …]: the coefficients of ξ, ξ², … (the constant is mean)";
@@ -242,13 +242,7 @@ public static partial class DeckReader
     private static void CheckWidth(UncertaintyOptions u, InitialConditionOptions? initial, List<Value> where)
     {
         if (!u.On(UncertainTarget.InitialWidth).Any()) return;
-        double sigma = initial?.Sigma ?? 1.0, lowest = sigma;
-        foreach (var input in u.On(UncertainTarget.InitialWidth))
-        {
-            var p = u.Parameters[input.Parameter];
-            lowest += p.Distribution == ParameterDistribution.Normal ? (input.Spread == 0.0 ? 0.0 : double.NegativeInfinity)
-                : Math.Min(input.Spread * p.A, input.Spread * p.B);
-        }
+        double lowest = u.Width(initial?.Sigma ?? 1.0).Range(u.Parameters).Min;
         if (lowest > 0.0) return;
         int at = u.Inputs.Select((input, i) => (input, i)).Last(x => x.input.Target == UncertainTarget.InitialWidth).i;
         throw where[at].Error(

@@ -226,6 +226,9 @@ public sealed record UncertaintyOptions(
     /// <c>grid.inflow_phi</c>) and the coefficients summed per parameter and power.</summary>
     public Dependence Inflow(double gridInflow) => Collect(gridInflow, On(UncertainTarget.Inflow));
 
+    /// <summary>The initial Gaussian's width σ(ξ) = σ + the entries of <c>initial_width</c> (summed per parameter and power).</summary>
+    public Dependence Width(double sigma) => Collect(sigma, On(UncertainTarget.InitialWidth));
+
     private Dependence Collect(double mean, IEnumerable<UncertainInput> inputs)
     {
         var powers = new List<double>[Parameters.Length];
@@ -245,16 +248,17 @@ public sealed record UncertaintyOptions(
     /// state is projected by quadrature, <see cref="StochasticGalerkinTerms.ApplyInitialState"/>).</summary>
     public bool UncertainShape => On(UncertainTarget.InitialCenter).Any() || On(UncertainTarget.InitialWidth).Any();
 
-    /// <summary>The deterministic initial condition at ξ (E[ξ] when null): the amplitude, the centre c_d + Σ s_k ξ_k along
-    /// each given axis and the width σ + Σ s_k ξ_k.</summary>
+    /// <summary>The deterministic initial condition at ξ (E[ξ] when null; the amplitude then its expectation): the
+    /// amplitude, the centre c_d + Σ P(ξ_k) along each given axis and the width σ + Σ P(ξ_k), P an entry's spread·ξ or
+    /// polynomial.</summary>
     public InitialConditionOptions InitialAt(InitialConditionOptions ic, IReadOnlyList<double>? xi)
     {
         double X(int k) => xi?[k] ?? Parameters[k].Mean;
         double amplitude = Of(UncertainTarget.InitialAmplitude, "background", default).At(Parameters, xi);
         var center = ic.Center.ToArray();
         double sigma = ic.Sigma;
-        foreach (var input in On(UncertainTarget.InitialCenter)) center[input.Axis] += input.Spread * X(input.Parameter);
-        foreach (var input in On(UncertainTarget.InitialWidth)) sigma += input.Spread * X(input.Parameter);
+        foreach (var input in On(UncertainTarget.InitialCenter)) center[input.Axis] += UncertainInput.Evaluate(input.Powers, X(input.Parameter));
+        foreach (var input in On(UncertainTarget.InitialWidth)) sigma += UncertainInput.Evaluate(input.Powers, X(input.Parameter));
         if (amplitude == 1.0 && !UncertainShape) return ic;
         return ic with { Mass = ic.Mass * amplitude, Value = ic.Value * amplitude, Center = [.. center], Sigma = sigma };
     }
