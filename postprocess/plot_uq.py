@@ -5,7 +5,8 @@
 
 1D runs: E[phi](x) with the band E +- 2 std (std = sqrt(Var)) from the run's uq.csv (columns x,E,Var; written by
 stochastic Galerkin and by the collocation / Monte Carlo ensembles alike). Several runs share the axes, so an SG-DLRA
-run can be laid over its collocation reference.
+run can be laid over its collocation reference. With uq_samples.csv (uncertainty.evaluate_at) also phi at those
+points, dashed.
 2D runs (stochastic Galerkin): maps of E[phi] and std[phi] and the line-out along y = 0 (x >= 0) of E +- 2 std side
 by side, from the datasets /phi_mean and /phi_std of the last snapshot listed in the run's snapshots.xmf (or of snapshot N with --snapshot N, the step number). With
 several 2D runs, one row per run.
@@ -42,6 +43,17 @@ def read_uq_csv(run):
     var = np.array([float(r["Var"]) for r in rows])
     # Var is a sum of squares (or of squared chaos coefficients); a tiny negative value is rounding of E[φ²] − E[φ]².
     return x, e, np.sqrt(np.maximum(var, 0.0))
+
+
+def read_samples_csv(run):
+    """The columns phi_at_q of uq_samples.csv (a 1D SG run with uncertainty.evaluate_at), [] without that file."""
+    path = os.path.join(run, "uq_samples.csv")
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    header, values = rows[0], np.array([[float(v) for v in r] for r in rows[1:]])
+    return [(header[c], values[:, c]) for c in range(1, len(header))]
 
 
 def snapshot_file(run, step):
@@ -90,6 +102,12 @@ def plot_1d(runs, out):
         ax.fill_between(x, e - 2 * std, e + 2 * std, color=line.get_color(), alpha=0.25, label=f"{name}: E ± 2 std")
         i, j = int(np.argmax(e)), int(np.argmax(std))
         print(f"plot_uq: {run}: 1D {len(x)} cells, max E {e[i]:.6e} at x = {x[i]:.6g}, max std {std[j]:.6e} at x = {x[j]:.6g}")
+        samples = read_samples_csv(run)
+        for k, (column, values) in enumerate(samples):
+            ax.plot(x, values, lw=0.9, ls="--", color=line.get_color(), alpha=0.5 + 0.5 * k / max(1, len(samples)),
+                    label=f"{name}: {column.replace('phi_at_', 'φ at evaluate_at[')}]")
+        if samples:
+            print(f"plot_uq: {run}: {len(samples)} curves of uq_samples.csv (phi at uncertainty.evaluate_at)")
     ax.set_xlabel("x")
     ax.set_ylabel("φ")
     ax.set_title("expectation ± 2 standard deviations")

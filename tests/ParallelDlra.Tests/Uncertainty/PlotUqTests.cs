@@ -51,7 +51,7 @@ public sealed class PlotUqTests : IDisposable
     {
         string dir = Path.Combine(tmp, "ps");
         Run(0, "run", JobDeck("planesource_uq"), "--set", "grid.cells=[60]", "--set", "angular.order=5", "--set", "uncertainty.degree=3",
-            "--set", "time.max_steps=12", "--set", "output.snapshot_times=[]", "--set", $"output.directory={dir}");
+            "--set", "time.max_steps=12", "--set", "output.snapshot_times=[]", "--set", "uncertainty.evaluate_at=[-1, 1]", "--set", $"output.directory={dir}");
         string png = Path.Combine(tmp, "ps.png");
         var (code, stdout, stderr) = Spawn(Python(), [Script, dir, "-o", png]);
         Assert.True(code == 0, $"plot_uq.py: exit {code}\n{stderr}\n{stdout}");
@@ -71,6 +71,7 @@ public sealed class PlotUqTests : IDisposable
         Assert.Equal(rows[iE][0], Number(m, "xe"), 1e-6);
         Assert.Equal(Math.Sqrt(rows[iS][2]), Number(m, "s"), Math.Sqrt(rows[iS][2]) * 1e-6);   // std = √Var, not Var
         Assert.Equal(rows[iS][0], Number(m, "xs"), 1e-6);
+        Assert.Contains("2 curves of uq_samples.csv", stdout);   // φ at the two points of uncertainty.evaluate_at, dashed
     }
 
     [Fact]
