@@ -260,13 +260,26 @@ public sealed class LowRankContext
         {
             var extra = PaddingColumns(FirstPadding + attempt * count, count);
             Orthonormalize(extra);
-            for (int pass = 0; pass < 2; pass++)
+            bool lost = false;
+            for (int pass = 0; pass < 2 && !lost; pass++)
             {
-                if (first is not null) ProjectOut(first, extra);
-                if (second is not null) ProjectOut(second, extra);
+                if (first is not null)
+                {
+                    var proj = ProjectOut(first, extra);
+                    // The columns are orthonormal, so column j keeps 1 − Σ_i proj_ij² of its squared norm; projections
+                    // never lengthen a column and the smallest singular value of the final R is at most its shortest
+                    // column, so a column already below the 0.1 of the test (with a margin far above rounding) decides
+                    // the attempt as the full test would: skip the remaining passes (the set lies in X0, typically the
+                    // padding functions an earlier step adopted).
+                    if (pass == 0) lost = Enumerable.Range(0, count).Any(j => 1.0 - proj.Column(j).DotProduct(proj.Column(j)) < 0.01 * (1 - 1e-6));
+                }
+                if (!lost && second is not null) ProjectOut(second, extra);
             }
-            var (_, sigma, _) = SmallSvd.Of(Orthonormalize(extra));
-            if (sigma[^1] >= 0.1) return extra;
+            if (!lost)
+            {
+                var (_, sigma, _) = SmallSvd.Of(Orthonormalize(extra));
+                if (sigma[^1] >= 0.1) return extra;
+            }
             extra.Dispose();
         }
         throw new InvalidOperationException($"no {count} padding directions independent of the basis in {PaddingAttempts} attempts");
