@@ -126,8 +126,9 @@ public sealed class EnsembleTests(ITestOutputHelper output) : IDisposable
         Assert.True(de <= 1e-10 && dv <= 1e-10, $"E {de:E2}, Var {dv:E2}");
     }
 
-    /// <summary>The uncertain inflow and Gaussian centre/width (the projected initial state is collective: Gram matrices
-    /// allreduced over the ranks' cells) on 3 ranks against serial, SG-DLRA and the collocation ensemble on 2 groups.</summary>
+    /// <summary>The uncertain inflow and σ_s as polynomials in ξ, and the Gaussian centre/width (the projected initial state is
+    /// collective: Gram matrices allreduced over the ranks' cells) on 3 ranks against serial, SG-DLRA and the collocation
+    /// ensemble on 2 groups.</summary>
     [SkippableFact]
     public void Uncertain_inflow_and_pulse_on_3_ranks_equal_serial()
     {
@@ -137,7 +138,7 @@ public sealed class EnsembleTests(ITestOutputHelper output) : IDisposable
         File.WriteAllText(deck, "problem: {name: pulse}\ngrid:\n  cells: [60]\n  extent: [[0, 1]]\n  boundary: {x_min: inflow, x_max: vacuum}\n" +
             "angular: {order: 3}\nmaterial: {sigma_s: 1, sigma_a: 0.1}\ninitial: {type: gaussian, sigma: 0.1, center: [0.5]}\ntime: {end: 0.3}\n" +
             "solver: {type: augmented_bug, conservative: true}\nuncertainty:\n  parameters: [{distribution: uniform, min: -1, max: 1}]\n  degree: 4\n" +
-            "  inflow: {spread: 0.5}\n  initial_center: {spread: 0.1}\n  initial_width: {spread: 0.03}\n");
+            "  inflow: {polynomial: [0.5, 0.2]}\n  sigma_s: {polynomial: [0.1, 0.1]}\n  initial_center: {spread: 0.1}\n  initial_width: {spread: 0.03}\n");
         double[][] Uq(int ranks, params string[] sets)
         {
             string dir = Path.Combine(tmp, $"pulse-{ranks}-{sets.Length}");
