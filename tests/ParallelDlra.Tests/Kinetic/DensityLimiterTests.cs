@@ -190,7 +190,7 @@ public sealed class DensityLimiterTests(ITestOutputHelper output)
         // The smooth factor keeps θ = 2ε²/(J² + 2ε²) > 0 at the foot of a jump (ε² holds c²‖d‖²‖σ‖², and in S_N the slopes of
         // the other ordinates count): it trades part of the positivity for smoothness, so no TVD bound applies. The criterion is
         // what a limiter is for, not its output: it must remove most (four fifths) of the unlimited scheme's undershoot on the
-        // same deck (measured for orientation: −3.4e-3, a tenth of Fromm's).
+        // same deck.
         Assert.True(albada >= 0.2 * fromm && albadaLow >= 0.2 * fromm, $"van Albada {albada:E3}, its DLRA {albadaLow:E3}, Fromm {fromm:E3}");
     }
 }

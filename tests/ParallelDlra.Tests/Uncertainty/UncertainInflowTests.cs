@@ -30,13 +30,6 @@ public sealed class UncertainInflowTests(ITestOutputHelper output)
         };
     }
 
-    private static double Relative(double[] a, double[] reference)
-    {
-        double d = 0, n = 0;
-        for (int i = 0; i < a.Length; i++) { d += (a[i] - reference[i]) * (a[i] - reference[i]); n += reference[i] * reference[i]; }
-        return Math.Sqrt(d / n);
-    }
-
     [Fact]
     public void An_ensemble_member_gets_the_inflow_at_its_node()
     {
@@ -57,7 +50,7 @@ public sealed class UncertainInflowTests(ITestOutputHelper output)
     {
         var sg = UncertainPlaneSourceTests.StochasticGalerkin(Slab(1, false));
         var reference = UncertainPlaneSourceTests.Collocation(Slab(0, false, UncertaintyMethod.Collocation, nodes: 4));
-        double e = Relative(sg.Mean, reference.Mean), v = Relative(sg.Variance, reference.Variance);
+        double e = UncertainPlaneSourceTests.Relative(sg.Mean, reference.Mean), v = UncertainPlaneSourceTests.Relative(sg.Variance, reference.Variance);
         output.WriteLine($"inflow alone, degree 1 vs 4 Gauss nodes: rel. L2 difference E {e:E3}, Var {v:E3}");
         Assert.True(sg.Variance.Max() > 1e-3, "the inflow's variance did not reach the slab");
         Assert.True(e <= 1e-12, $"E differs by {e:E3}");
@@ -75,7 +68,7 @@ public sealed class UncertainInflowTests(ITestOutputHelper output)
         foreach (int degree in new[] { 1, 2, 4, 6 })
         {
             var sg = UncertainPlaneSourceTests.StochasticGalerkin(Slab(degree, true));
-            errors[degree] = (Relative(sg.Mean, reference.Mean), Relative(sg.Variance, reference.Variance));
+            errors[degree] = (UncertainPlaneSourceTests.Relative(sg.Mean, reference.Mean), UncertainPlaneSourceTests.Relative(sg.Variance, reference.Variance));
             output.WriteLine($"{degree,6}  {errors[degree].E,18:E3}  {errors[degree].Var,20:E3}");
         }
         Assert.True(errors[6].E * 10 <= errors[2].E, $"E: degree 2 {errors[2].E:E3}, degree 6 {errors[6].E:E3}");

@@ -25,13 +25,6 @@ public sealed class UncertainLineSourceTests(ITestOutputHelper output)
         };
     }
 
-    private static double Relative(double[] a, double[] reference)
-    {
-        double d = 0, n = 0;
-        for (int i = 0; i < a.Length; i++) { d += (a[i] - reference[i]) * (a[i] - reference[i]); n += reference[i] * reference[i]; }
-        return Math.Sqrt(d / n);
-    }
-
     [Fact]
     public void Stochastic_Galerkin_converges_to_the_collocation_reference_and_DLRA_stays_close()
     {
@@ -43,7 +36,7 @@ public sealed class UncertainLineSourceTests(ITestOutputHelper output)
         {
             var sg = UncertainPlaneSourceTests.StochasticGalerkin(Deck(degree));
             if (degree == 7) full7 = sg;
-            errors[degree] = (Relative(sg.Mean, reference.Mean), Relative(sg.Variance, reference.Variance));
+            errors[degree] = (UncertainPlaneSourceTests.Relative(sg.Mean, reference.Mean), UncertainPlaneSourceTests.Relative(sg.Variance, reference.Variance));
             output.WriteLine($"{degree,6}  {errors[degree].E,18:E3}  {errors[degree].Var,20:E3}");
         }
         // Acceptance of issue #16: ≥ 10× from degree 2 to 6, and at degree 7 at most 1e-3 (E), 1e-2 (Var).
@@ -52,7 +45,7 @@ public sealed class UncertainLineSourceTests(ITestOutputHelper output)
         Assert.True(errors[7].E <= 1e-3 && errors[7].Var <= 1e-2, $"degree 7: E {errors[7].E:E3}, Var {errors[7].Var:E3}");
 
         var low = UncertainPlaneSourceTests.StochasticGalerkin(Deck(7, solver: SolverKind.AugmentedBug));
-        double e = Relative(low.Mean, full7!.Mean), v = Relative(low.Variance, full7.Variance);
+        double e = UncertainPlaneSourceTests.Relative(low.Mean, full7!.Mean), v = UncertainPlaneSourceTests.Relative(low.Variance, full7.Variance);
         output.WriteLine($"SG-DLRA (augmented BUG, θ = 1e-3, conservative) vs SG full rank at degree 7: E {e:E3}, Var {v:E3}");
         Assert.True(e <= 0.01 && v <= 0.05, $"E {e:E3}, Var {v:E3}"); // issue #16 acceptance: SG-DLRA within 1 % (E), 5 % (Var) of SG full rank
     }
